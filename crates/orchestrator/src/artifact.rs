@@ -1,0 +1,303 @@
+//! Signed artifacts: the statement that is signed, the envelope stored on disk, and the one
+//! verifier that turns stored bytes into a [`Verified`] artifact.
+//!
+//! The envelope file is the JCS form of `{"payload_type", "signature", "statement"}`; the
+//! statement inside it is kept as the exact bytes that were signed (read back as a raw value,
+//! never re-serialized), and the payload lives in the object store under its artifact id.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::canonical::{self, ArtifactId, ContentId};
+use crate::crypto::{self, CryptoError, KeyPair, PublicKey};
+use crate::trust::TrustStore;
+
+/// Everything about an artifact that is signed: all of the envelope but the payload (bound
+/// through `artifact_id`) and the signature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Statement {
+    /// The payload type, always [`crypto::STATEMENT_TYPE`].
+    #[serde(rename = "_type")]
+    pub statement_type: String,
+    /// `sha256:` of the payload's canonical bytes.
+    pub artifact_id: ArtifactId,
+    /// The client this artifact is for.
+    pub client_id: String,
+    /// The profile this artifact is a version of.
+    pub profile_id: String,
+    /// 1, 2, 3 … per (client, profile).
+    pub version: u64,
+    /// The artifact id of the version before, or null for version 1.
+    pub previous: Option<ArtifactId>,
+    /// When it was signed (RFC 3339 UTC).
+    pub created_at: jiff::Timestamp,
+    /// After this instant it is refused (freeze).
+    pub expires_at: Option<jiff::Timestamp>,
+    /// Free-form data such as a publisher's note.
+    pub metadata: Map<String, Value>,
+}
+
+/// The signature block of an envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureBlock {
+    /// Always `ed25519`.
+    pub alg: String,
+    /// `sha256:` of the signing public key.
+    pub key_id: String,
+    /// Base64 of the 64-byte signature.
+    pub sig: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredEnvelope<'a> {
+    payload_type: String,
+    signature: SignatureBlock,
+    #[serde(borrow)]
+    statement: &'a RawValue,
+}
+
+/// Why stored bytes were not accepted as an artifact. Each failure is its own variant so that
+/// callers (and tests) can tell them apart; [`VerifyError::kind`] groups them.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum VerifyError {
+    /// The envelope is not the expected JSON structure, or not canonical.
+    #[error("malformed artifact envelope: {detail}")]
+    Malformed {
+        /// What is wrong.
+        detail: String,
+    },
+    /// The payload bytes do not hash to the artifact id.
+    #[error("payload bytes hash to {actual}, not to the artifact id {expected}")]
+    IdMismatch {
+        /// The id the statement names.
+        expected: ArtifactId,
+        /// The id of the stored bytes.
+        actual: ArtifactId,
+    },
+    /// An algorithm other than Ed25519.
+    #[error("unsupported signature algorithm '{alg}'")]
+    UnsupportedAlgorithm {
+        /// What the envelope names.
+        alg: String,
+    },
+    /// Signed by a key not in the trust store.
+    #[error("signed by key {key_id}, which is not trusted: trust it with `keys trust FILE` if you know its owner")]
+    UntrustedKey {
+        /// The key named by the envelope.
+        key_id: String,
+    },
+    /// The signature does not verify.
+    #[error("the signature does not verify under key {key_id}: the artifact was altered or signed by someone else")]
+    BadSignature {
+        /// The key it was checked against.
+        key_id: String,
+    },
+    /// The artifact belongs to another client or profile than the one asked for.
+    #[error("artifact is for {found_client}/{found_profile}, not {expected_client}/{expected_profile}: refused as a substitution")]
+    WrongSubject {
+        /// Asked for.
+        expected_client: String,
+        /// Asked for.
+        expected_profile: String,
+        /// Found in the signed statement.
+        found_client: String,
+        /// Found in the signed statement.
+        found_profile: String,
+    },
+    /// An older version than this home has already seen for the profile.
+    #[error("version {version} is older than version {highest_seen} already seen for this profile: refused as a rollback")]
+    Rollback {
+        /// The artifact's version.
+        version: u64,
+        /// The highest version seen.
+        highest_seen: u64,
+    },
+    /// Past its `expires_at`.
+    #[error("artifact expired at {expires_at}: publish a new version")]
+    Expired {
+        /// When it expired.
+        expires_at: jiff::Timestamp,
+    },
+}
+
+/// The groups of verification failure, each with its own exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Hash mismatch, malformed or non-canonical bytes, substitution (exit 4).
+    Integrity,
+    /// Bad signature, unknown, untrusted or weak key (exit 8).
+    Signature,
+    /// Rollback or expiry (exit 9).
+    Freshness,
+}
+
+impl VerifyError {
+    /// Which group this failure belongs to.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            VerifyError::Malformed { .. } | VerifyError::IdMismatch { .. } | VerifyError::WrongSubject { .. } => {
+                FailureKind::Integrity
+            }
+            VerifyError::UnsupportedAlgorithm { .. }
+            | VerifyError::UntrustedKey { .. }
+            | VerifyError::BadSignature { .. } => FailureKind::Signature,
+            VerifyError::Rollback { .. } | VerifyError::Expired { .. } => FailureKind::Freshness,
+        }
+    }
+}
+
+/// What a reader expects of the artifact it loads.
+#[derive(Debug, Clone)]
+pub struct Expectation<'a> {
+    /// The client asked for.
+    pub client_id: &'a str,
+    /// The profile asked for.
+    pub profile_id: &'a str,
+    /// The highest version this home has seen for the profile; `None` skips the rollback check
+    /// (when reading history, where older versions are expected).
+    pub highest_seen: Option<u64>,
+    /// The current time, for the expiry check; `None` skips it (history listings).
+    pub now: Option<jiff::Timestamp>,
+}
+
+/// An artifact whose bytes hashed to its id, whose signature verified under a trusted key,
+/// and which passed the subject, rollback and expiry checks. Only [`verify`] builds one.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    statement: Statement,
+    signature: SignatureBlock,
+    payload: Value,
+    payload_bytes: Vec<u8>,
+}
+
+impl Verified {
+    /// The signed statement.
+    pub fn statement(&self) -> &Statement {
+        &self.statement
+    }
+    /// The signature block.
+    pub fn signature(&self) -> &SignatureBlock {
+        &self.signature
+    }
+    /// The servers document.
+    pub fn payload(&self) -> &Value {
+        &self.payload
+    }
+    /// The canonical payload bytes, as stored and hashed.
+    pub fn payload_bytes(&self) -> &[u8] {
+        &self.payload_bytes
+    }
+    /// The artifact id.
+    pub fn id(&self) -> &ArtifactId {
+        &self.statement.artifact_id
+    }
+
+    /// The artifact as a JSON object: the fields of the original design (`artifact_id`,
+    /// `client_id`, `profile_id`, `created_at`, `payload`, `signature`, `signing_key_id`,
+    /// `metadata`) plus `version`, `previous` and `expires_at`.
+    pub fn to_json(&self) -> Value {
+        let s = &self.statement;
+        serde_json::json!({
+            "artifact_id": s.artifact_id,
+            "client_id": s.client_id,
+            "profile_id": s.profile_id,
+            "version": s.version,
+            "previous": s.previous,
+            "created_at": s.created_at,
+            "expires_at": s.expires_at,
+            "payload": self.payload,
+            "metadata": s.metadata,
+            "signature": self.signature,
+            "signing_key_id": self.signature.key_id,
+        })
+    }
+}
+
+/// Signs a statement and returns the envelope bytes to store (JCS of the whole envelope).
+pub fn seal(statement: &Statement, key: &KeyPair) -> Vec<u8> {
+    // A `Statement` is plain strings, integers and JSON values: it always serializes.
+    let statement_value = serde_json::to_value(statement).unwrap_or_default();
+    let statement_bytes = canonical::jcs(&statement_value);
+    let sig = key.sign(&crypto::pae(crypto::STATEMENT_TYPE, &statement_bytes));
+    let envelope = serde_json::json!({
+        "payload_type": crypto::STATEMENT_TYPE,
+        "signature": SignatureBlock { alg: crypto::ALG.into(), key_id: key.public().id().to_string(), sig },
+        "statement": statement_value,
+    });
+    canonical::jcs(&envelope)
+}
+
+fn malformed(detail: impl Into<String>) -> VerifyError {
+    VerifyError::Malformed { detail: detail.into() }
+}
+
+/// Verifies stored envelope and payload bytes. This is the only constructor of [`Verified`].
+///
+/// Order: envelope shape and canonical form, algorithm, trusted key, signature over the exact
+/// stored statement bytes, statement shape, payload hash, subject, rollback, expiry.
+pub fn verify(
+    envelope_bytes: &[u8],
+    payload_bytes: &[u8],
+    trust: &TrustStore,
+    expect: &Expectation<'_>,
+) -> Result<Verified, VerifyError> {
+    let text = std::str::from_utf8(envelope_bytes).map_err(|_| malformed("not UTF-8"))?;
+    if !canonical::is_canonical(envelope_bytes) {
+        return Err(malformed("the envelope is not canonical JSON (RFC 8785)"));
+    }
+    let envelope: StoredEnvelope<'_> =
+        serde_json::from_str(text).map_err(|e| malformed(format!("unexpected structure: {e}")))?;
+    if envelope.payload_type != crypto::STATEMENT_TYPE {
+        return Err(malformed(format!("unexpected payload type '{}'", envelope.payload_type)));
+    }
+    let signature = envelope.signature;
+    if signature.alg != crypto::ALG {
+        return Err(VerifyError::UnsupportedAlgorithm { alg: signature.alg });
+    }
+    let key: &PublicKey = trust
+        .get(&signature.key_id)
+        .ok_or_else(|| VerifyError::UntrustedKey { key_id: signature.key_id.clone() })?;
+    let statement_bytes = envelope.statement.get().as_bytes();
+    key.verify(&crypto::pae(crypto::STATEMENT_TYPE, statement_bytes), &signature.sig)
+        .map_err(|e| match e {
+            CryptoError::MalformedSignature => malformed("signature is not base64 of 64 bytes"),
+            _ => VerifyError::BadSignature { key_id: signature.key_id.clone() },
+        })?;
+    let statement: Statement = serde_json::from_str(envelope.statement.get())
+        .map_err(|e| malformed(format!("signed statement has an unexpected structure: {e}")))?;
+    if statement.statement_type != crypto::STATEMENT_TYPE {
+        return Err(malformed(format!("unexpected statement type '{}'", statement.statement_type)));
+    }
+    let actual = ContentId::of(payload_bytes);
+    if actual != statement.artifact_id {
+        return Err(VerifyError::IdMismatch { expected: statement.artifact_id, actual });
+    }
+    if statement.client_id != expect.client_id || statement.profile_id != expect.profile_id {
+        return Err(VerifyError::WrongSubject {
+            expected_client: expect.client_id.to_owned(),
+            expected_profile: expect.profile_id.to_owned(),
+            found_client: statement.client_id,
+            found_profile: statement.profile_id,
+        });
+    }
+    if let Some(highest_seen) = expect.highest_seen
+        && statement.version < highest_seen
+    {
+        return Err(VerifyError::Rollback { version: statement.version, highest_seen });
+    }
+    if let (Some(now), Some(expires_at)) = (expect.now, statement.expires_at)
+        && now >= expires_at
+    {
+        return Err(VerifyError::Expired { expires_at });
+    }
+    // The bytes hashed to the signed id, and ids are only given to canonical payloads, so they
+    // parse; a failure here would take a SHA-256 collision.
+    let payload_text = std::str::from_utf8(payload_bytes).map_err(|_| malformed("payload is not UTF-8"))?;
+    let payload = canonical::parse_strict(payload_text).map_err(|e| malformed(format!("payload: {e}")))?;
+    Ok(Verified { statement, signature, payload, payload_bytes: payload_bytes.to_vec() })
+}
+

@@ -1,0 +1,269 @@
+//! Canonical bytes and content ids.
+//!
+//! A payload is accepted only when it is strict I-JSON that RFC 8785 (JCS) represents exactly:
+//! duplicate keys, numbers beyond ±2^53, NaN/Infinity and lone surrogates are refused with the
+//! JSON pointer of the offending value. The JCS bytes are produced once here; every later check
+//! hashes those stored bytes and never re-serializes them.
+
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// The largest integer magnitude an IEEE double (and so JCS) represents exactly: 2^53.
+const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// Why a JSON text was refused as a payload.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CanonicalError {
+    /// The text is not strict JSON, or holds a value JCS cannot represent exactly.
+    #[error("refused JSON at {pointer} (line {line}, column {column}): {reason}")]
+    Refused {
+        /// JSON pointer of the offending value ("" for the whole document).
+        pointer: String,
+        /// 1-based line of the error in the text.
+        line: usize,
+        /// 1-based column of the error in the text.
+        column: usize,
+        /// What is wrong, without the location.
+        reason: String,
+    },
+}
+
+/// `sha256:<64 lowercase hex>` of some canonical bytes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ContentId(String);
+
+/// The id of an artifact: the content id of its payload's canonical bytes.
+pub type ArtifactId = ContentId;
+
+/// Why a string is not a content id.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("'{given}' is not an artifact id: expected sha256: followed by 64 lowercase hex digits")]
+pub struct BadContentId {
+    /// What was given (truncated to 100 characters).
+    pub given: String,
+}
+
+impl ContentId {
+    /// The id of these bytes.
+    pub fn of(bytes: &[u8]) -> Self {
+        ContentId(format!("sha256:{}", hex::encode(Sha256::digest(bytes))))
+    }
+
+    /// Parses `sha256:<hex>`, or a bare 64-hex id as the original tool wrote them.
+    pub fn parse(text: &str) -> Result<Self, BadContentId> {
+        let hex_part = text.strip_prefix("sha256:").unwrap_or(text);
+        let valid = hex_part.len() == 64
+            && hex_part.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if valid {
+            Ok(ContentId(format!("sha256:{hex_part}")))
+        } else {
+            Err(BadContentId { given: text.chars().take(100).collect() })
+        }
+    }
+
+    /// The 64 hex digits, used as a file name.
+    pub fn hex(&self) -> &str {
+        &self.0["sha256:".len()..]
+    }
+
+    /// The full `sha256:<hex>` form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ContentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for ContentId {
+    type Error = BadContentId;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        ContentId::parse(&value)
+    }
+}
+
+impl From<ContentId> for String {
+    fn from(value: ContentId) -> Self {
+        value.0
+    }
+}
+
+/// A JSON document together with its canonical (RFC 8785) bytes and their id.
+#[derive(Debug, Clone)]
+pub struct Canonical {
+    value: Value,
+    bytes: Vec<u8>,
+    id: ContentId,
+}
+
+impl Canonical {
+    /// The parsed value.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+    /// The JCS bytes, exactly as they are stored and hashed.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+    /// `sha256:` of the bytes.
+    pub fn id(&self) -> &ContentId {
+        &self.id
+    }
+}
+
+/// Parses strict JSON text and produces its canonical bytes and id.
+pub fn canonicalize_text(text: &str) -> Result<Canonical, CanonicalError> {
+    let value = parse_strict(text)?;
+    Ok(canonicalize_value(value))
+}
+
+/// Canonicalizes a value that is already known to be strict (built by this program or
+/// returned by [`parse_strict`]).
+pub fn canonicalize_value(value: Value) -> Canonical {
+    let bytes = jcs(&value);
+    let id = ContentId::of(&bytes);
+    Canonical { value, bytes, id }
+}
+
+/// The JCS bytes of a value.
+pub fn jcs(value: &Value) -> Vec<u8> {
+    // Serializing a `serde_json::Value` cannot fail: every key is a string and every number
+    // is finite (serde_json never holds NaN or infinities), which is all JCS requires.
+    serde_json_canonicalizer::to_vec(value).unwrap_or_default()
+}
+
+/// True when `bytes` are exactly the JCS form of the strict JSON they hold.
+pub fn is_canonical(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| parse_strict(text).ok())
+        .is_some_and(|value| jcs(&value) == bytes)
+}
+
+/// Parses JSON text, refusing everything RFC 8785 cannot represent exactly.
+pub fn parse_strict(text: &str) -> Result<Value, CanonicalError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let StrictValue(value) =
+        serde_path_to_error::deserialize::<_, StrictValue>(&mut de).map_err(|err| {
+            let pointer = pointer_of(err.path());
+            refused(pointer, &err.into_inner())
+        })?;
+    de.end().map_err(|err| refused(String::new(), &err))?;
+    Ok(value)
+}
+
+fn refused(pointer: String, err: &serde_json::Error) -> CanonicalError {
+    CanonicalError::Refused {
+        pointer,
+        line: err.line(),
+        column: err.column(),
+        reason: strip_location(&err.to_string()),
+    }
+}
+
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        pointer.push('/');
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => pointer.push_str(&index.to_string()),
+            serde_path_to_error::Segment::Map { key } => {
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"))
+            }
+            serde_path_to_error::Segment::Enum { variant } => pointer.push_str(variant),
+            serde_path_to_error::Segment::Unknown => pointer.push('?'),
+        }
+    }
+    pointer
+}
+
+/// A value deserialized with the strict rules.
+struct StrictValue(Value);
+
+/// Deserializes a [`StrictValue`]; `duplicate` refuses the value at once (its key was seen).
+struct StrictSeed {
+    duplicate: bool,
+}
+
+impl<'de> serde::Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        StrictSeed { duplicate: false }.deserialize(d)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for StrictSeed {
+    type Value = StrictValue;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<StrictValue, D::Error> {
+        if self.duplicate {
+            return Err(D::Error::custom("duplicate key: each key may appear once in an object"));
+        }
+        d.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+fn number<E: serde::de::Error>(as_f64: f64, value: Value) -> Result<StrictValue, E> {
+    if as_f64.abs() > MAX_EXACT_INTEGER {
+        Err(E::custom("number beyond ±2^53: it cannot be represented exactly; write it as a string"))
+    } else {
+        Ok(StrictValue(value))
+    }
+}
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = StrictValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::Bool(v)))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<StrictValue, E> {
+        number(v as f64, Value::from(v))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<StrictValue, E> {
+        number(v as f64, Value::from(v))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<StrictValue, E> {
+        // serde_json never produces a non-finite f64, so `from_f64` always succeeds here.
+        number(v, serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::String(v.to_owned())))
+    }
+    fn visit_unit<E>(self) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::Null))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StrictValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(StrictValue(Value::Array(items)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StrictValue, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let duplicate = object.contains_key(&key);
+            let StrictValue(value) = map.next_value_seed(StrictSeed { duplicate })?;
+            object.insert(key, value);
+        }
+        Ok(StrictValue(Value::Object(object)))
+    }
+}

@@ -1,0 +1,190 @@
+//! Ed25519 keys, key ids and the signing of statements.
+//!
+//! What is signed is never a bare payload: it is the DSSE pre-authentication encoding of a
+//! statement's canonical bytes under a fixed payload type, so the bytes cannot be confused
+//! with any other signed message. Verification uses `verify_strict` semantics, and weak
+//! (small-order) public keys are refused wherever a key enters the program.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+/// The payload type every artifact statement is signed under.
+pub const STATEMENT_TYPE: &str = "application/vnd.mcp-orchestration.artifact.v1+json";
+
+/// The only signature algorithm.
+pub const ALG: &str = "ed25519";
+
+/// Why a key or signature was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CryptoError {
+    /// A private key file is not a PKCS#8 Ed25519 key.
+    #[error("not a PKCS#8 PEM Ed25519 private key")]
+    BadPrivateKey,
+    /// A public key file is not an SPKI Ed25519 key.
+    #[error("not an SPKI PEM Ed25519 public key")]
+    BadPublicKey,
+    /// A small-order public key, under which forgeries are possible.
+    #[error("weak (small-order) Ed25519 public key {key_id} refused")]
+    WeakKey {
+        /// The refused key's id.
+        key_id: String,
+    },
+    /// The signature is not valid base64 of 64 bytes.
+    #[error("signature is not base64 of 64 bytes")]
+    MalformedSignature,
+    /// The signature does not verify under the key.
+    #[error("signature does not verify under key {key_id}")]
+    BadSignature {
+        /// The key it was checked against.
+        key_id: String,
+    },
+}
+
+/// `sha256:<hex>` of a raw 32-byte Ed25519 public key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KeyId(String);
+
+impl KeyId {
+    fn of(public: &VerifyingKey) -> Self {
+        KeyId(format!("sha256:{}", hex::encode(Sha256::digest(public.as_bytes()))))
+    }
+    /// The `sha256:<hex>` text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The hex digits alone, used as a file name.
+    pub fn hex(&self) -> &str {
+        &self.0["sha256:".len()..]
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A trusted-or-not Ed25519 public key that is known not to be weak.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicKey {
+    key: VerifyingKey,
+    id: KeyId,
+}
+
+impl PublicKey {
+    /// Accepts raw key bytes, refusing non-canonical encodings and small-order keys.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, CryptoError> {
+        let key = VerifyingKey::from_bytes(bytes).map_err(|_| CryptoError::BadPublicKey)?;
+        Self::checked(key)
+    }
+
+    /// Reads an SPKI PEM public key.
+    pub fn from_pem(pem: &str) -> Result<Self, CryptoError> {
+        let key = VerifyingKey::from_public_key_pem(pem).map_err(|_| CryptoError::BadPublicKey)?;
+        Self::checked(key)
+    }
+
+    fn checked(key: VerifyingKey) -> Result<Self, CryptoError> {
+        let id = KeyId::of(&key);
+        if key.is_weak() {
+            return Err(CryptoError::WeakKey { key_id: id.0 });
+        }
+        Ok(PublicKey { key, id })
+    }
+
+    /// The SPKI PEM text.
+    pub fn to_pem(&self) -> String {
+        // Encoding a valid 32-byte key into SPKI DER/PEM has no failure case.
+        self.key.to_public_key_pem(Default::default()).unwrap_or_default()
+    }
+
+    /// `sha256:` of the raw key.
+    pub fn id(&self) -> &KeyId {
+        &self.id
+    }
+
+    /// The raw 32 bytes.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.key.to_bytes()
+    }
+
+    /// Checks a base64 signature over `message` with `verify_strict`.
+    pub fn verify(&self, message: &[u8], signature_b64: &str) -> Result<(), CryptoError> {
+        let raw = BASE64.decode(signature_b64).map_err(|_| CryptoError::MalformedSignature)?;
+        let raw: [u8; 64] = raw.try_into().map_err(|_| CryptoError::MalformedSignature)?;
+        self.verify_raw(message, &Signature::from_bytes(&raw))
+    }
+
+    /// Checks a signature over `message` with `verify_strict`.
+    pub fn verify_raw(&self, message: &[u8], signature: &Signature) -> Result<(), CryptoError> {
+        self.key
+            .verify_strict(message, signature)
+            .map_err(|_| CryptoError::BadSignature { key_id: self.id.0.clone() })
+    }
+}
+
+/// The private signing key. Its `Debug` is redacted and its bytes are zeroized on drop.
+pub struct KeyPair {
+    signing: SigningKey,
+    public: PublicKey,
+}
+
+impl fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyPair({}, private key redacted)", self.public.id)
+    }
+}
+
+impl KeyPair {
+    /// A fresh key from the operating system's random source.
+    pub fn generate() -> Self {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        rand::fill(&mut seed[..]);
+        Self::from_seed(&seed)
+    }
+
+    /// The key whose 32-byte secret seed is `seed` (fixed keys for tests).
+    pub fn from_seed(seed: &[u8; 32]) -> Self {
+        let signing = SigningKey::from_bytes(seed);
+        let verifying = signing.verifying_key();
+        let id = KeyId::of(&verifying);
+        KeyPair { signing, public: PublicKey { key: verifying, id } }
+    }
+
+    /// Reads a PKCS#8 PEM private key.
+    pub fn from_pem(pem: &str) -> Result<Self, CryptoError> {
+        let signing = SigningKey::from_pkcs8_pem(pem).map_err(|_| CryptoError::BadPrivateKey)?;
+        let public = PublicKey::checked(signing.verifying_key())?;
+        Ok(KeyPair { signing, public })
+    }
+
+    /// The PKCS#8 PEM text, zeroized when dropped.
+    pub fn to_pem(&self) -> Zeroizing<String> {
+        // Encoding a valid key into PKCS#8 PEM has no failure case.
+        self.signing.to_pkcs8_pem(Default::default()).unwrap_or_default()
+    }
+
+    /// The public half.
+    pub fn public(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// Base64 of the Ed25519 signature over `message`.
+    pub fn sign(&self, message: &[u8]) -> String {
+        BASE64.encode(self.signing.sign(message).to_bytes())
+    }
+}
+
+/// DSSE pre-authentication encoding: `DSSEv1 <len(type)> <type> <len(body)> <body>`.
+pub fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + payload_type.len() + 32);
+    out.extend_from_slice(format!("DSSEv1 {} {} {} ", payload_type.len(), payload_type, body.len()).as_bytes());
+    out.extend_from_slice(body);
+    out
+}

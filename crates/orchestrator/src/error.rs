@@ -1,0 +1,178 @@
+//! The error of a core operation, and the documented kind (and exit code) of each failure.
+//!
+//! Each module keeps its own error enum with typed fields; this enum gathers them for the
+//! operations that adapters call, and [`Error::kind`] says which documented exit code a
+//! failure maps to. Messages name the thing and what to do; causes stay in `source`.
+
+use std::path::PathBuf;
+
+use crate::artifact::{FailureKind, VerifyError};
+use crate::canonical::{BadContentId, CanonicalError};
+use crate::crypto::CryptoError;
+use crate::fsutil::{FsError, LockError};
+use crate::ids::IdError;
+
+/// The documented classes of failure (SPEC §8), each with its exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// 1: any other failure.
+    Other,
+    /// 2: usage error.
+    Usage,
+    /// 3: not found (client, profile, artifact, server, file).
+    NotFound,
+    /// 4: integrity (hash mismatch, malformed or non-canonical artifact, refused payload bytes).
+    Integrity,
+    /// 6: validation failed.
+    Validation,
+    /// 7: conflict (file changed underneath, lock not obtained in time).
+    Conflict,
+    /// 8: signature or trust.
+    Signature,
+    /// 9: freshness (rollback, expired).
+    Freshness,
+    /// 10: refused as unsafe (key readable by others, path escaping its directory, unparsable target).
+    Unsafe,
+}
+
+impl ErrorKind {
+    /// The process exit code of this kind.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::Other => 1,
+            ErrorKind::Usage => 2,
+            ErrorKind::NotFound => 3,
+            ErrorKind::Integrity => 4,
+            ErrorKind::Validation => 6,
+            ErrorKind::Conflict => 7,
+            ErrorKind::Signature => 8,
+            ErrorKind::Freshness => 9,
+            ErrorKind::Unsafe => 10,
+        }
+    }
+}
+
+/// A failed operation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A client or profile id was refused.
+    #[error(transparent)]
+    Id(#[from] IdError),
+    /// An artifact id was refused.
+    #[error(transparent)]
+    ContentId(#[from] BadContentId),
+    /// A payload was not strict JSON.
+    #[error("payload refused: {0}")]
+    Payload(#[from] CanonicalError),
+    /// Stored bytes did not verify.
+    #[error("{client}/{profile} v{version}: {source}")]
+    Verify {
+        /// The client.
+        client: String,
+        /// The profile.
+        profile: String,
+        /// The version read.
+        version: u64,
+        /// What failed.
+        #[source]
+        source: VerifyError,
+    },
+    /// A key was refused.
+    #[error("{}: {source}", path.display())]
+    Key {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong with it.
+        #[source]
+        source: CryptoError,
+    },
+    /// A file operation failed.
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    /// The home lock was not obtained.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// The home has no keys yet.
+    #[error("{} is not initialized: run `mcp-orchestration init-configs` first", home.display())]
+    NotInitialized {
+        /// The home directory.
+        home: PathBuf,
+    },
+    /// No such profile.
+    #[error("no profile '{profile}' for client '{client}': see `mcp-orchestration profiles {client}`")]
+    ProfileNotFound {
+        /// The client.
+        client: String,
+        /// The profile asked for.
+        profile: String,
+    },
+    /// No artifact with this id.
+    #[error("no artifact {id} in this home: see `mcp-orchestration history CLIENT`")]
+    ArtifactNotFound {
+        /// The id asked for.
+        id: String,
+    },
+    /// A private key file others can read (ssh's rule).
+    #[error("Permissions {mode:04o} for '{}' are too open. It is required that your private key files are NOT accessible by others. Run: chmod 600 {}", path.display(), path.display())]
+    KeyTooOpen {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// A home file is not what this program wrote.
+    #[error("{} is corrupt: {detail}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A servers document that is not valid.
+    #[error("invalid servers document at {pointer}: {message}")]
+    Validation {
+        /// JSON pointer of the problem.
+        pointer: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A refusal that protects the user (e.g. untrusting the active signing key).
+    #[error("{message}")]
+    Refused {
+        /// What was refused and what to do instead.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The documented kind of this failure.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Id(IdError::UnknownClient { .. }) => ErrorKind::NotFound,
+            Error::Id(IdError::Invalid { given, .. }) if given.contains(['/', '\\']) || given.starts_with('.') => {
+                ErrorKind::Unsafe
+            }
+            Error::Id(IdError::Invalid { .. }) | Error::ContentId(_) => ErrorKind::Usage,
+            Error::Payload(_) | Error::Corrupt { .. } => ErrorKind::Integrity,
+            Error::Verify { source, .. } => match source.kind() {
+                FailureKind::Integrity => ErrorKind::Integrity,
+                FailureKind::Signature => ErrorKind::Signature,
+                FailureKind::Freshness => ErrorKind::Freshness,
+            },
+            Error::Key { source: CryptoError::WeakKey { .. }, .. } => ErrorKind::Signature,
+            Error::Key { .. } => ErrorKind::Integrity,
+            Error::Fs(e) if e.is_not_found() => ErrorKind::NotFound,
+            Error::Fs(_) => ErrorKind::Other,
+            Error::Lock(LockError::Timeout { .. }) => ErrorKind::Conflict,
+            Error::Lock(LockError::Io(_)) => ErrorKind::Other,
+            Error::NotInitialized { .. } | Error::ProfileNotFound { .. } | Error::ArtifactNotFound { .. } => {
+                ErrorKind::NotFound
+            }
+            Error::KeyTooOpen { .. } | Error::Refused { .. } => ErrorKind::Unsafe,
+            Error::Validation { .. } => ErrorKind::Validation,
+        }
+    }
+}
+
+/// The result of a core operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,114 @@
+//! The home directory's layout: every path the program reads or writes under the home is
+//! built here, from validated ids, so no other module joins user input onto a path.
+//!
+//! ```text
+//! layout.json                              {"layout": 1}
+//! .lock                                    serializes every change to the home
+//! keys/signing_key.pem                     Ed25519 private key, PKCS#8 PEM, 0600
+//! keys/verification_key.pem                its public key, SPKI PEM
+//! keys/trusted/<hex>.pub                   public keys whose signatures are accepted
+//! keys/retired/<hex>.pem                   private keys replaced by `keys rotate`, 0600
+//! objects/<hex>.json                       payload JCS bytes, named by artifact id
+//! history/<client>/<profile>/<version>.json signed envelopes, written once
+//! heads/<client>/<profile>.json            the head: version and artifact id
+//! seen/<client>/<profile>.json             the highest version ever seen (rollback check)
+//! events/<YYYY-MM-DD>.jsonl                the event log
+//! artifacts/, index/                       a legacy (Python tool) store, read-only to us
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use crate::canonical::ContentId;
+use crate::ids::{ClientId, ProfileId};
+
+/// The version of the layout above, written to `layout.json`.
+pub const LAYOUT_VERSION: u64 = 1;
+
+/// The home directory and every path inside it.
+#[derive(Debug, Clone)]
+pub struct Home {
+    root: PathBuf,
+}
+
+impl Home {
+    /// A home at `root` (which may not exist yet).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Home { root: root.into() }
+    }
+    /// The home directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    /// `layout.json`.
+    pub fn layout_file(&self) -> PathBuf {
+        self.root.join("layout.json")
+    }
+    /// The lock file every change takes.
+    pub fn lock_file(&self) -> PathBuf {
+        self.root.join(".lock")
+    }
+    /// `keys/`.
+    pub fn keys_dir(&self) -> PathBuf {
+        self.root.join("keys")
+    }
+    /// The private key.
+    pub fn signing_key(&self) -> PathBuf {
+        self.keys_dir().join("signing_key.pem")
+    }
+    /// The public key of the private key.
+    pub fn verification_key(&self) -> PathBuf {
+        self.keys_dir().join("verification_key.pem")
+    }
+    /// `keys/trusted/`.
+    pub fn trusted_dir(&self) -> PathBuf {
+        self.keys_dir().join("trusted")
+    }
+    /// A trusted key's file.
+    pub fn trusted_key(&self, key_hex: &str) -> PathBuf {
+        self.trusted_dir().join(format!("{key_hex}.pub"))
+    }
+    /// Where a rotated-out private key is kept.
+    pub fn retired_key(&self, key_hex: &str) -> PathBuf {
+        self.keys_dir().join("retired").join(format!("{key_hex}.pem"))
+    }
+    /// A payload object.
+    pub fn object(&self, id: &ContentId) -> PathBuf {
+        self.root.join("objects").join(format!("{}.json", id.hex()))
+    }
+    /// `history/`.
+    pub fn history_root(&self) -> PathBuf {
+        self.root.join("history")
+    }
+    /// The history of one profile.
+    pub fn history_dir(&self, client: &ClientId, profile: &ProfileId) -> PathBuf {
+        self.history_root().join(client.as_str()).join(profile.as_str())
+    }
+    /// One version's envelope.
+    pub fn envelope(&self, client: &ClientId, profile: &ProfileId, version: u64) -> PathBuf {
+        self.history_dir(client, profile).join(format!("{version:010}.json"))
+    }
+    /// `heads/<client>/`.
+    pub fn heads_dir(&self, client: &ClientId) -> PathBuf {
+        self.root.join("heads").join(client.as_str())
+    }
+    /// A profile's head.
+    pub fn head(&self, client: &ClientId, profile: &ProfileId) -> PathBuf {
+        self.heads_dir(client).join(format!("{}.json", profile.as_str()))
+    }
+    /// A profile's highest seen version.
+    pub fn seen(&self, client: &ClientId, profile: &ProfileId) -> PathBuf {
+        self.root.join("seen").join(client.as_str()).join(format!("{}.json", profile.as_str()))
+    }
+    /// `events/`.
+    pub fn events_dir(&self) -> PathBuf {
+        self.root.join("events")
+    }
+    /// The legacy store's `artifacts/`.
+    pub fn legacy_artifacts_dir(&self) -> PathBuf {
+        self.root.join("artifacts")
+    }
+    /// The legacy store's `index/`.
+    pub fn legacy_index_dir(&self) -> PathBuf {
+        self.root.join("index")
+    }
+}

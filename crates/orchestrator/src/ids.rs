@@ -1,0 +1,87 @@
+//! Validated names: client ids and profile ids. They become path components in the home, so
+//! anything that could escape a directory is refused here, once, before any path is built.
+
+use std::fmt;
+
+/// Why a name was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum IdError {
+    /// Not of the allowed shape.
+    #[error("'{given}' is not a valid {what}: use 1 to 64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit")]
+    Invalid {
+        /// "client id" or "profile id".
+        what: &'static str,
+        /// What was given (truncated to 100 characters).
+        given: String,
+    },
+    /// A well-formed client id that no dialect knows.
+    #[error("unknown client '{given}': run `mcp-orchestration clients` to see the supported ids")]
+    UnknownClient {
+        /// What was given.
+        given: String,
+    },
+}
+
+fn valid_name(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 64
+        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+fn checked(what: &'static str, text: &str) -> Result<String, IdError> {
+    if valid_name(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(IdError::Invalid { what, given: text.chars().take(100).collect() })
+    }
+}
+
+/// The id of a supported client (`claude-desktop`, `cursor`, …).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClientId(String);
+
+impl ClientId {
+    /// Accepts only ids of clients the dialect table knows.
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        let id = checked("client id", text)?;
+        if dialects::find(&id).is_none() {
+            return Err(IdError::UnknownClient { given: id });
+        }
+        Ok(ClientId(id))
+    }
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The name of a profile (`default`, `dev`, …).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProfileId(String);
+
+impl ProfileId {
+    /// Accepts `[a-z0-9][a-z0-9._-]{0,63}`.
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        checked("profile id", text).map(ProfileId)
+    }
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for ProfileId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

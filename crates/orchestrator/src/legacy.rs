@@ -1,0 +1,157 @@
+//! Reading a home written by the original Python tool (0.1.0): `artifacts/<hex>.json`,
+//! `index/<client>/<profile>.json` and its key pair.
+//!
+//! The original hashed and signed `json.dumps(payload, sort_keys=True, separators=(",", ":"))`
+//! (ASCII-escaped), the payload alone. This module reproduces those bytes with serde_json and
+//! a formatter that escapes like Python, checks each legacy artifact's id and signature the
+//! way the original computed them, and hands the ones that pass to the migration.
+
+use std::fs;
+use std::io;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde::ser::SerializeMap as _;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::crypto::PublicKey;
+use crate::home::Home;
+
+/// True when the home holds a legacy store.
+pub fn detect(home: &Home) -> bool {
+    home.legacy_artifacts_dir().is_dir() || home.legacy_index_dir().is_dir()
+}
+
+/// A legacy artifact whose id and signature checked out.
+#[derive(Debug, Clone)]
+pub struct LegacyArtifact {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The legacy id: hex SHA-256 of the Python bytes.
+    pub legacy_id: String,
+    /// Its client id.
+    pub client_id: String,
+    /// Its profile id.
+    pub profile_id: String,
+    /// When the original created it (as written).
+    pub created_at: String,
+    /// The servers document.
+    pub payload: Value,
+    /// The original metadata.
+    pub metadata: serde_json::Map<String, Value>,
+}
+
+/// A legacy artifact that failed a check, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The file.
+    pub path: PathBuf,
+    /// What failed.
+    pub reason: String,
+}
+
+/// Every legacy artifact, checked: the ones that pass sorted by (client, profile, created_at),
+/// and the ones that fail with their reason.
+pub fn scan(home: &Home, legacy_key: &PublicKey) -> io::Result<(Vec<LegacyArtifact>, Vec<Rejected>)> {
+    let mut ok = Vec::new();
+    let mut rejected = Vec::new();
+    let dir = home.legacy_artifacts_dir();
+    let mut paths: Vec<PathBuf> = match fs::read_dir(&dir) {
+        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    paths.retain(|p| p.extension().is_some_and(|x| x == "json"));
+    paths.sort();
+    for path in paths {
+        match check(&path, legacy_key) {
+            Ok(artifact) => ok.push(artifact),
+            Err(reason) => rejected.push(Rejected { path, reason }),
+        }
+    }
+    ok.sort_by(|a, b| {
+        (&a.client_id, &a.profile_id, &a.created_at).cmp(&(&b.client_id, &b.profile_id, &b.created_at))
+    });
+    Ok((ok, rejected))
+}
+
+fn field<'a>(doc: &'a Value, name: &str) -> Result<&'a str, String> {
+    doc.get(name).and_then(Value::as_str).ok_or_else(|| format!("no string field '{name}'"))
+}
+
+fn check(path: &std::path::Path, key: &PublicKey) -> Result<LegacyArtifact, String> {
+    let bytes = fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let doc: Value = serde_json::from_slice(&bytes).map_err(|e| format!("not JSON: {e}"))?;
+    let payload = doc.get("payload").cloned().ok_or("no payload")?;
+    let legacy_id = field(&doc, "artifact_id")?.to_owned();
+    let python_bytes = python_dumps(&payload);
+    let actual = hex::encode(Sha256::digest(&python_bytes));
+    if actual != legacy_id {
+        return Err(format!("payload hashes to {actual}, not to its artifact_id {legacy_id}"));
+    }
+    if path.file_stem().and_then(|s| s.to_str()) != Some(legacy_id.as_str()) {
+        return Err(format!("file name does not match its artifact_id {legacy_id}"));
+    }
+    key.verify(&python_bytes, field(&doc, "signature")?)
+        .map_err(|_| "signature does not verify under the legacy verification key".to_owned())?;
+    Ok(LegacyArtifact {
+        path: path.to_path_buf(),
+        legacy_id,
+        client_id: field(&doc, "client_id")?.to_owned(),
+        profile_id: field(&doc, "profile_id")?.to_owned(),
+        created_at: field(&doc, "created_at")?.to_owned(),
+        payload,
+        metadata: doc.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default(),
+    })
+}
+
+/// The bytes of Python's `json.dumps(value, sort_keys=True, separators=(",", ":"))`.
+pub fn python_dumps(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
+    // Writing a `Value` into a Vec cannot fail.
+    let _ = Sorted(value).serialize(&mut serializer);
+    out
+}
+
+/// Serializes a value with object keys in code-point order, as `sort_keys=True` does.
+struct Sorted<'a>(&'a Value);
+
+impl Serialize for Sorted<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Object(map) => {
+                let mut entries: Vec<_> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                let mut m = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    m.serialize_entry(k, &Sorted(v))?;
+                }
+                m.end()
+            }
+            Value::Array(items) => s.collect_seq(items.iter().map(Sorted)),
+            other => other.serialize(s),
+        }
+    }
+}
+
+/// serde_json's compact output with Python's `ensure_ascii` escaping: every character outside
+/// printable ASCII becomes `\uXXXX` (lowercase hex, surrogate pairs beyond the BMP).
+struct PythonFormatter;
+
+impl serde_json::ser::Formatter for PythonFormatter {
+    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        for ch in fragment.chars() {
+            if (' '..='~').contains(&ch) {
+                writer.write_all(&[ch as u8])?;
+            } else {
+                let mut units = [0u16; 2];
+                for unit in ch.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,25 @@
+//! mcp-orchestration's core: canonical bytes and ids, keys and trust, signed artifacts, the
+//! content-addressed store and registry, the event log, and the operations every adapter
+//! (CLI, MCP server) calls.
+//!
+//! This crate knows nothing of MCP, HTTP, clap, terminals, environment variables or HOME:
+//! adapters hand it a [`home::Home`] and a [`clock::Clock`].
+
+pub mod artifact;
+pub mod canonical;
+pub mod clock;
+pub mod crypto;
+pub mod error;
+pub mod events;
+pub mod fsutil;
+pub mod home;
+pub mod ids;
+pub mod keys;
+pub mod legacy;
+pub mod registry;
+pub mod seed;
+pub mod service;
+pub mod trust;
+
+pub use error::{Error, ErrorKind, Result};
+pub use service::Orchestrator;

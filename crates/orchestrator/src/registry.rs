@@ -1,0 +1,320 @@
+//! The store and registry: content-addressed payload objects, written-once envelopes per
+//! version, heads with strictly increasing versions, and the highest version ever seen per
+//! profile. Readers never take the lock (every file is replaced atomically); writers do.
+
+use std::fs;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::artifact::{self, Expectation, Statement, Verified};
+use crate::canonical::{ArtifactId, Canonical, ContentId};
+use crate::crypto::{self, KeyPair};
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::home::Home;
+use crate::ids::{ClientId, ProfileId};
+use crate::trust::TrustStore;
+
+const FILE_MODE: u32 = 0o644;
+
+/// A profile's head: its newest version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    /// The newest version number.
+    pub version: u64,
+    /// Its artifact id.
+    pub artifact_id: ArtifactId,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Seen {
+    highest_version: u64,
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &std::path::Path) -> Result<Option<T>> {
+    match fsutil::read_optional(path)? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| Error::Corrupt { path: path.to_path_buf(), detail: e.to_string() }),
+    }
+}
+
+fn write_json<T: Serialize>(path: &std::path::Path, value: &T) -> Result<()> {
+    // Heads and seen records are plain integers and ids: serializing them cannot fail.
+    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
+    bytes.push(b'\n');
+    Ok(fsutil::write_atomic(path, &bytes, FILE_MODE)?)
+}
+
+/// The head of a profile, if it has been published.
+pub fn head(home: &Home, client: &ClientId, profile: &ProfileId) -> Result<Option<Head>> {
+    read_json(&home.head(client, profile))
+}
+
+/// The highest version this home has seen for a profile (0 if none).
+pub fn highest_seen(home: &Home, client: &ClientId, profile: &ProfileId) -> Result<u64> {
+    Ok(read_json::<Seen>(&home.seen(client, profile))?.map_or(0, |s| s.highest_version))
+}
+
+/// The profiles of a client that have a head, sorted.
+pub fn profiles(home: &Home, client: &ClientId) -> Result<Vec<ProfileId>> {
+    let dir = home.heads_dir(client);
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(fsutil::FsError::new("cannot list", &dir, e).into()),
+    };
+    let mut out: Vec<ProfileId> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".json")).map(str::to_owned))
+        .filter_map(|name| ProfileId::parse(&name).ok())
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// What a new version carries besides its payload.
+#[derive(Debug, Clone, Default)]
+pub struct PublishRequest {
+    /// Free-form metadata, signed with the statement.
+    pub metadata: Map<String, Value>,
+    /// When the version stops being accepted.
+    pub expires_at: Option<jiff::Timestamp>,
+}
+
+/// Publishes `payload` as the next version of a profile and returns it verified (the bytes
+/// written are verified before they are stored). The caller holds the home lock.
+#[allow(clippy::too_many_arguments)]
+pub fn publish(
+    home: &Home,
+    _lock: &fsutil::LockGuard,
+    key: &KeyPair,
+    trust: &TrustStore,
+    client: &ClientId,
+    profile: &ProfileId,
+    payload: &Canonical,
+    request: PublishRequest,
+    now: jiff::Timestamp,
+) -> Result<Verified> {
+    let current = head(home, client, profile)?;
+    let seen = highest_seen(home, client, profile)?;
+    let version = current.as_ref().map_or(0, |h| h.version).max(seen) + 1;
+    let statement = Statement {
+        statement_type: crypto::STATEMENT_TYPE.to_owned(),
+        artifact_id: payload.id().clone(),
+        client_id: client.as_str().to_owned(),
+        profile_id: profile.as_str().to_owned(),
+        version,
+        previous: current.map(|h| h.artifact_id),
+        created_at: now,
+        expires_at: request.expires_at,
+        metadata: request.metadata,
+    };
+    let envelope = artifact::seal(&statement, key);
+    let verified = artifact::verify(
+        &envelope,
+        payload.bytes(),
+        trust,
+        &Expectation { client_id: client.as_str(), profile_id: profile.as_str(), highest_seen: Some(seen), now: None },
+    )
+    .map_err(|source| Error::Verify {
+        client: client.to_string(),
+        profile: profile.to_string(),
+        version,
+        source,
+    })?;
+    fsutil::write_once(&home.object(payload.id()), payload.bytes(), FILE_MODE)?;
+    fsutil::write_atomic(&home.envelope(client, profile, version), &envelope, FILE_MODE)?;
+    write_json(&home.seen(client, profile), &Seen { highest_version: version })?;
+    write_json(&home.head(client, profile), &Head { version, artifact_id: payload.id().clone() })?;
+    Ok(verified)
+}
+
+/// Loads one version's stored bytes: (envelope, payload).
+fn load_bytes(
+    home: &Home,
+    client: &ClientId,
+    profile: &ProfileId,
+    version: u64,
+    artifact_id: Option<&ArtifactId>,
+) -> Result<(Vec<u8>, Vec<u8>)> {
+    let envelope_path = home.envelope(client, profile, version);
+    let envelope = fsutil::read(&envelope_path).map_err(|e| missing_or(e, client, profile))?;
+    let id = match artifact_id {
+        Some(id) => id.clone(),
+        None => statement_id(&envelope).ok_or_else(|| Error::Corrupt {
+            path: envelope_path.clone(),
+            detail: "no artifact id in the envelope".into(),
+        })?,
+    };
+    let payload = fsutil::read(&home.object(&id))?;
+    Ok((envelope, payload))
+}
+
+fn missing_or(e: fsutil::FsError, client: &ClientId, profile: &ProfileId) -> Error {
+    if e.is_not_found() {
+        Error::ProfileNotFound { client: client.to_string(), profile: profile.to_string() }
+    } else {
+        e.into()
+    }
+}
+
+/// The artifact id an envelope names, read without trusting it (to find the payload object;
+/// verification then checks everything).
+fn statement_id(envelope: &[u8]) -> Option<ArtifactId> {
+    let value: Value = serde_json::from_slice(envelope).ok()?;
+    ContentId::parse(value.get("statement")?.get("artifact_id")?.as_str()?).ok()
+}
+
+/// Loads and verifies the head of a profile: hash, signature, trust, subject, rollback and
+/// expiry are all checked before anything is returned.
+pub fn load_head(
+    home: &Home,
+    trust: &TrustStore,
+    client: &ClientId,
+    profile: &ProfileId,
+    now: jiff::Timestamp,
+) -> Result<Verified> {
+    let head = head(home, client, profile)?
+        .ok_or_else(|| Error::ProfileNotFound { client: client.to_string(), profile: profile.to_string() })?;
+    let seen = highest_seen(home, client, profile)?;
+    let (envelope, payload) = load_bytes(home, client, profile, head.version, Some(&head.artifact_id))?;
+    let verified = verify_version(&envelope, &payload, trust, client, profile, head.version, Some(seen), Some(now))?;
+    if verified.statement().version != head.version {
+        return Err(Error::Corrupt {
+            path: home.head(client, profile),
+            detail: format!(
+                "the head names version {} but its envelope is version {}",
+                head.version,
+                verified.statement().version
+            ),
+        });
+    }
+    Ok(verified)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn verify_version(
+    envelope: &[u8],
+    payload: &[u8],
+    trust: &TrustStore,
+    client: &ClientId,
+    profile: &ProfileId,
+    version: u64,
+    highest_seen: Option<u64>,
+    now: Option<jiff::Timestamp>,
+) -> Result<Verified> {
+    artifact::verify(
+        envelope,
+        payload,
+        trust,
+        &Expectation { client_id: client.as_str(), profile_id: profile.as_str(), highest_seen, now },
+    )
+    .map_err(|source| Error::Verify { client: client.to_string(), profile: profile.to_string(), version, source })
+}
+
+/// The stored versions of a profile, oldest first.
+pub fn versions(home: &Home, client: &ClientId, profile: &ProfileId) -> Result<Vec<u64>> {
+    let dir = home.history_dir(client, profile);
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(fsutil::FsError::new("cannot list", &dir, e).into()),
+    };
+    let mut out: Vec<u64> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".json")).and_then(|n| n.parse().ok()))
+        .collect();
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// One entry of a profile's history: the version and its verification outcome.
+#[derive(Debug)]
+pub struct HistoryEntry {
+    /// The version number (from the file name).
+    pub version: u64,
+    /// The verified artifact, or why it failed (hash, signature, trust, subject, chain).
+    pub artifact: Result<Verified>,
+}
+
+/// Verifies every stored version of a profile (no rollback or expiry check: history is old by
+/// nature) and checks the hash chain: each version's `previous` is the id of the one before.
+pub fn history(home: &Home, trust: &TrustStore, client: &ClientId, profile: &ProfileId) -> Result<Vec<HistoryEntry>> {
+    let mut out = Vec::new();
+    let mut previous: Option<ArtifactId> = None;
+    for version in versions(home, client, profile)? {
+        let artifact = load_bytes(home, client, profile, version, None)
+            .and_then(|(env, payload)| verify_version(&env, &payload, trust, client, profile, version, None, None))
+            .and_then(|v| check_link(home, client, profile, version, &previous, v));
+        previous = artifact.as_ref().ok().map(|v| v.id().clone());
+        out.push(HistoryEntry { version, artifact });
+    }
+    Ok(out)
+}
+
+fn check_link(
+    home: &Home,
+    client: &ClientId,
+    profile: &ProfileId,
+    version: u64,
+    previous: &Option<ArtifactId>,
+    verified: Verified,
+) -> Result<Verified> {
+    let statement = verified.statement();
+    let path = home.envelope(client, profile, version);
+    if statement.version != version {
+        return Err(Error::Corrupt { path, detail: format!("holds version {}", statement.version) });
+    }
+    if version > 1 && previous.is_some() && statement.previous != *previous {
+        return Err(Error::Corrupt {
+            path,
+            detail: "its `previous` is not the id of the version before: the history chain is broken".into(),
+        });
+    }
+    Ok(verified)
+}
+
+/// Every (client, profile, version) whose envelope names `artifact_id`.
+pub fn find_artifact(home: &Home, artifact_id: &ArtifactId) -> Result<Vec<(ClientId, ProfileId, u64)>> {
+    let mut out = Vec::new();
+    for (client, profile) in all_profiles(home)? {
+        for version in versions(home, &client, &profile)? {
+            let bytes = fsutil::read(&home.envelope(&client, &profile, version))?;
+            if statement_id(&bytes).as_ref() == Some(artifact_id) {
+                out.push((client.clone(), profile.clone(), version));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every (client, profile) with a history, sorted.
+pub fn all_profiles(home: &Home) -> Result<Vec<(ClientId, ProfileId)>> {
+    let mut out = Vec::new();
+    for info in dialects::all() {
+        let Ok(client) = ClientId::parse(info.id) else { continue };
+        let dir = home.history_root().join(client.as_str());
+        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        let mut names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
+        names.sort();
+        out.extend(names.iter().filter_map(|n| ProfileId::parse(n).ok()).map(|p| (client.clone(), p)));
+    }
+    Ok(out)
+}
+
+/// Loads and verifies one version (for `get --version` and lookups by id): no rollback
+/// check, but expiry is checked.
+pub fn load_version(
+    home: &Home,
+    trust: &TrustStore,
+    client: &ClientId,
+    profile: &ProfileId,
+    version: u64,
+    now: Option<jiff::Timestamp>,
+) -> Result<Verified> {
+    let (envelope, payload) = load_bytes(home, client, profile, version, None)?;
+    verify_version(&envelope, &payload, trust, client, profile, version, None, now)
+}

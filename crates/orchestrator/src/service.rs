@@ -1,0 +1,572 @@
+//! The operations every adapter calls (CLI today, the MCP server later): each resolves ids,
+//! loads keys and trust, does its work through the registry, and records events under one
+//! trace id. No logic an adapter needs lives anywhere else.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+
+use crate::artifact::Verified;
+use crate::canonical::{self, Canonical, ContentId};
+use crate::clock::Clock;
+use crate::crypto::{KeyPair, PublicKey};
+use crate::error::{Error, Result};
+use crate::events::{self, Event, Filter, Status};
+use crate::fsutil::{self, LockGuard};
+use crate::home::{self, Home};
+use crate::ids::{ClientId, ProfileId};
+use crate::registry::{self, Head, HistoryEntry, PublishRequest};
+use crate::trust::TrustStore;
+use crate::{keys, legacy, seed};
+
+/// The profile name used when none is given.
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// The core, bound to one home and one clock.
+#[derive(Clone)]
+pub struct Orchestrator {
+    home: Home,
+    clock: Arc<dyn Clock>,
+    lock_timeout: Duration,
+}
+
+impl std::fmt::Debug for Orchestrator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Orchestrator").field("home", &self.home).finish_non_exhaustive()
+    }
+}
+
+/// What `init-configs` did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct InitReport {
+    /// The home directory.
+    pub home: String,
+    /// True when the home directory was created.
+    pub created_home: bool,
+    /// The signing key's id.
+    pub key_id: String,
+    /// True when a new key pair was generated (false: an existing one was kept).
+    pub key_created: bool,
+    /// True when a store written by the original Python tool was found.
+    pub legacy_store_found: bool,
+    /// Profiles seeded: (client, profile, version, artifact id).
+    pub seeded: Vec<SeededProfile>,
+    /// Profiles left for `migrate` because the legacy store has them.
+    pub left_for_migration: Vec<String>,
+    /// True when nothing was changed.
+    pub unchanged: bool,
+}
+
+/// One seeded profile.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SeededProfile {
+    /// Client id.
+    pub client_id: String,
+    /// Profile id.
+    pub profile_id: String,
+    /// The version published.
+    pub version: u64,
+    /// Its artifact id.
+    pub artifact_id: String,
+}
+
+/// What `migrate` did (or would do, with a dry run).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct MigrateReport {
+    /// True when nothing was written.
+    pub dry_run: bool,
+    /// Legacy artifacts published (or to be published) as new versions.
+    pub migrated: Vec<MigratedArtifact>,
+    /// Legacy ids already migrated by an earlier run.
+    pub already_migrated: Vec<String>,
+    /// Legacy artifacts that failed their id or signature check, with the reason.
+    pub rejected: Vec<RejectedArtifact>,
+}
+
+/// One migrated legacy artifact.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MigratedArtifact {
+    /// The legacy (bare hex) id.
+    pub legacy_id: String,
+    /// Client id.
+    pub client_id: String,
+    /// Profile id.
+    pub profile_id: String,
+    /// The new version (absent in a dry run).
+    pub version: Option<u64>,
+    /// The new artifact id (RFC 8785 based).
+    pub artifact_id: String,
+}
+
+/// One legacy artifact refused by the migration.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RejectedArtifact {
+    /// The file.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A profile and its head.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProfileSummary {
+    /// Profile id.
+    pub profile_id: String,
+    /// Head version.
+    pub version: u64,
+    /// Head artifact id.
+    pub artifact_id: String,
+}
+
+/// The outcome of verifying one stored version.
+#[derive(Debug, serde::Serialize)]
+pub struct VerifyOutcome {
+    /// Client id.
+    pub client_id: String,
+    /// Profile id.
+    pub profile_id: String,
+    /// Version.
+    pub version: u64,
+    /// The artifact id, when it verified.
+    pub artifact_id: Option<String>,
+    /// None when it verified; else why not.
+    pub error: Option<String>,
+    /// The exit code of the failure, if any.
+    #[serde(skip)]
+    pub kind: Option<crate::ErrorKind>,
+}
+
+/// Public key information for `keys show`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KeyInfo {
+    /// The signing key's id.
+    pub signing_key_id: String,
+    /// Its public key, SPKI PEM.
+    pub public_key_pem: String,
+    /// Every trusted key id.
+    pub trusted: Vec<String>,
+}
+
+fn timed_ms(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
+}
+
+/// Checks that a payload is a servers document: an object whose `mcpServers` is an object of
+/// objects.
+pub fn check_servers_document(value: &Value) -> Result<()> {
+    let servers = value.get("mcpServers").ok_or_else(|| Error::Validation {
+        pointer: String::new(),
+        message: "a servers document is an object with an \"mcpServers\" object: {\"mcpServers\": {NAME: {…}}}"
+            .into(),
+    })?;
+    let servers = servers.as_object().ok_or_else(|| Error::Validation {
+        pointer: "/mcpServers".into(),
+        message: "\"mcpServers\" must be an object mapping server names to entries".into(),
+    })?;
+    if let Some((name, _)) = servers.iter().find(|(_, entry)| !entry.is_object()) {
+        return Err(Error::Validation {
+            pointer: format!("/mcpServers/{}", name.replace('~', "~0").replace('/', "~1")),
+            message: "each server entry must be an object (command/args/env or type/url/headers)".into(),
+        });
+    }
+    Ok(())
+}
+
+impl Orchestrator {
+    /// The core for this home and clock.
+    pub fn new(home: Home, clock: Arc<dyn Clock>) -> Self {
+        Orchestrator { home, clock, lock_timeout: Duration::from_secs(30) }
+    }
+
+    /// How long writers wait for the home lock before failing with a conflict.
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// The home.
+    pub fn home(&self) -> &Home {
+        &self.home
+    }
+
+    /// Now, by the clock handed in.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
+    fn emit(&self, trace_id: &str, event_type: String, status: Status, started: Instant, metadata: Map<String, Value>) {
+        // Events go only into an initialized home: a refused command must not create one.
+        if !self.home.layout_file().exists() {
+            return;
+        }
+        let event = Event { ts: self.now(), event_type, trace_id: trace_id.to_owned(), status, duration_ms: timed_ms(started), metadata };
+        // The event log is best effort: failing to record must not fail the operation.
+        let _ = events::append(&self.home, &event);
+    }
+
+    /// Runs one operation with `started`/`completed`/`failed` events under one trace id.
+    fn traced<T>(&self, operation: &str, metadata: Map<String, Value>, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        let trace_id = events::new_trace_id();
+        let started = Instant::now();
+        self.emit(&trace_id, format!("orchestrator.{operation}_started"), Status::Pending, started, metadata.clone());
+        let result = work();
+        match &result {
+            Ok(_) => self.emit(&trace_id, format!("orchestrator.{operation}_completed"), Status::Success, started, metadata),
+            Err(error) => {
+                let mut metadata = metadata;
+                metadata.insert("error_kind".into(), json!(format!("{:?}", error.kind())));
+                metadata.insert("exit_code".into(), json!(error.kind().exit_code()));
+                self.emit(&trace_id, format!("orchestrator.{operation}_failed"), Status::Failure, started, metadata);
+            }
+        }
+        result
+    }
+
+    fn lock(&self) -> Result<LockGuard> {
+        Ok(fsutil::lock(&self.home.lock_file(), self.lock_timeout)?)
+    }
+
+    fn trust(&self) -> Result<TrustStore> {
+        keys::load_trust(&self.home)
+    }
+
+    fn ensure_initialized(&self) -> Result<()> {
+        if self.home.layout_file().exists() {
+            Ok(())
+        } else {
+            Err(Error::NotInitialized { home: self.home.root().to_path_buf() })
+        }
+    }
+
+    /// `init-configs`: creates the home and keys (keeping an existing key pair, such as the
+    /// original tool's), trusts the own key, and seeds a signed `default` profile for every
+    /// supported client. Idempotent; `force` re-seeds as new versions.
+    pub fn init(&self, force: bool) -> Result<InitReport> {
+        self.traced("init", Map::new(), || self.init_inner(force))
+    }
+
+    fn init_inner(&self, force: bool) -> Result<InitReport> {
+        let mut report = InitReport { home: self.home.root().display().to_string(), ..Default::default() };
+        report.created_home = !self.home.root().exists();
+        let lock = self.lock()?;
+        let mut changed = report.created_home;
+        if !self.home.layout_file().exists() {
+            let layout = format!("{{\"layout\": {}}}\n", home::LAYOUT_VERSION);
+            fsutil::write_atomic(&self.home.layout_file(), layout.as_bytes(), 0o644)?;
+            changed = true;
+        }
+        let key = if keys::has_signing_key(&self.home) {
+            keys::load_signing_key(&self.home)?
+        } else {
+            let key = KeyPair::generate();
+            keys::install_key_pair(&self.home, &key)?;
+            report.key_created = true;
+            changed = true;
+            key
+        };
+        report.key_id = key.public().id().to_string();
+        if !self.home.trusted_key(key.public().id().hex()).exists() || !self.home.verification_key().exists() {
+            keys::trust_key(&self.home, key.public())?;
+            if !self.home.verification_key().exists() {
+                fsutil::write_atomic(&self.home.verification_key(), key.public().to_pem().as_bytes(), keys::PUBLIC_MODE)?;
+            }
+            changed = true;
+        }
+        report.legacy_store_found = legacy::detect(&self.home);
+        let trust = self.trust()?;
+        let profile = ProfileId::parse(DEFAULT_PROFILE)?;
+        let payload = canonical::canonicalize_value(seed::default_servers());
+        for info in dialects::all() {
+            let client = ClientId::parse(info.id)?;
+            if report.legacy_store_found && self.home.legacy_index_dir().join(info.id).join("default.json").exists() {
+                if registry::head(&self.home, &client, &profile)?.is_none() {
+                    report.left_for_migration.push(format!("{}/{}", info.id, DEFAULT_PROFILE));
+                }
+                continue;
+            }
+            if !force && registry::head(&self.home, &client, &profile)?.is_some() {
+                continue;
+            }
+            let mut metadata = Map::new();
+            metadata.insert("generator".into(), json!("init-configs"));
+            metadata.insert("note".into(), json!("sample servers seeded by init-configs"));
+            let verified = registry::publish(
+                &self.home,
+                &lock,
+                &key,
+                &trust,
+                &client,
+                &profile,
+                &payload,
+                PublishRequest { metadata, expires_at: None },
+                self.now(),
+            )?;
+            report.seeded.push(SeededProfile {
+                client_id: info.id.to_owned(),
+                profile_id: DEFAULT_PROFILE.to_owned(),
+                version: verified.statement().version,
+                artifact_id: verified.id().to_string(),
+            });
+            changed = true;
+        }
+        report.unchanged = !changed;
+        Ok(report)
+    }
+
+    /// The profiles of a client, with their heads.
+    pub fn profiles(&self, client: &str) -> Result<Vec<ProfileSummary>> {
+        let client = ClientId::parse(client)?;
+        let mut out = Vec::new();
+        for profile in registry::profiles(&self.home, &client)? {
+            if let Some(Head { version, artifact_id }) = registry::head(&self.home, &client, &profile)? {
+                out.push(ProfileSummary { profile_id: profile.to_string(), version, artifact_id: artifact_id.to_string() });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The verified head of a profile.
+    pub fn get(&self, client: &str, profile: &str) -> Result<Verified> {
+        let meta = ids_meta(client, profile);
+        self.traced("config_retrieval", meta, || {
+            let client = ClientId::parse(client)?;
+            let profile = ProfileId::parse(profile)?;
+            self.ensure_initialized()?;
+            let trust = self.trust()?;
+            registry::load_head(&self.home, &trust, &client, &profile, self.now())
+        })
+    }
+
+    /// Publishes a servers document (JSON text) as the next version of a profile.
+    pub fn publish(
+        &self,
+        client: &str,
+        profile: &str,
+        payload_text: &str,
+        note: Option<&str>,
+        expires_in: Option<Duration>,
+    ) -> Result<Verified> {
+        let meta = ids_meta(client, profile);
+        self.traced("config_publish", meta, || {
+            let client = ClientId::parse(client)?;
+            let profile = ProfileId::parse(profile)?;
+            let payload: Canonical = canonical::canonicalize_text(payload_text)?;
+            check_servers_document(payload.value())?;
+            self.ensure_initialized()?;
+            let key = keys::load_signing_key(&self.home)?;
+            let trust = self.trust()?;
+            let now = self.now();
+            let mut metadata = Map::new();
+            if let Some(note) = note {
+                metadata.insert("note".into(), json!(note));
+            }
+            let expires_at = match expires_in {
+                Some(d) => Some(now.checked_add(d).map_err(|_| Error::Validation {
+                    pointer: String::new(),
+                    message: "--expires-in is too far in the future".into(),
+                })?),
+                None => None,
+            };
+            let lock = self.lock()?;
+            registry::publish(&self.home, &lock, &key, &trust, &client, &profile, &payload, PublishRequest { metadata, expires_at }, now)
+        })
+    }
+
+    /// The verified history of a profile, oldest first.
+    pub fn history(&self, client: &str, profile: &str) -> Result<Vec<HistoryEntry>> {
+        let client = ClientId::parse(client)?;
+        let profile = ProfileId::parse(profile)?;
+        self.ensure_initialized()?;
+        let entries = registry::history(&self.home, &self.trust()?, &client, &profile)?;
+        if entries.is_empty() {
+            return Err(Error::ProfileNotFound { client: client.to_string(), profile: profile.to_string() });
+        }
+        Ok(entries)
+    }
+
+    /// Verifies every stored version of every profile (`artifact_id: None`) or those of one
+    /// artifact id. Heads are also checked for rollback and expiry.
+    pub fn verify(&self, artifact_id: Option<&str>) -> Result<Vec<VerifyOutcome>> {
+        let mut meta = Map::new();
+        if let Some(id) = artifact_id {
+            meta.insert("artifact_id".into(), json!(id));
+        }
+        self.traced("artifact_verification", meta, || {
+            self.ensure_initialized()?;
+            let trust = self.trust()?;
+            let wanted = artifact_id.map(ContentId::parse).transpose()?;
+            let mut out = Vec::new();
+            for (client, profile) in registry::all_profiles(&self.home)? {
+                let head_version = registry::head(&self.home, &client, &profile)?.map(|h| h.version);
+                for entry in registry::history(&self.home, &trust, &client, &profile)? {
+                    let result = if Some(entry.version) == head_version && entry.artifact.is_ok() {
+                        registry::load_head(&self.home, &trust, &client, &profile, self.now())
+                    } else {
+                        entry.artifact
+                    };
+                    let matches = match (&wanted, &result) {
+                        (None, _) => true,
+                        (Some(w), Ok(v)) => v.id() == w,
+                        (Some(_), Err(_)) => false,
+                    };
+                    if matches || (wanted.is_some() && result.is_err() && self.envelope_names(&client, &profile, entry.version, wanted.as_ref())) {
+                        out.push(VerifyOutcome {
+                            client_id: client.to_string(),
+                            profile_id: profile.to_string(),
+                            version: entry.version,
+                            artifact_id: result.as_ref().ok().map(|v| v.id().to_string()),
+                            kind: result.as_ref().err().map(Error::kind),
+                            error: result.err().map(|e| e.to_string()),
+                        });
+                    }
+                }
+            }
+            if let (Some(id), true) = (&wanted, out.is_empty()) {
+                return Err(Error::ArtifactNotFound { id: id.to_string() });
+            }
+            Ok(out)
+        })
+    }
+
+    fn envelope_names(&self, client: &ClientId, profile: &ProfileId, version: u64, id: Option<&ContentId>) -> bool {
+        registry::find_artifact(&self.home, id.cloned().as_ref().unwrap_or(&ContentId::of(b"")))
+            .map(|found| found.iter().any(|(c, p, v)| c == client && p == profile && *v == version))
+            .unwrap_or(false)
+    }
+
+    /// Events that pass the filter.
+    pub fn events(&self, filter: &Filter) -> Result<Vec<Event>> {
+        events::query(&self.home, filter)
+    }
+
+    /// The signing key and the trust store.
+    pub fn key_info(&self) -> Result<KeyInfo> {
+        let key = keys::load_signing_key(&self.home)?;
+        let trust = self.trust()?;
+        Ok(KeyInfo {
+            signing_key_id: key.public().id().to_string(),
+            public_key_pem: key.public().to_pem(),
+            trusted: trust.iter().map(|k| k.id().to_string()).collect(),
+        })
+    }
+
+    /// Trusts a public key given as SPKI PEM text; `origin` names where it came from.
+    pub fn trust_key(&self, pem: &str, origin: &std::path::Path) -> Result<PublicKey> {
+        let mut meta = Map::new();
+        meta.insert("origin".into(), json!(origin.display().to_string()));
+        self.traced("key_trust", meta, || {
+            self.ensure_initialized()?;
+            let key = keys::parse_public_key(pem, origin)?;
+            let _lock = self.lock()?;
+            keys::trust_key(&self.home, &key)?;
+            Ok(key)
+        })
+    }
+
+    /// Untrusts a key id; false when it was not trusted.
+    pub fn untrust_key(&self, key_id: &str) -> Result<bool> {
+        let mut meta = Map::new();
+        meta.insert("key_id".into(), json!(key_id));
+        self.traced("key_untrust", meta, || {
+            self.ensure_initialized()?;
+            let _lock = self.lock()?;
+            keys::untrust_key(&self.home, key_id)
+        })
+    }
+
+    /// Replaces the signing key; returns (old, new) public keys.
+    pub fn rotate_key(&self) -> Result<(PublicKey, PublicKey)> {
+        self.traced("key_rotation", Map::new(), || {
+            self.ensure_initialized()?;
+            let _lock = self.lock()?;
+            keys::rotate(&self.home, &KeyPair::generate())
+        })
+    }
+
+    /// Moves a legacy (Python tool) store over: each legacy artifact whose id and signature
+    /// check out the original way is published as a new signed version (metadata keeps the
+    /// legacy id); failures are reported and skipped; legacy files are left untouched; a
+    /// second run changes nothing.
+    pub fn migrate(&self, dry_run: bool) -> Result<MigrateReport> {
+        let mut meta = Map::new();
+        meta.insert("dry_run".into(), json!(dry_run));
+        self.traced("legacy_migration", meta, || self.migrate_inner(dry_run))
+    }
+
+    fn migrate_inner(&self, dry_run: bool) -> Result<MigrateReport> {
+        self.ensure_initialized()?;
+        let mut report = MigrateReport { dry_run, ..Default::default() };
+        if !legacy::detect(&self.home) {
+            return Ok(report);
+        }
+        let key = keys::load_signing_key(&self.home)?;
+        let legacy_key_path = self.home.verification_key();
+        let legacy_pem = fsutil::read(&legacy_key_path)?;
+        let legacy_key = keys::parse_public_key(&String::from_utf8_lossy(&legacy_pem), &legacy_key_path)?;
+        let (found, rejected) = legacy::scan(&self.home, &legacy_key)
+            .map_err(|e| fsutil::FsError::new("cannot list", &self.home.legacy_artifacts_dir(), e))?;
+        report.rejected = rejected
+            .into_iter()
+            .map(|r| RejectedArtifact { path: r.path.display().to_string(), reason: r.reason })
+            .collect();
+        let trust = self.trust()?;
+        let lock = if dry_run { None } else { Some(self.lock()?) };
+        for item in found {
+            let (client, profile) = match (ClientId::parse(&item.client_id), ProfileId::parse(&item.profile_id)) {
+                (Ok(c), Ok(p)) => (c, p),
+                (Err(e), _) | (_, Err(e)) => {
+                    report.rejected.push(RejectedArtifact { path: item.path.display().to_string(), reason: e.to_string() });
+                    continue;
+                }
+            };
+            if self.already_migrated(&trust, &client, &profile, &item.legacy_id)? {
+                report.already_migrated.push(item.legacy_id);
+                continue;
+            }
+            let payload = match canonical::parse_strict(&item.payload.to_string())
+                .map_err(Error::from)
+                .and_then(|v| check_servers_document(&v).map(|()| v))
+            {
+                Ok(value) => canonical::canonicalize_value(value),
+                Err(e) => {
+                    report.rejected.push(RejectedArtifact { path: item.path.display().to_string(), reason: e.to_string() });
+                    continue;
+                }
+            };
+            let mut metadata = item.metadata.clone();
+            metadata.insert("legacy_artifact_id".into(), json!(item.legacy_id));
+            metadata.insert("legacy_created_at".into(), json!(item.created_at));
+            metadata.insert("migrated_from".into(), json!("mcp-orchestration 0.1.0 (Python)"));
+            let version = match &lock {
+                None => None,
+                Some(lock) => Some(
+                    registry::publish(&self.home, lock, &key, &trust, &client, &profile, &payload, PublishRequest { metadata, expires_at: None }, self.now())?
+                        .statement()
+                        .version,
+                ),
+            };
+            report.migrated.push(MigratedArtifact {
+                legacy_id: item.legacy_id,
+                client_id: client.to_string(),
+                profile_id: profile.to_string(),
+                version,
+                artifact_id: payload.id().to_string(),
+            });
+        }
+        Ok(report)
+    }
+
+    fn already_migrated(&self, trust: &TrustStore, client: &ClientId, profile: &ProfileId, legacy_id: &str) -> Result<bool> {
+        Ok(registry::history(&self.home, trust, client, profile)?.iter().any(|entry| {
+            entry.artifact.as_ref().is_ok_and(|v| v.statement().metadata.get("legacy_artifact_id") == Some(&json!(legacy_id)))
+        }))
+    }
+}
+
+fn ids_meta(client: &str, profile: &str) -> Map<String, Value> {
+    let mut meta = Map::new();
+    meta.insert("client_id".into(), json!(client.chars().take(64).collect::<String>()));
+    meta.insert("profile_id".into(), json!(profile.chars().take(64).collect::<String>()));
+    meta
+}
