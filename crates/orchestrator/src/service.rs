@@ -249,6 +249,9 @@ impl Orchestrator {
     fn init_inner(&self, force: bool) -> Result<InitReport> {
         let mut report = InitReport { home: self.home.root().display().to_string(), ..Default::default() };
         report.created_home = !self.home.root().exists();
+        // An existing key (ours or the original tool's) is checked before anything is
+        // written, so that refusing it (say, readable by others) leaves the home as it was.
+        let existing_key = if keys::has_signing_key(&self.home) { Some(keys::load_signing_key(&self.home)?) } else { None };
         let lock = self.lock()?;
         let mut changed = report.created_home;
         if !self.home.layout_file().exists() {
@@ -256,8 +259,8 @@ impl Orchestrator {
             fsutil::write_atomic(&self.home.layout_file(), layout.as_bytes(), 0o644)?;
             changed = true;
         }
-        let key = if keys::has_signing_key(&self.home) {
-            keys::load_signing_key(&self.home)?
+        let key = if let Some(key) = existing_key {
+            key
         } else {
             let key = KeyPair::generate();
             keys::install_key_pair(&self.home, &key)?;

@@ -1,0 +1,169 @@
+//! The command line: clap definitions only. Each subcommand's flags resolve into the
+//! arguments of one module under `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const EXIT_CODES: &str = "Exit codes:
+  0 success                 1 other failure           2 usage error
+  3 not found               4 integrity               5 differences found (--exit-code/--check)
+  6 validation failed       7 conflict (lock, file changed)
+  8 signature or trust      9 rollback or expired     10 refused as unsafe";
+
+/// Keeps the MCP server lists of every MCP client on this machine signed, verified and in sync.
+#[derive(Debug, Parser)]
+#[command(name = "mcp-orchestration", version, after_long_help = EXIT_CODES, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Home directory (default: $MCP_ORCHESTRATION_HOME, else ~/.mcp-orchestration)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    /// Machine-readable JSON on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Seconds to wait for the home lock before failing with exit 7
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 30)]
+    pub lock_timeout: u64,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the home, the key pair and a signed `default` profile for every client
+    #[command(after_help = "Example:\n  mcp-orchestration init-configs\n  mcp-orchestration init-configs --force   # re-seed as new versions")]
+    InitConfigs(InitArgs),
+    /// List the supported clients
+    #[command(after_help = "Example:\n  mcp-orchestration clients --json")]
+    Clients,
+    /// List a client's profiles and their head versions
+    #[command(after_help = "Example:\n  mcp-orchestration profiles claude-desktop")]
+    Profiles(ClientArg),
+    /// Print a profile's verified servers document (or, with --json, the whole artifact)
+    #[command(after_help = "Example:\n  mcp-orchestration get cursor --profile dev --json")]
+    Get(ProfileArgs),
+    /// Sign a servers document as the next version of a profile
+    #[command(after_help = "Example:\n  mcp-orchestration publish cursor --profile dev --file servers.json --note \"add github\" --expires-in 30d")]
+    Publish(PublishArgs),
+    /// Verify stored artifacts: one id, or every version of every profile
+    #[command(after_help = "Example:\n  mcp-orchestration verify --all\n  mcp-orchestration verify sha256:4f2a…")]
+    Verify(VerifyArgs),
+    /// List a profile's versions, verified, oldest first
+    #[command(after_help = "Example:\n  mcp-orchestration history claude-desktop --profile default")]
+    History(ProfileArgs),
+    /// Query the event log
+    #[command(subcommand, visible_alias = "memory", after_help = "Example:\n  mcp-orchestration events query --type orchestrator --since 1h --status failure")]
+    Events(EventsCommand),
+    /// Show, export, trust, untrust and rotate signing keys
+    #[command(subcommand, after_help = "Example:\n  mcp-orchestration keys export > alice.pub\n  mcp-orchestration keys trust alice.pub")]
+    Keys(KeysCommand),
+    /// Move artifacts of a home written by the original Python tool into signed versions
+    #[command(after_help = "Example:\n  mcp-orchestration migrate --dry-run\n  mcp-orchestration migrate")]
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Re-seed every client's `default` profile as a new version
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClientArg {
+    /// Client id (see `mcp-orchestration clients`)
+    pub client: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// Client id (see `mcp-orchestration clients`)
+    pub client: String,
+    /// Profile name
+    #[arg(long, short, default_value = "default")]
+    pub profile: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Client id (see `mcp-orchestration clients`)
+    pub client: String,
+    /// Profile name
+    #[arg(long, short)]
+    pub profile: String,
+    /// The servers document ({"mcpServers": {…}}); `-` reads stdin
+    #[arg(long, short, value_name = "SERVERS.json")]
+    pub file: PathBuf,
+    /// A note stored (and signed) with the version
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Refuse this version after the duration (e.g. 12h, 30d)
+    #[arg(long, value_name = "DURATION")]
+    pub expires_in: Option<humantime::Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The artifact id (sha256:<hex>, or bare hex)
+    #[arg(conflicts_with = "all", required_unless_present = "all")]
+    pub artifact_id: Option<String>,
+    /// Verify every version of every profile
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Print events matching the filters, oldest first
+    #[command(after_help = "Example:\n  mcp-orchestration events query --type orchestrator.config --since 1h")]
+    Query(EventFilterArgs),
+    /// Count events by type and status
+    #[command(after_help = "Example:\n  mcp-orchestration events stats --since 1d")]
+    Stats(EventFilterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EventFilterArgs {
+    /// Keep events whose type starts with this (e.g. orchestrator.config_publish)
+    #[arg(long = "type", value_name = "PREFIX")]
+    pub type_prefix: Option<String>,
+    /// Keep events newer than this (e.g. 30m, 1h, 7d)
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<humantime::Duration>,
+    /// Keep the events of one trace
+    #[arg(long, value_name = "ID")]
+    pub trace: Option<String>,
+    /// Keep events with this status
+    #[arg(long, value_parser = ["pending", "success", "failure"])]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Show the signing key id and the trusted keys
+    Show,
+    /// Print the public key (SPKI PEM) for others to trust
+    Export,
+    /// Trust a public key file (SPKI PEM)
+    Trust {
+        /// The public key file
+        file: PathBuf,
+    },
+    /// Stop trusting a key id
+    Untrust {
+        /// The key id (sha256:<hex>)
+        key_id: String,
+    },
+    /// Replace the signing key; the old public key stays trusted until untrusted
+    Rotate,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Report what would be migrated without writing anything
+    #[arg(long)]
+    pub dry_run: bool,
+}

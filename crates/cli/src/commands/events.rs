@@ -1,0 +1,59 @@
+//! `events query|stats` (also `memory …`): the event log.
+
+use std::collections::BTreeMap;
+
+use orchestrator::events::{Filter, Status};
+use serde_json::json;
+
+use crate::args::{EventFilterArgs, EventsCommand};
+use crate::output::{self, UsageError};
+use crate::Context;
+
+fn filter(ctx: &Context, args: &EventFilterArgs) -> anyhow::Result<Filter> {
+    let since = match args.since {
+        None => None,
+        Some(d) => {
+            let d: std::time::Duration = d.into();
+            Some(ctx.core.now().checked_sub(d).map_err(|_| UsageError(format!("--since {} is too far back", humantime::format_duration(d))))?)
+        }
+    };
+    Ok(Filter {
+        type_prefix: args.type_prefix.clone(),
+        since,
+        trace_id: args.trace.clone(),
+        status: args.status.as_deref().and_then(Status::parse),
+    })
+}
+
+pub fn run(ctx: &Context, command: &EventsCommand) -> anyhow::Result<u8> {
+    match command {
+        EventsCommand::Query(args) => {
+            let events = ctx.core.events(&filter(ctx, args)?)?;
+            if ctx.json {
+                output::json(&serde_json::to_value(&events)?);
+            } else {
+                for e in &events {
+                    output::data(&format!("{}\n", serde_json::to_string(e)?));
+                }
+            }
+        }
+        EventsCommand::Stats(args) => {
+            let events = ctx.core.events(&filter(ctx, args)?)?;
+            let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+            for e in &events {
+                let status = serde_json::to_value(e.status)?.as_str().unwrap_or_default().to_owned();
+                *counts.entry((e.event_type.clone(), status)).or_default() += 1;
+            }
+            if ctx.json {
+                let rows: Vec<_> = counts.iter().map(|((t, s), n)| json!({"event_type": t, "status": s, "count": n})).collect();
+                output::json(&json!({"total": events.len(), "by_type": rows}));
+            } else {
+                for ((t, s), n) in &counts {
+                    output::say(&format!("{n:>6}  {t} ({s})"));
+                }
+                output::say(&format!("{:>6}  total", events.len()));
+            }
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,28 @@
+//! One module per command; each turns resolved arguments into one core call and prints the
+//! result. Returns the exit code for outcomes that are not errors (e.g. `verify` finding a
+//! failure reports every result, then exits with the failure's code).
+
+mod clients;
+mod events;
+mod init;
+mod keys;
+mod migrate;
+mod profiles;
+
+use crate::Context;
+use crate::args::Command;
+
+pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
+    match command {
+        Command::InitConfigs(args) => init::run(ctx, &args),
+        Command::Clients => clients::run(ctx),
+        Command::Profiles(args) => profiles::list(ctx, &args.client),
+        Command::Get(args) => profiles::get(ctx, &args),
+        Command::Publish(args) => profiles::publish(ctx, &args),
+        Command::Verify(args) => profiles::verify(ctx, &args),
+        Command::History(args) => profiles::history(ctx, &args),
+        Command::Events(cmd) => events::run(ctx, &cmd),
+        Command::Keys(cmd) => keys::run(ctx, &cmd),
+        Command::Migrate(args) => migrate::run(ctx, &args),
+    }
+}

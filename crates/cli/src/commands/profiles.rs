@@ -1,0 +1,118 @@
+//! Profiles and their artifacts: `profiles`, `get`, `publish`, `verify`, `history`.
+
+use std::io::Read as _;
+
+use orchestrator::artifact::Verified;
+use serde_json::json;
+
+use crate::args::{ProfileArgs, PublishArgs, VerifyArgs};
+use crate::output::{self, UsageError};
+use crate::Context;
+
+fn summary(v: &Verified) -> String {
+    let s = v.statement();
+    let expires = s.expires_at.map(|e| format!(", expires {e}")).unwrap_or_default();
+    format!("{}/{} v{} {} (signed {} by {}{expires})", s.client_id, s.profile_id, s.version, s.artifact_id, s.created_at, v.signature().key_id)
+}
+
+pub fn list(ctx: &Context, client: &str) -> anyhow::Result<u8> {
+    let profiles = ctx.core.profiles(client)?;
+    if ctx.json {
+        output::json(&json!({"client_id": client, "profiles": profiles}));
+        return Ok(0);
+    }
+    if profiles.is_empty() {
+        output::say(&format!("{client} has no profiles yet: publish one with `mcp-orchestration publish {client} --profile NAME --file servers.json`"));
+    }
+    for p in profiles {
+        output::say(&format!("{:<20} v{:<4} {}", p.profile_id, p.version, p.artifact_id));
+    }
+    Ok(0)
+}
+
+pub fn get(ctx: &Context, args: &ProfileArgs) -> anyhow::Result<u8> {
+    let verified = ctx.core.get(&args.client, &args.profile)?;
+    if ctx.json {
+        output::json(&verified.to_json());
+    } else {
+        output::say(&format!("verified {}", summary(&verified)));
+        output::json(verified.payload());
+    }
+    Ok(0)
+}
+
+pub fn publish(ctx: &Context, args: &PublishArgs) -> anyhow::Result<u8> {
+    let text = if args.file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| UsageError(format!("cannot read the servers document from stdin: {e}")))?;
+        text
+    } else {
+        std::fs::read_to_string(&args.file).map_err(|e| {
+            let kind = if e.kind() == std::io::ErrorKind::NotFound { "does not exist" } else { "cannot be read" };
+            anyhow::Error::from(orchestrator::fsutil::FsError::new(
+                if kind == "does not exist" { "no such servers document" } else { "cannot read servers document" },
+                &args.file,
+                e,
+            ))
+        })?
+    };
+    let expires_in = args.expires_in.map(Into::into);
+    let verified = ctx.core.publish(&args.client, &args.profile, &text, args.note.as_deref(), expires_in)?;
+    if ctx.json {
+        output::json(&verified.to_json());
+    } else {
+        output::say(&format!("published {}", summary(&verified)));
+    }
+    Ok(0)
+}
+
+pub fn verify(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<u8> {
+    let outcomes = ctx.core.verify(args.artifact_id.as_deref())?;
+    let worst = outcomes.iter().filter_map(|o| o.kind).map(|k| k.exit_code()).next().unwrap_or(0);
+    if ctx.json {
+        let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
+        output::json(&json!({"verified": outcomes.len() - failed, "failed": failed, "results": outcomes}));
+    } else {
+        for o in &outcomes {
+            match (&o.artifact_id, &o.error) {
+                (Some(id), None) => output::say(&format!("ok      {}/{} v{} {id}", o.client_id, o.profile_id, o.version)),
+                (_, Some(err)) => output::say(&format!("FAILED  {}/{} v{}: {err}", o.client_id, o.profile_id, o.version)),
+                (None, None) => {}
+            }
+        }
+        let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
+        output::say(&format!("{} verified, {failed} failed", outcomes.len() - failed));
+    }
+    Ok(worst)
+}
+
+pub fn history(ctx: &Context, args: &ProfileArgs) -> anyhow::Result<u8> {
+    let entries = ctx.core.history(&args.client, &args.profile)?;
+    let worst = entries.iter().filter_map(|e| e.artifact.as_ref().err()).map(|e| e.kind().exit_code()).next().unwrap_or(0);
+    if ctx.json {
+        let list: Vec<_> = entries
+            .iter()
+            .map(|e| match &e.artifact {
+                Ok(v) => {
+                    let s = v.statement();
+                    json!({"version": e.version, "artifact_id": s.artifact_id, "previous": s.previous,
+                           "created_at": s.created_at, "expires_at": s.expires_at, "metadata": s.metadata,
+                           "signing_key_id": v.signature().key_id, "verified": true})
+                }
+                Err(err) => json!({"version": e.version, "verified": false, "error": err.to_string()}),
+            })
+            .collect();
+        output::json(&json!({"client_id": args.client, "profile_id": args.profile, "history": list}));
+    } else {
+        for e in &entries {
+            match &e.artifact {
+                Ok(v) => {
+                    let note = v.statement().metadata.get("note").and_then(|n| n.as_str()).unwrap_or("");
+                    output::say(&format!("v{:<4} {} {} {note}", e.version, v.statement().created_at, v.id()));
+                }
+                Err(err) => output::say(&format!("v{:<4} FAILED: {err}", e.version)),
+            }
+        }
+    }
+    Ok(worst)
+}

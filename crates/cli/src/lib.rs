@@ -1,0 +1,114 @@
+//! The `mcp-orchestration` command: parses flags, resolves the home and the clock from the
+//! environment (the only place that reads it), dispatches to one module per command, and maps
+//! failures to the documented exit codes.
+
+mod args;
+mod commands;
+mod env;
+mod output;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser as _;
+use orchestrator::clock::{Clock, FixedClock, SystemClock};
+use orchestrator::home::Home;
+use orchestrator::{ErrorKind, Orchestrator};
+
+pub use args::Cli;
+
+/// What every command gets: the core and the output settings.
+pub struct Context {
+    /// The core bound to the resolved home and clock.
+    pub core: Orchestrator,
+    /// `--json` was given.
+    pub json: bool,
+}
+
+/// Runs the program with these arguments (the first is the program name).
+pub fn run<I, T>(argv: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_logs();
+    match dispatch(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            let code = exit_code_of(&err);
+            output::error(&err);
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn init_logs() {
+    let level = if env::var(env::DEBUG_VAR).as_deref() == Some("1") {
+        "debug".to_owned()
+    } else {
+        env::var(env::LOG_LEVEL_VAR).unwrap_or_else(|| "warn".to_owned())
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(env::var(env::NO_COLOR_VAR).is_none())
+        .with_env_filter(tracing_subscriber::EnvFilter::new(level))
+        .try_init();
+}
+
+/// The exit code of a failure: the core's documented kind, or 1.
+fn exit_code_of(err: &anyhow::Error) -> u8 {
+    if let Some(core) = err.downcast_ref::<orchestrator::Error>() {
+        return core.kind().exit_code();
+    }
+    if let Some(usage) = err.downcast_ref::<output::UsageError>() {
+        let _ = usage;
+        return ErrorKind::Usage.exit_code();
+    }
+    ErrorKind::Other.exit_code()
+}
+
+fn resolve_home(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = flag.or_else(|| env::var(env::HOME_VAR).map(PathBuf::from)) {
+        return Ok(dir);
+    }
+    env::user_home()
+        .map(|h| h.join(".mcp-orchestration"))
+        .ok_or_else(|| output::UsageError("no home directory: set HOME, MCP_ORCHESTRATION_HOME or pass --home DIR".into()).into())
+}
+
+fn resolve_clock() -> anyhow::Result<Arc<dyn Clock>> {
+    match env::var(env::NOW_VAR) {
+        None => Ok(Arc::new(SystemClock)),
+        Some(text) => {
+            let now: jiff::Timestamp = text.parse().map_err(|e| {
+                output::UsageError(format!("{} must be an RFC 3339 instant such as 2026-01-01T00:00:00Z: {e}", env::NOW_VAR))
+            })?;
+            Ok(Arc::new(FixedClock(now)))
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<u8> {
+    let Some(command) = cli.command else {
+        // With no subcommand the program will serve MCP over stdio (a later capability);
+        // until then it explains itself instead of doing something surprising.
+        use clap::CommandFactory as _;
+        let _ = Cli::command().print_help();
+        return Ok(ErrorKind::Usage.exit_code());
+    };
+    let home = Home::new(resolve_home(cli.home)?);
+    let core = Orchestrator::new(home, resolve_clock()?).with_lock_timeout(Duration::from_secs(cli.lock_timeout));
+    let ctx = Context { core, json: cli.json };
+    commands::run(&ctx, command)
+}

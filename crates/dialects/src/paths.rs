@@ -1,0 +1,269 @@
+//! Where each client keeps its config file, per OS and scope, computed from [`HostFacts`]
+//! handed in by the caller: this module never reads the process environment or HOME.
+//! Only [`detect`] touches the file system, and only to stat.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::ClientInfo;
+
+/// An operating system family whose path conventions differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Os {
+    Linux,
+    Macos,
+    Windows,
+}
+
+/// What the caller knows of the machine: OS, home directory, the environment overrides that
+/// matter here (`APPDATA`, `LOCALAPPDATA`, `XDG_CONFIG_HOME`, `CLAUDE_CONFIG_DIR`, `CODEX_HOME`,
+/// `OPENCODE_CONFIG`, `CONTINUE_GLOBAL_DIR`, …; see [`ENV_OVERRIDES`]) and the project
+/// directory, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostFacts {
+    pub os: Os,
+    pub home: PathBuf,
+    pub vars: BTreeMap<String, String>,
+    pub project_dir: Option<PathBuf>,
+}
+
+/// The environment variables path resolution honours, so an adapter can copy just these.
+pub const ENV_OVERRIDES: &[&str] = &[
+    "APPDATA",
+    "LOCALAPPDATA",
+    "XDG_CONFIG_HOME",
+    "CLAUDE_CONFIG_DIR",
+    "CODEX_HOME",
+    "OPENCODE_CONFIG",
+    "CONTINUE_GLOBAL_DIR",
+];
+
+/// Whose servers a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// The user's own, for every project.
+    User,
+    /// Checked into a project (`.mcp.json`, `.cursor/mcp.json`, `.vscode/mcp.json`, …).
+    Project,
+    /// The user's, for one project only, kept outside it (Claude Code `projects.<path>` in
+    /// `~/.claude.json`).
+    Local,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::User => "user",
+            Scope::Project => "project",
+            Scope::Local => "local",
+        }
+    }
+}
+
+/// Where inside a file the servers live: the key path from the root to the server map (or
+/// list). `["mcpServers"]`, `["mcp", "servers"]`, `["projects", "/abs/dir", "mcpServers"]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Placement(pub Vec<String>);
+
+impl Placement {
+    pub fn new<S: AsRef<str>>(path: &[S]) -> Self {
+        Placement(path.iter().map(|s| s.as_ref().to_owned()).collect())
+    }
+
+    /// The key path joined with dots, for messages.
+    pub fn display(&self) -> String {
+        self.0.join(".")
+    }
+}
+
+/// One place a client reads servers from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigLocation {
+    pub scope: Scope,
+    pub path: PathBuf,
+    /// Where in the file the servers are.
+    pub placement: Placement,
+    /// `false`: the documented place for this scope; `true`: an alternative the client has used
+    /// (older versions, a sandboxed install), worth probing.
+    pub alternative: bool,
+}
+
+/// Which OSes a location applies to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum OnOs {
+    All,
+    Unix,
+    Only(Os),
+}
+
+/// Directory a location is relative to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Base {
+    Home,
+    /// `$XDG_CONFIG_HOME`, else `~/.config` (also used on macOS and Windows by CLI tools).
+    XdgConfig,
+    /// The OS config dir of desktop apps: `$XDG_CONFIG_HOME` or `~/.config` on Linux,
+    /// `~/Library/Application Support` on macOS, `%APPDATA%` on Windows.
+    AppConfig,
+    /// `%LOCALAPPDATA%`, else `~\AppData\Local`.
+    LocalAppData,
+    /// The project directory (the location is skipped without one).
+    Project,
+    /// `$VAR` if set, else `default` joined with `default_rel`.
+    Var { var: &'static str, default: &'static Base, default_rel: &'static str },
+}
+
+/// A location in the client table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LocationSpec {
+    pub scope: Scope,
+    pub on: OnOs,
+    pub base: Base,
+    /// Path below `base`, `/`-separated.
+    pub rel: &'static str,
+    pub alternative: bool,
+    /// Where the servers live in this file when it is not the dialect's default.
+    pub placement: Option<&'static [&'static str]>,
+}
+
+impl LocationSpec {
+    pub(crate) const fn new(scope: Scope, on: OnOs, base: Base, rel: &'static str) -> Self {
+        LocationSpec { scope, on, base, rel, alternative: false, placement: None }
+    }
+    pub(crate) const fn alt(mut self) -> Self {
+        self.alternative = true;
+        self
+    }
+    pub(crate) const fn at(mut self, placement: &'static [&'static str]) -> Self {
+        self.placement = Some(placement);
+        self
+    }
+}
+
+fn applies(on: OnOs, os: Os) -> bool {
+    match on {
+        OnOs::All => true,
+        OnOs::Unix => os != Os::Windows,
+        OnOs::Only(o) => o == os,
+    }
+}
+
+fn sep(os: Os) -> char {
+    if os == Os::Windows { '\\' } else { '/' }
+}
+
+/// Joins `/`-separated `rel` below `base` with the OS's separator.
+fn join(os: Os, base: &str, rel: &str) -> String {
+    let mut out = base.trim_end_matches(['/', '\\']).to_owned();
+    for part in rel.split('/').filter(|p| !p.is_empty()) {
+        out.push(sep(os));
+        out.push_str(part);
+    }
+    out
+}
+
+fn var<'a>(facts: &'a HostFacts, name: &str) -> Option<&'a str> {
+    facts.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+}
+
+fn base_dir(facts: &HostFacts, base: &Base) -> Option<String> {
+    let home = facts.home.to_string_lossy().into_owned();
+    let os = facts.os;
+    Some(match base {
+        Base::Home => home,
+        Base::XdgConfig => var(facts, "XDG_CONFIG_HOME").map_or_else(|| join(os, &home, ".config"), str::to_owned),
+        Base::AppConfig => match os {
+            Os::Linux => var(facts, "XDG_CONFIG_HOME").map_or_else(|| join(os, &home, ".config"), str::to_owned),
+            Os::Macos => join(os, &home, "Library/Application Support"),
+            Os::Windows => var(facts, "APPDATA").map_or_else(|| join(os, &home, "AppData/Roaming"), str::to_owned),
+        },
+        Base::LocalAppData => var(facts, "LOCALAPPDATA").map_or_else(|| join(os, &home, "AppData/Local"), str::to_owned),
+        Base::Project => facts.project_dir.as_ref()?.to_string_lossy().into_owned(),
+        Base::Var { var: name, default, default_rel } => match var(facts, name) {
+            Some(v) => v.to_owned(),
+            None => join(os, &base_dir(facts, default)?, default_rel),
+        },
+    })
+}
+
+/// The locations of `client` on this host, documented ones first. Pure: nothing is read.
+pub(crate) fn resolve(client: &ClientInfo, facts: &HostFacts) -> Vec<ConfigLocation> {
+    let mut out: Vec<ConfigLocation> = Vec::new();
+    for spec in client.locations.iter().filter(|s| applies(s.on, facts.os)) {
+        let Some(base) = base_dir(facts, &spec.base) else { continue };
+        let path = PathBuf::from(join(facts.os, &base, spec.rel));
+        let placement = match (spec.scope, spec.placement) {
+            (Scope::Local, Some(p)) => {
+                let Some(project) = &facts.project_dir else { continue };
+                // `{project}` in a placement stands for the absolute project directory.
+                let project = project.to_string_lossy().into_owned();
+                Placement(p.iter().map(|k| if *k == "{project}" { project.clone() } else { (*k).to_owned() }).collect())
+            }
+            (_, Some(p)) => Placement::new(p),
+            (_, None) => Placement::new(client.dialect.container),
+        };
+        let location = ConfigLocation { scope: spec.scope, path, placement, alternative: spec.alternative };
+        if !out.contains(&location) {
+            out.push(location);
+        }
+    }
+    out
+}
+
+/// What exists on disk of one location.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Presence {
+    /// The file exists.
+    File,
+    /// The file does not, but its directory does (the client is probably installed).
+    DirectoryOnly,
+    /// Neither.
+    Missing,
+}
+
+/// One client as found on this machine.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detected {
+    pub client_id: &'static str,
+    /// Every location with what exists of it.
+    pub locations: Vec<(ConfigLocation, Presence)>,
+}
+
+impl Detected {
+    /// Whether any file or directory of the client was found.
+    pub fn found(&self) -> bool {
+        self.locations.iter().any(|(_, p)| *p != Presence::Missing)
+    }
+}
+
+fn presence(path: &Path, facts: &HostFacts) -> Presence {
+    // A file directly in the home or project directory tells nothing by its directory.
+    let telling_dir = |dir: &Path| dir != facts.home && Some(dir) != facts.project_dir.as_deref() && dir.is_dir();
+    if path.is_file() {
+        Presence::File
+    } else if path.parent().is_some_and(telling_dir) {
+        Presence::DirectoryOnly
+    } else {
+        Presence::Missing
+    }
+}
+
+/// Stats every location of every client.
+pub(crate) fn detect(clients: &'static [ClientInfo], facts: &HostFacts) -> Vec<Detected> {
+    clients
+        .iter()
+        .map(|c| Detected {
+            client_id: c.id,
+            locations: resolve(c, facts).into_iter().map(|l| {
+                let p = presence(&l.path, facts);
+                (l, p)
+            }).collect(),
+        })
+        .collect()
+}

@@ -1,0 +1,318 @@
+//! The client table: one entry per supported client, with its file format, its dialect (how it
+//! spells a server entry) and its file locations. Adding a client is adding one entry here.
+//!
+//! Locations and fields come from each client's documentation; where a detail could not be
+//! confirmed, the most common documented shape is used and a comment says so.
+
+use crate::dialect::{CommandStyle, Dialect, Presence, TimeUnit, Toggle, TypeField, UrlStyle, always_managed};
+use crate::document::Transport::{self, Http, Sse, Stdio};
+use crate::paths::Base::{AppConfig, Home, LocalAppData, Project, Var, XdgConfig};
+use crate::paths::OnOs::{All, Only, Unix};
+use crate::paths::Os::{Linux, Macos, Windows};
+use crate::paths::Scope::{Local, Project as ProjectScope, User};
+use crate::paths::{Base, LocationSpec as L};
+use crate::{ClientInfo, Format, Syntax};
+
+const ALL: &[Transport] = &[Stdio, Http, Sse];
+
+const TYPE_STD: TypeField = TypeField {
+    key: "type",
+    stdio: "stdio",
+    http: "http",
+    sse: "sse",
+    aliases: &[("streamable-http", Http), ("streamableHttp", Http), ("streamable_http", Http)],
+    stdio_presence: Presence::Kept,
+    remote_presence: Presence::Always,
+};
+
+/// The Claude Desktop shape most clients copy: `mcpServers`, `command`/`args`/`env`, `url`/`headers`.
+const STANDARD: Dialect = Dialect {
+    container: &["mcpServers"],
+    list_name_key: None,
+    name_key: None,
+    command: CommandStyle::Split { command: "command", args: "args" },
+    nested_command: false,
+    env: Some("env"),
+    cwd: Some("cwd"),
+    url: UrlStyle::Key { key: "url", aliases: &[] },
+    headers: Some(&["headers"]),
+    kind: Some(TYPE_STD),
+    toggle: Toggle::None,
+    timeout: None,
+    managed: always_managed,
+};
+
+/// Clients where `type` is optional for remote servers too (the client probes the transport).
+const OPTIONAL_TYPE: Dialect =
+    Dialect { kind: Some(TypeField { remote_presence: Presence::Kept, ..TYPE_STD }), ..STANDARD };
+
+/// Cline, Roo Code, Kilo Code, Kiro, Amazon Q: `disabled` switches a server off.
+const WITH_DISABLED: Dialect = Dialect { toggle: Toggle::Disabled("disabled"), ..STANDARD };
+
+const VSCODE: Dialect = Dialect { container: &["servers"], ..STANDARD };
+
+const WINDSURF: Dialect = Dialect {
+    url: UrlStyle::Key { key: "serverUrl", aliases: &["url"] },
+    kind: Some(TypeField { remote_presence: Presence::Kept, ..TYPE_STD }),
+    toggle: Toggle::Disabled("disabled"),
+    ..STANDARD
+};
+
+const GEMINI: Dialect = Dialect {
+    url: UrlStyle::PerTransport { http: "httpUrl", sse: "url" },
+    kind: Some(TypeField { remote_presence: Presence::Never, ..TYPE_STD }),
+    timeout: Some(("timeout", TimeUnit::Millis)),
+    ..STANDARD
+};
+
+const CODEX: Dialect = Dialect {
+    container: &["mcp_servers"],
+    headers: Some(&["http_headers"]),
+    kind: None,
+    toggle: Toggle::Enabled { key: "enabled", always: false },
+    timeout: Some(("tool_timeout_sec", TimeUnit::Seconds)),
+    ..STANDARD
+};
+
+const ZED: Dialect = Dialect { container: &["context_servers"], nested_command: true, kind: None, ..STANDARD };
+
+const CLINE: Dialect = Dialect {
+    kind: Some(TypeField { http: "streamableHttp", aliases: &[("http", Http), ("streamable-http", Http)], ..TYPE_STD }),
+    toggle: Toggle::Disabled("disabled"),
+    timeout: Some(("timeout", TimeUnit::Seconds)),
+    ..STANDARD
+};
+
+const ROO: Dialect = Dialect {
+    kind: Some(TypeField { http: "streamable-http", aliases: &[("http", Http), ("streamableHttp", Http)], ..TYPE_STD }),
+    toggle: Toggle::Disabled("disabled"),
+    timeout: Some(("timeout", TimeUnit::Seconds)),
+    ..STANDARD
+};
+
+const CONTINUE: Dialect = Dialect {
+    list_name_key: Some("name"),
+    kind: Some(TypeField { http: "streamable-http", aliases: &[("http", Http)], ..TYPE_STD }),
+    // Continue sends remote headers from `requestOptions.headers`.
+    headers: Some(&["requestOptions", "headers"]),
+    ..STANDARD
+};
+
+fn goose_managed(entry: &serde_json::Map<String, serde_json::Value>) -> bool {
+    // builtin, platform, frontend, inline_python … are Goose's own, not MCP servers we manage.
+    matches!(entry.get("type").and_then(|t| t.as_str()), Some("stdio" | "sse" | "streamable_http"))
+}
+
+const GOOSE: Dialect = Dialect {
+    container: &["extensions"],
+    name_key: Some("name"),
+    command: CommandStyle::Split { command: "cmd", args: "args" },
+    env: Some("envs"),
+    cwd: None,
+    url: UrlStyle::Key { key: "uri", aliases: &[] },
+    kind: Some(TypeField {
+        http: "streamable_http",
+        aliases: &[],
+        stdio_presence: Presence::Always,
+        ..TYPE_STD
+    }),
+    toggle: Toggle::Enabled { key: "enabled", always: true },
+    timeout: Some(("timeout", TimeUnit::Seconds)),
+    managed: goose_managed,
+    ..STANDARD
+};
+
+const OPENCODE: Dialect = Dialect {
+    container: &["mcp"],
+    command: CommandStyle::Array("command"),
+    env: Some("environment"),
+    cwd: None,
+    // `remote` covers streamable HTTP and SSE (OpenCode picks); it reads back as http.
+    kind: Some(TypeField {
+        key: "type",
+        stdio: "local",
+        http: "remote",
+        sse: "remote",
+        aliases: &[],
+        stdio_presence: Presence::Always,
+        remote_presence: Presence::Always,
+    }),
+    toggle: Toggle::Enabled { key: "enabled", always: false },
+    timeout: Some(("timeout", TimeUnit::Millis)),
+    ..STANDARD
+};
+
+const COPILOT_CLI: Dialect = Dialect {
+    kind: Some(TypeField { stdio: "local", aliases: &[("stdio", Stdio)], stdio_presence: Presence::Always, ..TYPE_STD }),
+    ..STANDARD
+};
+
+const AMP: Dialect = Dialect { container: &["amp.mcpServers"], ..OPTIONAL_TYPE };
+
+const CRUSH: Dialect = Dialect {
+    container: &["mcp"],
+    kind: Some(TypeField { stdio_presence: Presence::Always, ..TYPE_STD }),
+    toggle: Toggle::Disabled("disabled"),
+    timeout: Some(("timeout", TimeUnit::Seconds)),
+    ..STANDARD
+};
+
+const AMAZON_Q: Dialect = Dialect { timeout: Some(("timeout", TimeUnit::Millis)), ..WITH_DISABLED };
+
+const DROID: Dialect = Dialect { toggle: Toggle::Disabled("disabled"), ..STANDARD };
+
+/// The VS Code user directory (`Code/User`), below the OS app config dir.
+const VSCODE_USER: &str = "Code/User";
+
+const fn user(on: crate::paths::OnOs, base: Base, rel: &'static str) -> L {
+    L::new(User, on, base, rel)
+}
+const fn project(rel: &'static str) -> L {
+    L::new(ProjectScope, All, Project, rel)
+}
+
+const CLAUDE_DIR: Base = Var { var: "CLAUDE_CONFIG_DIR", default: &Home, default_rel: "" };
+const CODEX_DIR: Base = Var { var: "CODEX_HOME", default: &Home, default_rel: ".codex" };
+const CONTINUE_DIR: Base = Var { var: "CONTINUE_GLOBAL_DIR", default: &Home, default_rel: ".continue" };
+const COPILOT_DIR: Base = Var { var: "COPILOT_HOME", default: &Home, default_rel: ".copilot" };
+const OPENCODE_FILE: Base = Var { var: "OPENCODE_CONFIG", default: &XdgConfig, default_rel: "opencode/opencode.json" };
+
+macro_rules! client {
+    ($id:literal, $name:literal, $format:ident, $syntax:ident, $dialect:expr, $transports:expr, [$($loc:expr),* $(,)?]) => {
+        ClientInfo {
+            id: $id,
+            display_name: $name,
+            format: Format::$format,
+            transports: $transports,
+            syntax: Syntax::$syntax,
+            dialect: &$dialect,
+            locations: &[$($loc),*],
+        }
+    };
+}
+
+pub(crate) const CLIENTS: &[ClientInfo] = &[
+    client!("claude-desktop", "Claude Desktop", Json, StrictJson, STANDARD, &[Stdio], [
+        user(Only(Macos), AppConfig, "Claude/claude_desktop_config.json"),
+        user(Only(Windows), AppConfig, "Claude/claude_desktop_config.json"),
+        // The Microsoft Store (MSIX) install keeps a virtualised copy of %APPDATA%.
+        user(Only(Windows), LocalAppData, "Packages/Claude_pzs8sxrjxfjjc/LocalCache/Roaming/Claude/claude_desktop_config.json").alt(),
+        // No official Linux build; community builds use the XDG config dir.
+        user(Only(Linux), AppConfig, "Claude/claude_desktop_config.json"),
+    ]),
+    client!("claude-code", "Claude Code", Json, StrictJson, STANDARD, ALL, [
+        user(All, CLAUDE_DIR, ".claude.json"),
+        L::new(Local, All, CLAUDE_DIR, ".claude.json").at(&["projects", "{project}", "mcpServers"]),
+        project(".mcp.json"),
+    ]),
+    client!("cursor", "Cursor", Json, StrictJson, OPTIONAL_TYPE, ALL, [
+        user(All, Home, ".cursor/mcp.json"),
+        project(".cursor/mcp.json"),
+    ]),
+    client!("vscode", "VS Code", Jsonc, Jsonc, VSCODE, ALL, [
+        user(All, AppConfig, "Code/User/mcp.json"),
+        project(".vscode/mcp.json"),
+        // Before VS Code 1.102 user servers lived in settings.json under `mcp.servers`.
+        user(All, AppConfig, "Code/User/settings.json").alt().at(&["mcp", "servers"]),
+        user(All, AppConfig, "Code - Insiders/User/mcp.json").alt(),
+    ]),
+    client!("windsurf", "Windsurf", Json, StrictJson, WINDSURF, ALL, [
+        user(All, Home, ".codeium/windsurf/mcp_config.json"),
+    ]),
+    client!("gemini-cli", "Gemini CLI", Json, JsonComments, GEMINI, ALL, [
+        user(All, Home, ".gemini/settings.json"),
+        project(".gemini/settings.json"),
+    ]),
+    client!("codex", "Codex CLI", Toml, Toml, CODEX, &[Stdio, Http], [
+        user(All, CODEX_DIR, "config.toml"),
+        // Read in trusted projects by recent Codex versions.
+        project(".codex/config.toml"),
+    ]),
+    client!("zed", "Zed", Jsonc, Jsonc, ZED, &[Stdio, Http], [
+        user(Unix, XdgConfig, "zed/settings.json"),
+        user(Only(Windows), AppConfig, "Zed/settings.json"),
+        user(Only(Linux), Home, ".var/app/dev.zed.Zed/config/zed/settings.json").alt(),
+        project(".zed/settings.json"),
+    ]),
+    client!("cline", "Cline", Json, StrictJson, CLINE, ALL, [
+        user(All, AppConfig, "Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json"),
+        // The standalone Cline CLI.
+        user(All, Home, ".cline/data/settings/cline_mcp_settings.json").alt(),
+    ]),
+    client!("continue", "Continue", Yaml, Yaml, CONTINUE, ALL, [
+        user(All, CONTINUE_DIR, "config.yaml"),
+    ]),
+    client!("goose", "Goose", Yaml, Yaml, GOOSE, ALL, [
+        user(Unix, XdgConfig, "goose/config.yaml"),
+        user(Only(Windows), AppConfig, "Block/goose/config/config.yaml"),
+    ]),
+    client!("opencode", "OpenCode", Jsonc, Jsonc, OPENCODE, ALL, [
+        user(All, OPENCODE_FILE, ""),
+        user(All, XdgConfig, "opencode/opencode.jsonc").alt(),
+        project("opencode.json"),
+        project("opencode.jsonc").alt(),
+    ]),
+    client!("lm-studio", "LM Studio", Json, StrictJson, OPTIONAL_TYPE, ALL, [
+        user(All, Home, ".lmstudio/mcp.json"),
+        user(Unix, Home, ".cache/lm-studio/mcp.json").alt(),
+    ]),
+    client!("roo-code", "Roo Code", Json, StrictJson, ROO, ALL, [
+        user(All, AppConfig, "Code/User/globalStorage/rooveterinaryinc.roo-cline/settings/mcp_settings.json"),
+        project(".roo/mcp.json"),
+    ]),
+    client!("kilo-code", "Kilo Code", Json, StrictJson, ROO, ALL, [
+        user(All, AppConfig, "Code/User/globalStorage/kilocode.kilo-code/settings/mcp_settings.json"),
+        project(".kilocode/mcp.json"),
+    ]),
+    client!("kiro", "Kiro", Json, StrictJson, WITH_DISABLED, ALL, [
+        user(All, Home, ".kiro/settings/mcp.json"),
+        project(".kiro/settings/mcp.json"),
+    ]),
+    client!("copilot-cli", "GitHub Copilot CLI", Json, StrictJson, COPILOT_CLI, ALL, [
+        user(All, COPILOT_DIR, "mcp-config.json"),
+    ]),
+    client!("amp", "Amp", Jsonc, Jsonc, AMP, ALL, [
+        user(Unix, XdgConfig, "amp/settings.json"),
+        user(Only(Windows), AppConfig, "amp/settings.json"),
+    ]),
+    client!("crush", "Crush", Json, StrictJson, CRUSH, ALL, [
+        user(Unix, XdgConfig, "crush/crush.json"),
+        user(Only(Windows), LocalAppData, "crush/crush.json"),
+        project(".crush.json"),
+        project("crush.json").alt(),
+    ]),
+    // Trae follows the VS Code layout of its fork; unconfirmed beyond `mcpServers` in `User/mcp.json`.
+    client!("trae", "Trae", Json, StrictJson, OPTIONAL_TYPE, ALL, [
+        user(All, AppConfig, "Trae/User/mcp.json"),
+        project(".trae/mcp.json"),
+    ]),
+    client!("antigravity", "Google Antigravity", Json, StrictJson, WINDSURF, ALL, [
+        user(All, Home, ".gemini/antigravity/mcp_config.json"),
+    ]),
+    // Qoder documents only its settings UI; this is the file that UI writes (unconfirmed).
+    client!("qoder", "Qoder", Json, StrictJson, OPTIONAL_TYPE, ALL, [
+        user(All, AppConfig, "Qoder/SharedClientCache/mcp.json"),
+    ]),
+    client!("augment", "Augment (Auggie CLI)", Json, StrictJson, STANDARD, ALL, [
+        user(All, Home, ".augment/settings.json"),
+    ]),
+    client!("junie", "JetBrains Junie", Json, StrictJson, OPTIONAL_TYPE, ALL, [
+        user(All, Home, ".junie/mcp/mcp.json"),
+        project(".junie/mcp/mcp.json"),
+    ]),
+    client!("amazon-q", "Amazon Q Developer", Json, StrictJson, AMAZON_Q, ALL, [
+        user(All, Home, ".aws/amazonq/mcp.json"),
+        project(".amazonq/mcp.json"),
+    ]),
+    client!("droid", "Factory Droid", Json, StrictJson, DROID, ALL, [
+        user(All, Home, ".factory/mcp.json"),
+        project(".factory/mcp.json"),
+    ]),
+    client!("qwen-code", "Qwen Code", Json, JsonComments, GEMINI, ALL, [
+        user(All, Home, ".qwen/settings.json"),
+        project(".qwen/settings.json"),
+    ]),
+];
+
+#[allow(dead_code)]
+const _VSCODE_USER_DOC: &str = VSCODE_USER;
