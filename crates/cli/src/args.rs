@@ -34,7 +34,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the home, the key pair and a signed `default` profile for every client
-    #[command(after_help = "Example:\n  mcp-orchestration init-configs\n  mcp-orchestration init-configs --force   # re-seed as new versions")]
+    #[command(
+        after_help = "Example:\n  mcp-orchestration init-configs\n  mcp-orchestration init-configs --force   # re-seed as new versions"
+    )]
     InitConfigs(InitArgs),
     /// List the supported clients
     #[command(after_help = "Example:\n  mcp-orchestration clients --json")]
@@ -46,7 +48,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  mcp-orchestration get cursor --profile dev --json")]
     Get(ProfileArgs),
     /// Sign a servers document as the next version of a profile
-    #[command(after_help = "Example:\n  mcp-orchestration publish cursor --profile dev --file servers.json --note \"add github\" --expires-in 30d")]
+    #[command(
+        after_help = "Example:\n  mcp-orchestration publish cursor --profile dev --file servers.json --note \"add github\" --expires-in 30d"
+    )]
     Publish(PublishArgs),
     /// Verify stored artifacts: one id, or every version of every profile
     #[command(after_help = "Example:\n  mcp-orchestration verify --all\n  mcp-orchestration verify sha256:4f2a…")]
@@ -55,10 +59,17 @@ pub enum Command {
     #[command(after_help = "Example:\n  mcp-orchestration history claude-desktop --profile default")]
     History(ProfileArgs),
     /// Query the event log
-    #[command(subcommand, visible_alias = "memory", after_help = "Example:\n  mcp-orchestration events query --type orchestrator --since 1h --status failure")]
+    #[command(
+        subcommand,
+        visible_alias = "memory",
+        after_help = "Example:\n  mcp-orchestration events query --type orchestrator --since 1h --status failure"
+    )]
     Events(EventsCommand),
     /// Show, export, trust, untrust and rotate signing keys
-    #[command(subcommand, after_help = "Example:\n  mcp-orchestration keys export > alice.pub\n  mcp-orchestration keys trust alice.pub")]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  mcp-orchestration keys export > alice.pub\n  mcp-orchestration keys trust alice.pub"
+    )]
     Keys(KeysCommand),
     /// Move artifacts of a home written by the original Python tool into signed versions
     #[command(after_help = "Example:\n  mcp-orchestration migrate --dry-run\n  mcp-orchestration migrate")]

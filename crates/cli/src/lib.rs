@@ -82,9 +82,9 @@ fn resolve_home(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     if let Some(dir) = flag.or_else(|| env::var(env::HOME_VAR).map(PathBuf::from)) {
         return Ok(dir);
     }
-    env::user_home()
-        .map(|h| h.join(".mcp-orchestration"))
-        .ok_or_else(|| output::UsageError("no home directory: set HOME, MCP_ORCHESTRATION_HOME or pass --home DIR".into()).into())
+    env::user_home().map(|h| h.join(".mcp-orchestration")).ok_or_else(|| {
+        output::UsageError("no home directory: set HOME, MCP_ORCHESTRATION_HOME or pass --home DIR".into()).into()
+    })
 }
 
 fn resolve_clock() -> anyhow::Result<Arc<dyn Clock>> {
@@ -92,7 +92,10 @@ fn resolve_clock() -> anyhow::Result<Arc<dyn Clock>> {
         None => Ok(Arc::new(SystemClock)),
         Some(text) => {
             let now: jiff::Timestamp = text.parse().map_err(|e| {
-                output::UsageError(format!("{} must be an RFC 3339 instant such as 2026-01-01T00:00:00Z: {e}", env::NOW_VAR))
+                output::UsageError(format!(
+                    "{} must be an RFC 3339 instant such as 2026-01-01T00:00:00Z: {e}",
+                    env::NOW_VAR
+                ))
             })?;
             Ok(Arc::new(FixedClock(now)))
         }

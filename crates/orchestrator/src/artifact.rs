@@ -97,7 +97,9 @@ pub enum VerifyError {
         key_id: String,
     },
     /// The artifact belongs to another client or profile than the one asked for.
-    #[error("artifact is for {found_client}/{found_profile}, not {expected_client}/{expected_profile}: refused as a substitution")]
+    #[error(
+        "artifact is for {found_client}/{found_profile}, not {expected_client}/{expected_profile}: refused as a substitution"
+    )]
     WrongSubject {
         /// Asked for.
         expected_client: String,
@@ -109,7 +111,9 @@ pub enum VerifyError {
         found_profile: String,
     },
     /// An older version than this home has already seen for the profile.
-    #[error("version {version} is older than version {highest_seen} already seen for this profile: refused as a rollback")]
+    #[error(
+        "version {version} is older than version {highest_seen} already seen for this profile: refused as a rollback"
+    )]
     Rollback {
         /// The artifact's version.
         version: u64,
@@ -258,15 +262,13 @@ pub fn verify(
     if signature.alg != crypto::ALG {
         return Err(VerifyError::UnsupportedAlgorithm { alg: signature.alg });
     }
-    let key: &PublicKey = trust
-        .get(&signature.key_id)
-        .ok_or_else(|| VerifyError::UntrustedKey { key_id: signature.key_id.clone() })?;
+    let key: &PublicKey =
+        trust.get(&signature.key_id).ok_or_else(|| VerifyError::UntrustedKey { key_id: signature.key_id.clone() })?;
     let statement_bytes = envelope.statement.get().as_bytes();
-    key.verify(&crypto::pae(crypto::STATEMENT_TYPE, statement_bytes), &signature.sig)
-        .map_err(|e| match e {
-            CryptoError::MalformedSignature => malformed("signature is not base64 of 64 bytes"),
-            _ => VerifyError::BadSignature { key_id: signature.key_id.clone() },
-        })?;
+    key.verify(&crypto::pae(crypto::STATEMENT_TYPE, statement_bytes), &signature.sig).map_err(|e| match e {
+        CryptoError::MalformedSignature => malformed("signature is not base64 of 64 bytes"),
+        _ => VerifyError::BadSignature { key_id: signature.key_id.clone() },
+    })?;
     let statement: Statement = serde_json::from_str(envelope.statement.get())
         .map_err(|e| malformed(format!("signed statement has an unexpected structure: {e}")))?;
     if statement.statement_type != crypto::STATEMENT_TYPE {
@@ -300,4 +302,3 @@ pub fn verify(
     let payload = canonical::parse_strict(payload_text).map_err(|e| malformed(format!("payload: {e}")))?;
     Ok(Verified { statement, signature, payload, payload_bytes: payload_bytes.to_vec() })
 }
-

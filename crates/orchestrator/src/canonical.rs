@@ -56,8 +56,7 @@ impl ContentId {
     /// Parses `sha256:<hex>`, or a bare 64-hex id as the original tool wrote them.
     pub fn parse(text: &str) -> Result<Self, BadContentId> {
         let hex_part = text.strip_prefix("sha256:").unwrap_or(text);
-        let valid = hex_part.len() == 64
-            && hex_part.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let valid = hex_part.len() == 64 && hex_part.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if valid {
             Ok(ContentId(format!("sha256:{hex_part}")))
         } else {
@@ -141,20 +140,16 @@ pub fn jcs(value: &Value) -> Vec<u8> {
 
 /// True when `bytes` are exactly the JCS form of the strict JSON they hold.
 pub fn is_canonical(bytes: &[u8]) -> bool {
-    std::str::from_utf8(bytes)
-        .ok()
-        .and_then(|text| parse_strict(text).ok())
-        .is_some_and(|value| jcs(&value) == bytes)
+    std::str::from_utf8(bytes).ok().and_then(|text| parse_strict(text).ok()).is_some_and(|value| jcs(&value) == bytes)
 }
 
 /// Parses JSON text, refusing everything RFC 8785 cannot represent exactly.
 pub fn parse_strict(text: &str) -> Result<Value, CanonicalError> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let StrictValue(value) =
-        serde_path_to_error::deserialize::<_, StrictValue>(&mut de).map_err(|err| {
-            let pointer = pointer_of(err.path());
-            refused(pointer, &err.into_inner())
-        })?;
+    let StrictValue(value) = serde_path_to_error::deserialize::<_, StrictValue>(&mut de).map_err(|err| {
+        let pointer = pointer_of(err.path());
+        refused(pointer, &err.into_inner())
+    })?;
     de.end().map_err(|err| refused(String::new(), &err))?;
     Ok(value)
 }
@@ -181,9 +176,7 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
         pointer.push('/');
         match segment {
             serde_path_to_error::Segment::Seq { index } => pointer.push_str(&index.to_string()),
-            serde_path_to_error::Segment::Map { key } => {
-                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"))
-            }
+            serde_path_to_error::Segment::Map { key } => pointer.push_str(&key.replace('~', "~0").replace('/', "~1")),
             serde_path_to_error::Segment::Enum { variant } => pointer.push_str(variant),
             serde_path_to_error::Segment::Unknown => pointer.push('?'),
         }

@@ -123,9 +123,7 @@ impl PublicKey {
 
     /// Checks a signature over `message` with `verify_strict`.
     pub fn verify_raw(&self, message: &[u8], signature: &Signature) -> Result<(), CryptoError> {
-        self.key
-            .verify_strict(message, signature)
-            .map_err(|_| CryptoError::BadSignature { key_id: self.id.0.clone() })
+        self.key.verify_strict(message, signature).map_err(|_| CryptoError::BadSignature { key_id: self.id.0.clone() })
     }
 }
 

@@ -7,7 +7,9 @@ use std::fmt;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum IdError {
     /// Not of the allowed shape.
-    #[error("'{given}' is not a valid {what}: use 1 to 64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit")]
+    #[error(
+        "'{given}' is not a valid {what}: use 1 to 64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"
+    )]
     Invalid {
         /// "client id" or "profile id".
         what: &'static str,
@@ -27,9 +29,7 @@ fn valid_name(text: &str) -> bool {
     !bytes.is_empty()
         && bytes.len() <= 64
         && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 fn checked(what: &'static str, text: &str) -> Result<String, IdError> {

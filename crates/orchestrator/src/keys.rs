@@ -87,9 +87,7 @@ pub fn untrust_key(home: &Home, key_id: &str) -> Result<bool> {
     }
     if has_signing_key(home) && load_signing_key(home)?.public().id().hex() == hex {
         return Err(Error::Refused {
-            message: format!(
-                "{key_id} is this home's active signing key: run `keys rotate` first, then untrust it"
-            ),
+            message: format!("{key_id} is this home's active signing key: run `keys rotate` first, then untrust it"),
         });
     }
     let path = home.trusted_key(hex);

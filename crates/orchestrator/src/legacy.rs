@@ -70,9 +70,7 @@ pub fn scan(home: &Home, legacy_key: &PublicKey) -> io::Result<(Vec<LegacyArtifa
             Err(reason) => rejected.push(Rejected { path, reason }),
         }
     }
-    ok.sort_by(|a, b| {
-        (&a.client_id, &a.profile_id, &a.created_at).cmp(&(&b.client_id, &b.profile_id, &b.created_at))
-    });
+    ok.sort_by(|a, b| (&a.client_id, &a.profile_id, &a.created_at).cmp(&(&b.client_id, &b.profile_id, &b.created_at)));
     Ok((ok, rejected))
 }
 

@@ -157,8 +157,7 @@ fn timed_ms(started: Instant) -> f64 {
 pub fn check_servers_document(value: &Value) -> Result<()> {
     let servers = value.get("mcpServers").ok_or_else(|| Error::Validation {
         pointer: String::new(),
-        message: "a servers document is an object with an \"mcpServers\" object: {\"mcpServers\": {NAME: {…}}}"
-            .into(),
+        message: "a servers document is an object with an \"mcpServers\" object: {\"mcpServers\": {NAME: {…}}}".into(),
     })?;
     let servers = servers.as_object().ok_or_else(|| Error::Validation {
         pointer: "/mcpServers".into(),
@@ -200,7 +199,14 @@ impl Orchestrator {
         if !self.home.layout_file().exists() {
             return;
         }
-        let event = Event { ts: self.now(), event_type, trace_id: trace_id.to_owned(), status, duration_ms: timed_ms(started), metadata };
+        let event = Event {
+            ts: self.now(),
+            event_type,
+            trace_id: trace_id.to_owned(),
+            status,
+            duration_ms: timed_ms(started),
+            metadata,
+        };
         // The event log is best effort: failing to record must not fail the operation.
         let _ = events::append(&self.home, &event);
     }
@@ -212,7 +218,9 @@ impl Orchestrator {
         self.emit(&trace_id, format!("orchestrator.{operation}_started"), Status::Pending, started, metadata.clone());
         let result = work();
         match &result {
-            Ok(_) => self.emit(&trace_id, format!("orchestrator.{operation}_completed"), Status::Success, started, metadata),
+            Ok(_) => {
+                self.emit(&trace_id, format!("orchestrator.{operation}_completed"), Status::Success, started, metadata)
+            }
             Err(error) => {
                 let mut metadata = metadata;
                 metadata.insert("error_kind".into(), json!(format!("{:?}", error.kind())));
@@ -251,7 +259,8 @@ impl Orchestrator {
         report.created_home = !self.home.root().exists();
         // An existing key (ours or the original tool's) is checked before anything is
         // written, so that refusing it (say, readable by others) leaves the home as it was.
-        let existing_key = if keys::has_signing_key(&self.home) { Some(keys::load_signing_key(&self.home)?) } else { None };
+        let existing_key =
+            if keys::has_signing_key(&self.home) { Some(keys::load_signing_key(&self.home)?) } else { None };
         let lock = self.lock()?;
         let mut changed = report.created_home;
         if !self.home.layout_file().exists() {
@@ -272,7 +281,11 @@ impl Orchestrator {
         if !self.home.trusted_key(key.public().id().hex()).exists() || !self.home.verification_key().exists() {
             keys::trust_key(&self.home, key.public())?;
             if !self.home.verification_key().exists() {
-                fsutil::write_atomic(&self.home.verification_key(), key.public().to_pem().as_bytes(), keys::PUBLIC_MODE)?;
+                fsutil::write_atomic(
+                    &self.home.verification_key(),
+                    key.public().to_pem().as_bytes(),
+                    keys::PUBLIC_MODE,
+                )?;
             }
             changed = true;
         }
@@ -323,7 +336,11 @@ impl Orchestrator {
         let mut out = Vec::new();
         for profile in registry::profiles(&self.home, &client)? {
             if let Some(Head { version, artifact_id }) = registry::head(&self.home, &client, &profile)? {
-                out.push(ProfileSummary { profile_id: profile.to_string(), version, artifact_id: artifact_id.to_string() });
+                out.push(ProfileSummary {
+                    profile_id: profile.to_string(),
+                    version,
+                    artifact_id: artifact_id.to_string(),
+                });
             }
         }
         Ok(out)
@@ -372,7 +389,17 @@ impl Orchestrator {
                 None => None,
             };
             let lock = self.lock()?;
-            registry::publish(&self.home, &lock, &key, &trust, &client, &profile, &payload, PublishRequest { metadata, expires_at }, now)
+            registry::publish(
+                &self.home,
+                &lock,
+                &key,
+                &trust,
+                &client,
+                &profile,
+                &payload,
+                PublishRequest { metadata, expires_at },
+                now,
+            )
         })
     }
 
@@ -413,7 +440,11 @@ impl Orchestrator {
                         (Some(w), Ok(v)) => v.id() == w,
                         (Some(_), Err(_)) => false,
                     };
-                    if matches || (wanted.is_some() && result.is_err() && self.envelope_names(&client, &profile, entry.version, wanted.as_ref())) {
+                    if matches
+                        || (wanted.is_some()
+                            && result.is_err()
+                            && self.envelope_names(&client, &profile, entry.version, wanted.as_ref()))
+                    {
                         out.push(VerifyOutcome {
                             client_id: client.to_string(),
                             profile_id: profile.to_string(),
@@ -519,7 +550,9 @@ impl Orchestrator {
             let (client, profile) = match (ClientId::parse(&item.client_id), ProfileId::parse(&item.profile_id)) {
                 (Ok(c), Ok(p)) => (c, p),
                 (Err(e), _) | (_, Err(e)) => {
-                    report.rejected.push(RejectedArtifact { path: item.path.display().to_string(), reason: e.to_string() });
+                    report
+                        .rejected
+                        .push(RejectedArtifact { path: item.path.display().to_string(), reason: e.to_string() });
                     continue;
                 }
             };
@@ -533,7 +566,9 @@ impl Orchestrator {
             {
                 Ok(value) => canonical::canonicalize_value(value),
                 Err(e) => {
-                    report.rejected.push(RejectedArtifact { path: item.path.display().to_string(), reason: e.to_string() });
+                    report
+                        .rejected
+                        .push(RejectedArtifact { path: item.path.display().to_string(), reason: e.to_string() });
                     continue;
                 }
             };
@@ -544,9 +579,19 @@ impl Orchestrator {
             let version = match &lock {
                 None => None,
                 Some(lock) => Some(
-                    registry::publish(&self.home, lock, &key, &trust, &client, &profile, &payload, PublishRequest { metadata, expires_at: None }, self.now())?
-                        .statement()
-                        .version,
+                    registry::publish(
+                        &self.home,
+                        lock,
+                        &key,
+                        &trust,
+                        &client,
+                        &profile,
+                        &payload,
+                        PublishRequest { metadata, expires_at: None },
+                        self.now(),
+                    )?
+                    .statement()
+                    .version,
                 ),
             };
             report.migrated.push(MigratedArtifact {
@@ -560,9 +605,18 @@ impl Orchestrator {
         Ok(report)
     }
 
-    fn already_migrated(&self, trust: &TrustStore, client: &ClientId, profile: &ProfileId, legacy_id: &str) -> Result<bool> {
+    fn already_migrated(
+        &self,
+        trust: &TrustStore,
+        client: &ClientId,
+        profile: &ProfileId,
+        legacy_id: &str,
+    ) -> Result<bool> {
         Ok(registry::history(&self.home, trust, client, profile)?.iter().any(|entry| {
-            entry.artifact.as_ref().is_ok_and(|v| v.statement().metadata.get("legacy_artifact_id") == Some(&json!(legacy_id)))
+            entry
+                .artifact
+                .as_ref()
+                .is_ok_and(|v| v.statement().metadata.get("legacy_artifact_id") == Some(&json!(legacy_id)))
         }))
     }
 }

@@ -15,7 +15,12 @@ pub fn run(ctx: &Context) -> anyhow::Result<u8> {
         return Ok(0);
     }
     for c in clients {
-        output::say(&format!("{:<16} {:<16} {}", c.id, c.display_name, serde_json::to_value(c.format)?.as_str().unwrap_or("")));
+        output::say(&format!(
+            "{:<16} {:<16} {}",
+            c.id,
+            c.display_name,
+            serde_json::to_value(c.format)?.as_str().unwrap_or("")
+        ));
     }
     Ok(0)
 }

@@ -5,16 +5,21 @@ use std::collections::BTreeMap;
 use orchestrator::events::{Filter, Status};
 use serde_json::json;
 
+use crate::Context;
 use crate::args::{EventFilterArgs, EventsCommand};
 use crate::output::{self, UsageError};
-use crate::Context;
 
 fn filter(ctx: &Context, args: &EventFilterArgs) -> anyhow::Result<Filter> {
     let since = match args.since {
         None => None,
         Some(d) => {
             let d: std::time::Duration = d.into();
-            Some(ctx.core.now().checked_sub(d).map_err(|_| UsageError(format!("--since {} is too far back", humantime::format_duration(d))))?)
+            Some(
+                ctx.core
+                    .now()
+                    .checked_sub(d)
+                    .map_err(|_| UsageError(format!("--since {} is too far back", humantime::format_duration(d))))?,
+            )
         }
     };
     Ok(Filter {
@@ -45,7 +50,8 @@ pub fn run(ctx: &Context, command: &EventsCommand) -> anyhow::Result<u8> {
                 *counts.entry((e.event_type.clone(), status)).or_default() += 1;
             }
             if ctx.json {
-                let rows: Vec<_> = counts.iter().map(|((t, s), n)| json!({"event_type": t, "status": s, "count": n})).collect();
+                let rows: Vec<_> =
+                    counts.iter().map(|((t, s), n)| json!({"event_type": t, "status": s, "count": n})).collect();
                 output::json(&json!({"total": events.len(), "by_type": rows}));
             } else {
                 for ((t, s), n) in &counts {

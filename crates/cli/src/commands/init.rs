@@ -23,7 +23,9 @@ pub fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<u8> {
         output::say(&format!("Kept existing signing key {}", report.key_id));
     }
     if report.legacy_store_found {
-        output::say("Found a store written by the original mcp-orchestration (artifacts/, index/): it is left untouched");
+        output::say(
+            "Found a store written by the original mcp-orchestration (artifacts/, index/): it is left untouched",
+        );
     }
     for seeded in &report.seeded {
         output::say(&format!(
@@ -36,7 +38,9 @@ pub fn run(ctx: &Context, args: &InitArgs) -> anyhow::Result<u8> {
     }
     output::say("\nNext steps:");
     if report.legacy_store_found {
-        output::say("  mcp-orchestration migrate --dry-run   # see what the legacy store holds, then run without --dry-run");
+        output::say(
+            "  mcp-orchestration migrate --dry-run   # see what the legacy store holds, then run without --dry-run",
+        );
     }
     output::say("  mcp-orchestration clients             # the supported clients");
     output::say("  mcp-orchestration get claude-desktop  # a verified profile");

@@ -2,9 +2,9 @@
 
 use serde_json::json;
 
+use crate::Context;
 use crate::args::KeysCommand;
 use crate::output;
-use crate::Context;
 
 pub fn run(ctx: &Context, command: &KeysCommand) -> anyhow::Result<u8> {
     match command {
@@ -29,7 +29,8 @@ pub fn run(ctx: &Context, command: &KeysCommand) -> anyhow::Result<u8> {
             }
         }
         KeysCommand::Trust { file } => {
-            let bytes = std::fs::read(file).map_err(|e| orchestrator::fsutil::FsError::new("cannot read key file", file, e))?;
+            let bytes =
+                std::fs::read(file).map_err(|e| orchestrator::fsutil::FsError::new("cannot read key file", file, e))?;
             let key = ctx.core.trust_key(&String::from_utf8_lossy(&bytes), file)?;
             if ctx.json {
                 output::json(&json!({"trusted": key.id().as_str()}));
@@ -53,7 +54,11 @@ pub fn run(ctx: &Context, command: &KeysCommand) -> anyhow::Result<u8> {
                 output::json(&json!({"old_key_id": old.id().as_str(), "new_key_id": new.id().as_str()}));
             } else {
                 output::say(&format!("new signing key {} (trusted)", new.id()));
-                output::say(&format!("old key {} stays trusted; untrust it with `keys untrust {}` once nothing needs it", old.id(), old.id()));
+                output::say(&format!(
+                    "old key {} stays trusted; untrust it with `keys untrust {}` once nothing needs it",
+                    old.id(),
+                    old.id()
+                ));
             }
         }
     }

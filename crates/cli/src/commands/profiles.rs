@@ -5,14 +5,22 @@ use std::io::Read as _;
 use orchestrator::artifact::Verified;
 use serde_json::json;
 
+use crate::Context;
 use crate::args::{ProfileArgs, PublishArgs, VerifyArgs};
 use crate::output::{self, UsageError};
-use crate::Context;
 
 fn summary(v: &Verified) -> String {
     let s = v.statement();
     let expires = s.expires_at.map(|e| format!(", expires {e}")).unwrap_or_default();
-    format!("{}/{} v{} {} (signed {} by {}{expires})", s.client_id, s.profile_id, s.version, s.artifact_id, s.created_at, v.signature().key_id)
+    format!(
+        "{}/{} v{} {} (signed {} by {}{expires})",
+        s.client_id,
+        s.profile_id,
+        s.version,
+        s.artifact_id,
+        s.created_at,
+        v.signature().key_id
+    )
 }
 
 pub fn list(ctx: &Context, client: &str) -> anyhow::Result<u8> {
@@ -22,7 +30,9 @@ pub fn list(ctx: &Context, client: &str) -> anyhow::Result<u8> {
         return Ok(0);
     }
     if profiles.is_empty() {
-        output::say(&format!("{client} has no profiles yet: publish one with `mcp-orchestration publish {client} --profile NAME --file servers.json`"));
+        output::say(&format!(
+            "{client} has no profiles yet: publish one with `mcp-orchestration publish {client} --profile NAME --file servers.json`"
+        ));
     }
     for p in profiles {
         output::say(&format!("{:<20} v{:<4} {}", p.profile_id, p.version, p.artifact_id));
@@ -44,7 +54,9 @@ pub fn get(ctx: &Context, args: &ProfileArgs) -> anyhow::Result<u8> {
 pub fn publish(ctx: &Context, args: &PublishArgs) -> anyhow::Result<u8> {
     let text = if args.file.as_os_str() == "-" {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| UsageError(format!("cannot read the servers document from stdin: {e}")))?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| UsageError(format!("cannot read the servers document from stdin: {e}")))?;
         text
     } else {
         std::fs::read_to_string(&args.file).map_err(|e| {
@@ -75,8 +87,12 @@ pub fn verify(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<u8> {
     } else {
         for o in &outcomes {
             match (&o.artifact_id, &o.error) {
-                (Some(id), None) => output::say(&format!("ok      {}/{} v{} {id}", o.client_id, o.profile_id, o.version)),
-                (_, Some(err)) => output::say(&format!("FAILED  {}/{} v{}: {err}", o.client_id, o.profile_id, o.version)),
+                (Some(id), None) => {
+                    output::say(&format!("ok      {}/{} v{} {id}", o.client_id, o.profile_id, o.version))
+                }
+                (_, Some(err)) => {
+                    output::say(&format!("FAILED  {}/{} v{}: {err}", o.client_id, o.profile_id, o.version))
+                }
                 (None, None) => {}
             }
         }
@@ -88,7 +104,8 @@ pub fn verify(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<u8> {
 
 pub fn history(ctx: &Context, args: &ProfileArgs) -> anyhow::Result<u8> {
     let entries = ctx.core.history(&args.client, &args.profile)?;
-    let worst = entries.iter().filter_map(|e| e.artifact.as_ref().err()).map(|e| e.kind().exit_code()).next().unwrap_or(0);
+    let worst =
+        entries.iter().filter_map(|e| e.artifact.as_ref().err()).map(|e| e.kind().exit_code()).next().unwrap_or(0);
     if ctx.json {
         let list: Vec<_> = entries
             .iter()
