@@ -71,8 +71,11 @@ fn exit_code_of(err: &anyhow::Error) -> u8 {
     if let Some(core) = err.downcast_ref::<orchestrator::Error>() {
         return core.kind().exit_code();
     }
-    if let Some(usage) = err.downcast_ref::<output::UsageError>() {
-        let _ = usage;
+    if let Some(fs) = err.downcast_ref::<orchestrator::fsutil::FsError>() {
+        let kind = if fs.is_not_found() { ErrorKind::NotFound } else { ErrorKind::Other };
+        return kind.exit_code();
+    }
+    if err.is::<output::UsageError>() {
         return ErrorKind::Usage.exit_code();
     }
     ErrorKind::Other.exit_code()

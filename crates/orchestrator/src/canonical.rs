@@ -210,8 +210,19 @@ impl<'de> DeserializeSeed<'de> for StrictSeed {
 
 struct StrictVisitor;
 
-fn number<E: serde::de::Error>(as_f64: f64, value: Value) -> Result<StrictValue, E> {
-    if as_f64.abs() > MAX_EXACT_INTEGER {
+enum Magnitude {
+    Integer(u64),
+    Float(f64),
+}
+
+/// Accepts a number whose magnitude is at most 2^53. Integers are compared exactly (a u64
+/// such as 2^53 + 1 would round to 2^53 as a double), other numbers as doubles.
+fn number<E: serde::de::Error>(magnitude: Magnitude, value: Value) -> Result<StrictValue, E> {
+    let too_big = match magnitude {
+        Magnitude::Integer(m) => m > MAX_EXACT_INTEGER as u64,
+        Magnitude::Float(f) => f.abs() > MAX_EXACT_INTEGER,
+    };
+    if too_big {
         Err(E::custom("number beyond ±2^53: it cannot be represented exactly; write it as a string"))
     } else {
         Ok(StrictValue(value))
@@ -228,14 +239,14 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(StrictValue(Value::Bool(v)))
     }
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<StrictValue, E> {
-        number(v as f64, Value::from(v))
+        number(Magnitude::Integer(v.unsigned_abs()), Value::from(v))
     }
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<StrictValue, E> {
-        number(v as f64, Value::from(v))
+        number(Magnitude::Integer(v), Value::from(v))
     }
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<StrictValue, E> {
         // serde_json never produces a non-finite f64, so `from_f64` always succeeds here.
-        number(v, serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+        number(Magnitude::Float(v), serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
     fn visit_str<E>(self, v: &str) -> Result<StrictValue, E> {
         Ok(StrictValue(Value::String(v.to_owned())))

@@ -73,7 +73,12 @@ impl TestEnv {
     /// `env!("CARGO_BIN_EXE_mcp-orchestration")`) with HOME, the home and the clock fixed and
     /// every other MCP_ORCHESTRATION_* variable removed.
     pub fn command(&self, bin: &str) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::new(bin);
+        assert_cmd::Command::from_std(self.std_command(bin))
+    }
+
+    /// The same as [`TestEnv::command`], as a plain `std::process::Command` (to spawn).
+    pub fn std_command(&self, bin: &str) -> std::process::Command {
+        let mut cmd = std::process::Command::new(bin);
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("MCP_ORCHESTRATION_") {
                 cmd.env_remove(&key);

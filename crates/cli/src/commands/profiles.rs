@@ -59,14 +59,8 @@ pub fn publish(ctx: &Context, args: &PublishArgs) -> anyhow::Result<u8> {
             .map_err(|e| UsageError(format!("cannot read the servers document from stdin: {e}")))?;
         text
     } else {
-        std::fs::read_to_string(&args.file).map_err(|e| {
-            let kind = if e.kind() == std::io::ErrorKind::NotFound { "does not exist" } else { "cannot be read" };
-            anyhow::Error::from(orchestrator::fsutil::FsError::new(
-                if kind == "does not exist" { "no such servers document" } else { "cannot read servers document" },
-                &args.file,
-                e,
-            ))
-        })?
+        std::fs::read_to_string(&args.file)
+            .map_err(|e| orchestrator::fsutil::FsError::new("cannot read servers document", &args.file, e))?
     };
     let expires_in = args.expires_in.map(Into::into);
     let verified = ctx.core.publish(&args.client, &args.profile, &text, args.note.as_deref(), expires_in)?;

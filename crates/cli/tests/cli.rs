@@ -1,0 +1,11 @@
+//! End-to-end tests of the `mcp-orchestration` binary: real processes, real files in temp
+//! directories, a fixed clock and fixed keys (see `mcp-testkit`).
+
+mod cli {
+    pub mod common;
+    mod init;
+    mod keys;
+    mod migrate;
+    mod publish_get;
+    mod tamper;
+}
