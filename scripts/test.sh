@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project, as CI does: formatting, clippy (warnings are
+# errors), then the whole test suite in one instrumented build, then the coverage floors.
+# Installs what it needs first (scripts/install-test-deps.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-test-deps.sh
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== tests (instrumented for coverage)"
+export LLVM_COV=/usr/lib/llvm-22/bin/llvm-cov
+export LLVM_PROFDATA=/usr/lib/llvm-22/bin/llvm-profdata
+cargo llvm-cov clean --workspace
+cargo llvm-cov --workspace --locked --no-report
+cargo llvm-cov report --ignore-filename-regex '(crates/testkit/|/tests/|/benches/)' --json --summary-only \
+  --output-path target/coverage-summary.json
+cargo llvm-cov report --ignore-filename-regex '(crates/testkit/|/tests/|/benches/)' --summary-only
+
+echo "== coverage floors"
+python3 scripts/coverage-check.py target/coverage-summary.json
