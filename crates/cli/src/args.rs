@@ -71,6 +71,21 @@ pub enum Command {
         after_help = "Example:\n  mcp-orchestration keys export > alice.pub\n  mcp-orchestration keys trust alice.pub"
     )]
     Keys(KeysCommand),
+    /// Read a client's live config file into a draft (or, with --publish, the next version)
+    #[command(after_help = "Example:\n  mcp-orchestration import cursor --profile mine --publish\n  mcp-orchestration import vscode --file .vscode/mcp.json --profile team")]
+    Import(ImportArgs),
+    /// Print the bytes a client file would hold with a profile merged in (writes nothing)
+    #[command(after_help = "Example:\n  mcp-orchestration render cursor --profile dev --into ~/.cursor/mcp.json")]
+    Render(RenderArgs),
+    /// Write a profile's verified servers into a client's config file, safely
+    #[command(after_help = "Example:\n  mcp-orchestration deploy cursor --profile dev --dry-run\n  mcp-orchestration deploy claude-desktop")]
+    Deploy(DeployArgs),
+    /// Restore a client file's bytes from before its last deploy (or as a deployment left it)
+    #[command(after_help = "Example:\n  mcp-orchestration rollback cursor\n  mcp-orchestration rollback cursor --to 20261125T120000000000Z-1a2b3c4d")]
+    Rollback(RollbackArgs),
+    /// List a client's deployment records
+    #[command(after_help = "Example:\n  mcp-orchestration deployments cursor --json")]
+    Deployments(FileArgs),
     /// Move artifacts of a home written by the original Python tool into signed versions
     #[command(after_help = "Example:\n  mcp-orchestration migrate --dry-run\n  mcp-orchestration migrate")]
     Migrate(MigrateArgs),
@@ -170,6 +185,69 @@ pub enum KeysCommand {
     },
     /// Replace the signing key; the old public key stays trusted until untrusted
     Rotate,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Client id (see `mcp-orchestration clients`)
+    pub client: String,
+    /// The file to read (default: the client's config file on this machine)
+    #[arg(long, short)]
+    pub file: Option<PathBuf>,
+    /// Profile the servers are imported into
+    #[arg(long, short)]
+    pub profile: String,
+    /// Publish the imported servers as the profile's next signed version
+    #[arg(long)]
+    pub publish: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Client id (see `mcp-orchestration clients`)
+    pub client: String,
+    /// Profile name
+    #[arg(long, short, default_value = "default")]
+    pub profile: String,
+    /// The client file to merge into (it is only read)
+    #[arg(long, value_name = "PATH")]
+    pub into: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Client id (see `mcp-orchestration clients`)
+    pub client: String,
+    /// Profile name
+    #[arg(long, short, default_value = "default")]
+    pub profile: String,
+    /// The file to write (default: the client's config file on this machine)
+    #[arg(long, short)]
+    pub file: Option<PathBuf>,
+    /// Print the unified diff of the file's bytes and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Client id (see `mcp-orchestration clients`)
+    pub client: String,
+    /// The file (default: the client's config file on this machine)
+    #[arg(long, short)]
+    pub file: Option<PathBuf>,
+    /// Restore the bytes this deployment wrote (default: the bytes before the latest one)
+    #[arg(long, value_name = "DEPLOYMENT_ID")]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FileArgs {
+    /// Client id (see `mcp-orchestration clients`)
+    pub client: String,
+    /// Only this file's records
+    #[arg(long, short)]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,8 @@ pub const LOG_LEVEL_VAR: &str = "MCP_ORCHESTRATION_LOG_LEVEL";
 pub const DEBUG_VAR: &str = "MCP_ORCHESTRATION_DEBUG";
 /// A fixed RFC 3339 instant to use as "now" (tests and reproducible runs).
 pub const NOW_VAR: &str = "MCP_ORCHESTRATION_NOW";
+/// Test-only: `POINT:MARKER` pauses the client-file write path (builds with `failpoints`).
+pub const FAILPOINT_VAR: &str = "MCP_ORCHESTRATION_FAILPOINT";
 /// Disables colours.
 pub const NO_COLOR_VAR: &str = "NO_COLOR";
 
@@ -19,4 +21,28 @@ pub fn var(name: &str) -> Option<String> {
 /// The user's home directory.
 pub fn user_home() -> Option<std::path::PathBuf> {
     var("HOME").or_else(|| var("USERPROFILE")).map(Into::into)
+}
+
+/// What the dialects need to know of this machine to find client files: OS, HOME, the
+/// environment overrides clients honour, and the current directory as the project.
+pub fn host_facts() -> dialects::HostFacts {
+    let os = if cfg!(target_os = "windows") {
+        dialects::Os::Windows
+    } else if cfg!(target_os = "macos") {
+        dialects::Os::Macos
+    } else {
+        dialects::Os::Linux
+    };
+    let vars = dialects::ENV_OVERRIDES.iter().filter_map(|name| var(name).map(|v| ((*name).to_owned(), v))).collect();
+    dialects::HostFacts {
+        os,
+        home: user_home().unwrap_or_default(),
+        vars,
+        project_dir: std::env::current_dir().ok(),
+    }
+}
+
+/// The process environment, for resolving `${env:NAME}` references when a file is written.
+pub fn environment() -> std::collections::BTreeMap<String, String> {
+    std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect()
 }

@@ -105,6 +105,19 @@ fn resolve_clock() -> anyhow::Result<Arc<dyn Clock>> {
     }
 }
 
+/// Test-only pause points (`MCP_ORCHESTRATION_FAILPOINT=POINT:MARKER_FILE`), honoured only in
+/// builds with the `failpoints` feature.
+fn failpoints() -> anyhow::Result<orchestrator::deploy::failpoint::FailPoints> {
+    use orchestrator::deploy::failpoint::{FailPoints, POINTS};
+    let Some(spec) = env::var(env::FAILPOINT_VAR).filter(|_| cfg!(feature = "failpoints")) else {
+        return Ok(FailPoints::none());
+    };
+    match spec.split_once(':') {
+        Some((point, marker)) if POINTS.contains(&point) => Ok(FailPoints::pause_at(point, std::path::Path::new(marker))),
+        _ => Err(output::UsageError(format!("{} must be POINT:MARKER with POINT one of {POINTS:?}", env::FAILPOINT_VAR)).into()),
+    }
+}
+
 fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     let Some(command) = cli.command else {
         // With no subcommand the program will serve MCP over stdio (a later capability);
@@ -114,7 +127,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         return Ok(ErrorKind::Usage.exit_code());
     };
     let home = Home::new(resolve_home(cli.home)?);
-    let core = Orchestrator::new(home, resolve_clock()?).with_lock_timeout(Duration::from_secs(cli.lock_timeout));
+    let core = Orchestrator::new(home, resolve_clock()?)
+        .with_lock_timeout(Duration::from_secs(cli.lock_timeout))
+        .with_environment(env::environment())
+        .with_failpoints(failpoints()?);
     let ctx = Context { core, json: cli.json };
     commands::run(&ctx, command)
 }

@@ -366,7 +366,8 @@ pub(crate) fn to_native(
     if let Some(url) = neutral.get("url") {
         let key = match d.url {
             UrlStyle::Key { key, aliases } => {
-                let used = existing.and_then(|e| aliases.iter().copied().find(|a| e.contains_key(*a) && !e.contains_key(key)));
+                let used =
+                    existing.and_then(|e| aliases.iter().copied().find(|a| e.contains_key(*a) && !e.contains_key(key)));
                 used.unwrap_or(key)
             }
             UrlStyle::PerTransport { http, sse } => match transport {

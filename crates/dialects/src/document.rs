@@ -87,7 +87,7 @@ pub(crate) fn servers_of(doc: &Value) -> Result<&Map<String, Value>, DialectErro
 
 fn check_entry(name: &str, entry: &Value) -> Result<(), DialectError> {
     let at = |field: &str| format!("/mcpServers/{}/{field}", pointer_escape(name));
-    let entry = entry.as_object().ok_or_else(|| invalid(&at("").trim_end_matches('/').to_owned(), "an entry must be an object"))?;
+    let entry = entry.as_object().ok_or_else(|| invalid(at("").trim_end_matches('/'), "an entry must be an object"))?;
     let string = |field: &str| match entry.get(field) {
         None | Some(Value::String(_)) => Ok(()),
         Some(_) => Err(invalid(&at(field), "must be a string")),

@@ -23,9 +23,17 @@ pub enum DialectError {
     /// A value in the file has the wrong shape where the servers live (for example
     /// `"mcpServers": []`).
     #[error(
-        "`{path}` in the {format} file is {found}, expected {expected}; fix the file by hand (it was not changed)"
+        "`{path}` in the {format} file{} is {found}, expected {expected}; fix the file by hand (it was not changed)",
+        at.map(|(line, column)| format!(" (line {line}, column {column})")).unwrap_or_default()
     )]
-    UnexpectedShape { format: Format, path: String, expected: &'static str, found: &'static str },
+    UnexpectedShape {
+        format: Format,
+        path: String,
+        expected: &'static str,
+        found: &'static str,
+        /// 1-based line and column of the value, where the format's reader gives it.
+        at: Option<(usize, usize)>,
+    },
 
     /// The servers document handed in is not a valid servers document.
     #[error("invalid servers document at `{pointer}`: {message}")]
@@ -38,16 +46,20 @@ pub enum DialectError {
     UnsupportedTransport { client: &'static str, server: String, transport: Transport },
 
     /// The client has no field to express this part of a server entry.
-    #[error("client `{client}` has no equivalent of `{field}` (server `{server}`); remove it from the entry for this client")]
+    #[error(
+        "client `{client}` has no equivalent of `{field}` (server `{server}`); remove it from the entry for this client"
+    )]
     UnsupportedField { client: &'static str, server: String, field: &'static str },
 
     /// The entry with this name is one the client owns (e.g. a Goose builtin extension).
-    #[error("`{server}` is a built-in extension of `{client}`, not an MCP server this tool manages; choose another name")]
+    #[error(
+        "`{server}` is a built-in extension of `{client}`, not an MCP server this tool manages; choose another name"
+    )]
     NotManaged { client: &'static str, server: String },
 
-    /// The location needs a project directory and none was given.
-    #[error("client `{client}` keeps {scope} servers per project; give a project directory")]
-    NeedsProject { client: &'static str, scope: &'static str },
+    /// The editor could not change the file without touching other bytes; nothing was written.
+    #[error("could not edit the {format} file without changing other content ({message}); edit the file by hand")]
+    EditFailed { format: Format, message: String },
 }
 
 impl DialectError {

@@ -1,17 +1,63 @@
 //! MCP client dialects: the table of supported clients, where each keeps its config file,
 //! how it spells its server list, and conversion between that file and the servers document.
 //!
-//! This crate knows nothing of signing, the store or the command line: it is handed file
-//! bytes and host facts (OS, home directory, environment overrides) and returns documents
-//! or new file bytes.
+//! This crate knows nothing of signing, the store or the command line, and never reads the
+//! process environment or HOME: it is handed file bytes and [`HostFacts`] and returns
+//! documents or new file bytes. Writing files (atomically, with backups) is the caller's job.
+//!
+//! Invariants:
+//! - [`import`] never fails on a file that parses, and never reports a file that does not
+//!   parse as empty: that is [`DialectError::Parse`] with a 1-based line and column.
+//! - [`render`] of what [`import`] returned, into the same file, gives the same bytes.
+//! - [`render`] changes only the bytes of the entries it writes or removes.
+
+mod dialect;
+mod document;
+mod error;
+mod json;
+mod paths;
+mod secrets;
+mod table;
+mod toml;
+mod yaml;
 
 use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use document::{CLIENT_OPTIONS_KEY, SERVERS_KEY, Transport, entry_transport};
+pub use error::DialectError;
+pub use paths::{ConfigLocation, Detected, ENV_OVERRIDES, HostFacts, Os, Placement, Presence, Scope};
+pub use secrets::secret_like_values;
 
 /// The file format a client's config file is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Json,
+    Jsonc,
+    Toml,
+    Yaml,
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Format::Json => "JSON",
+            Format::Jsonc => "JSONC",
+            Format::Toml => "TOML",
+            Format::Yaml => "YAML",
+        })
+    }
+}
+
+/// What a client's parser accepts, finer than [`Format`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Syntax {
+    /// `JSON.parse`: no comments, no trailing commas.
+    StrictJson,
+    /// Comments stripped first, then strict JSON (Gemini CLI).
+    JsonComments,
+    /// Comments and trailing commas (VS Code, Zed, OpenCode).
     Jsonc,
     Toml,
     Yaml,
@@ -26,30 +72,192 @@ pub struct ClientInfo {
     pub display_name: &'static str,
     /// Format of its config file.
     pub format: Format,
+    /// Transports it can use.
+    pub transports: &'static [Transport],
+    #[serde(skip)]
+    pub(crate) syntax: Syntax,
+    #[serde(skip)]
+    pub(crate) dialect: &'static dialect::Dialect,
+    #[serde(skip)]
+    pub(crate) locations: &'static [paths::LocationSpec],
 }
 
-const CLIENTS: &[ClientInfo] = &[
-    ClientInfo { id: "claude-desktop", display_name: "Claude Desktop", format: Format::Json },
-    ClientInfo { id: "claude-code", display_name: "Claude Code", format: Format::Json },
-    ClientInfo { id: "cursor", display_name: "Cursor", format: Format::Json },
-    ClientInfo { id: "vscode", display_name: "VS Code", format: Format::Jsonc },
-    ClientInfo { id: "windsurf", display_name: "Windsurf", format: Format::Json },
-    ClientInfo { id: "gemini-cli", display_name: "Gemini CLI", format: Format::Json },
-    ClientInfo { id: "codex", display_name: "Codex CLI", format: Format::Toml },
-    ClientInfo { id: "zed", display_name: "Zed", format: Format::Jsonc },
-    ClientInfo { id: "cline", display_name: "Cline", format: Format::Json },
-    ClientInfo { id: "continue", display_name: "Continue", format: Format::Yaml },
-    ClientInfo { id: "goose", display_name: "Goose", format: Format::Yaml },
-    ClientInfo { id: "opencode", display_name: "OpenCode", format: Format::Jsonc },
-    ClientInfo { id: "lm-studio", display_name: "LM Studio", format: Format::Json },
-];
+impl ClientInfo {
+    /// Every place this client reads servers from on the described host, documented places
+    /// first, then alternatives worth probing. Pure: nothing is read from disk.
+    pub fn config_paths(&self, facts: &HostFacts) -> Vec<ConfigLocation> {
+        paths::resolve(self, facts)
+    }
+
+    /// Where the servers live in this client's usual file (`["mcpServers"]`, `["servers"]`, …).
+    pub fn default_placement(&self) -> Placement {
+        Placement::new(self.dialect.container)
+    }
+
+    /// Whether the client can use this transport.
+    pub fn supports(&self, transport: Transport) -> bool {
+        self.transports.contains(&transport)
+    }
+
+    /// Whether the servers are a list of named objects (Continue) rather than a map.
+    pub fn servers_are_a_list(&self) -> bool {
+        self.dialect.list_name_key.is_some()
+    }
+}
 
 /// Every supported client, in a stable order.
 pub fn all() -> &'static [ClientInfo] {
-    CLIENTS
+    table::CLIENTS
 }
 
 /// The client with this id, if supported.
 pub fn find(id: &str) -> Option<&'static ClientInfo> {
-    CLIENTS.iter().find(|c| c.id == id)
+    table::CLIENTS.iter().find(|c| c.id == id)
+}
+
+fn client(id: &str) -> Result<&'static ClientInfo, DialectError> {
+    find(id).ok_or_else(|| DialectError::UnknownClient { id: id.to_owned() })
+}
+
+/// Which files and directories of every client exist on this machine (stats only).
+pub fn detect(facts: &HostFacts) -> Vec<Detected> {
+    paths::detect(table::CLIENTS, facts)
+}
+
+/// Reads the servers of a client file into a servers document, from the client's usual place
+/// in the file.
+pub fn import(client_id: &str, text: &str) -> Result<Value, DialectError> {
+    let c = client(client_id)?;
+    import_at(client_id, &c.default_placement(), text)
+}
+
+/// Like [`import`], with the servers at `placement` (e.g. VS Code `settings.json`
+/// `["mcp", "servers"]`, or a [`ConfigLocation::placement`]).
+pub fn import_at(client_id: &str, placement: &Placement, text: &str) -> Result<Value, DialectError> {
+    let c = client(client_id)?;
+    let mut servers = Map::new();
+    for (name, native) in read(c, placement, text)? {
+        let Value::Object(native) = native else { continue };
+        if (c.dialect.managed)(&native) {
+            servers.insert(name.clone(), Value::Object(dialect::to_neutral(c.dialect, c.id, &name, &native)));
+        }
+    }
+    let mut doc = Map::new();
+    doc.insert(SERVERS_KEY.to_owned(), Value::Object(servers));
+    Ok(Value::Object(doc))
+}
+
+/// Returns the new bytes of a client file with every server of `servers` written into it and
+/// the servers named in `remove` deleted; everything else stays byte-for-byte. An entry that
+/// already means the same is left as it is; a changed one is updated in place; a new one is
+/// appended. `original: None` makes a new file. A disabled server is written with the
+/// client's switch, or left out (and removed) when the client has none. A name both in
+/// `servers` and in `remove` is removed.
+pub fn render(
+    client_id: &str,
+    original: Option<&str>,
+    servers: &Value,
+    remove: &[String],
+) -> Result<String, DialectError> {
+    let c = client(client_id)?;
+    render_at(client_id, &c.default_placement(), original, servers, remove)
+}
+
+/// Like [`render`], with the servers at `placement`.
+pub fn render_at(
+    client_id: &str,
+    placement: &Placement,
+    original: Option<&str>,
+    servers: &Value,
+    remove: &[String],
+) -> Result<String, DialectError> {
+    let c = client(client_id)?;
+    let wanted = document::servers_of(servers)?;
+    let existing = match original {
+        Some(text) => read(c, placement, text)?,
+        None => Vec::new(),
+    };
+    let find_existing = |name: &str| existing.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+    let mut actions = Vec::new();
+    for (name, entry) in wanted {
+        if remove.contains(name) {
+            continue;
+        }
+        let Value::Object(entry) = entry else { continue };
+        let current = find_existing(name).and_then(Value::as_object);
+        if let Some(current) = current {
+            if !(c.dialect.managed)(current) {
+                return Err(DialectError::NotManaged { client: c.id, server: name.clone() });
+            }
+            let as_neutral = dialect::to_neutral(c.dialect, c.id, name, current);
+            if document::same_for_client(&as_neutral, entry, c.id) {
+                continue;
+            }
+        }
+        match dialect::to_native(c.dialect, c.id, c.transports, name, entry, current)? {
+            Some(native) => actions.push((name.clone(), Action::Set(native))),
+            None if find_existing(name).is_some() => actions.push((name.clone(), Action::Remove)),
+            None => {}
+        }
+    }
+    for name in remove {
+        if let Some(current) = find_existing(name) {
+            if current.as_object().is_some_and(|o| !(c.dialect.managed)(o)) {
+                return Err(DialectError::NotManaged { client: c.id, server: name.clone() });
+            }
+            actions.push((name.clone(), Action::Remove));
+        }
+    }
+    if let Some(text) = original
+        && actions.is_empty()
+    {
+        return Ok(text.to_owned());
+    }
+    let original = original.filter(|t| !t.trim().is_empty());
+    let list = c.dialect.list_name_key;
+    match c.syntax {
+        Syntax::StrictJson | Syntax::JsonComments | Syntax::Jsonc => {
+            json::apply(c.syntax, c.format, &placement.0, original, &actions)
+        }
+        Syntax::Toml => toml::apply(&placement.0, original, &actions),
+        Syntax::Yaml => yaml::apply(&placement.0, list, original, &actions),
+    }
+}
+
+/// One change to the server container of a file.
+#[derive(Debug, Clone)]
+pub(crate) enum Action {
+    /// Write this native entry (per key where it exists, appended where it does not).
+    Set(Map<String, Value>),
+    Remove,
+}
+
+/// The raw entries (name, native value) at `placement`, in file order. A blank file has none.
+fn read(c: &ClientInfo, placement: &Placement, text: &str) -> Result<Vec<(String, Value)>, DialectError> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    match c.syntax {
+        Syntax::StrictJson | Syntax::JsonComments | Syntax::Jsonc => json::read(c.syntax, c.format, &placement.0, text),
+        Syntax::Toml => toml::read(&placement.0, text),
+        Syntax::Yaml => yaml::read(&placement.0, c.dialect.list_name_key, text),
+    }
+}
+
+/// Keeps the file's line endings and its (missing) final newline in text produced by an
+/// editor that writes `\n`.
+pub(crate) fn keep_newline_style(original: &str, mut output: String) -> String {
+    let crlf = original.contains("\r\n") && !original.replace("\r\n", "").contains('\n');
+    if crlf {
+        output = output.replace("\r\n", "\n").replace('\n', "\r\n");
+    }
+    let newline = if crlf { "\r\n" } else { "\n" };
+    if !original.ends_with('\n') {
+        while output.ends_with(newline) {
+            output.truncate(output.len() - newline.len());
+        }
+    } else if !output.ends_with('\n') {
+        output.push_str(newline);
+    }
+    output
 }

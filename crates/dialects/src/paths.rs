@@ -115,7 +115,11 @@ pub(crate) enum Base {
     /// The project directory (the location is skipped without one).
     Project,
     /// `$VAR` if set, else `default` joined with `default_rel`.
-    Var { var: &'static str, default: &'static Base, default_rel: &'static str },
+    Var {
+        var: &'static str,
+        default: &'static Base,
+        default_rel: &'static str,
+    },
 }
 
 /// A location in the client table.
@@ -182,7 +186,9 @@ fn base_dir(facts: &HostFacts, base: &Base) -> Option<String> {
             Os::Macos => join(os, &home, "Library/Application Support"),
             Os::Windows => var(facts, "APPDATA").map_or_else(|| join(os, &home, "AppData/Roaming"), str::to_owned),
         },
-        Base::LocalAppData => var(facts, "LOCALAPPDATA").map_or_else(|| join(os, &home, "AppData/Local"), str::to_owned),
+        Base::LocalAppData => {
+            var(facts, "LOCALAPPDATA").map_or_else(|| join(os, &home, "AppData/Local"), str::to_owned)
+        }
         Base::Project => facts.project_dir.as_ref()?.to_string_lossy().into_owned(),
         Base::Var { var: name, default, default_rel } => match var(facts, name) {
             Some(v) => v.to_owned(),
@@ -260,10 +266,13 @@ pub(crate) fn detect(clients: &'static [ClientInfo], facts: &HostFacts) -> Vec<D
         .iter()
         .map(|c| Detected {
             client_id: c.id,
-            locations: resolve(c, facts).into_iter().map(|l| {
-                let p = presence(&l.path, facts);
-                (l, p)
-            }).collect(),
+            locations: resolve(c, facts)
+                .into_iter()
+                .map(|l| {
+                    let p = presence(&l.path, facts);
+                    (l, p)
+                })
+                .collect(),
         })
         .collect()
 }

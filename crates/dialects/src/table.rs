@@ -110,12 +110,7 @@ const GOOSE: Dialect = Dialect {
     env: Some("envs"),
     cwd: None,
     url: UrlStyle::Key { key: "uri", aliases: &[] },
-    kind: Some(TypeField {
-        http: "streamable_http",
-        aliases: &[],
-        stdio_presence: Presence::Always,
-        ..TYPE_STD
-    }),
+    kind: Some(TypeField { http: "streamable_http", aliases: &[], stdio_presence: Presence::Always, ..TYPE_STD }),
     toggle: Toggle::Enabled { key: "enabled", always: true },
     timeout: Some(("timeout", TimeUnit::Seconds)),
     managed: goose_managed,
@@ -143,7 +138,12 @@ const OPENCODE: Dialect = Dialect {
 };
 
 const COPILOT_CLI: Dialect = Dialect {
-    kind: Some(TypeField { stdio: "local", aliases: &[("stdio", Stdio)], stdio_presence: Presence::Always, ..TYPE_STD }),
+    kind: Some(TypeField {
+        stdio: "local",
+        aliases: &[("stdio", Stdio)],
+        stdio_presence: Presence::Always,
+        ..TYPE_STD
+    }),
     ..STANDARD
 };
 
@@ -160,9 +160,6 @@ const CRUSH: Dialect = Dialect {
 const AMAZON_Q: Dialect = Dialect { timeout: Some(("timeout", TimeUnit::Millis)), ..WITH_DISABLED };
 
 const DROID: Dialect = Dialect { toggle: Toggle::Disabled("disabled"), ..STANDARD };
-
-/// The VS Code user directory (`Code/User`), below the OS app config dir.
-const VSCODE_USER: &str = "Code/User";
 
 const fn user(on: crate::paths::OnOs, base: Base, rel: &'static str) -> L {
     L::new(User, on, base, rel)
@@ -192,127 +189,292 @@ macro_rules! client {
 }
 
 pub(crate) const CLIENTS: &[ClientInfo] = &[
-    client!("claude-desktop", "Claude Desktop", Json, StrictJson, STANDARD, &[Stdio], [
-        user(Only(Macos), AppConfig, "Claude/claude_desktop_config.json"),
-        user(Only(Windows), AppConfig, "Claude/claude_desktop_config.json"),
-        // The Microsoft Store (MSIX) install keeps a virtualised copy of %APPDATA%.
-        user(Only(Windows), LocalAppData, "Packages/Claude_pzs8sxrjxfjjc/LocalCache/Roaming/Claude/claude_desktop_config.json").alt(),
-        // No official Linux build; community builds use the XDG config dir.
-        user(Only(Linux), AppConfig, "Claude/claude_desktop_config.json"),
-    ]),
-    client!("claude-code", "Claude Code", Json, StrictJson, STANDARD, ALL, [
-        user(All, CLAUDE_DIR, ".claude.json"),
-        L::new(Local, All, CLAUDE_DIR, ".claude.json").at(&["projects", "{project}", "mcpServers"]),
-        project(".mcp.json"),
-    ]),
-    client!("cursor", "Cursor", Json, StrictJson, OPTIONAL_TYPE, ALL, [
-        user(All, Home, ".cursor/mcp.json"),
-        project(".cursor/mcp.json"),
-    ]),
-    client!("vscode", "VS Code", Jsonc, Jsonc, VSCODE, ALL, [
-        user(All, AppConfig, "Code/User/mcp.json"),
-        project(".vscode/mcp.json"),
-        // Before VS Code 1.102 user servers lived in settings.json under `mcp.servers`.
-        user(All, AppConfig, "Code/User/settings.json").alt().at(&["mcp", "servers"]),
-        user(All, AppConfig, "Code - Insiders/User/mcp.json").alt(),
-    ]),
-    client!("windsurf", "Windsurf", Json, StrictJson, WINDSURF, ALL, [
-        user(All, Home, ".codeium/windsurf/mcp_config.json"),
-    ]),
-    client!("gemini-cli", "Gemini CLI", Json, JsonComments, GEMINI, ALL, [
-        user(All, Home, ".gemini/settings.json"),
-        project(".gemini/settings.json"),
-    ]),
-    client!("codex", "Codex CLI", Toml, Toml, CODEX, &[Stdio, Http], [
-        user(All, CODEX_DIR, "config.toml"),
-        // Read in trusted projects by recent Codex versions.
-        project(".codex/config.toml"),
-    ]),
-    client!("zed", "Zed", Jsonc, Jsonc, ZED, &[Stdio, Http], [
-        user(Unix, XdgConfig, "zed/settings.json"),
-        user(Only(Windows), AppConfig, "Zed/settings.json"),
-        user(Only(Linux), Home, ".var/app/dev.zed.Zed/config/zed/settings.json").alt(),
-        project(".zed/settings.json"),
-    ]),
-    client!("cline", "Cline", Json, StrictJson, CLINE, ALL, [
-        user(All, AppConfig, "Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json"),
-        // The standalone Cline CLI.
-        user(All, Home, ".cline/data/settings/cline_mcp_settings.json").alt(),
-    ]),
-    client!("continue", "Continue", Yaml, Yaml, CONTINUE, ALL, [
-        user(All, CONTINUE_DIR, "config.yaml"),
-    ]),
-    client!("goose", "Goose", Yaml, Yaml, GOOSE, ALL, [
-        user(Unix, XdgConfig, "goose/config.yaml"),
-        user(Only(Windows), AppConfig, "Block/goose/config/config.yaml"),
-    ]),
-    client!("opencode", "OpenCode", Jsonc, Jsonc, OPENCODE, ALL, [
-        user(All, OPENCODE_FILE, ""),
-        user(All, XdgConfig, "opencode/opencode.jsonc").alt(),
-        project("opencode.json"),
-        project("opencode.jsonc").alt(),
-    ]),
-    client!("lm-studio", "LM Studio", Json, StrictJson, OPTIONAL_TYPE, ALL, [
-        user(All, Home, ".lmstudio/mcp.json"),
-        user(Unix, Home, ".cache/lm-studio/mcp.json").alt(),
-    ]),
-    client!("roo-code", "Roo Code", Json, StrictJson, ROO, ALL, [
-        user(All, AppConfig, "Code/User/globalStorage/rooveterinaryinc.roo-cline/settings/mcp_settings.json"),
-        project(".roo/mcp.json"),
-    ]),
-    client!("kilo-code", "Kilo Code", Json, StrictJson, ROO, ALL, [
-        user(All, AppConfig, "Code/User/globalStorage/kilocode.kilo-code/settings/mcp_settings.json"),
-        project(".kilocode/mcp.json"),
-    ]),
-    client!("kiro", "Kiro", Json, StrictJson, WITH_DISABLED, ALL, [
-        user(All, Home, ".kiro/settings/mcp.json"),
-        project(".kiro/settings/mcp.json"),
-    ]),
-    client!("copilot-cli", "GitHub Copilot CLI", Json, StrictJson, COPILOT_CLI, ALL, [
-        user(All, COPILOT_DIR, "mcp-config.json"),
-    ]),
-    client!("amp", "Amp", Jsonc, Jsonc, AMP, ALL, [
-        user(Unix, XdgConfig, "amp/settings.json"),
-        user(Only(Windows), AppConfig, "amp/settings.json"),
-    ]),
-    client!("crush", "Crush", Json, StrictJson, CRUSH, ALL, [
-        user(Unix, XdgConfig, "crush/crush.json"),
-        user(Only(Windows), LocalAppData, "crush/crush.json"),
-        project(".crush.json"),
-        project("crush.json").alt(),
-    ]),
+    client!(
+        "claude-desktop",
+        "Claude Desktop",
+        Json,
+        StrictJson,
+        STANDARD,
+        &[Stdio],
+        [
+            user(Only(Macos), AppConfig, "Claude/claude_desktop_config.json"),
+            user(Only(Windows), AppConfig, "Claude/claude_desktop_config.json"),
+            // The Microsoft Store (MSIX) install keeps a virtualised copy of %APPDATA%.
+            user(
+                Only(Windows),
+                LocalAppData,
+                "Packages/Claude_pzs8sxrjxfjjc/LocalCache/Roaming/Claude/claude_desktop_config.json"
+            )
+            .alt(),
+            // No official Linux build; community builds use the XDG config dir.
+            user(Only(Linux), AppConfig, "Claude/claude_desktop_config.json"),
+        ]
+    ),
+    client!(
+        "claude-code",
+        "Claude Code",
+        Json,
+        StrictJson,
+        STANDARD,
+        ALL,
+        [
+            user(All, CLAUDE_DIR, ".claude.json"),
+            L::new(Local, All, CLAUDE_DIR, ".claude.json").at(&["projects", "{project}", "mcpServers"]),
+            project(".mcp.json"),
+        ]
+    ),
+    client!(
+        "cursor",
+        "Cursor",
+        Json,
+        StrictJson,
+        OPTIONAL_TYPE,
+        ALL,
+        [user(All, Home, ".cursor/mcp.json"), project(".cursor/mcp.json"),]
+    ),
+    client!(
+        "vscode",
+        "VS Code",
+        Jsonc,
+        Jsonc,
+        VSCODE,
+        ALL,
+        [
+            user(All, AppConfig, "Code/User/mcp.json"),
+            project(".vscode/mcp.json"),
+            // Before VS Code 1.102 user servers lived in settings.json under `mcp.servers`.
+            user(All, AppConfig, "Code/User/settings.json").alt().at(&["mcp", "servers"]),
+            user(All, AppConfig, "Code - Insiders/User/mcp.json").alt(),
+        ]
+    ),
+    client!(
+        "windsurf",
+        "Windsurf",
+        Json,
+        StrictJson,
+        WINDSURF,
+        ALL,
+        [user(All, Home, ".codeium/windsurf/mcp_config.json"),]
+    ),
+    client!(
+        "gemini-cli",
+        "Gemini CLI",
+        Json,
+        JsonComments,
+        GEMINI,
+        ALL,
+        [user(All, Home, ".gemini/settings.json"), project(".gemini/settings.json"),]
+    ),
+    client!(
+        "codex",
+        "Codex CLI",
+        Toml,
+        Toml,
+        CODEX,
+        &[Stdio, Http],
+        [
+            user(All, CODEX_DIR, "config.toml"),
+            // Read in trusted projects by recent Codex versions.
+            project(".codex/config.toml"),
+        ]
+    ),
+    client!(
+        "zed",
+        "Zed",
+        Jsonc,
+        Jsonc,
+        ZED,
+        &[Stdio, Http],
+        [
+            user(Unix, XdgConfig, "zed/settings.json"),
+            user(Only(Windows), AppConfig, "Zed/settings.json"),
+            user(Only(Linux), Home, ".var/app/dev.zed.Zed/config/zed/settings.json").alt(),
+            project(".zed/settings.json"),
+        ]
+    ),
+    client!(
+        "cline",
+        "Cline",
+        Json,
+        StrictJson,
+        CLINE,
+        ALL,
+        [
+            user(All, AppConfig, "Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json"),
+            // The standalone Cline CLI.
+            user(All, Home, ".cline/data/settings/cline_mcp_settings.json").alt(),
+        ]
+    ),
+    client!("continue", "Continue", Yaml, Yaml, CONTINUE, ALL, [user(All, CONTINUE_DIR, "config.yaml"),]),
+    client!(
+        "goose",
+        "Goose",
+        Yaml,
+        Yaml,
+        GOOSE,
+        ALL,
+        [user(Unix, XdgConfig, "goose/config.yaml"), user(Only(Windows), AppConfig, "Block/goose/config/config.yaml"),]
+    ),
+    client!(
+        "opencode",
+        "OpenCode",
+        Jsonc,
+        Jsonc,
+        OPENCODE,
+        ALL,
+        [
+            user(All, OPENCODE_FILE, ""),
+            user(All, XdgConfig, "opencode/opencode.jsonc").alt(),
+            project("opencode.json"),
+            project("opencode.jsonc").alt(),
+        ]
+    ),
+    client!(
+        "lm-studio",
+        "LM Studio",
+        Json,
+        StrictJson,
+        OPTIONAL_TYPE,
+        ALL,
+        [user(All, Home, ".lmstudio/mcp.json"), user(Unix, Home, ".cache/lm-studio/mcp.json").alt(),]
+    ),
+    client!(
+        "roo-code",
+        "Roo Code",
+        Json,
+        StrictJson,
+        ROO,
+        ALL,
+        [
+            user(All, AppConfig, "Code/User/globalStorage/rooveterinaryinc.roo-cline/settings/mcp_settings.json"),
+            project(".roo/mcp.json"),
+        ]
+    ),
+    client!(
+        "kilo-code",
+        "Kilo Code",
+        Json,
+        StrictJson,
+        ROO,
+        ALL,
+        [
+            user(All, AppConfig, "Code/User/globalStorage/kilocode.kilo-code/settings/mcp_settings.json"),
+            project(".kilocode/mcp.json"),
+        ]
+    ),
+    client!(
+        "kiro",
+        "Kiro",
+        Json,
+        StrictJson,
+        WITH_DISABLED,
+        ALL,
+        [user(All, Home, ".kiro/settings/mcp.json"), project(".kiro/settings/mcp.json"),]
+    ),
+    client!(
+        "copilot-cli",
+        "GitHub Copilot CLI",
+        Json,
+        StrictJson,
+        COPILOT_CLI,
+        ALL,
+        [user(All, COPILOT_DIR, "mcp-config.json"),]
+    ),
+    client!(
+        "amp",
+        "Amp",
+        Jsonc,
+        Jsonc,
+        AMP,
+        ALL,
+        [user(Unix, XdgConfig, "amp/settings.json"), user(Only(Windows), AppConfig, "amp/settings.json"),]
+    ),
+    client!(
+        "crush",
+        "Crush",
+        Json,
+        StrictJson,
+        CRUSH,
+        ALL,
+        [
+            user(Unix, XdgConfig, "crush/crush.json"),
+            user(Only(Windows), LocalAppData, "crush/crush.json"),
+            project(".crush.json"),
+            project("crush.json").alt(),
+        ]
+    ),
     // Trae follows the VS Code layout of its fork; unconfirmed beyond `mcpServers` in `User/mcp.json`.
-    client!("trae", "Trae", Json, StrictJson, OPTIONAL_TYPE, ALL, [
-        user(All, AppConfig, "Trae/User/mcp.json"),
-        project(".trae/mcp.json"),
-    ]),
-    client!("antigravity", "Google Antigravity", Json, StrictJson, WINDSURF, ALL, [
-        user(All, Home, ".gemini/antigravity/mcp_config.json"),
-    ]),
+    client!(
+        "trae",
+        "Trae",
+        Json,
+        StrictJson,
+        OPTIONAL_TYPE,
+        ALL,
+        [user(All, AppConfig, "Trae/User/mcp.json"), project(".trae/mcp.json"),]
+    ),
+    client!(
+        "antigravity",
+        "Google Antigravity",
+        Json,
+        StrictJson,
+        WINDSURF,
+        ALL,
+        [user(All, Home, ".gemini/antigravity/mcp_config.json"),]
+    ),
     // Qoder documents only its settings UI; this is the file that UI writes (unconfirmed).
-    client!("qoder", "Qoder", Json, StrictJson, OPTIONAL_TYPE, ALL, [
-        user(All, AppConfig, "Qoder/SharedClientCache/mcp.json"),
-    ]),
-    client!("augment", "Augment (Auggie CLI)", Json, StrictJson, STANDARD, ALL, [
-        user(All, Home, ".augment/settings.json"),
-    ]),
-    client!("junie", "JetBrains Junie", Json, StrictJson, OPTIONAL_TYPE, ALL, [
-        user(All, Home, ".junie/mcp/mcp.json"),
-        project(".junie/mcp/mcp.json"),
-    ]),
-    client!("amazon-q", "Amazon Q Developer", Json, StrictJson, AMAZON_Q, ALL, [
-        user(All, Home, ".aws/amazonq/mcp.json"),
-        project(".amazonq/mcp.json"),
-    ]),
-    client!("droid", "Factory Droid", Json, StrictJson, DROID, ALL, [
-        user(All, Home, ".factory/mcp.json"),
-        project(".factory/mcp.json"),
-    ]),
-    client!("qwen-code", "Qwen Code", Json, JsonComments, GEMINI, ALL, [
-        user(All, Home, ".qwen/settings.json"),
-        project(".qwen/settings.json"),
-    ]),
+    client!(
+        "qoder",
+        "Qoder",
+        Json,
+        StrictJson,
+        OPTIONAL_TYPE,
+        ALL,
+        [user(All, AppConfig, "Qoder/SharedClientCache/mcp.json"),]
+    ),
+    client!(
+        "augment",
+        "Augment (Auggie CLI)",
+        Json,
+        StrictJson,
+        STANDARD,
+        ALL,
+        [user(All, Home, ".augment/settings.json"),]
+    ),
+    client!(
+        "junie",
+        "JetBrains Junie",
+        Json,
+        StrictJson,
+        OPTIONAL_TYPE,
+        ALL,
+        [user(All, Home, ".junie/mcp/mcp.json"), project(".junie/mcp/mcp.json"),]
+    ),
+    client!(
+        "amazon-q",
+        "Amazon Q Developer",
+        Json,
+        StrictJson,
+        AMAZON_Q,
+        ALL,
+        [user(All, Home, ".aws/amazonq/mcp.json"), project(".amazonq/mcp.json"),]
+    ),
+    client!(
+        "droid",
+        "Factory Droid",
+        Json,
+        StrictJson,
+        DROID,
+        ALL,
+        [user(All, Home, ".factory/mcp.json"), project(".factory/mcp.json"),]
+    ),
+    client!(
+        "qwen-code",
+        "Qwen Code",
+        Json,
+        JsonComments,
+        GEMINI,
+        ALL,
+        [user(All, Home, ".qwen/settings.json"), project(".qwen/settings.json"),]
+    ),
 ];
-
-#[allow(dead_code)]
-const _VSCODE_USER_DOC: &str = VSCODE_USER;

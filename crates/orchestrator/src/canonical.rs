@@ -170,16 +170,20 @@ fn strip_location(message: &str) -> String {
     }
 }
 
+/// The RFC 6901 pointer of a path. An error inside an object key (a syntax error where a key
+/// belongs, or a bad escape in one) has no key to name: it is reported at the object.
 fn pointer_of(path: &serde_path_to_error::Path) -> String {
     let mut pointer = String::new();
     for segment in path.iter() {
+        let name = match segment {
+            serde_path_to_error::Segment::Seq { index } => index.to_string(),
+            serde_path_to_error::Segment::Map { key } | serde_path_to_error::Segment::Enum { variant: key } => {
+                key.replace('~', "~0").replace('/', "~1")
+            }
+            serde_path_to_error::Segment::Unknown => break,
+        };
         pointer.push('/');
-        match segment {
-            serde_path_to_error::Segment::Seq { index } => pointer.push_str(&index.to_string()),
-            serde_path_to_error::Segment::Map { key } => pointer.push_str(&key.replace('~', "~0").replace('/', "~1")),
-            serde_path_to_error::Segment::Enum { variant } => pointer.push_str(variant),
-            serde_path_to_error::Segment::Unknown => pointer.push('?'),
-        }
+        pointer.push_str(&name);
     }
     pointer
 }

@@ -9,8 +9,10 @@ use std::path::PathBuf;
 use crate::artifact::{FailureKind, VerifyError};
 use crate::canonical::{BadContentId, CanonicalError};
 use crate::crypto::CryptoError;
+use crate::deploy::write::WriteError;
 use crate::fsutil::{FsError, LockError};
 use crate::ids::IdError;
+use dialects::DialectError;
 
 /// The documented classes of failure (SPEC §8), each with its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +138,34 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
+    /// A client file that does not parse, or a document its dialect cannot express.
+    #[error("{}: {source}", path.display())]
+    Unparsable {
+        /// The client file.
+        path: PathBuf,
+        /// What the dialect reported.
+        #[source]
+        source: dialects::DialectError,
+    },
+    /// A client file that is not UTF-8 text.
+    #[error("{} is not UTF-8 text (invalid byte at offset {offset}): fix the file by hand (it was not changed)", path.display())]
+    NotUtf8 {
+        /// The client file.
+        path: PathBuf,
+        /// Where the invalid bytes start.
+        offset: usize,
+    },
+    /// The client-file write path refused or failed.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    /// No such deployment.
+    #[error("no deployment {id} for client '{client}': see `mcp-orchestration deployments {client}`")]
+    DeploymentNotFound {
+        /// The client.
+        client: String,
+        /// The id asked for.
+        id: String,
+    },
     /// A refusal that protects the user (e.g. untrusting the active signing key).
     #[error("{message}")]
     Refused {
@@ -170,6 +200,17 @@ impl Error {
             }
             Error::KeyTooOpen { .. } | Error::Refused { .. } => ErrorKind::Unsafe,
             Error::Validation { .. } => ErrorKind::Validation,
+            Error::Unparsable { source, .. } => match source {
+                DialectError::Parse { .. } | DialectError::UnexpectedShape { .. } => ErrorKind::Unsafe,
+                DialectError::EditFailed { .. } => ErrorKind::Other,
+                DialectError::UnknownClient { .. } => ErrorKind::NotFound,
+                _ => ErrorKind::Validation,
+            },
+            Error::NotUtf8 { .. } => ErrorKind::Unsafe,
+            Error::Write(WriteError::ChangedUnderneath { .. }) => ErrorKind::Conflict,
+            Error::Write(WriteError::Fs(e)) if e.is_not_found() => ErrorKind::NotFound,
+            Error::Write(WriteError::Fs(_)) => ErrorKind::Other,
+            Error::DeploymentNotFound { .. } => ErrorKind::NotFound,
         }
     }
 }

@@ -13,6 +13,11 @@
 //! heads/<client>/<profile>.json            the head: version and artifact id
 //! seen/<client>/<profile>.json             the highest version ever seen (rollback check)
 //! events/<YYYY-MM-DD>.jsonl                the event log
+//! secrets.json                             values of ${secret:NAME} references, 0600
+//! locks/<hash>.lock                        one lock per client file written by deploy/rollback
+//! drafts/<client>/<profile>.json           mutable working copies (imports, draft edits)
+//! deployments/<client>/<id>.json           deployment records
+//! deployments/backups/<hex>                bytes of client files before/after each write, 0600
 //! artifacts/, index/                       a legacy (Python tool) store, read-only to us
 //! ```
 
@@ -102,6 +107,19 @@ impl Home {
     /// `events/`.
     pub fn events_dir(&self) -> PathBuf {
         self.root.join("events")
+    }
+    /// The lock guarding writes of one client file, named by the hash of its real path.
+    pub fn target_lock(&self, real_path: &Path) -> PathBuf {
+        let id = ContentId::of(real_path.as_os_str().as_encoded_bytes());
+        self.root.join("locks").join(format!("{}.lock", &id.hex()[..32]))
+    }
+    /// The secret store (0600).
+    pub fn secrets_file(&self) -> PathBuf {
+        self.root.join("secrets.json")
+    }
+    /// `drafts/<client>/<profile>.json`.
+    pub fn draft(&self, client: &ClientId, profile: &ProfileId) -> PathBuf {
+        self.root.join("drafts").join(client.as_str()).join(format!("{}.json", profile.as_str()))
     }
     /// The legacy store's `artifacts/`.
     pub fn legacy_artifacts_dir(&self) -> PathBuf {

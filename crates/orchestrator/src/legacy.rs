@@ -152,4 +152,33 @@ impl serde_json::ser::Formatter for PythonFormatter {
         }
         Ok(())
     }
+
+    fn write_f64<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
+        writer.write_all(python_float_repr(value).as_bytes())
+    }
+}
+
+/// Python's `repr(float)`: the shortest digits that round-trip (as Rust's `{:e}` gives them),
+/// in fixed notation when the decimal exponent is in -4..16 (with `.0` when there is no
+/// fraction), else as `d.ddde+XX` with a signed exponent of at least two digits.
+fn python_float_repr(value: f64) -> String {
+    let scientific = format!("{:e}", value.abs());
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let sign = if value.is_sign_negative() { "-" } else { "" };
+    let decimal_point = exponent + 1;
+    if !(-3..=16).contains(&decimal_point) {
+        let fraction = if digits.len() > 1 { format!(".{}", &digits[1..]) } else { String::new() };
+        let exponent_sign = if exponent < 0 { '-' } else { '+' };
+        return format!("{sign}{}{fraction}e{exponent_sign}{:02}", &digits[..1], exponent.unsigned_abs());
+    }
+    let point = decimal_point.unsigned_abs() as usize;
+    if decimal_point <= 0 {
+        format!("{sign}0.{}{digits}", "0".repeat(point))
+    } else if point >= digits.len() {
+        format!("{sign}{digits}{}.0", "0".repeat(point - digits.len()))
+    } else {
+        format!("{sign}{}.{}", &digits[..point], &digits[point..])
+    }
 }

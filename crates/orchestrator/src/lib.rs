@@ -6,9 +6,12 @@
 //! adapters hand it a [`home::Home`] and a [`clock::Clock`].
 
 pub mod artifact;
+pub mod catalog;
 pub mod canonical;
 pub mod clock;
 pub mod crypto;
+pub mod deploy;
+pub mod diff;
 pub mod error;
 pub mod events;
 pub mod fsutil;
@@ -17,6 +20,8 @@ pub mod ids;
 pub mod keys;
 pub mod legacy;
 pub mod registry;
+pub mod resolve;
+pub mod secrets;
 pub mod seed;
 pub mod service;
 pub mod trust;

@@ -4,6 +4,7 @@
 
 mod clients;
 mod events;
+mod files;
 mod init;
 mod keys;
 mod migrate;
@@ -24,5 +25,10 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Events(cmd) => events::run(ctx, &cmd),
         Command::Keys(cmd) => keys::run(ctx, &cmd),
         Command::Migrate(args) => migrate::run(ctx, &args),
+        Command::Import(args) => files::import(ctx, &args),
+        Command::Render(args) => files::render(ctx, &args),
+        Command::Deploy(args) => files::deploy(ctx, &args),
+        Command::Rollback(args) => files::rollback(ctx, &args),
+        Command::Deployments(args) => files::deployments(ctx, &args),
     }
 }

@@ -2,6 +2,7 @@
 //! loads keys and trust, does its work through the registry, and records events under one
 //! trace id. No logic an adapter needs lives anywhere else.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,7 @@ use crate::artifact::Verified;
 use crate::canonical::{self, Canonical, ContentId};
 use crate::clock::Clock;
 use crate::crypto::{KeyPair, PublicKey};
+use crate::deploy::failpoint::FailPoints;
 use crate::error::{Error, Result};
 use crate::events::{self, Event, Filter, Status};
 use crate::fsutil::{self, LockGuard};
@@ -23,12 +25,20 @@ use crate::{keys, legacy, seed};
 /// The profile name used when none is given.
 pub const DEFAULT_PROFILE: &str = "default";
 
+mod files;
+
+pub use files::{ClientFile, DeployReport, ImportReport, RollbackReport, unified_diff};
+
 /// The core, bound to one home and one clock.
 #[derive(Clone)]
 pub struct Orchestrator {
     home: Home,
     clock: Arc<dyn Clock>,
     lock_timeout: Duration,
+    /// The environment `${env:NAME}` references resolve from (handed in by the adapter).
+    environment: BTreeMap<String, String>,
+    /// Test-only pause points of the client-file write path.
+    failpoints: FailPoints,
 }
 
 impl std::fmt::Debug for Orchestrator {
@@ -175,7 +185,25 @@ pub fn check_servers_document(value: &Value) -> Result<()> {
 impl Orchestrator {
     /// The core for this home and clock.
     pub fn new(home: Home, clock: Arc<dyn Clock>) -> Self {
-        Orchestrator { home, clock, lock_timeout: Duration::from_secs(30) }
+        Orchestrator {
+            home,
+            clock,
+            lock_timeout: Duration::from_secs(30),
+            environment: BTreeMap::new(),
+            failpoints: FailPoints::none(),
+        }
+    }
+
+    /// The environment that `${env:NAME}` references resolve from when a file is written.
+    pub fn with_environment(mut self, environment: BTreeMap<String, String>) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// Test-only pause points on the client-file write path.
+    pub fn with_failpoints(mut self, failpoints: FailPoints) -> Self {
+        self.failpoints = failpoints;
+        self
     }
 
     /// How long writers wait for the home lock before failing with a conflict.

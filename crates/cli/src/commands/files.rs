@@ -1,0 +1,139 @@
+//! Client files: `import`, `render`, `deploy`, `rollback`, `deployments`.
+
+use std::path::{Path, PathBuf};
+
+use orchestrator::service::ClientFile;
+use serde_json::json;
+
+use crate::args::{DeployArgs, FileArgs, ImportArgs, RenderArgs, RollbackArgs};
+use crate::output::{self, UsageError};
+use crate::{Context, env};
+
+/// The placement of the servers in `path` for this client: that of the known location with the
+/// same path, else of one with the same file name (e.g. VS Code `settings.json` → `mcp.servers`),
+/// else the client's usual one.
+fn placement_for(client: &dialects::ClientInfo, path: &Path, facts: &dialects::HostFacts) -> dialects::Placement {
+    let locations = client.config_paths(facts);
+    let by_path = locations.iter().find(|l| l.path == path && l.scope != dialects::Scope::Local);
+    let by_name = locations
+        .iter()
+        .find(|l| l.scope != dialects::Scope::Local && l.path.file_name().is_some() && l.path.file_name() == path.file_name());
+    by_path.or(by_name).map(|l| l.placement.clone()).unwrap_or_else(|| client.default_placement())
+}
+
+/// The client file a command works on: `--file`, else the client's documented user-scope file
+/// (the first that exists, else the first documented one).
+pub fn client_file(client_id: &str, file: Option<&PathBuf>) -> anyhow::Result<ClientFile> {
+    let Some(client) = dialects::find(client_id) else {
+        // Let the core report the unknown client with its documented message and exit code.
+        return Ok(ClientFile {
+            client_id: client_id.to_owned(),
+            path: file.cloned().unwrap_or_default(),
+            placement: dialects::Placement::new::<&str>(&[]),
+        });
+    };
+    let facts = env::host_facts();
+    if let Some(path) = file {
+        return Ok(ClientFile { client_id: client_id.to_owned(), path: path.clone(), placement: placement_for(client, path, &facts) });
+    }
+    let locations = client.config_paths(&facts);
+    let documented: Vec<_> = locations.iter().filter(|l| !l.alternative && l.scope == dialects::Scope::User).collect();
+    let chosen = documented
+        .iter()
+        .find(|l| l.path.exists())
+        .or(documented.first())
+        .copied()
+        .or_else(|| locations.iter().find(|l| !l.alternative && l.scope != dialects::Scope::Local))
+        .ok_or_else(|| UsageError(format!("{client_id} has no user config file on this OS: pass --file PATH")))?;
+    Ok(ClientFile { client_id: client_id.to_owned(), path: chosen.path.clone(), placement: chosen.placement.clone() })
+}
+
+pub fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<u8> {
+    let file = client_file(&args.client, args.file.as_ref())?;
+    let report = ctx.core.import_file(&file, &args.profile, args.publish)?;
+    for pointer in &report.secret_like {
+        output::say(&format!(
+            "warning: {pointer} looks like a literal secret; it was kept as it is (store it as a secret and use ${{secret:NAME}})"
+        ));
+    }
+    if ctx.json {
+        output::json(&serde_json::to_value(&report)?);
+        return Ok(0);
+    }
+    let count = report.document["mcpServers"].as_object().map_or(0, |m| m.len());
+    output::say(&format!("imported {count} server(s) from {} into draft {}", file.path.display(), report.draft));
+    if let Some(published) = &report.published {
+        output::say(&format!(
+            "published {}/{} v{} {}",
+            args.client,
+            args.profile,
+            published["version"],
+            published["artifact_id"].as_str().unwrap_or_default()
+        ));
+    }
+    Ok(0)
+}
+
+pub fn render(ctx: &Context, args: &RenderArgs) -> anyhow::Result<u8> {
+    let file = client_file(&args.client, Some(&args.into))?;
+    let bytes = ctx.core.render_file(&file, &args.profile)?;
+    output::data(&bytes);
+    Ok(0)
+}
+
+pub fn deploy(ctx: &Context, args: &DeployArgs) -> anyhow::Result<u8> {
+    let file = client_file(&args.client, args.file.as_ref())?;
+    let report = ctx.core.deploy(&file, &args.profile, args.dry_run)?;
+    if ctx.json {
+        output::json(&serde_json::to_value(&report)?);
+        return Ok(0);
+    }
+    if args.dry_run {
+        output::data(&report.diff);
+        let verdict = if report.changed { "would change" } else { "would not change" };
+        output::say(&format!("dry run: {} {verdict}; nothing was written", report.file));
+        return Ok(0);
+    }
+    let verb = if report.changed { "deployed" } else { "already up to date:" };
+    output::say(&format!("{verb} {}/{} v{} {} into {}", args.client, args.profile, report.version, report.artifact_id, report.file));
+    for name in &report.removed_servers {
+        output::say(&format!("removed {name} (an earlier deploy of this profile wrote it)"));
+    }
+    if let Some(id) = &report.deployment_id {
+        output::say(&format!("deployment {id}: undo with `mcp-orchestration rollback {} --file {}`", args.client, report.file));
+    }
+    Ok(0)
+}
+
+pub fn rollback(ctx: &Context, args: &RollbackArgs) -> anyhow::Result<u8> {
+    let file = client_file(&args.client, args.file.as_ref())?;
+    let report = ctx.core.rollback(&file, args.to.as_deref())?;
+    if ctx.json {
+        output::json(&serde_json::to_value(&report)?);
+    } else if report.removed {
+        output::say(&format!("removed {} (it did not exist before deployment {})", report.file, report.restored_from));
+    } else {
+        output::say(&format!("restored {} (deployment {}); recorded as {}", report.file, report.restored_from, report.deployment_id));
+    }
+    Ok(0)
+}
+
+pub fn deployments(ctx: &Context, args: &FileArgs) -> anyhow::Result<u8> {
+    let records = ctx.core.deployments(&args.client, args.file.as_deref())?;
+    if ctx.json {
+        output::json(&json!({"client_id": args.client, "deployments": records}));
+        return Ok(0);
+    }
+    if records.is_empty() {
+        output::say(&format!("no deployments of {} yet", args.client));
+    }
+    for r in &records {
+        let what = match (&r.profile_id, r.version) {
+            (Some(p), Some(v)) => format!("{p} v{v}"),
+            (Some(p), None) => format!("{p} (restore of {})", r.restores.as_deref().unwrap_or("?")),
+            _ => "-".to_owned(),
+        };
+        output::say(&format!("{}  {:?}  {what}  {}", r.deployment_id, r.kind, r.file));
+    }
+    Ok(0)
+}

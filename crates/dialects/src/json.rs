@@ -1,0 +1,240 @@
+//! Lossless reading and editing of JSON and JSONC client files with `jsonc-parser`'s CST:
+//! only the properties of the entries written or removed change; comments, indentation,
+//! key order, trailing commas and line endings elsewhere stay as they are.
+
+use jsonc_parser::ParseOptions;
+use jsonc_parser::cst::{CstArray, CstInputValue, CstObject, CstRootNode, TrailingCommaMode};
+use serde_json::{Map, Value};
+
+use jsonc_parser::CollectOptions;
+use jsonc_parser::common::Ranged;
+
+use crate::error::{DialectError, line_column};
+use crate::{Action, Format, Syntax};
+
+fn options(syntax: Syntax) -> ParseOptions {
+    let lenient = syntax == Syntax::Jsonc;
+    ParseOptions {
+        allow_comments: syntax != Syntax::StrictJson,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: lenient,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    }
+}
+
+/// 1-based line and column of the value at `path` (for messages about its shape).
+fn position_of(syntax: Syntax, text: &str, path: &[String]) -> Option<(usize, usize)> {
+    let parsed = jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &options(syntax)).ok()?;
+    let mut value = parsed.value?;
+    for key in path {
+        let jsonc_parser::ast::Value::Object(object) = value else { return None };
+        value = object.properties.into_iter().find(|p| p.name.as_str() == key)?.value;
+    }
+    Some(line_column(text, value.start()))
+}
+
+fn parse(syntax: Syntax, format: Format, text: &str) -> Result<(CstRootNode, CstObject), DialectError> {
+    let error = |e: jsonc_parser::errors::ParseError| DialectError::Parse {
+        format,
+        line: e.line_display(),
+        column: e.column_display(),
+        message: e.kind().to_string(),
+    };
+    // The CST parser keeps comments as tokens without checking `allow_comments`, so the
+    // syntax is checked first by the AST parser, which does.
+    jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &options(syntax)).map_err(error)?;
+    let root = CstRootNode::parse(text, &options(syntax)).map_err(error)?;
+    let object = match root.value() {
+        Some(value) => value.as_object().ok_or(DialectError::UnexpectedShape {
+            format,
+            path: "(the whole file)".to_owned(),
+            expected: "an object",
+            found: kind_of_node(&value),
+            at: position_of(syntax, text, &[]),
+        })?,
+        None => root.object_value_or_set(),
+    };
+    Ok((root, object))
+}
+
+fn kind_of_node(node: &jsonc_parser::cst::CstNode) -> &'static str {
+    kind_of(&node.to_serde_value().unwrap_or(Value::Null))
+}
+
+pub(crate) fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The object at `path` below `object`; `Ok(None)` when a key is missing.
+fn container(
+    syntax: Syntax,
+    format: Format,
+    text: &str,
+    object: &CstObject,
+    path: &[String],
+    create: bool,
+) -> Result<Option<CstObject>, DialectError> {
+    let mut current = object.clone();
+    for (depth, key) in path.iter().enumerate() {
+        let next = match current.get(key) {
+            Some(prop) => match prop.value() {
+                Some(value) => Some(value.as_object().ok_or_else(|| DialectError::UnexpectedShape {
+                    format,
+                    path: path[..=depth].join("."),
+                    expected: "an object",
+                    found: kind_of_node(&value),
+                    at: position_of(syntax, text, &path[..=depth]),
+                })?),
+                None => None,
+            },
+            None if create => current.object_value_or_create(key),
+            None => return Ok(None),
+        };
+        match next {
+            Some(next) => current = next,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(current))
+}
+
+/// The entries at `path`, in file order.
+pub(crate) fn read(
+    syntax: Syntax,
+    format: Format,
+    path: &[String],
+    text: &str,
+) -> Result<Vec<(String, Value)>, DialectError> {
+    let (_root, object) = parse(syntax, format, text)?;
+    let Some(servers) = container(syntax, format, text, &object, path, false)? else { return Ok(Vec::new()) };
+    Ok(servers
+        .properties()
+        .into_iter()
+        .filter_map(|prop| Some((prop.decoded_name()?, prop.value()?.to_serde_value()?)))
+        .collect())
+}
+
+/// Applies `actions` to the file (or to a new file when `original` is `None`).
+pub(crate) fn apply(
+    syntax: Syntax,
+    format: Format,
+    path: &[String],
+    original: Option<&str>,
+    actions: &[(String, Action)],
+) -> Result<String, DialectError> {
+    let Some(text) = original else { return Ok(fresh(path, actions)) };
+    let (root, object) = parse(syntax, format, text)?;
+    let servers =
+        container(syntax, format, text, &object, path, true)?.ok_or_else(|| DialectError::UnexpectedShape {
+            format,
+            path: path.join("."),
+            expected: "an object",
+            found: "missing",
+            at: None,
+        })?;
+    for (name, action) in actions {
+        match (action, servers.get(name)) {
+            (Action::Remove, Some(prop)) => prop.remove(),
+            (Action::Remove, None) => {}
+            (Action::Set(native), Some(prop)) => match prop.object_value() {
+                Some(entry) => merge(&entry, native),
+                None => prop.set_value(to_input(&Value::Object(native.clone()))),
+            },
+            (Action::Set(native), None) => {
+                servers.append(name, to_input(&Value::Object(native.clone())));
+            }
+        }
+    }
+    if syntax != Syntax::Jsonc {
+        // Strict JSON never gets a trailing comma (there was none: the parse refuses them).
+        root.set_trailing_commas(TrailingCommaMode::Never);
+    }
+    Ok(root.to_string())
+}
+
+/// Updates `entry` key by key to `native`: equal values keep their bytes.
+fn merge(entry: &CstObject, native: &Map<String, Value>) {
+    for prop in entry.properties() {
+        if prop.decoded_name().is_none_or(|name| !native.contains_key(&name)) {
+            prop.remove();
+        }
+    }
+    for (key, value) in native {
+        match entry.get(key) {
+            Some(prop) => {
+                let current = prop.value().and_then(|v| v.to_serde_value());
+                if current.as_ref() == Some(value) {
+                    continue;
+                }
+                match (prop.object_value(), prop.array_value(), value) {
+                    (Some(inner), _, Value::Object(wanted)) => merge(&inner, wanted),
+                    (_, Some(array), Value::Array(wanted)) => merge_array(&array, wanted),
+                    _ => prop.set_value(to_input(value)),
+                }
+            }
+            None => {
+                entry.append(key, to_input(value));
+            }
+        }
+    }
+}
+
+/// Updates `array` to `wanted` keeping the common prefix, so a multi-line array stays one.
+fn merge_array(array: &CstArray, wanted: &[Value]) {
+    let elements = array.elements();
+    let common = elements
+        .iter()
+        .zip(wanted)
+        .take_while(|(element, value)| element.to_serde_value().as_ref() == Some(*value))
+        .count();
+    for element in elements.into_iter().skip(common).rev() {
+        element.remove();
+    }
+    for value in &wanted[common..] {
+        array.append(to_input(value));
+    }
+}
+
+fn to_input(value: &Value) -> CstInputValue {
+    match value {
+        Value::Null => CstInputValue::Null,
+        Value::Bool(b) => CstInputValue::Bool(*b),
+        Value::Number(n) => CstInputValue::Number(n.to_string()),
+        Value::String(s) => CstInputValue::String(s.clone()),
+        Value::Array(items) => CstInputValue::Array(items.iter().map(to_input).collect()),
+        Value::Object(map) => CstInputValue::Object(map.iter().map(|(k, v)| (k.clone(), to_input(v))).collect()),
+    }
+}
+
+/// A new file: the container at `path` holding the entries set, two-space indented.
+fn fresh(path: &[String], actions: &[(String, Action)]) -> String {
+    let mut servers = Map::new();
+    for (name, action) in actions {
+        if let Action::Set(native) = action {
+            servers.insert(name.clone(), Value::Object(native.clone()));
+        }
+    }
+    let mut value = Value::Object(servers);
+    for key in path.iter().rev() {
+        let mut parent = Map::new();
+        parent.insert(key.clone(), value);
+        value = Value::Object(parent);
+    }
+    // Serializing a `Value` cannot fail (its keys are strings).
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,9 @@
+//! Integration tests of the dialects crate, one binary: the real-world corpus (import and
+//! byte-identical render), lossless edits, per-dialect quirks, path resolution and secrets.
+
+mod corpus;
+mod edits;
+mod paths;
+mod quirks;
+mod secrets;
+mod support;

@@ -1,0 +1,223 @@
+//! Path resolution per OS with environment overrides (pure, from `HostFacts`), and detection
+//! of what exists on disk.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use dialects::{ConfigLocation, HostFacts, Os, Placement, Presence, Scope};
+
+fn facts(os: Os, home: &str, vars: &[(&str, &str)], project: Option<&str>) -> HostFacts {
+    HostFacts {
+        os,
+        home: PathBuf::from(home),
+        vars: vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>(),
+        project_dir: project.map(PathBuf::from),
+    }
+}
+
+fn paths(client: &str, facts: &HostFacts) -> Vec<(Scope, String, bool)> {
+    dialects::find(client)
+        .expect("client")
+        .config_paths(facts)
+        .into_iter()
+        .map(|l| (l.scope, l.path.to_string_lossy().into_owned(), l.alternative))
+        .collect()
+}
+
+const LINUX_HOME: &str = "/home/ann";
+const MAC_HOME: &str = "/Users/ann";
+const WIN_HOME: &str = r"C:\Users\ann";
+
+#[test]
+fn claude_desktop_per_os_with_the_msix_alternative() {
+    let mac = facts(Os::Macos, MAC_HOME, &[], None);
+    assert_eq!(
+        paths("claude-desktop", &mac),
+        [(Scope::User, "/Users/ann/Library/Application Support/Claude/claude_desktop_config.json".into(), false)]
+    );
+    let win = facts(Os::Windows, WIN_HOME, &[("APPDATA", r"D:\Roaming"), ("LOCALAPPDATA", r"D:\Local")], None);
+    assert_eq!(
+        paths("claude-desktop", &win),
+        [
+            (Scope::User, r"D:\Roaming\Claude\claude_desktop_config.json".into(), false),
+            (
+                Scope::User,
+                r"D:\Local\Packages\Claude_pzs8sxrjxfjjc\LocalCache\Roaming\Claude\claude_desktop_config.json".into(),
+                true
+            ),
+        ]
+    );
+    let win_default = facts(Os::Windows, WIN_HOME, &[], None);
+    assert_eq!(
+        paths("claude-desktop", &win_default)[0].1,
+        r"C:\Users\ann\AppData\Roaming\Claude\claude_desktop_config.json"
+    );
+    let linux = facts(Os::Linux, LINUX_HOME, &[("XDG_CONFIG_HOME", "/cfg")], None);
+    assert_eq!(
+        paths("claude-desktop", &linux),
+        [(Scope::User, "/cfg/Claude/claude_desktop_config.json".into(), false)]
+    );
+}
+
+#[test]
+fn claude_code_scopes_and_claude_config_dir() {
+    let f = facts(Os::Linux, LINUX_HOME, &[], Some("/work/app"));
+    let locations = dialects::find("claude-code").expect("client").config_paths(&f);
+    assert_eq!(
+        locations,
+        [
+            ConfigLocation {
+                scope: Scope::User,
+                path: "/home/ann/.claude.json".into(),
+                placement: Placement::new(&["mcpServers"]),
+                alternative: false
+            },
+            ConfigLocation {
+                scope: Scope::Local,
+                path: "/home/ann/.claude.json".into(),
+                placement: Placement::new(&["projects", "/work/app", "mcpServers"]),
+                alternative: false
+            },
+            ConfigLocation {
+                scope: Scope::Project,
+                path: "/work/app/.mcp.json".into(),
+                placement: Placement::new(&["mcpServers"]),
+                alternative: false
+            },
+        ]
+    );
+    let f = facts(Os::Macos, MAC_HOME, &[("CLAUDE_CONFIG_DIR", "/Users/ann/.cc")], None);
+    assert_eq!(
+        paths("claude-code", &f),
+        [(Scope::User, "/Users/ann/.cc/.claude.json".into(), false)],
+        "no project: no local or project scope"
+    );
+}
+
+#[test]
+fn codex_home_overrides_the_codex_directory() {
+    let f = facts(Os::Linux, LINUX_HOME, &[], None);
+    assert_eq!(paths("codex", &f), [(Scope::User, "/home/ann/.codex/config.toml".into(), false)]);
+    let f = facts(Os::Windows, WIN_HOME, &[("CODEX_HOME", r"E:\codex")], Some(r"C:\src\app"));
+    assert_eq!(
+        paths("codex", &f),
+        [
+            (Scope::User, r"E:\codex\config.toml".into(), false),
+            (Scope::Project, r"C:\src\app\.codex\config.toml".into(), false)
+        ]
+    );
+}
+
+#[test]
+fn zed_uses_xdg_on_unix_appdata_on_windows_and_probes_flatpak() {
+    let f = facts(Os::Linux, LINUX_HOME, &[("XDG_CONFIG_HOME", "/x")], None);
+    assert_eq!(
+        paths("zed", &f),
+        [
+            (Scope::User, "/x/zed/settings.json".into(), false),
+            (Scope::User, "/home/ann/.var/app/dev.zed.Zed/config/zed/settings.json".into(), true)
+        ]
+    );
+    assert_eq!(
+        paths("zed", &facts(Os::Macos, MAC_HOME, &[], None)),
+        [(Scope::User, "/Users/ann/.config/zed/settings.json".into(), false)]
+    );
+    assert_eq!(
+        paths("zed", &facts(Os::Windows, WIN_HOME, &[], None))[0].1,
+        r"C:\Users\ann\AppData\Roaming\Zed\settings.json"
+    );
+}
+
+#[test]
+fn vscode_user_workspace_and_legacy_settings() {
+    let f = facts(Os::Macos, MAC_HOME, &[], Some("/Users/ann/app"));
+    let locations = dialects::find("vscode").expect("client").config_paths(&f);
+    let summary: Vec<(String, Vec<String>, bool)> = locations
+        .iter()
+        .map(|l| (l.path.to_string_lossy().into_owned(), l.placement.0.clone(), l.alternative))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("/Users/ann/Library/Application Support/Code/User/mcp.json".into(), vec!["servers".into()], false),
+            ("/Users/ann/app/.vscode/mcp.json".into(), vec!["servers".into()], false),
+            (
+                "/Users/ann/Library/Application Support/Code/User/settings.json".into(),
+                vec!["mcp".into(), "servers".into()],
+                true
+            ),
+            (
+                "/Users/ann/Library/Application Support/Code - Insiders/User/mcp.json".into(),
+                vec!["servers".into()],
+                true
+            ),
+        ]
+    );
+}
+
+#[test]
+fn other_clients_resolve_their_documented_files() {
+    let linux = facts(Os::Linux, LINUX_HOME, &[], None);
+    let first = |client: &str, f: &HostFacts| paths(client, f)[0].1.clone();
+    assert_eq!(first("cursor", &linux), "/home/ann/.cursor/mcp.json");
+    assert_eq!(first("windsurf", &linux), "/home/ann/.codeium/windsurf/mcp_config.json");
+    assert_eq!(first("gemini-cli", &linux), "/home/ann/.gemini/settings.json");
+    assert_eq!(first("goose", &linux), "/home/ann/.config/goose/config.yaml");
+    assert_eq!(
+        first("goose", &facts(Os::Windows, WIN_HOME, &[("APPDATA", r"R:\")], None)),
+        r"R:\Block\goose\config\config.yaml"
+    );
+    assert_eq!(first("continue", &linux), "/home/ann/.continue/config.yaml");
+    assert_eq!(first("opencode", &linux), "/home/ann/.config/opencode/opencode.json");
+    assert_eq!(
+        first("opencode", &facts(Os::Linux, LINUX_HOME, &[("OPENCODE_CONFIG", "/etc/oc.json")], None)),
+        "/etc/oc.json"
+    );
+    assert_eq!(first("lm-studio", &linux), "/home/ann/.lmstudio/mcp.json");
+    assert_eq!(paths("lm-studio", &linux)[1], (Scope::User, "/home/ann/.cache/lm-studio/mcp.json".into(), true));
+    assert_eq!(
+        first("cline", &facts(Os::Windows, WIN_HOME, &[], None)),
+        r"C:\Users\ann\AppData\Roaming\Code\User\globalStorage\saoudrizwan.claude-dev\settings\cline_mcp_settings.json"
+    );
+    assert_eq!(first("kiro", &linux), "/home/ann/.kiro/settings/mcp.json");
+    assert_eq!(first("copilot-cli", &linux), "/home/ann/.copilot/mcp-config.json");
+}
+
+#[test]
+fn the_table_has_at_least_25_clients_each_with_a_user_file_on_every_os() {
+    let all = dialects::all();
+    assert!(all.len() >= 25, "{} clients", all.len());
+    let mut ids: Vec<&str> = all.iter().map(|c| c.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), all.len(), "ids are unique");
+    for os in [Os::Linux, Os::Macos, Os::Windows] {
+        let f = facts(os, "/h", &[], None);
+        for client in all {
+            let user = client.config_paths(&f).into_iter().filter(|l| l.scope == Scope::User && !l.alternative).count();
+            assert!(user >= 1, "{} has no user file on {os:?}", client.id);
+        }
+    }
+    let json = serde_json::to_value(dialects::find("codex").expect("codex")).expect("serialize");
+    assert_eq!(
+        json,
+        serde_json::json!({"id": "codex", "display_name": "Codex CLI", "format": "toml", "transports": ["stdio", "http"]})
+    );
+}
+
+#[test]
+fn detect_stats_files_and_directories() {
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(home.path().join(".cursor")).expect("mkdir");
+    std::fs::write(home.path().join(".cursor/mcp.json"), "{}").expect("write");
+    std::fs::create_dir_all(home.path().join(".codex")).expect("mkdir");
+    let f = HostFacts { os: Os::Linux, home: home.path().to_path_buf(), vars: BTreeMap::new(), project_dir: None };
+    let found = dialects::detect(&f);
+    let of = |id: &str| found.iter().find(|d| d.client_id == id).expect("client");
+    assert_eq!(of("cursor").locations[0].1, Presence::File);
+    assert_eq!(of("codex").locations[0].1, Presence::DirectoryOnly);
+    assert_eq!(of("windsurf").locations[0].1, Presence::Missing);
+    assert!(of("cursor").found() && of("codex").found() && !of("windsurf").found());
+    // A file right in the home directory says nothing until it exists.
+    assert_eq!(of("claude-code").locations[0].1, Presence::Missing);
+}

@@ -1,0 +1,44 @@
+//! Test-only fail points on the client-file write path.
+//!
+//! Built only with the `failpoints` feature. The adapter names one point and a marker file
+//! (the CLI takes them from `MCP_ORCHESTRATION_FAILPOINT=POINT:MARKER`); when the write path
+//! reaches that point it creates the marker and waits until the marker is removed. A test can
+//! then `kill -9` the process mid-write, or edit the target before letting it go on.
+
+use std::path::{Path, PathBuf};
+
+/// The points of the write path, in order.
+pub const POINTS: &[&str] = &["after-read", "after-lock", "after-temp-write", "after-fsync", "before-rename", "after-rename"];
+
+/// Which point to pause at, and the marker file that signals it.
+#[derive(Debug, Clone, Default)]
+pub struct FailPoints {
+    pause_at: Option<(String, PathBuf)>,
+}
+
+impl FailPoints {
+    /// No fail point.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Pause at `point`, signalling through `marker`.
+    pub fn pause_at(point: &str, marker: &Path) -> Self {
+        FailPoints { pause_at: Some((point.to_owned(), marker.to_path_buf())) }
+    }
+
+    /// Called by the write path at each point.
+    pub fn reach(&self, point: &str) {
+        #[cfg(feature = "failpoints")]
+        if let Some((name, marker)) = &self.pause_at
+            && name == point
+        {
+            let _ = std::fs::write(marker, point);
+            while marker.exists() {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+        #[cfg(not(feature = "failpoints"))]
+        let _ = (point, &self.pause_at);
+    }
+}

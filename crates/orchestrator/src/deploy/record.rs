@@ -1,0 +1,116 @@
+//! Deployment records and backups: every write of a client file (deploy or rollback) is
+//! recorded with the bytes before and after it, kept content-addressed under the home, so
+//! any earlier state of the file can be restored exactly.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::canonical::ContentId;
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::home::Home;
+use crate::ids::ClientId;
+
+/// Backups may hold resolved secrets: only the owner reads them.
+const BACKUP_MODE: u32 = 0o600;
+
+/// What a record describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    /// A profile was merged into the file.
+    Deploy,
+    /// Earlier bytes were restored.
+    Rollback,
+}
+
+/// One write of a client file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeploymentRecord {
+    /// Sortable id: `<UTC time>-<random>`.
+    pub deployment_id: String,
+    /// Deploy or rollback.
+    pub kind: RecordKind,
+    /// The client.
+    pub client_id: String,
+    /// The file as the client names it.
+    pub file: String,
+    /// The profile deployed (for a rollback: the profile of the restored state, if any).
+    pub profile_id: Option<String>,
+    /// The artifact deployed.
+    pub artifact_id: Option<String>,
+    /// Its version.
+    pub version: Option<u64>,
+    /// When.
+    pub at: jiff::Timestamp,
+    /// Content id of the bytes before (None: the file did not exist).
+    pub before: Option<String>,
+    /// Content id of the bytes written (None: the file was removed).
+    pub after: Option<String>,
+    /// The server names this profile owns in the file after this write.
+    pub owned_servers: Vec<String>,
+    /// For a rollback: the deployment whose state was restored.
+    pub restores: Option<String>,
+}
+
+fn records_dir(home: &Home, client: &ClientId) -> PathBuf {
+    home.root().join("deployments").join(client.as_str())
+}
+
+fn backups_dir(home: &Home) -> PathBuf {
+    home.root().join("deployments").join("backups")
+}
+
+/// Stores bytes as a backup and returns their content id.
+pub fn store_backup(home: &Home, bytes: &[u8]) -> Result<String> {
+    let id = ContentId::of(bytes);
+    fsutil::write_once(&backups_dir(home).join(id.hex()), bytes, BACKUP_MODE)?;
+    Ok(id.to_string())
+}
+
+/// Reads a backup, checking that its bytes still hash to its id.
+pub fn load_backup(home: &Home, id: &str) -> Result<Vec<u8>> {
+    let content_id = ContentId::parse(id)?;
+    let path = backups_dir(home).join(content_id.hex());
+    let bytes = fsutil::read(&path)?;
+    if ContentId::of(&bytes) != content_id {
+        return Err(Error::Corrupt { path, detail: "backup bytes do not match their id".into() });
+    }
+    Ok(bytes)
+}
+
+/// A new record id, sortable by time.
+pub fn new_deployment_id(now: jiff::Timestamp) -> String {
+    let mut bytes = [0u8; 4];
+    rand::fill(&mut bytes[..]);
+    format!("{}-{}", now.strftime("%Y%m%dT%H%M%S%.6fZ"), hex::encode(bytes)).replace('.', "")
+}
+
+/// Saves a record.
+pub fn save(home: &Home, client: &ClientId, record: &DeploymentRecord) -> Result<()> {
+    let path = records_dir(home, client).join(format!("{}.json", record.deployment_id));
+    // A record is strings, integers and timestamps: it always serializes.
+    let mut bytes = serde_json::to_vec_pretty(record).unwrap_or_default();
+    bytes.push(b'\n');
+    Ok(fsutil::write_atomic(&path, &bytes, 0o644)?)
+}
+
+/// Every record of a client, oldest first; with `file`, only that file's.
+pub fn list(home: &Home, client: &ClientId, file: Option<&Path>) -> Result<Vec<DeploymentRecord>> {
+    let dir = records_dir(home, client);
+    let Ok(entries) = fs::read_dir(&dir) else { return Ok(Vec::new()) };
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        let bytes = fsutil::read(&path)?;
+        let record: DeploymentRecord = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Corrupt { path: path.clone(), detail: e.to_string() })?;
+        if file.is_none_or(|f| Path::new(&record.file) == f) {
+            out.push(record);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,334 @@
+//! Operations on client config files: import a live file, render a profile into a file's
+//! bytes, deploy (write) and roll back, list deployments. Every write goes through
+//! `deploy::write` under the file's lock, is backed up and recorded; nothing unverified is
+//! ever rendered or written.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use super::Orchestrator;
+use crate::artifact::Verified;
+use crate::deploy::record::{self, DeploymentRecord, RecordKind};
+use crate::deploy::write::{self, WritePlan};
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::ids::{ClientId, ProfileId};
+use crate::resolve;
+use crate::secrets::SecretStore;
+
+/// A client's config file: which client reads it, where it is, and where in it the servers are.
+#[derive(Debug, Clone)]
+pub struct ClientFile {
+    /// The client whose dialect the file is in.
+    pub client_id: String,
+    /// The file as the client names it.
+    pub path: PathBuf,
+    /// Where in the file the servers live.
+    pub placement: dialects::Placement,
+}
+
+/// What `import` found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportReport {
+    /// The servers document read from the file.
+    pub document: Value,
+    /// JSON pointers of literal values that look like secrets (kept, with a warning).
+    pub secret_like: Vec<String>,
+    /// Where the draft was saved.
+    pub draft: String,
+    /// The published version, with `--publish`.
+    pub published: Option<Value>,
+}
+
+/// What a deploy did (or would do).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeployReport {
+    /// The file.
+    pub file: String,
+    /// The artifact deployed.
+    pub artifact_id: String,
+    /// Its version.
+    pub version: u64,
+    /// True when the bytes changed (or would change).
+    pub changed: bool,
+    /// The unified diff of the file's bytes.
+    pub diff: String,
+    /// True when nothing was written.
+    pub dry_run: bool,
+    /// The record, when written.
+    pub deployment_id: Option<String>,
+    /// Servers removed because an earlier deploy of this profile wrote them.
+    pub removed_servers: Vec<String>,
+}
+
+/// What a rollback restored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RollbackReport {
+    /// The file.
+    pub file: String,
+    /// The deployment whose state was restored.
+    pub restored_from: String,
+    /// The new record (a rollback can itself be rolled back).
+    pub deployment_id: String,
+    /// True when the file now does not exist (it did not before the first deploy).
+    pub removed: bool,
+}
+
+fn unparsable(file: &ClientFile, error: dialects::DialectError) -> Error {
+    Error::Unparsable { path: file.path.clone(), source: error }
+}
+
+fn text_of<'a>(file: &ClientFile, bytes: &'a [u8]) -> Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 { path: file.path.clone(), offset: e.valid_up_to() })
+}
+
+/// The unified diff between two versions of a file's bytes.
+pub fn unified_diff(path: &Path, before: &str, after: &str) -> String {
+    let name = path.display().to_string();
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .to_string()
+}
+
+fn server_names(document: &Value) -> BTreeSet<String> {
+    document.get("mcpServers").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default()
+}
+
+impl Orchestrator {
+    fn client_and_profile(&self, client: &str, profile: &str) -> Result<(ClientId, ProfileId)> {
+        Ok((ClientId::parse(client)?, ProfileId::parse(profile)?))
+    }
+
+    /// Reads a live client file into a servers document, saves it as the profile's draft and,
+    /// with `publish`, signs it as the next version.
+    pub fn import_file(&self, file: &ClientFile, profile: &str, publish: bool) -> Result<ImportReport> {
+        let mut meta = Map::new();
+        meta.insert("client_id".into(), json!(file.client_id));
+        meta.insert("file".into(), json!(file.path.display().to_string()));
+        self.traced("config_import", meta, || {
+            let (client, profile_id) = self.client_and_profile(&file.client_id, profile)?;
+            self.ensure_initialized()?;
+            let bytes = fsutil::read(&file.path)?;
+            let text = text_of(file, &bytes)?;
+            let document =
+                dialects::import_at(client.as_str(), &file.placement, text).map_err(|e| unparsable(file, e))?;
+            let secret_like = dialects::secret_like_values(&document);
+            let draft = self.home().draft(&client, &profile_id);
+            let pretty = serde_json::to_vec_pretty(&document).unwrap_or_default();
+            {
+                let _lock = self.lock()?;
+                fsutil::write_atomic(&draft, &pretty, 0o600)?;
+            }
+            let published = if publish {
+                let text = String::from_utf8_lossy(&pretty).into_owned();
+                let note = format!("imported from {}", file.path.display());
+                Some(self.publish(client.as_str(), profile, &text, Some(&note), None)?.to_json())
+            } else {
+                None
+            };
+            Ok(ImportReport { document, secret_like, draft: draft.display().to_string(), published })
+        })
+    }
+
+    /// The verified head of a profile with its references resolved, ready to write.
+    fn resolved_head(&self, client: &ClientId, profile: &ProfileId) -> Result<(Verified, resolve::Resolved)> {
+        let verified = self.get(client.as_str(), profile.as_str())?;
+        let store = SecretStore::load(self.home())?;
+        let resolved = resolve::resolve(verified.payload(), &self.environment, &store)?;
+        Ok((verified, resolved))
+    }
+
+    /// The servers an earlier deploy of this profile wrote into this file.
+    fn previously_owned(&self, client: &ClientId, path: &Path, profile: &ProfileId) -> Result<BTreeSet<String>> {
+        let records = record::list(self.home(), client, Some(path))?;
+        Ok(records
+            .iter()
+            .rev()
+            .find(|r| r.kind == RecordKind::Deploy && r.profile_id.as_deref() == Some(profile.as_str()))
+            .map(|r| r.owned_servers.iter().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    /// The bytes `file` would hold with the profile merged in (nothing is written), and the
+    /// servers that would be removed because an earlier deploy of this profile wrote them.
+    fn merged(
+        &self,
+        file: &ClientFile,
+        client: &ClientId,
+        profile: &ProfileId,
+        current: Option<&[u8]>,
+    ) -> Result<(Verified, resolve::Resolved, String, Vec<String>)> {
+        let (verified, resolved) = self.resolved_head(client, profile)?;
+        let original = current.map(|b| text_of(file, b)).transpose()?;
+        let wanted = server_names(&resolved.document);
+        let remove: Vec<String> =
+            self.previously_owned(client, &file.path, profile)?.into_iter().filter(|n| !wanted.contains(n)).collect();
+        let rendered = dialects::render_at(client.as_str(), &file.placement, original, &resolved.document, &remove)
+            .map_err(|e| unparsable(file, e))?;
+        Ok((verified, resolved, rendered, remove))
+    }
+
+    /// The exact bytes `file` would hold with the profile's servers merged in.
+    pub fn render_file(&self, file: &ClientFile, profile: &str) -> Result<String> {
+        let (client, profile) = self.client_and_profile(&file.client_id, profile)?;
+        let current = write::read_target(&file.path)?;
+        Ok(self.merged(file, &client, &profile, current.as_deref())?.2)
+    }
+
+    /// Verifies the head, merges it into the file losslessly and writes it by the safe write
+    /// path, with a backup and a deployment record. `dry_run` only reports the diff.
+    pub fn deploy(&self, file: &ClientFile, profile: &str, dry_run: bool) -> Result<DeployReport> {
+        let mut meta = Map::new();
+        meta.insert("client_id".into(), json!(file.client_id));
+        meta.insert("profile_id".into(), json!(profile));
+        meta.insert("file".into(), json!(file.path.display().to_string()));
+        meta.insert("dry_run".into(), json!(dry_run));
+        self.traced("config_deploy", meta, || {
+            let (client, profile_id) = self.client_and_profile(&file.client_id, profile)?;
+            self.ensure_initialized()?;
+            let real = write::real_target(&file.path);
+            let _lock = if dry_run { None } else { Some(self.lock_target(&real)?) };
+            let current = write::read_target(&file.path)?;
+            let (verified, resolved, rendered, removed) = self.merged(file, &client, &profile_id, current.as_deref())?;
+            let before = current.as_deref().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+            let changed = current.as_deref() != Some(rendered.as_bytes());
+            let mut report = DeployReport {
+                file: file.path.display().to_string(),
+                artifact_id: verified.id().to_string(),
+                version: verified.statement().version,
+                changed,
+                diff: redact_diff(&unified_diff(&file.path, &before, &rendered), &resolved),
+                dry_run,
+                deployment_id: None,
+                removed_servers: removed,
+            };
+            if dry_run {
+                return Ok(report);
+            }
+            let before_id = current.as_deref().map(|b| record::store_backup(self.home(), b)).transpose()?;
+            let after_id = record::store_backup(self.home(), rendered.as_bytes())?;
+            if changed {
+                write::replace_file(&WritePlan {
+                    target: &file.path,
+                    expected: current.as_deref(),
+                    new_bytes: rendered.as_bytes(),
+                    private: resolved.holds_secrets,
+                    failpoints: &self.failpoints,
+                })?;
+            }
+            let rec = DeploymentRecord {
+                deployment_id: record::new_deployment_id(self.now()),
+                kind: RecordKind::Deploy,
+                client_id: client.to_string(),
+                file: file.path.display().to_string(),
+                profile_id: Some(profile_id.to_string()),
+                artifact_id: Some(verified.id().to_string()),
+                version: Some(verified.statement().version),
+                at: self.now(),
+                before: before_id,
+                after: Some(after_id),
+                owned_servers: server_names(&resolved.document).into_iter().collect(),
+                restores: None,
+            };
+            record::save(self.home(), &client, &rec)?;
+            report.deployment_id = Some(rec.deployment_id);
+            Ok(report)
+        })
+    }
+
+    fn lock_target(&self, real: &Path) -> Result<fsutil::LockGuard> {
+        Ok(fsutil::lock(&self.home().target_lock(real), self.lock_timeout)?)
+    }
+
+    /// The deployment records of a client (of one file, when given), oldest first.
+    pub fn deployments(&self, client: &str, file: Option<&Path>) -> Result<Vec<DeploymentRecord>> {
+        let client = ClientId::parse(client)?;
+        record::list(self.home(), &client, file)
+    }
+
+    /// Restores a file's bytes: by default those before its latest deploy or rollback; with
+    /// `to`, those right after that deployment. The restore is itself recorded.
+    pub fn rollback(&self, file: &ClientFile, to: Option<&str>) -> Result<RollbackReport> {
+        let mut meta = Map::new();
+        meta.insert("client_id".into(), json!(file.client_id));
+        meta.insert("file".into(), json!(file.path.display().to_string()));
+        self.traced("config_rollback", meta, || {
+            let client = ClientId::parse(&file.client_id)?;
+            self.ensure_initialized()?;
+            let records = record::list(self.home(), &client, Some(&file.path))?;
+            let (source, restore) = match to {
+                Some(id) => {
+                    let r = records.iter().find(|r| r.deployment_id == id).ok_or_else(|| Error::DeploymentNotFound {
+                        client: client.to_string(),
+                        id: id.to_owned(),
+                    })?;
+                    (r, r.after.clone())
+                }
+                None => {
+                    let r = records.last().ok_or_else(|| Error::DeploymentNotFound {
+                        client: client.to_string(),
+                        id: format!("(any deployment of {})", file.path.display()),
+                    })?;
+                    (r, r.before.clone())
+                }
+            };
+            let real = write::real_target(&file.path);
+            let _lock = self.lock_target(&real)?;
+            let current = write::read_target(&file.path)?;
+            let restored = restore.as_deref().map(|id| record::load_backup(self.home(), id)).transpose()?;
+            let before_id = current.as_deref().map(|b| record::store_backup(self.home(), b)).transpose()?;
+            let plan_bytes = restored.clone().unwrap_or_default();
+            let plan = WritePlan {
+                target: &file.path,
+                expected: current.as_deref(),
+                new_bytes: &plan_bytes,
+                private: false,
+                failpoints: &self.failpoints,
+            };
+            match &restored {
+                Some(bytes) if current.as_deref() != Some(bytes.as_slice()) => write::replace_file(&plan)?,
+                Some(_) => {}
+                None => write::remove_file(&plan)?,
+            }
+            let owned = match &restored {
+                Some(_) => records
+                    .iter()
+                    .rev()
+                    .find(|r| r.after == restore && r.kind == RecordKind::Deploy)
+                    .map(|r| r.owned_servers.clone())
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            };
+            let rec = DeploymentRecord {
+                deployment_id: record::new_deployment_id(self.now()),
+                kind: RecordKind::Rollback,
+                client_id: client.to_string(),
+                file: file.path.display().to_string(),
+                profile_id: source.profile_id.clone(),
+                artifact_id: None,
+                version: None,
+                at: self.now(),
+                before: before_id,
+                after: restore,
+                owned_servers: owned,
+                restores: Some(source.deployment_id.clone()),
+            };
+            record::save(self.home(), &client, &rec)?;
+            Ok(RollbackReport {
+                file: file.path.display().to_string(),
+                restored_from: source.deployment_id.clone(),
+                deployment_id: rec.deployment_id,
+                removed: restored.is_none(),
+            })
+        })
+    }
+}
+
+/// Replaces every secret value written into a diff with a redaction mark.
+fn redact_diff(diff: &str, resolved: &resolve::Resolved) -> String {
+    resolved.redact(diff)
+}
