@@ -11,13 +11,13 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
 echo "== cargo clippy"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 echo "== tests (instrumented for coverage)"
 export LLVM_COV=/usr/lib/llvm-22/bin/llvm-cov
 export LLVM_PROFDATA=/usr/lib/llvm-22/bin/llvm-profdata
 cargo llvm-cov clean --workspace
-cargo llvm-cov --workspace --locked --no-report
+cargo llvm-cov --workspace --all-features --locked --no-report
 cargo llvm-cov report --ignore-filename-regex '(crates/testkit/|/tests/|/benches/)' --json --summary-only \
   --output-path target/coverage-summary.json
 cargo llvm-cov report --ignore-filename-regex '(crates/testkit/|/tests/|/benches/)' --summary-only

@@ -72,16 +72,22 @@ pub enum Command {
     )]
     Keys(KeysCommand),
     /// Read a client's live config file into a draft (or, with --publish, the next version)
-    #[command(after_help = "Example:\n  mcp-orchestration import cursor --profile mine --publish\n  mcp-orchestration import vscode --file .vscode/mcp.json --profile team")]
+    #[command(
+        after_help = "Example:\n  mcp-orchestration import cursor --profile mine --publish\n  mcp-orchestration import vscode --file .vscode/mcp.json --profile team"
+    )]
     Import(ImportArgs),
     /// Print the bytes a client file would hold with a profile merged in (writes nothing)
     #[command(after_help = "Example:\n  mcp-orchestration render cursor --profile dev --into ~/.cursor/mcp.json")]
     Render(RenderArgs),
     /// Write a profile's verified servers into a client's config file, safely
-    #[command(after_help = "Example:\n  mcp-orchestration deploy cursor --profile dev --dry-run\n  mcp-orchestration deploy claude-desktop")]
+    #[command(
+        after_help = "Example:\n  mcp-orchestration deploy cursor --profile dev --dry-run\n  mcp-orchestration deploy claude-desktop"
+    )]
     Deploy(DeployArgs),
     /// Restore a client file's bytes from before its last deploy (or as a deployment left it)
-    #[command(after_help = "Example:\n  mcp-orchestration rollback cursor\n  mcp-orchestration rollback cursor --to 20261125T120000000000Z-1a2b3c4d")]
+    #[command(
+        after_help = "Example:\n  mcp-orchestration rollback cursor\n  mcp-orchestration rollback cursor --to 20261125T120000000000Z-1a2b3c4d"
+    )]
     Rollback(RollbackArgs),
     /// List a client's deployment records
     #[command(after_help = "Example:\n  mcp-orchestration deployments cursor --json")]

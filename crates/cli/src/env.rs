@@ -34,12 +34,7 @@ pub fn host_facts() -> dialects::HostFacts {
         dialects::Os::Linux
     };
     let vars = dialects::ENV_OVERRIDES.iter().filter_map(|name| var(name).map(|v| ((*name).to_owned(), v))).collect();
-    dialects::HostFacts {
-        os,
-        home: user_home().unwrap_or_default(),
-        vars,
-        project_dir: std::env::current_dir().ok(),
-    }
+    dialects::HostFacts { os, home: user_home().unwrap_or_default(), vars, project_dir: std::env::current_dir().ok() }
 }
 
 /// The process environment, for resolving `${env:NAME}` references when a file is written.

@@ -113,8 +113,13 @@ fn failpoints() -> anyhow::Result<orchestrator::deploy::failpoint::FailPoints> {
         return Ok(FailPoints::none());
     };
     match spec.split_once(':') {
-        Some((point, marker)) if POINTS.contains(&point) => Ok(FailPoints::pause_at(point, std::path::Path::new(marker))),
-        _ => Err(output::UsageError(format!("{} must be POINT:MARKER with POINT one of {POINTS:?}", env::FAILPOINT_VAR)).into()),
+        Some((point, marker)) if POINTS.contains(&point) => {
+            Ok(FailPoints::pause_at(point, std::path::Path::new(marker)))
+        }
+        _ => {
+            Err(output::UsageError(format!("{} must be POINT:MARKER with POINT one of {POINTS:?}", env::FAILPOINT_VAR))
+                .into())
+        }
     }
 }
 

@@ -3,6 +3,10 @@
 
 mod cli {
     pub mod common;
+    #[cfg(feature = "failpoints")]
+    mod crash;
+    mod deploy;
+    mod files;
     mod init;
     mod keys;
     mod migrate;

@@ -105,6 +105,12 @@ impl ClientInfo {
     }
 }
 
+/// Whether the client itself expands `${env:NAME}` in its config file (Cursor and VS Code
+/// document that syntax), so such references are written as they are instead of resolved.
+pub fn expands_env_references(client_id: &str) -> bool {
+    matches!(client_id, "cursor" | "vscode")
+}
+
 /// Every supported client, in a stable order.
 pub fn all() -> &'static [ClientInfo] {
     table::CLIENTS

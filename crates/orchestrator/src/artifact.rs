@@ -302,3 +302,195 @@ pub fn verify(
     let payload = canonical::parse_strict(payload_text).map_err(|e| malformed(format!("payload: {e}")))?;
     Ok(Verified { statement, signature, payload, payload_bytes: payload_bytes.to_vec() })
 }
+
+#[cfg(test)]
+mod tests {
+    //! Unit tests of sealing and of each branch of `verify`; the per-variant behaviour through
+    //! the public API is in `tests/core/artifact_verify.rs` and the bit-flip sweep in
+    //! `tests/core/tamper.rs`.
+
+    use serde_json::json;
+
+    use super::*;
+
+    const NOW: &str = "2026-11-25T12:00:00Z";
+
+    fn key() -> KeyPair {
+        KeyPair::from_seed(&[1; 32])
+    }
+
+    fn trust() -> TrustStore {
+        let mut store = TrustStore::new();
+        store.insert(key().public().clone());
+        store
+    }
+
+    fn payload() -> canonical::Canonical {
+        canonical::canonicalize_value(json!({"mcpServers": {"a": {"command": "x"}}}))
+    }
+
+    fn statement_for(payload_id: &ArtifactId) -> Statement {
+        Statement {
+            statement_type: crypto::STATEMENT_TYPE.into(),
+            artifact_id: payload_id.clone(),
+            client_id: "cursor".into(),
+            profile_id: "default".into(),
+            version: 4,
+            previous: Some(ContentId::of(b"v3")),
+            created_at: NOW.parse().expect("instant"),
+            expires_at: Some("2026-11-26T12:00:00Z".parse().expect("instant")),
+            metadata: Map::new(),
+        }
+    }
+
+    fn expect() -> Expectation<'static> {
+        Expectation {
+            client_id: "cursor",
+            profile_id: "default",
+            highest_seen: Some(4),
+            now: Some(NOW.parse().expect("instant")),
+        }
+    }
+
+    fn sign_value(statement: &Value) -> Vec<u8> {
+        let sig = key().sign(&crypto::pae(crypto::STATEMENT_TYPE, &canonical::jcs(statement)));
+        canonical::jcs(&json!({
+            "payload_type": crypto::STATEMENT_TYPE,
+            "signature": {"alg": "ed25519", "key_id": key().public().id().to_string(), "sig": sig},
+            "statement": statement,
+        }))
+    }
+
+    fn edit(envelope: &[u8], change: impl FnOnce(&mut Value)) -> Vec<u8> {
+        let mut value: Value = serde_json::from_slice(envelope).expect("JSON");
+        change(&mut value);
+        canonical::jcs(&value)
+    }
+
+    fn malformed_detail(result: Result<Verified, VerifyError>) -> String {
+        match result {
+            Err(VerifyError::Malformed { detail }) => detail,
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_sealed_statement_verifies_into_exactly_what_was_sealed() {
+        let payload = payload();
+        let statement = statement_for(payload.id());
+        let envelope = seal(&statement, &key());
+        let verified = verify(&envelope, payload.bytes(), &trust(), &expect()).expect("verifies");
+        assert_eq!(verified.statement(), &statement);
+        assert_eq!(verified.payload(), payload.value());
+        assert_eq!(verified.payload_bytes(), payload.bytes());
+        assert_eq!(verified.id(), payload.id());
+        assert_eq!(
+            verified.signature(),
+            &SignatureBlock {
+                alg: "ed25519".into(),
+                key_id: key().public().id().to_string(),
+                sig: key().sign(&crypto::pae(
+                    crypto::STATEMENT_TYPE,
+                    &canonical::jcs(&serde_json::to_value(&statement).expect("value"))
+                )),
+            }
+        );
+        let json = verified.to_json();
+        assert_eq!(json["version"], json!(4));
+        assert_eq!(json["previous"], json!(ContentId::of(b"v3").to_string()));
+        assert_eq!(json["expires_at"], json!("2026-11-26T12:00:00Z"));
+        assert_eq!(json["signing_key_id"], json!(key().public().id().to_string()));
+        assert_eq!(json["payload"], *payload.value());
+    }
+
+    #[test]
+    fn every_failure_has_its_kind() {
+        let id = ContentId::of(b"");
+        let cases = [
+            (VerifyError::Malformed { detail: String::new() }, FailureKind::Integrity),
+            (VerifyError::IdMismatch { expected: id.clone(), actual: id }, FailureKind::Integrity),
+            (
+                VerifyError::WrongSubject {
+                    expected_client: "a".into(),
+                    expected_profile: "b".into(),
+                    found_client: "c".into(),
+                    found_profile: "d".into(),
+                },
+                FailureKind::Integrity,
+            ),
+            (VerifyError::UnsupportedAlgorithm { alg: "rsa".into() }, FailureKind::Signature),
+            (VerifyError::UntrustedKey { key_id: "k".into() }, FailureKind::Signature),
+            (VerifyError::BadSignature { key_id: "k".into() }, FailureKind::Signature),
+            (VerifyError::Rollback { version: 1, highest_seen: 2 }, FailureKind::Freshness),
+            (VerifyError::Expired { expires_at: NOW.parse().expect("instant") }, FailureKind::Freshness),
+        ];
+        for (error, kind) in cases {
+            assert_eq!(error.kind(), kind, "{error}");
+        }
+    }
+
+    #[test]
+    fn envelope_level_failures() {
+        let payload = payload();
+        let envelope = seal(&statement_for(payload.id()), &key());
+        let check = |bytes: &[u8]| verify(bytes, payload.bytes(), &trust(), &expect());
+        assert_eq!(malformed_detail(check(b"\xc3\x28")), "not UTF-8");
+        assert_eq!(malformed_detail(check(b"{ }")), "the envelope is not canonical JSON (RFC 8785)");
+        assert!(malformed_detail(check(b"{}")).starts_with("unexpected structure: missing field"));
+        let other_type = edit(&envelope, |v| v["payload_type"] = json!("text/plain"));
+        assert_eq!(malformed_detail(check(&other_type)), "unexpected payload type 'text/plain'");
+        let alg = edit(&envelope, |v| v["signature"]["alg"] = json!("none"));
+        assert_eq!(check(&alg).err(), Some(VerifyError::UnsupportedAlgorithm { alg: "none".into() }));
+        let untrusted = edit(&envelope, |v| v["signature"]["key_id"] = json!("sha256:00"));
+        assert_eq!(check(&untrusted).err(), Some(VerifyError::UntrustedKey { key_id: "sha256:00".into() }));
+        let short_sig = edit(&envelope, |v| v["signature"]["sig"] = json!("AAAA"));
+        assert_eq!(malformed_detail(check(&short_sig)), "signature is not base64 of 64 bytes");
+        let edited = edit(&envelope, |v| v["statement"]["version"] = json!(5));
+        assert_eq!(check(&edited).err(), Some(VerifyError::BadSignature { key_id: key().public().id().to_string() }));
+    }
+
+    #[test]
+    fn statement_level_failures() {
+        let payload = payload();
+        let good = serde_json::to_value(statement_for(payload.id())).expect("value");
+        let check = |statement: &Value, bytes: &[u8]| verify(&sign_value(statement), bytes, &trust(), &expect());
+
+        let mut extra = good.clone();
+        extra["x"] = json!(1);
+        assert!(malformed_detail(check(&extra, payload.bytes())).starts_with("signed statement has an unexpected structure"));
+        let mut other_type = good.clone();
+        other_type["_type"] = json!("t");
+        assert_eq!(malformed_detail(check(&other_type, payload.bytes())), "unexpected statement type 't'");
+
+        assert_eq!(
+            check(&good, b"{}").err(),
+            Some(VerifyError::IdMismatch { expected: payload.id().clone(), actual: ContentId::of(b"{}") })
+        );
+        let mut other_profile = good.clone();
+        other_profile["profile_id"] = json!("prod");
+        assert_eq!(
+            check(&other_profile, payload.bytes()).err(),
+            Some(VerifyError::WrongSubject {
+                expected_client: "cursor".into(),
+                expected_profile: "default".into(),
+                found_client: "cursor".into(),
+                found_profile: "prod".into(),
+            })
+        );
+        let mut old = good.clone();
+        old["version"] = json!(3);
+        assert_eq!(check(&old, payload.bytes()).err(), Some(VerifyError::Rollback { version: 3, highest_seen: 4 }));
+        let mut expired = good.clone();
+        expired["expires_at"] = json!(NOW);
+        assert_eq!(
+            check(&expired, payload.bytes()).err(),
+            Some(VerifyError::Expired { expires_at: NOW.parse().expect("instant") })
+        );
+
+        for (bytes, detail) in [(&b"\xff"[..], "payload is not UTF-8"), (&b"[1,1,"[..], "payload: refused JSON at ")] {
+            let mut odd = good.clone();
+            odd["artifact_id"] = json!(ContentId::of(bytes).to_string());
+            assert!(malformed_detail(check(&odd, bytes)).starts_with(detail));
+        }
+    }
+}

@@ -275,3 +275,130 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(StrictValue(Value::Object(object)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Unit tests of the strict parser's pieces; RFC 8785 vectors and refusals through the
+    //! public API are in `tests/core/canonical.rs`.
+
+    use serde::Deserialize as _;
+    use serde_json::json;
+
+    use super::*;
+
+    fn refused_at(text: &str) -> (String, String) {
+        match canonicalize_text(text) {
+            Err(CanonicalError::Refused { pointer, reason, .. }) => (pointer, reason),
+            Ok(c) => panic!("{text} accepted as {:?}", String::from_utf8_lossy(c.bytes())),
+        }
+    }
+
+    #[test]
+    fn canonicalize_text_gives_value_bytes_and_id() {
+        let c = canonicalize_text(r#"{"b": [1, 2.5, -3, true, null, "x"], "a": {}}"#).expect("accepted");
+        assert_eq!(c.value(), &json!({"b": [1, 2.5, -3, true, null, "x"], "a": {}}));
+        assert_eq!(c.bytes(), br#"{"a":{},"b":[1,2.5,-3,true,null,"x"]}"#);
+        assert_eq!(c.id(), &ContentId::of(c.bytes()));
+        let same = canonicalize_value(json!({"a": {}, "b": [1, 2.5, -3, true, null, "x"]}));
+        assert_eq!(same.id(), c.id());
+        assert_eq!(jcs(same.value()), c.bytes());
+    }
+
+    #[test]
+    fn numbers_are_checked_against_2_pow_53_exactly() {
+        assert_eq!(parse_strict("9007199254740992"), Ok(json!(9_007_199_254_740_992u64)));
+        assert_eq!(parse_strict("-9007199254740992"), Ok(json!(-9_007_199_254_740_992i64)));
+        assert_eq!(parse_strict("-0.5"), Ok(json!(-0.5)));
+        for text in ["9007199254740993", "-9007199254740993", "1e300", "-1e300"] {
+            assert_eq!(refused_at(text).1, "number beyond ±2^53: it cannot be represented exactly; write it as a string");
+        }
+    }
+
+    #[test]
+    fn duplicates_are_refused_at_the_second_occurrence() {
+        let (pointer, reason) = refused_at(r#"{"x": {"k": 1, "k": 2}}"#);
+        assert_eq!((pointer.as_str(), reason.as_str()), ("/x/k", "duplicate key: each key may appear once in an object"));
+    }
+
+    #[test]
+    fn trailing_characters_are_refused_for_the_whole_document() {
+        assert_eq!(refused_at("[] []"), (String::new(), "trailing characters".to_owned()));
+    }
+
+    #[test]
+    fn strip_location_removes_only_a_trailing_location() {
+        assert_eq!(strip_location("duplicate key at line 3 column 7"), "duplicate key");
+        assert_eq!(strip_location("no location here"), "no location here");
+    }
+
+    #[test]
+    fn pointer_of_escapes_keys_names_enum_variants_and_stops_at_non_string_keys() {
+        let mut de = serde_json::Deserializer::from_str(r#"{"a/b~": [0, {"c": "x"}]}"#);
+        let err = serde_path_to_error::deserialize::<_, std::collections::BTreeMap<String, (u8, std::collections::BTreeMap<String, bool>)>>(&mut de)
+            .expect_err("not a bool");
+        assert_eq!(pointer_of(err.path()), "/a~1b~0/1/c");
+
+        #[derive(Debug, serde::Deserialize)]
+        enum Tagged {
+            #[allow(dead_code)]
+            Variant(bool),
+        }
+        let mut de = serde_json::Deserializer::from_str(r#"{"Variant": 1}"#);
+        let err = serde_path_to_error::deserialize::<_, Tagged>(&mut de).expect_err("not a bool");
+        assert_eq!(pointer_of(err.path()), "/Variant");
+
+        let pairs = vec![((), 1u8)];
+        let de = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(pairs.into_iter());
+        let err = serde_path_to_error::deserialize::<_, std::collections::BTreeMap<(), bool>>(de).expect_err("not a bool");
+        assert_eq!(err.path().to_string(), "?");
+        assert_eq!(pointer_of(err.path()), "");
+    }
+
+    #[test]
+    fn the_strict_visitor_names_what_it_expects() {
+        let de = serde::de::value::BytesDeserializer::<serde::de::value::Error>::new(b"\x00");
+        let err = StrictValue::deserialize(de).err().expect("bytes are no JSON value");
+        assert_eq!(err.to_string(), "invalid type: byte array, expected a JSON value");
+    }
+
+    #[test]
+    fn the_strict_visitor_accepts_every_json_kind() {
+        use serde::de::IntoDeserializer as _;
+        let check = |value: Result<StrictValue, serde::de::value::Error>, expected: Value| {
+            assert_eq!(value.expect("accepted").0, expected);
+        };
+        check(StrictValue::deserialize(true.into_deserializer()), json!(true));
+        check(StrictValue::deserialize((-7i64).into_deserializer()), json!(-7));
+        check(StrictValue::deserialize(7u64.into_deserializer()), json!(7));
+        check(StrictValue::deserialize(1.5f64.into_deserializer()), json!(1.5));
+        check(StrictValue::deserialize("s".into_deserializer()), json!("s"));
+        check(StrictValue::deserialize(().into_deserializer()), Value::Null);
+        let refused = |value: Result<StrictValue, serde::de::value::Error>| {
+            let err = value.err().expect("too big");
+            assert!(err.to_string().starts_with("number beyond ±2^53"), "{err}");
+        };
+        refused(StrictValue::deserialize(f64::MAX.into_deserializer()));
+        refused(StrictValue::deserialize(u64::MAX.into_deserializer()));
+        refused(StrictValue::deserialize(i64::MIN.into_deserializer()));
+    }
+
+    #[test]
+    fn is_canonical_needs_utf8_strict_json_in_jcs_form() {
+        assert!(is_canonical(b"[1,\"a\"]"));
+        assert!(!is_canonical(b"[1, \"a\"]"));
+        assert!(!is_canonical(b"\xff"));
+        assert!(!is_canonical(b"[9007199254740993]"));
+    }
+
+    #[test]
+    fn content_ids_parse_print_and_convert() {
+        let id = ContentId::of(b"");
+        assert_eq!(id.as_str(), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(id.hex(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(id.to_string(), id.as_str());
+        assert_eq!(ContentId::parse(id.hex()), Ok(id.clone()));
+        assert_eq!(ContentId::try_from(id.as_str().to_owned()), Ok(id.clone()));
+        assert_eq!(String::from(id.clone()), id.as_str());
+        assert_eq!(ContentId::parse("sha256:E3B0"), Err(BadContentId { given: "sha256:E3B0".into() }));
+    }
+}

@@ -186,3 +186,118 @@ pub fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
     out.extend_from_slice(body);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    //! Unit tests of keys, key ids, signing and the PAE. The CCTV, speccheck and Wycheproof
+    //! vectors run in `tests/core/crypto_vectors.rs`.
+
+    use ed25519_dalek::pkcs8::EncodePublicKey as _;
+
+    use super::*;
+
+    fn key_a() -> KeyPair {
+        KeyPair::from_seed(&[1; 32])
+    }
+
+    #[test]
+    fn key_ids_are_sha256_of_the_raw_public_key() {
+        let key = key_a();
+        let raw = key.public().to_bytes();
+        let expected = format!("sha256:{}", hex::encode(Sha256::digest(raw)));
+        assert_eq!(key.public().id().as_str(), expected);
+        assert_eq!(key.public().id().to_string(), expected);
+        assert_eq!(key.public().id().hex(), &expected["sha256:".len()..]);
+        assert_eq!(PublicKey::from_bytes(&raw).expect("valid key"), *key.public());
+    }
+
+    #[test]
+    fn public_keys_refuse_invalid_points_and_weak_keys() {
+        let mut not_a_point = [0u8; 32];
+        not_a_point[0] = 2;
+        assert_eq!(PublicKey::from_bytes(&not_a_point), Err(CryptoError::BadPublicKey));
+        for weak in [[0u8; 32], { let mut identity = [0u8; 32]; identity[0] = 1; identity }] {
+            let expected_id = format!("sha256:{}", hex::encode(Sha256::digest(weak)));
+            assert_eq!(PublicKey::from_bytes(&weak), Err(CryptoError::WeakKey { key_id: expected_id.clone() }));
+            let pem = VerifyingKey::from_bytes(&weak).expect("decodes").to_public_key_pem(Default::default()).expect("pem");
+            assert_eq!(PublicKey::from_pem(&pem), Err(CryptoError::WeakKey { key_id: expected_id }));
+        }
+    }
+
+    #[test]
+    fn public_keys_round_trip_through_spki_pem() {
+        let key = key_a();
+        let pem = key.public().to_pem();
+        assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{pem}");
+        assert_eq!(PublicKey::from_pem(&pem).expect("parses"), *key.public());
+        assert_eq!(PublicKey::from_pem("not a pem"), Err(CryptoError::BadPublicKey));
+        assert_eq!(PublicKey::from_pem(&key.to_pem()), Err(CryptoError::BadPublicKey), "a private key is no public key");
+    }
+
+    #[test]
+    fn private_keys_round_trip_through_pkcs8_pem_and_refuse_other_text() {
+        let key = key_a();
+        let pem = key.to_pem();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+        let back = KeyPair::from_pem(&pem).expect("parses");
+        assert_eq!(back.public(), key.public());
+        assert_eq!(KeyPair::from_pem("garbage").err(), Some(CryptoError::BadPrivateKey));
+        assert_eq!(KeyPair::from_pem(&key.public().to_pem()).err(), Some(CryptoError::BadPrivateKey));
+    }
+
+    #[test]
+    fn debug_of_a_key_pair_is_redacted() {
+        let key = key_a();
+        let debug = format!("{key:?}");
+        assert_eq!(debug, format!("KeyPair({}, private key redacted)", key.public().id()));
+        let pem_body: String = key.to_pem().lines().filter(|l| !l.starts_with("-----")).collect();
+        assert!(!debug.contains(&pem_body));
+    }
+
+    #[test]
+    fn generated_keys_are_fresh_and_usable() {
+        let (one, two) = (KeyPair::generate(), KeyPair::generate());
+        assert_ne!(one.public().id(), two.public().id());
+        let sig = one.sign(b"message");
+        assert_eq!(one.public().verify(b"message", &sig), Ok(()));
+        assert_eq!(
+            two.public().verify(b"message", &sig),
+            Err(CryptoError::BadSignature { key_id: two.public().id().to_string() })
+        );
+    }
+
+    #[test]
+    fn signatures_are_deterministic_base64_and_verified_strictly() {
+        let key = key_a();
+        let sig = key.sign(b"hello");
+        assert_eq!(sig, key.sign(b"hello"));
+        assert_eq!(sig.len(), 88);
+        assert_eq!(key.public().verify(b"hello", &sig), Ok(()));
+        let bad = || CryptoError::BadSignature { key_id: key.public().id().to_string() };
+        assert_eq!(key.public().verify(b"hellp", &sig), Err(bad()));
+        assert_eq!(key.public().verify(b"hello", "***"), Err(CryptoError::MalformedSignature));
+        assert_eq!(key.public().verify(b"hello", &BASE64.encode([0u8; 63])), Err(CryptoError::MalformedSignature));
+        let raw: [u8; 64] = BASE64.decode(&sig).expect("base64").try_into().expect("64 bytes");
+        assert_eq!(key.public().verify_raw(b"hello", &Signature::from_bytes(&raw)), Ok(()));
+        assert_eq!(key.public().verify_raw(b"other", &Signature::from_bytes(&raw)), Err(bad()));
+    }
+
+    #[test]
+    fn pae_frames_type_and_body_with_their_lengths() {
+        assert_eq!(pae("t", b"body"), b"DSSEv1 1 t 4 body");
+        assert_eq!(pae("", b""), b"DSSEv1 0  0 ");
+        assert_eq!(
+            pae(STATEMENT_TYPE, b"{}"),
+            b"DSSEv1 50 application/vnd.mcp-orchestration.artifact.v1+json 2 {}".to_vec()
+        );
+    }
+
+    #[test]
+    fn errors_say_what_was_refused() {
+        assert_eq!(CryptoError::BadPrivateKey.to_string(), "not a PKCS#8 PEM Ed25519 private key");
+        assert_eq!(CryptoError::BadPublicKey.to_string(), "not an SPKI PEM Ed25519 public key");
+        assert_eq!(CryptoError::WeakKey { key_id: "sha256:x".into() }.to_string(), "weak (small-order) Ed25519 public key sha256:x refused");
+        assert_eq!(CryptoError::MalformedSignature.to_string(), "signature is not base64 of 64 bytes");
+        assert_eq!(CryptoError::BadSignature { key_id: "k".into() }.to_string(), "signature does not verify under key k");
+    }
+}

@@ -129,3 +129,103 @@ pub fn query(home: &Home, filter: &Filter) -> Result<Vec<Event>> {
     out.sort_by(|a, b| a.ts.cmp(&b.ts));
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Unit tests of the event log file format and filters; operations' events are tested
+    //! through `Orchestrator` in `tests/core/events.rs`.
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn event(ts: &str, event_type: &str, trace: &str, status: Status) -> Event {
+        Event {
+            ts: ts.parse().expect("instant"),
+            event_type: event_type.into(),
+            trace_id: trace.into(),
+            status,
+            duration_ms: 1.5,
+            metadata: Map::new(),
+        }
+    }
+
+    #[test]
+    fn statuses_parse_from_their_lowercase_names() {
+        assert_eq!(Status::parse("pending"), Some(Status::Pending));
+        assert_eq!(Status::parse("success"), Some(Status::Success));
+        assert_eq!(Status::parse("failure"), Some(Status::Failure));
+        assert_eq!(Status::parse("Success"), None);
+        assert_eq!(serde_json::to_value(Status::Failure).expect("json"), json!("failure"));
+    }
+
+    #[test]
+    fn trace_ids_are_32_random_hex_digits() {
+        let (a, b) = (new_trace_id(), new_trace_id());
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn events_are_appended_one_line_each_to_the_file_of_their_utc_day() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = Home::new(dir.path());
+        append(&home, &event("2026-11-25T23:59:59Z", "a.x_started", "t1", Status::Pending)).expect("append");
+        append(&home, &event("2026-11-26T00:00:00Z", "a.x_completed", "t1", Status::Success)).expect("append");
+        let day1 = std::fs::read_to_string(dir.path().join("events/2026-11-25.jsonl")).expect("day 1");
+        assert_eq!(
+            day1,
+            "{\"ts\":\"2026-11-25T23:59:59Z\",\"event_type\":\"a.x_started\",\"trace_id\":\"t1\",\"status\":\"pending\",\"duration_ms\":1.5,\"metadata\":{}}\n"
+        );
+        assert!(dir.path().join("events/2026-11-26.jsonl").is_file());
+    }
+
+    #[test]
+    fn query_filters_and_skips_torn_lines_and_other_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = Home::new(dir.path());
+        assert_eq!(query(&home, &Filter::default()).expect("no log yet"), Vec::new());
+        let events = [
+            event("2026-11-24T10:00:00Z", "orchestrator.get_started", "t1", Status::Pending),
+            event("2026-11-24T10:00:01Z", "orchestrator.get_failed", "t1", Status::Failure),
+            event("2026-11-25T09:00:00Z", "orchestrator.publish_started", "t2", Status::Pending),
+            event("2026-11-25T09:00:02Z", "orchestrator.publish_completed", "t2", Status::Success),
+        ];
+        for e in events.iter().rev() {
+            append(&home, e).expect("append");
+        }
+        let mut torn = std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("events/2026-11-25.jsonl"))
+            .expect("open");
+        torn.write_all(b"{\"ts\":\"2026-11-25T09:00:03Z\",\"event_ty").expect("torn line");
+        std::fs::write(dir.path().join("events/notes.txt"), "not an event log").expect("other file");
+
+        let all = query(&home, &Filter::default()).expect("query");
+        assert_eq!(all, events.to_vec(), "oldest first, torn line skipped");
+        let q = |f: Filter| query(&home, &f).expect("query").into_iter().map(|e| e.event_type).collect::<Vec<_>>();
+        assert_eq!(
+            q(Filter { type_prefix: Some("orchestrator.publish".into()), ..Filter::default() }),
+            ["orchestrator.publish_started", "orchestrator.publish_completed"]
+        );
+        assert_eq!(
+            q(Filter { since: Some("2026-11-25T09:00:01Z".parse().expect("instant")), ..Filter::default() }),
+            ["orchestrator.publish_completed"]
+        );
+        assert_eq!(
+            q(Filter { trace_id: Some("t1".into()), status: Some(Status::Failure), ..Filter::default() }),
+            ["orchestrator.get_failed"]
+        );
+        assert!(q(Filter { trace_id: Some("t3".into()), ..Filter::default() }).is_empty());
+    }
+
+    #[test]
+    fn append_reports_an_unwritable_log() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("events"), "a file where the directory belongs").expect("write");
+        let err = append(&Home::new(dir.path()), &event("2026-11-25T00:00:00Z", "x", "t", Status::Pending))
+            .expect_err("refused");
+        assert!(matches!(err, crate::Error::Fs(_)), "{err:?}");
+    }
+}

@@ -182,3 +182,110 @@ fn python_float_repr(value: f64) -> String {
         format!("{sign}{}.{}", &digits[..point], &digits[point..])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Unit tests of the Python-compatible bytes and of the legacy scan's refusals; the
+    //! migration of `testdata/legacy-home` is tested in `tests/core/legacy.rs`.
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::crypto::KeyPair;
+
+    #[test]
+    fn floats_are_written_as_python_repr() {
+        let cases = [
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (1.0, "1.0"),
+            (1.5, "1.5"),
+            (-2.5e-10, "-2.5e-10"),
+            (0.0001, "0.0001"),
+            (0.00012, "0.00012"),
+            (0.00001, "1e-05"),
+            (1e-7, "1e-07"),
+            (123456789.125, "123456789.125"),
+            (1e15, "1000000000000000.0"),
+            (1.5e15, "1500000000000000.0"),
+            (1e16, "1e+16"),
+            (1.2345e16, "1.2345e+16"),
+            (1e21, "1e+21"),
+            (1.5e300, "1.5e+300"),
+            (5e-324, "5e-324"),
+            (0.1, "0.1"),
+            (100.25, "100.25"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(python_float_repr(value), expected, "repr({value:e})");
+            assert_eq!(python_dumps(&json!(value)), expected.as_bytes(), "dumps({value:e})");
+        }
+    }
+
+    #[test]
+    fn strings_are_ascii_escaped_like_python() {
+        assert_eq!(python_dumps(&json!("a\u{e9}\u{7f}\u{1f600}\n\"")), br#""a\u00e9\u007f\ud83d\ude00\n\"""#);
+        assert_eq!(python_dumps(&json!({"b": [1, {"d": 1, "c": 2}], "a": null})), br#"{"a":null,"b":[1,{"c":2,"d":1}]}"#);
+    }
+
+    /// A legacy artifact file for `payload`, signed by `key`, written under `name`.
+    fn write_artifact(home: &Home, key: &KeyPair, payload: &Value, name: Option<&str>) -> PathBuf {
+        let bytes = python_dumps(payload);
+        let id = hex::encode(Sha256::digest(&bytes));
+        let doc = json!({
+            "artifact_id": id, "client_id": "cursor", "profile_id": "default",
+            "created_at": "2026-11-25T09:14:14Z", "payload": payload,
+            "signature": key.sign(&bytes), "signing_key_id": "orchestration-init",
+        });
+        let path = home.legacy_artifacts_dir().join(format!("{}.json", name.unwrap_or(&id)));
+        fs::create_dir_all(home.legacy_artifacts_dir()).expect("dir");
+        fs::write(&path, serde_json::to_vec_pretty(&doc).expect("json")).expect("write");
+        path
+    }
+
+    #[test]
+    fn scan_checks_ids_names_and_signatures() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = Home::new(dir.path());
+        let key = KeyPair::from_seed(&[3; 32]);
+        assert!(!detect(&home));
+        let (found, rejected) = scan(&home, key.public()).expect("no store");
+        assert!(found.is_empty() && rejected.is_empty());
+
+        let good = write_artifact(&home, &key, &json!({"mcpServers": {"a": {"command": "x"}}}), None);
+        let renamed = write_artifact(&home, &key, &json!({"mcpServers": {}}), Some("renamed"));
+        let other_key = KeyPair::from_seed(&[4; 32]);
+        let forged = write_artifact(&home, &other_key, &json!({"mcpServers": {"b": {}}}), None);
+        fs::write(home.legacy_artifacts_dir().join("broken.json"), "{").expect("write");
+        fs::write(home.legacy_artifacts_dir().join("nopayload.json"), "{}").expect("write");
+        fs::write(home.legacy_artifacts_dir().join("README.txt"), "ignored").expect("write");
+        assert!(detect(&home));
+
+        let (ok, rejected) = scan(&home, key.public()).expect("scan");
+        assert_eq!(ok.len(), 1);
+        assert_eq!(ok[0].path, good);
+        assert_eq!(ok[0].client_id, "cursor");
+        assert_eq!(ok[0].metadata, serde_json::Map::new());
+        let reasons: Vec<(String, String)> = rejected
+            .iter()
+            .map(|r| (r.path.file_name().expect("name").to_string_lossy().into_owned(), r.reason.clone()))
+            .collect();
+        let renamed_id = hex::encode(Sha256::digest(python_dumps(&json!({"mcpServers": {}}))));
+        assert!(reasons.contains(&("broken.json".into(), "not JSON: EOF while parsing an object at line 1 column 1".into())), "{reasons:?}");
+        assert!(reasons.contains(&("nopayload.json".into(), "no payload".into())), "{reasons:?}");
+        assert!(reasons.contains(&("renamed.json".into(), format!("file name does not match its artifact_id {renamed_id}"))), "{reasons:?}");
+        let forged_name = forged.file_name().expect("name").to_string_lossy().into_owned();
+        assert!(reasons.contains(&(forged_name, "signature does not verify under the legacy verification key".into())), "{reasons:?}");
+        assert_eq!(rejected.len(), 4);
+        assert_eq!(renamed.file_name().and_then(|e| e.to_str()), Some("renamed.json"));
+    }
+
+    #[test]
+    fn scan_reports_an_unreadable_store() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = Home::new(dir.path());
+        fs::write(home.legacy_artifacts_dir(), "a file where the directory belongs").expect("write");
+        let err = scan(&home, KeyPair::from_seed(&[3; 32]).public()).expect_err("not a directory");
+        assert_eq!(err.kind(), io::ErrorKind::NotADirectory);
+    }
+}

@@ -6,8 +6,8 @@
 //! adapters hand it a [`home::Home`] and a [`clock::Clock`].
 
 pub mod artifact;
-pub mod catalog;
 pub mod canonical;
+pub mod catalog;
 pub mod clock;
 pub mod crypto;
 pub mod deploy;

@@ -62,24 +62,47 @@ pub fn references(text: &str) -> Vec<Reference> {
     out
 }
 
+/// How references are resolved for one client.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Leave `${env:NAME}` as it is: the client expands it itself.
+    pub client_expands_env: bool,
+}
+
 /// Resolves every reference of `document`.
-pub fn resolve(document: &Value, env: &BTreeMap<String, String>, store: &SecretStore) -> Result<Resolved> {
+pub fn resolve(
+    document: &Value,
+    env: &BTreeMap<String, String>,
+    store: &SecretStore,
+    options: Options,
+) -> Result<Resolved> {
     let mut used = Vec::new();
-    let document = walk(document, "", env, store, &mut used)?;
+    let document = walk(document, "", env, store, options, &mut used)?;
     Ok(Resolved { document, holds_secrets: !used.is_empty(), secrets_used: used })
 }
 
-fn walk(value: &Value, pointer: &str, env: &BTreeMap<String, String>, store: &SecretStore, used: &mut Vec<(String, SecretValue)>) -> Result<Value> {
+fn walk(
+    value: &Value,
+    pointer: &str,
+    env: &BTreeMap<String, String>,
+    store: &SecretStore,
+    options: Options,
+    used: &mut Vec<(String, SecretValue)>,
+) -> Result<Value> {
     Ok(match value {
-        Value::String(text) => Value::String(substitute(text, pointer, env, store, used)?),
+        Value::String(text) => Value::String(substitute(text, pointer, env, store, options, used)?),
         Value::Array(items) => Value::Array(
-            items.iter().enumerate().map(|(i, v)| walk(v, &format!("{pointer}/{i}"), env, store, used)).collect::<Result<_>>()?,
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| walk(v, &format!("{pointer}/{i}"), env, store, options, used))
+                .collect::<Result<_>>()?,
         ),
         Value::Object(map) => {
             let mut out = serde_json::Map::new();
             for (k, v) in map {
                 let child = format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1"));
-                out.insert(k.clone(), walk(v, &child, env, store, used)?);
+                out.insert(k.clone(), walk(v, &child, env, store, options, used)?);
             }
             Value::Object(out)
         }
@@ -87,13 +110,23 @@ fn walk(value: &Value, pointer: &str, env: &BTreeMap<String, String>, store: &Se
     })
 }
 
-fn substitute(text: &str, pointer: &str, env: &BTreeMap<String, String>, store: &SecretStore, used: &mut Vec<(String, SecretValue)>) -> Result<String> {
+fn substitute(
+    text: &str,
+    pointer: &str,
+    env: &BTreeMap<String, String>,
+    store: &SecretStore,
+    options: Options,
+    used: &mut Vec<(String, SecretValue)>,
+) -> Result<String> {
     let refs = references(text);
     if refs.is_empty() {
         return Ok(text.to_owned());
     }
     let mut out = text.to_owned();
     for r in refs {
+        if r.kind == "env" && options.client_expands_env {
+            continue;
+        }
         let value = match r.kind.as_str() {
             "env" => env.get(&r.name).cloned(),
             _ => store.get(&r.name).map(|v| {

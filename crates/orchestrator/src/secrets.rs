@@ -60,8 +60,10 @@ impl SecretStore {
         if mode & 0o077 != 0 {
             return Err(Error::KeyTooOpen { path, mode });
         }
-        let map: BTreeMap<String, String> = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::Corrupt { path: path.clone(), detail: format!("not a JSON object of strings ({e})") })?;
+        let map: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
+            path: path.clone(),
+            detail: format!("not a JSON object of strings ({e})"),
+        })?;
         Ok(SecretStore { values: map.into_iter().map(|(k, v)| (k, SecretValue::new(v))).collect() })
     }
 

@@ -37,3 +37,30 @@ impl TrustStore {
         self.keys.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Unit tests of the in-memory trust store.
+
+    use super::*;
+    use crate::crypto::KeyPair;
+
+    #[test]
+    fn keys_are_found_by_id_and_listed_in_id_order() {
+        let mut store = TrustStore::new();
+        assert!(store.is_empty());
+        assert_eq!(store.len(), 0);
+        let (a, b) = (KeyPair::from_seed(&[1; 32]), KeyPair::from_seed(&[2; 32]));
+        store.insert(a.public().clone());
+        store.insert(b.public().clone());
+        store.insert(a.public().clone());
+        assert_eq!(store.len(), 2, "inserting a key twice keeps one");
+        assert!(!store.is_empty());
+        assert_eq!(store.get(a.public().id().as_str()), Some(a.public()));
+        assert_eq!(store.get(b.public().id().as_str()), Some(b.public()));
+        assert_eq!(store.get(a.public().id().hex()), None, "ids are looked up in their sha256: form");
+        let mut ids: Vec<String> = vec![a.public().id().to_string(), b.public().id().to_string()];
+        ids.sort();
+        assert_eq!(store.iter().map(|k| k.id().to_string()).collect::<Vec<_>>(), ids);
+    }
+}

@@ -18,6 +18,42 @@ pub fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
+/// The corpus of real client config files (kept with the dialects crate's test data).
+pub fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../dialects/testdata/corpus")
+}
+
+/// Corpus files that their own client could not parse: (file, line, column).
+pub const CORPUS_REFUSED: &[(&str, usize, usize)] =
+    &[("cursor/004.json", 3, 22), ("windsurf/001.json", 1, 1), ("vscode/007.json", 3, 14)];
+
+/// Every corpus client file (not server.json) with the client id and the file name that
+/// client gives it: (corpus path, client id, file name).
+pub fn corpus_client_files() -> Vec<(String, &'static str, &'static str)> {
+    let manifest = std::fs::read_to_string(corpus_dir().join("MANIFEST.tsv")).expect("MANIFEST.tsv");
+    manifest
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let file = line.split('\t').next()?.to_owned();
+            let (client, name) = match file.split('/').next()? {
+                "claude-desktop" => ("claude-desktop", "claude_desktop_config.json"),
+                "cursor" => ("cursor", "mcp.json"),
+                "vscode" => ("vscode", "mcp.json"),
+                "vscode-settings" => ("vscode", "settings.json"),
+                "claude-code" => ("claude-code", ".mcp.json"),
+                "windsurf" => ("windsurf", "mcp_config.json"),
+                "codex" => ("codex", "config.toml"),
+                "zed" => ("zed", "settings.json"),
+                "gemini" => ("gemini-cli", "settings.json"),
+                "goose" => ("goose", "config.yaml"),
+                _ => return None,
+            };
+            Some((file, client, name))
+        })
+        .collect()
+}
+
 /// A temp HOME with an mcp-orchestration home inside, removed when dropped.
 pub struct TestEnv {
     dir: tempfile::TempDir,

@@ -15,9 +15,9 @@ use crate::{Context, env};
 fn placement_for(client: &dialects::ClientInfo, path: &Path, facts: &dialects::HostFacts) -> dialects::Placement {
     let locations = client.config_paths(facts);
     let by_path = locations.iter().find(|l| l.path == path && l.scope != dialects::Scope::Local);
-    let by_name = locations
-        .iter()
-        .find(|l| l.scope != dialects::Scope::Local && l.path.file_name().is_some() && l.path.file_name() == path.file_name());
+    let by_name = locations.iter().find(|l| {
+        l.scope != dialects::Scope::Local && l.path.file_name().is_some() && l.path.file_name() == path.file_name()
+    });
     by_path.or(by_name).map(|l| l.placement.clone()).unwrap_or_else(|| client.default_placement())
 }
 
@@ -34,7 +34,11 @@ pub fn client_file(client_id: &str, file: Option<&PathBuf>) -> anyhow::Result<Cl
     };
     let facts = env::host_facts();
     if let Some(path) = file {
-        return Ok(ClientFile { client_id: client_id.to_owned(), path: path.clone(), placement: placement_for(client, path, &facts) });
+        return Ok(ClientFile {
+            client_id: client_id.to_owned(),
+            path: path.clone(),
+            placement: placement_for(client, path, &facts),
+        });
     }
     let locations = client.config_paths(&facts);
     let documented: Vec<_> = locations.iter().filter(|l| !l.alternative && l.scope == dialects::Scope::User).collect();
@@ -95,12 +99,18 @@ pub fn deploy(ctx: &Context, args: &DeployArgs) -> anyhow::Result<u8> {
         return Ok(0);
     }
     let verb = if report.changed { "deployed" } else { "already up to date:" };
-    output::say(&format!("{verb} {}/{} v{} {} into {}", args.client, args.profile, report.version, report.artifact_id, report.file));
+    output::say(&format!(
+        "{verb} {}/{} v{} {} into {}",
+        args.client, args.profile, report.version, report.artifact_id, report.file
+    ));
     for name in &report.removed_servers {
         output::say(&format!("removed {name} (an earlier deploy of this profile wrote it)"));
     }
     if let Some(id) = &report.deployment_id {
-        output::say(&format!("deployment {id}: undo with `mcp-orchestration rollback {} --file {}`", args.client, report.file));
+        output::say(&format!(
+            "deployment {id}: undo with `mcp-orchestration rollback {} --file {}`",
+            args.client, report.file
+        ));
     }
     Ok(0)
 }
@@ -113,7 +123,10 @@ pub fn rollback(ctx: &Context, args: &RollbackArgs) -> anyhow::Result<u8> {
     } else if report.removed {
         output::say(&format!("removed {} (it did not exist before deployment {})", report.file, report.restored_from));
     } else {
-        output::say(&format!("restored {} (deployment {}); recorded as {}", report.file, report.restored_from, report.deployment_id));
+        output::say(&format!(
+            "restored {} (deployment {}); recorded as {}",
+            report.file, report.restored_from, report.deployment_id
+        ));
     }
     Ok(0)
 }

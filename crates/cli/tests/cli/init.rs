@@ -14,11 +14,26 @@ fn init_creates_keys_and_seeds_a_default_profile_for_every_client() {
     assert_eq!(report["key_created"], true);
     assert_eq!(report["unchanged"], false);
     let clients = json(&run(&env, &["clients", "--json"]));
-    let ids: Vec<&str> = clients.as_array().expect("list").iter().map(|c| c["client_id"].as_str().expect("id")).collect();
+    let ids: Vec<&str> =
+        clients.as_array().expect("list").iter().map(|c| c["client_id"].as_str().expect("id")).collect();
     let seeded: Vec<&str> =
         report["seeded"].as_array().expect("seeded").iter().map(|s| s["client_id"].as_str().expect("id")).collect();
     assert_eq!(seeded, ids, "every supported client gets a default profile");
-    for required in ["claude-desktop", "claude-code", "cursor", "vscode", "windsurf", "gemini-cli", "codex", "zed", "cline", "continue", "goose", "opencode", "lm-studio"] {
+    for required in [
+        "claude-desktop",
+        "claude-code",
+        "cursor",
+        "vscode",
+        "windsurf",
+        "gemini-cli",
+        "codex",
+        "zed",
+        "cline",
+        "continue",
+        "goose",
+        "opencode",
+        "lm-studio",
+    ] {
         assert!(ids.contains(&required), "{required} is listed");
     }
     assert_eq!(mode(&env.home().join("keys/signing_key.pem")), 0o600);

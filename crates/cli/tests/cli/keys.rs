@@ -2,8 +2,7 @@
 
 use super::common::*;
 
-const WEAK_KEY_PEM: &str =
-    "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n-----END PUBLIC KEY-----\n";
+const WEAK_KEY_PEM: &str = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n-----END PUBLIC KEY-----\n";
 
 #[test]
 fn export_prints_only_the_public_key_and_show_lists_trust() {

@@ -11,7 +11,15 @@ const LEGACY_IDS: [&str; 3] = [
 ];
 
 fn legacy_files(env: &TestEnv) -> Vec<(String, Vec<u8>)> {
-    env.snapshot().into_iter().filter(|(n, _)| n.starts_with("artifacts/") || n.starts_with("index/") || n.starts_with("keys/signing") || n.starts_with("keys/verification")).collect()
+    env.snapshot()
+        .into_iter()
+        .filter(|(n, _)| {
+            n.starts_with("artifacts/")
+                || n.starts_with("index/")
+                || n.starts_with("keys/signing")
+                || n.starts_with("keys/verification")
+        })
+        .collect()
 }
 
 #[test]

@@ -27,7 +27,12 @@ fn publish_then_get_round_trips_the_document_as_the_next_version() {
 fn same_document_gets_the_same_id_whatever_its_formatting() {
     let env = initialized();
     let a = publish(&env, "cursor", "a", r#"{"mcpServers":{"x":{"command":"npx","args":["1"]}}}"#);
-    let b = publish(&env, "zed", "b", "{\n  \"mcpServers\" : { \"x\" : { \"args\" : [ \"1\" ], \"command\" : \"npx\" } }\n}\n");
+    let b = publish(
+        &env,
+        "zed",
+        "b",
+        "{\n  \"mcpServers\" : { \"x\" : { \"args\" : [ \"1\" ], \"command\" : \"npx\" } }\n}\n",
+    );
     assert_eq!(a["artifact_id"], b["artifact_id"]);
     let id = a["artifact_id"].as_str().expect("id");
     assert!(id.starts_with("sha256:") && id.len() == 71);
@@ -107,7 +112,17 @@ fn an_expired_artifact_is_refused_with_exit_9() {
     let file = env.write_file("doc.json", &servers("a", "npx"));
     let out = run(
         &env,
-        &["publish", "cursor", "--profile", "frozen", "--file", file.to_str().expect("utf8"), "--expires-in", "1h", "--json"],
+        &[
+            "publish",
+            "cursor",
+            "--profile",
+            "frozen",
+            "--file",
+            file.to_str().expect("utf8"),
+            "--expires-in",
+            "1h",
+            "--json",
+        ],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["expires_at"], "2026-11-25T13:00:00Z");

@@ -93,8 +93,7 @@ fn verify_all_reports_each_failure_and_exits_with_its_code() {
     let report = json(&out);
     assert_eq!(report["failed"], 1);
     assert_eq!(report["verified"], dialects::all().len());
-    let failed: Vec<_> =
-        report["results"].as_array().expect("list").iter().filter(|r| !r["error"].is_null()).collect();
+    let failed: Vec<_> = report["results"].as_array().expect("list").iter().filter(|r| !r["error"].is_null()).collect();
     assert_eq!(failed[0]["client_id"], "cursor");
     assert_eq!(failed[0]["profile_id"], "dev");
 }

@@ -8,7 +8,8 @@
 use std::path::{Path, PathBuf};
 
 /// The points of the write path, in order.
-pub const POINTS: &[&str] = &["after-read", "after-lock", "after-temp-write", "after-fsync", "before-rename", "after-rename"];
+pub const POINTS: &[&str] =
+    &["after-read", "after-lock", "after-temp-write", "after-fsync", "before-rename", "after-rename"];
 
 /// Which point to pause at, and the marker file that signals it.
 #[derive(Debug, Clone, Default)]

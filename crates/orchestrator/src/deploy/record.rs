@@ -29,7 +29,7 @@ pub enum RecordKind {
 /// One write of a client file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeploymentRecord {
-    /// Sortable id: `<UTC time>-<random>`.
+    /// Sortable id: `<sequence>-<UTC time>-<random>`.
     pub deployment_id: String,
     /// Deploy or rollback.
     pub kind: RecordKind,
@@ -81,11 +81,14 @@ pub fn load_backup(home: &Home, id: &str) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// A new record id, sortable by time.
-pub fn new_deployment_id(now: jiff::Timestamp) -> String {
+/// A new record id for a client: `<sequence>-<UTC time>-<random>`. The sequence (one more
+/// than the client's number of records) orders the records of one file, whose writes are
+/// serialized by its lock, even when the clock stands still or steps back.
+pub fn new_deployment_id(home: &Home, client: &ClientId, now: jiff::Timestamp) -> String {
+    let count = fs::read_dir(records_dir(home, client)).map(|d| d.count()).unwrap_or(0);
     let mut bytes = [0u8; 4];
     rand::fill(&mut bytes[..]);
-    format!("{}-{}", now.strftime("%Y%m%dT%H%M%S%.6fZ"), hex::encode(bytes)).replace('.', "")
+    format!("{:06}-{}-{}", count + 1, now.strftime("%Y%m%dT%H%M%SZ"), hex::encode(bytes))
 }
 
 /// Saves a record.
@@ -101,13 +104,14 @@ pub fn save(home: &Home, client: &ClientId, record: &DeploymentRecord) -> Result
 pub fn list(home: &Home, client: &ClientId, file: Option<&Path>) -> Result<Vec<DeploymentRecord>> {
     let dir = records_dir(home, client);
     let Ok(entries) = fs::read_dir(&dir) else { return Ok(Vec::new()) };
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+    let mut paths: Vec<PathBuf> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
     paths.sort();
     let mut out = Vec::new();
     for path in paths {
         let bytes = fsutil::read(&path)?;
-        let record: DeploymentRecord = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::Corrupt { path: path.clone(), detail: e.to_string() })?;
+        let record: DeploymentRecord =
+            serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt { path: path.clone(), detail: e.to_string() })?;
         if file.is_none_or(|f| Path::new(&record.file) == f) {
             out.push(record);
         }

@@ -138,7 +138,8 @@ impl Orchestrator {
     fn resolved_head(&self, client: &ClientId, profile: &ProfileId) -> Result<(Verified, resolve::Resolved)> {
         let verified = self.get(client.as_str(), profile.as_str())?;
         let store = SecretStore::load(self.home())?;
-        let resolved = resolve::resolve(verified.payload(), &self.environment, &store)?;
+        let options = resolve::Options { client_expands_env: dialects::expands_env_references(client.as_str()) };
+        let resolved = resolve::resolve(verified.payload(), &self.environment, &store, options)?;
         Ok((verified, resolved))
     }
 
@@ -192,8 +193,10 @@ impl Orchestrator {
             self.ensure_initialized()?;
             let real = write::real_target(&file.path);
             let _lock = if dry_run { None } else { Some(self.lock_target(&real)?) };
+            self.failpoints.reach("after-lock");
             let current = write::read_target(&file.path)?;
-            let (verified, resolved, rendered, removed) = self.merged(file, &client, &profile_id, current.as_deref())?;
+            let (verified, resolved, rendered, removed) =
+                self.merged(file, &client, &profile_id, current.as_deref())?;
             let before = current.as_deref().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
             let changed = current.as_deref() != Some(rendered.as_bytes());
             let mut report = DeployReport {
@@ -221,7 +224,7 @@ impl Orchestrator {
                 })?;
             }
             let rec = DeploymentRecord {
-                deployment_id: record::new_deployment_id(self.now()),
+                deployment_id: record::new_deployment_id(self.home(), &client, self.now()),
                 kind: RecordKind::Deploy,
                 client_id: client.to_string(),
                 file: file.path.display().to_string(),
@@ -262,10 +265,10 @@ impl Orchestrator {
             let records = record::list(self.home(), &client, Some(&file.path))?;
             let (source, restore) = match to {
                 Some(id) => {
-                    let r = records.iter().find(|r| r.deployment_id == id).ok_or_else(|| Error::DeploymentNotFound {
-                        client: client.to_string(),
-                        id: id.to_owned(),
-                    })?;
+                    let r = records
+                        .iter()
+                        .find(|r| r.deployment_id == id)
+                        .ok_or_else(|| Error::DeploymentNotFound { client: client.to_string(), id: id.to_owned() })?;
                     (r, r.after.clone())
                 }
                 None => {
@@ -304,7 +307,7 @@ impl Orchestrator {
                 None => Vec::new(),
             };
             let rec = DeploymentRecord {
-                deployment_id: record::new_deployment_id(self.now()),
+                deployment_id: record::new_deployment_id(self.home(), &client, self.now()),
                 kind: RecordKind::Rollback,
                 client_id: client.to_string(),
                 file: file.path.display().to_string(),
