@@ -92,6 +92,19 @@ pub enum Command {
     /// List a client's deployment records
     #[command(after_help = "Example:\n  mcp-orchestration deployments cursor --json")]
     Deployments(FileArgs),
+    /// Compare a client's live file with a profile: status, changes and what to do
+    #[command(
+        after_help = "Example:\n  mcp-orchestration diff cursor\n  mcp-orchestration diff vscode --file .vscode/mcp.json --profile team --exit-code"
+    )]
+    Diff(DiffArgs),
+    /// Drift of every client file on this machine, in one table
+    #[command(
+        after_help = "Example:\n  mcp-orchestration status\n  mcp-orchestration status --check   # exit 5 on drift (CI, cron)"
+    )]
+    Status(StatusArgs),
+    /// Check the home, keys, store, locks, client files and the commands profiles launch
+    #[command(after_help = "Example:\n  mcp-orchestration doctor")]
+    Doctor,
     /// Move artifacts of a home written by the original Python tool into signed versions
     #[command(after_help = "Example:\n  mcp-orchestration migrate --dry-run\n  mcp-orchestration migrate")]
     Migrate(MigrateArgs),
@@ -254,6 +267,28 @@ pub struct FileArgs {
     /// Only this file's records
     #[arg(long, short)]
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Client id (see `mcp-orchestration clients`)
+    pub client: String,
+    /// Profile (default: the one last deployed into the file, else `default`)
+    #[arg(long, short)]
+    pub profile: Option<String>,
+    /// The file to compare (default: the client's config file on this machine)
+    #[arg(long, short)]
+    pub file: Option<PathBuf>,
+    /// Exit 5 when anything differs
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Exit 5 when any deployed file drifted (outdated, diverged or missing)
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]

@@ -457,7 +457,10 @@ mod tests {
 
         let mut extra = good.clone();
         extra["x"] = json!(1);
-        assert!(malformed_detail(check(&extra, payload.bytes())).starts_with("signed statement has an unexpected structure"));
+        assert!(
+            malformed_detail(check(&extra, payload.bytes()))
+                .starts_with("signed statement has an unexpected structure")
+        );
         let mut other_type = good.clone();
         other_type["_type"] = json!("t");
         assert_eq!(malformed_detail(check(&other_type, payload.bytes())), "unexpected statement type 't'");

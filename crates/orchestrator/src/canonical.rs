@@ -310,14 +310,20 @@ mod tests {
         assert_eq!(parse_strict("-9007199254740992"), Ok(json!(-9_007_199_254_740_992i64)));
         assert_eq!(parse_strict("-0.5"), Ok(json!(-0.5)));
         for text in ["9007199254740993", "-9007199254740993", "1e300", "-1e300"] {
-            assert_eq!(refused_at(text).1, "number beyond ±2^53: it cannot be represented exactly; write it as a string");
+            assert_eq!(
+                refused_at(text).1,
+                "number beyond ±2^53: it cannot be represented exactly; write it as a string"
+            );
         }
     }
 
     #[test]
     fn duplicates_are_refused_at_the_second_occurrence() {
         let (pointer, reason) = refused_at(r#"{"x": {"k": 1, "k": 2}}"#);
-        assert_eq!((pointer.as_str(), reason.as_str()), ("/x/k", "duplicate key: each key may appear once in an object"));
+        assert_eq!(
+            (pointer.as_str(), reason.as_str()),
+            ("/x/k", "duplicate key: each key may appear once in an object")
+        );
     }
 
     #[test]
@@ -334,8 +340,11 @@ mod tests {
     #[test]
     fn pointer_of_escapes_keys_names_enum_variants_and_stops_at_non_string_keys() {
         let mut de = serde_json::Deserializer::from_str(r#"{"a/b~": [0, {"c": "x"}]}"#);
-        let err = serde_path_to_error::deserialize::<_, std::collections::BTreeMap<String, (u8, std::collections::BTreeMap<String, bool>)>>(&mut de)
-            .expect_err("not a bool");
+        let err = serde_path_to_error::deserialize::<
+            _,
+            std::collections::BTreeMap<String, (u8, std::collections::BTreeMap<String, bool>)>,
+        >(&mut de)
+        .expect_err("not a bool");
         assert_eq!(pointer_of(err.path()), "/a~1b~0/1/c");
 
         #[derive(Debug, serde::Deserialize)]
@@ -349,7 +358,8 @@ mod tests {
 
         let pairs = vec![((), 1u8)];
         let de = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(pairs.into_iter());
-        let err = serde_path_to_error::deserialize::<_, std::collections::BTreeMap<(), bool>>(de).expect_err("not a bool");
+        let err =
+            serde_path_to_error::deserialize::<_, std::collections::BTreeMap<(), bool>>(de).expect_err("not a bool");
         assert_eq!(err.path().to_string(), "?");
         assert_eq!(pointer_of(err.path()), "");
     }

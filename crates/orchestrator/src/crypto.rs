@@ -216,10 +216,15 @@ mod tests {
         let mut not_a_point = [0u8; 32];
         not_a_point[0] = 2;
         assert_eq!(PublicKey::from_bytes(&not_a_point), Err(CryptoError::BadPublicKey));
-        for weak in [[0u8; 32], { let mut identity = [0u8; 32]; identity[0] = 1; identity }] {
+        for weak in [[0u8; 32], {
+            let mut identity = [0u8; 32];
+            identity[0] = 1;
+            identity
+        }] {
             let expected_id = format!("sha256:{}", hex::encode(Sha256::digest(weak)));
             assert_eq!(PublicKey::from_bytes(&weak), Err(CryptoError::WeakKey { key_id: expected_id.clone() }));
-            let pem = VerifyingKey::from_bytes(&weak).expect("decodes").to_public_key_pem(Default::default()).expect("pem");
+            let pem =
+                VerifyingKey::from_bytes(&weak).expect("decodes").to_public_key_pem(Default::default()).expect("pem");
             assert_eq!(PublicKey::from_pem(&pem), Err(CryptoError::WeakKey { key_id: expected_id }));
         }
     }
@@ -231,7 +236,11 @@ mod tests {
         assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{pem}");
         assert_eq!(PublicKey::from_pem(&pem).expect("parses"), *key.public());
         assert_eq!(PublicKey::from_pem("not a pem"), Err(CryptoError::BadPublicKey));
-        assert_eq!(PublicKey::from_pem(&key.to_pem()), Err(CryptoError::BadPublicKey), "a private key is no public key");
+        assert_eq!(
+            PublicKey::from_pem(&key.to_pem()),
+            Err(CryptoError::BadPublicKey),
+            "a private key is no public key"
+        );
     }
 
     #[test]
@@ -296,8 +305,14 @@ mod tests {
     fn errors_say_what_was_refused() {
         assert_eq!(CryptoError::BadPrivateKey.to_string(), "not a PKCS#8 PEM Ed25519 private key");
         assert_eq!(CryptoError::BadPublicKey.to_string(), "not an SPKI PEM Ed25519 public key");
-        assert_eq!(CryptoError::WeakKey { key_id: "sha256:x".into() }.to_string(), "weak (small-order) Ed25519 public key sha256:x refused");
+        assert_eq!(
+            CryptoError::WeakKey { key_id: "sha256:x".into() }.to_string(),
+            "weak (small-order) Ed25519 public key sha256:x refused"
+        );
         assert_eq!(CryptoError::MalformedSignature.to_string(), "signature is not base64 of 64 bytes");
-        assert_eq!(CryptoError::BadSignature { key_id: "k".into() }.to_string(), "signature does not verify under key k");
+        assert_eq!(
+            CryptoError::BadSignature { key_id: "k".into() }.to_string(),
+            "signature does not verify under key k"
+        );
     }
 }

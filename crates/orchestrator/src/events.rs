@@ -195,10 +195,8 @@ mod tests {
         for e in events.iter().rev() {
             append(&home, e).expect("append");
         }
-        let mut torn = std::fs::OpenOptions::new()
-            .append(true)
-            .open(dir.path().join("events/2026-11-25.jsonl"))
-            .expect("open");
+        let mut torn =
+            std::fs::OpenOptions::new().append(true).open(dir.path().join("events/2026-11-25.jsonl")).expect("open");
         torn.write_all(b"{\"ts\":\"2026-11-25T09:00:03Z\",\"event_ty").expect("torn line");
         std::fs::write(dir.path().join("events/notes.txt"), "not an event log").expect("other file");
 

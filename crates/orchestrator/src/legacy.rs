@@ -225,7 +225,10 @@ mod tests {
     #[test]
     fn strings_are_ascii_escaped_like_python() {
         assert_eq!(python_dumps(&json!("a\u{e9}\u{7f}\u{1f600}\n\"")), br#""a\u00e9\u007f\ud83d\ude00\n\"""#);
-        assert_eq!(python_dumps(&json!({"b": [1, {"d": 1, "c": 2}], "a": null})), br#"{"a":null,"b":[1,{"c":2,"d":1}]}"#);
+        assert_eq!(
+            python_dumps(&json!({"b": [1, {"d": 1, "c": 2}], "a": null})),
+            br#"{"a":null,"b":[1,{"c":2,"d":1}]}"#
+        );
     }
 
     /// A legacy artifact file for `payload`, signed by `key`, written under `name`.
@@ -271,11 +274,22 @@ mod tests {
             .map(|r| (r.path.file_name().expect("name").to_string_lossy().into_owned(), r.reason.clone()))
             .collect();
         let renamed_id = hex::encode(Sha256::digest(python_dumps(&json!({"mcpServers": {}}))));
-        assert!(reasons.contains(&("broken.json".into(), "not JSON: EOF while parsing an object at line 1 column 1".into())), "{reasons:?}");
+        assert!(
+            reasons
+                .contains(&("broken.json".into(), "not JSON: EOF while parsing an object at line 1 column 1".into())),
+            "{reasons:?}"
+        );
         assert!(reasons.contains(&("nopayload.json".into(), "no payload".into())), "{reasons:?}");
-        assert!(reasons.contains(&("renamed.json".into(), format!("file name does not match its artifact_id {renamed_id}"))), "{reasons:?}");
+        assert!(
+            reasons
+                .contains(&("renamed.json".into(), format!("file name does not match its artifact_id {renamed_id}"))),
+            "{reasons:?}"
+        );
         let forged_name = forged.file_name().expect("name").to_string_lossy().into_owned();
-        assert!(reasons.contains(&(forged_name, "signature does not verify under the legacy verification key".into())), "{reasons:?}");
+        assert!(
+            reasons.contains(&(forged_name, "signature does not verify under the legacy verification key".into())),
+            "{reasons:?}"
+        );
         assert_eq!(rejected.len(), 4);
         assert_eq!(renamed.file_name().and_then(|e| e.to_str()), Some("renamed.json"));
     }

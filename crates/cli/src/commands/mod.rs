@@ -3,6 +3,7 @@
 //! failure reports every result, then exits with the failure's code).
 
 mod clients;
+mod drift;
 mod events;
 mod files;
 mod init;
@@ -26,6 +27,9 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Keys(cmd) => keys::run(ctx, &cmd),
         Command::Migrate(args) => migrate::run(ctx, &args),
         Command::Import(args) => files::import(ctx, &args),
+        Command::Diff(args) => drift::diff(ctx, &args),
+        Command::Status(args) => drift::status(ctx, &args),
+        Command::Doctor => drift::doctor(ctx),
         Command::Render(args) => files::render(ctx, &args),
         Command::Deploy(args) => files::deploy(ctx, &args),
         Command::Rollback(args) => files::rollback(ctx, &args),

@@ -57,13 +57,17 @@ fn a_deploy_killed_at_any_step_leaves_the_old_or_the_new_bytes() {
             publish(&env, "cursor", profile, &servers(&format!("server-{round}"), "npx"));
             let old = std::fs::read(&file).expect("read");
             // What a completed deploy would write.
-            let new = run(&env, &["render", "cursor", "--profile", profile, "--into", file.to_str().expect("utf8")]).stdout;
+            let new =
+                run(&env, &["render", "cursor", "--profile", profile, "--into", file.to_str().expect("utf8")]).stdout;
             let mut child = paused_deploy(&env, profile, &file, point, &marker);
             child.kill().expect("SIGKILL");
             child.wait().expect("reap");
             std::fs::remove_file(&marker).expect("remove marker");
             let now = std::fs::read(&file).expect("read");
-            assert!(now == old || now == new, "round {round} at {point}: the file is neither the old nor the new bytes");
+            assert!(
+                now == old || now == new,
+                "round {round} at {point}: the file is neither the old nor the new bytes"
+            );
             let _: serde_json::Value = serde_json::from_slice(&now).expect("still parses");
         }
     }
@@ -97,7 +101,10 @@ fn a_held_lock_gives_exit_7_after_the_lock_timeout_and_changes_nothing() {
     let marker = env.root().join("marker");
     let mut holder = paused_deploy(&env, "a", &file, "after-lock", &marker);
     let before = std::fs::read(&file).expect("read");
-    let out = run(&env, &["deploy", "cursor", "--profile", "a", "--file", file.to_str().expect("utf8"), "--lock-timeout", "1"]);
+    let out = run(
+        &env,
+        &["deploy", "cursor", "--profile", "a", "--file", file.to_str().expect("utf8"), "--lock-timeout", "1"],
+    );
     assert_eq!(code(&out), 7, "{}", stderr(&out));
     assert!(stderr(&out).contains("is locked by another process"), "{}", stderr(&out));
     assert_eq!(std::fs::read(&file).expect("read"), before);

@@ -71,7 +71,11 @@ fn every_corpus_file_deploys_unchanged_then_changed_then_rolls_back_to_its_bytes
         let mut doc = json(&out)["document"].clone();
         let out = deploy(&env, client, &profile, &file);
         assert_eq!(code(&out), 0, "{corpus_file}: {}", stderr(&out));
-        assert_eq!(std::fs::read(&file).expect("read"), original, "{corpus_file}: deploying what was imported changed it");
+        assert_eq!(
+            std::fs::read(&file).expect("read"),
+            original,
+            "{corpus_file}: deploying what was imported changed it"
+        );
         doc["mcpServers"]["mcpo-added"] = serde_json::json!({"command": "npx", "args": ["-y", "mcpo-test"]});
         publish(&env, client, &profile, &doc.to_string());
         let out = deploy(&env, client, &profile, &file);
@@ -135,7 +139,8 @@ fn a_file_that_receives_a_secret_is_written_0600_and_the_secret_never_printed() 
     set_mode(&env.home().join("secrets.json"), 0o600);
     let file = place(&env, "cursor/001.json", "c", "mcp.json");
     set_mode(&file, 0o644);
-    let doc = r#"{"mcpServers": {"gh": {"command": "npx", "args": ["gh"], "env": {"GITHUB_TOKEN": "${secret:GH_TOKEN}"}}}}"#;
+    let doc =
+        r#"{"mcpServers": {"gh": {"command": "npx", "args": ["gh"], "env": {"GITHUB_TOKEN": "${secret:GH_TOKEN}"}}}}"#;
     publish(&env, "cursor", "dev", doc);
     let dry = run(&env, &["deploy", "cursor", "--profile", "dev", "--file", file.to_str().expect("utf8"), "--dry-run"]);
     let shown = String::from_utf8_lossy(&dry.stdout).into_owned() + &stderr(&dry);
@@ -183,7 +188,8 @@ fn unparsable_targets_are_refused_and_left_byte_identical() {
 #[test]
 fn a_deploy_owns_only_its_entries() {
     let env = initialized();
-    let file = env.write_file("c/mcp.json", "{\n  \"mcpServers\": {\n    \"mine\": {\"command\": \"user-tool\"}\n  }\n}\n");
+    let file =
+        env.write_file("c/mcp.json", "{\n  \"mcpServers\": {\n    \"mine\": {\"command\": \"user-tool\"}\n  }\n}\n");
     let two = r#"{"mcpServers": {"a": {"command": "npx"}, "b": {"command": "npx"}}}"#;
     publish(&env, "cursor", "dev", two);
     assert_eq!(code(&deploy(&env, "cursor", "dev", &file)), 0);

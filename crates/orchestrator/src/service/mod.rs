@@ -25,8 +25,12 @@ use crate::{keys, legacy, seed};
 /// The profile name used when none is given.
 pub const DEFAULT_PROFILE: &str = "default";
 
+mod doctor;
+mod drift;
 mod files;
 
+pub use doctor::{Check, Verdict, command_resolves};
+pub use drift::{FileDrift, is_drift};
 pub use files::{ClientFile, DeployReport, ImportReport, RollbackReport, unified_diff};
 
 /// The core, bound to one home and one clock.

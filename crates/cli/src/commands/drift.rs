@@ -1,0 +1,153 @@
+//! `diff`, `status` and `doctor`: how client files compare with their profiles.
+
+use orchestrator::diff::{Change, Status};
+use orchestrator::service::{ClientFile, FileDrift, Verdict, is_drift};
+use serde_json::json;
+
+use super::files::client_file;
+use crate::args::{DiffArgs, StatusArgs};
+use crate::{Context, env, output};
+
+/// Every client file that exists on this machine (documented places and probed alternatives).
+pub fn detected_files() -> Vec<ClientFile> {
+    let facts = env::host_facts();
+    let mut out: Vec<ClientFile> = Vec::new();
+    for detected in dialects::detect(&facts) {
+        for (location, presence) in detected.locations {
+            let duplicate = out.iter().any(|f| f.path == location.path && f.placement == location.placement);
+            if presence == dialects::Presence::File && !duplicate {
+                out.push(ClientFile {
+                    client_id: detected.client_id.to_owned(),
+                    path: location.path,
+                    placement: location.placement,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::UpToDate => "up-to-date",
+        Status::Outdated => "outdated",
+        Status::Diverged => "diverged",
+        Status::Missing => "missing",
+        Status::Unmanaged => "unmanaged",
+    }
+}
+
+fn change_line(c: &Change) -> String {
+    let show = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+    let op = serde_json::to_value(c.op).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let impact = serde_json::to_value(c.impact).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    format!("  {op:<8} {:<40} {} -> {}  ({impact})", c.path, show(&c.old), show(&c.new))
+}
+
+fn print_drift(d: &FileDrift) {
+    let diff = &d.report.diff;
+    output::say(&format!(
+        "{} ({}): {} against {}/{}",
+        d.file,
+        d.client_id,
+        status_word(d.report.status),
+        d.client_id,
+        d.profile_id
+    ));
+    for name in &diff.servers_added {
+        output::say(&format!(" {name} | would be added by a deploy"));
+    }
+    for name in &diff.servers_removed {
+        output::say(&format!(" {name} | only in the live file"));
+    }
+    for name in &diff.servers_modified {
+        let n = diff.changes.iter().filter(|c| c.server == *name).count();
+        output::say(&format!(" {name} | {n} field(s) differ"));
+    }
+    let s = &diff.summary;
+    output::say(&format!(
+        " {} change(s): {} breaking, {} compatible, {} cosmetic",
+        s.total_changes, s.breaking, s.compatible, s.cosmetic
+    ));
+    for c in &diff.changes {
+        output::say(&change_line(c));
+    }
+    output::say(&format!("recommendation: {}", d.report.recommendation));
+}
+
+pub fn diff(ctx: &Context, args: &DiffArgs) -> anyhow::Result<u8> {
+    let file = client_file(&args.client, args.file.as_ref())?;
+    let drift = ctx.core.diff_file(&file, args.profile.as_deref())?;
+    if ctx.json {
+        output::json(&serde_json::to_value(&drift)?);
+    } else {
+        print_drift(&drift);
+    }
+    let differs = drift.report.status != Status::UpToDate;
+    Ok(if args.exit_code && differs { 5 } else { 0 })
+}
+
+pub fn status(ctx: &Context, args: &StatusArgs) -> anyhow::Result<u8> {
+    let files = detected_files();
+    let results = ctx.core.status(&files)?;
+    let mut drifted = false;
+    let mut rows = Vec::new();
+    for result in &results {
+        match result {
+            Ok(d) => {
+                drifted |= is_drift(d.report.status);
+                rows.push(json!({
+                    "client_id": d.client_id, "file": d.file, "profile_id": d.profile_id,
+                    "artifact_id": d.remote_artifact_id, "deployed_version": d.deployed_version,
+                    "status": d.report.status, "changes": d.report.diff.summary.total_changes,
+                    "recommendation": d.report.recommendation,
+                }));
+            }
+            Err((file, e)) => rows.push(json!({
+                "client_id": file.client_id, "file": file.path, "status": "error", "error": e.to_string(),
+            })),
+        }
+    }
+    if ctx.json {
+        output::json(&json!(rows));
+    } else if rows.is_empty() {
+        output::say("no client config files found on this machine");
+    } else {
+        for row in &rows {
+            let artifact = row["artifact_id"].as_str().map(|a| &a[..a.len().min(19)]).unwrap_or("-");
+            output::say(&format!(
+                "{:<16} {:<11} {:<10} {:<20} {:>3}  {}",
+                row["client_id"].as_str().unwrap_or(""),
+                row["status"].as_str().unwrap_or(""),
+                row["profile_id"].as_str().unwrap_or("-"),
+                artifact,
+                row["changes"].as_u64().map(|n| n.to_string()).unwrap_or_default(),
+                row["file"].as_str().unwrap_or(""),
+            ));
+        }
+    }
+    Ok(if args.check && drifted { 5 } else { 0 })
+}
+
+pub fn doctor(ctx: &Context) -> anyhow::Result<u8> {
+    let path_dirs: Vec<std::path::PathBuf> =
+        env::var("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
+    let checks = ctx.core.doctor(&detected_files(), &path_dirs);
+    let failed = checks.iter().any(|c| c.verdict == Verdict::Fail);
+    if ctx.json {
+        output::json(&json!({"ok": !failed, "checks": checks}));
+    } else {
+        for c in &checks {
+            let mark = match c.verdict {
+                Verdict::Ok => "ok  ",
+                Verdict::Warn => "warn",
+                Verdict::Fail => "FAIL",
+            };
+            output::say(&format!("{mark} {}: {}", c.name, c.detail));
+            if let Some(fix) = &c.fix {
+                output::say(&format!("     fix: {fix}"));
+            }
+        }
+    }
+    Ok(if failed { 1 } else { 0 })
+}

@@ -1,0 +1,172 @@
+//! Drift: the semantic diff of a client's live file against a profile, and the status of
+//! every client file on the machine. Both sides are compared as the client would read them:
+//! the profile is resolved (references) and passed through the client's dialect (render into
+//! an empty file, read back), so fields a client cannot hold are not reported as drift.
+
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+use super::Orchestrator;
+use super::files::ClientFile;
+use crate::canonical;
+use crate::deploy::record::{self, RecordKind};
+use crate::deploy::write;
+use crate::diff::{self, DiffReport, Status};
+use crate::error::{Error, Result};
+use crate::ids::{ClientId, ProfileId};
+use crate::registry;
+use crate::resolve::{self, Resolved};
+use crate::secrets::SecretStore;
+
+/// The verdict on one client file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileDrift {
+    /// The client.
+    pub client_id: String,
+    /// The file.
+    pub file: String,
+    /// The profile compared with (the one last deployed into the file, else `default`).
+    pub profile_id: String,
+    /// The head compared with (None: the profile has no published version).
+    pub remote_artifact_id: Option<String>,
+    /// Id of the live servers document's canonical bytes (None: no file).
+    pub local_artifact_id: Option<String>,
+    /// The version deployed last into this file by this home, if any.
+    pub deployed_version: Option<u64>,
+    /// Status, changes (what a deploy would do) and recommendation.
+    #[serde(flatten)]
+    pub report: DiffReport,
+}
+
+/// The profile a file was last deployed from, if any.
+fn deployed_profile(home: &crate::home::Home, client: &ClientId, path: &Path) -> Result<Option<(String, Option<u64>)>> {
+    let records = record::list(home, client, Some(path))?;
+    Ok(records
+        .iter()
+        .rev()
+        .find(|r| r.kind == RecordKind::Deploy)
+        .map(|r| (r.profile_id.clone().unwrap_or_default(), r.version)))
+}
+
+/// Replaces every secret value with `«secret:NAME»` in every string of a JSON value.
+fn redact_value(value: &mut Value, resolved: &Resolved) {
+    match value {
+        Value::String(s) => *s = resolved.redact(s),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, resolved)),
+        Value::Object(map) => map.values_mut().for_each(|v| redact_value(v, resolved)),
+        _ => {}
+    }
+}
+
+impl Orchestrator {
+    /// A document as `client` would read it back after writing it: resolved, rendered into an
+    /// empty file and imported again.
+    fn as_client_reads(
+        &self,
+        client: &ClientId,
+        file: &ClientFile,
+        document: &Value,
+        store: &SecretStore,
+    ) -> Result<Resolved> {
+        let options = resolve::Options { client_expands_env: dialects::expands_env_references(client.as_str()) };
+        let mut resolved = resolve::resolve(document, &self.environment, store, options)?;
+        let rendered = dialects::render_at(client.as_str(), &file.placement, None, &resolved.document, &[])
+            .and_then(|text| dialects::import_at(client.as_str(), &file.placement, &text))
+            .map_err(|source| Error::Unparsable { path: file.path.clone(), source })?;
+        resolved.document = rendered;
+        Ok(resolved)
+    }
+
+    /// The live servers document of a file (None: no file).
+    fn live_document(&self, file: &ClientFile) -> Result<Option<Value>> {
+        let Some(bytes) = write::read_target(&file.path)? else { return Ok(None) };
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|e| Error::NotUtf8 { path: file.path.clone(), offset: e.valid_up_to() })?;
+        dialects::import_at(&file.client_id, &file.placement, text)
+            .map(Some)
+            .map_err(|source| Error::Unparsable { path: file.path.clone(), source })
+    }
+
+    /// Compares a client file with a profile (`None`: the profile last deployed into it, else
+    /// `default`).
+    pub fn diff_file(&self, file: &ClientFile, profile: Option<&str>) -> Result<FileDrift> {
+        let mut meta = Map::new();
+        meta.insert("client_id".into(), json!(file.client_id));
+        meta.insert("file".into(), json!(file.path.display().to_string()));
+        self.traced("config_diff", meta, || {
+            self.ensure_initialized()?;
+            let trust = self.trust()?;
+            let store = SecretStore::load(self.home())?;
+            self.drift_of(file, profile, &trust, &store)
+        })
+    }
+
+    fn drift_of(
+        &self,
+        file: &ClientFile,
+        profile: Option<&str>,
+        trust: &crate::trust::TrustStore,
+        store: &SecretStore,
+    ) -> Result<FileDrift> {
+        let client = ClientId::parse(&file.client_id)?;
+        let deployed = deployed_profile(self.home(), &client, &file.path)?;
+        let profile_name = profile.map(str::to_owned).or_else(|| deployed.as_ref().map(|d| d.0.clone()));
+        let profile_id = ProfileId::parse(profile_name.as_deref().unwrap_or(super::DEFAULT_PROFILE))?;
+        let ever_deployed = deployed.as_ref().is_some_and(|(p, _)| *p == profile_id.as_str());
+        let head = registry::load_head(self.home(), trust, &client, &profile_id, self.now())?;
+        let wanted = self.as_client_reads(&client, file, head.payload(), store)?;
+        let mut live = self.live_document(file)?;
+        if ever_deployed {
+            // A deploy owns only the entries it wrote: the user's own entries are not drift.
+            let mut owned = self.previously_owned(&client, &file.path, &profile_id)?;
+            owned.extend(wanted.document.get("mcpServers").and_then(Value::as_object).into_iter().flat_map(|m| m.keys().cloned()));
+            if let Some(servers) = live.as_mut().and_then(|l| l.get_mut("mcpServers")).and_then(Value::as_object_mut) {
+                servers.retain(|name, _| owned.contains(name));
+            }
+        }
+        let mut older = Vec::new();
+        let up_to_date = live.as_ref().is_some_and(|l| diff::equivalent(l, &wanted.document));
+        if !up_to_date && ever_deployed {
+            for entry in registry::history(self.home(), trust, &client, &profile_id)? {
+                if let Ok(v) = entry.artifact
+                    && v.statement().version < head.statement().version
+                    && let Ok(r) = self.as_client_reads(&client, file, v.payload(), store)
+                {
+                    older.push(r.document);
+                }
+            }
+        }
+        let mut report = diff::report(live.as_ref(), &wanted.document, &older, ever_deployed);
+        let mut as_value = serde_json::to_value(&report.diff).unwrap_or_default();
+        redact_value(&mut as_value, &wanted);
+        if let Ok(diff) = serde_json::from_value(as_value) {
+            report.diff = diff;
+        }
+        Ok(FileDrift {
+            client_id: client.to_string(),
+            file: file.path.display().to_string(),
+            profile_id: profile_id.to_string(),
+            remote_artifact_id: Some(head.id().to_string()),
+            local_artifact_id: live.map(|l| canonical::canonicalize_value(l).id().to_string()),
+            deployed_version: deployed.and_then(|d| d.1),
+            report,
+        })
+    }
+
+    /// The drift of every given client file. A file whose profile cannot be read gets its
+    /// error instead; one failure does not hide the others.
+    pub fn status(&self, files: &[ClientFile]) -> Result<Vec<std::result::Result<FileDrift, (ClientFile, Error)>>> {
+        self.traced("status", Map::new(), || {
+            self.ensure_initialized()?;
+            let trust = self.trust()?;
+            let store = SecretStore::load(self.home())?;
+            Ok(files.iter().map(|f| self.drift_of(f, None, &trust, &store).map_err(|e| (f.clone(), e))).collect())
+        })
+    }
+}
+
+/// Whether a status counts as drift for `status --check` and `diff --exit-code`.
+pub fn is_drift(status: Status) -> bool {
+    matches!(status, Status::Outdated | Status::Diverged | Status::Missing)
+}
