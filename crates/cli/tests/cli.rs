@@ -6,6 +6,7 @@ mod cli {
     #[cfg(feature = "failpoints")]
     mod crash;
     mod deploy;
+    mod drift;
     mod files;
     mod init;
     mod keys;

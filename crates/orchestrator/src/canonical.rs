@@ -287,10 +287,8 @@ mod tests {
     use super::*;
 
     fn refused_at(text: &str) -> (String, String) {
-        match canonicalize_text(text) {
-            Err(CanonicalError::Refused { pointer, reason, .. }) => (pointer, reason),
-            Ok(c) => panic!("{text} accepted as {:?}", String::from_utf8_lossy(c.bytes())),
-        }
+        let CanonicalError::Refused { pointer, reason, .. } = canonicalize_text(text).expect_err(text);
+        (pointer, reason)
     }
 
     #[test]

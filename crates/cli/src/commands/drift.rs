@@ -1,7 +1,7 @@
 //! `diff`, `status` and `doctor`: how client files compare with their profiles.
 
 use orchestrator::diff::{Change, Status};
-use orchestrator::service::{ClientFile, FileDrift, Verdict, is_drift};
+use orchestrator::service::{ClientFile, FileDrift, Verdict};
 use serde_json::json;
 
 use super::files::client_file;
@@ -95,7 +95,7 @@ pub fn status(ctx: &Context, args: &StatusArgs) -> anyhow::Result<u8> {
     for result in &results {
         match result {
             Ok(d) => {
-                drifted |= is_drift(d.report.status);
+                drifted |= d.is_drift();
                 rows.push(json!({
                     "client_id": d.client_id, "file": d.file, "profile_id": d.profile_id,
                     "artifact_id": d.remote_artifact_id, "deployed_version": d.deployed_version,

@@ -1,1 +1,887 @@
-//! The server catalog (being written).
+//! The server catalog (SPEC §2): the MCP servers this tool knows how to launch, and how one
+//! of them becomes an entry of a servers document (SPEC §5.1).
+//!
+//! Two sources feed it:
+//!
+//! * the built-in entries, data in `builtin.json` embedded at compile time ([`builtin`]);
+//! * entries imported from MCP registry `server.json` files ([`import_server_json`]), kept one
+//!   JSON file per entry, `<id>.json`, in a directory the caller hands in (the home's
+//!   `catalog/`; [`save_imported`], [`load_imported`]).
+//!
+//! [`all`] lists both. An imported entry whose id is also a built-in id **replaces** the
+//! built-in one in that list (the user imported it on purpose, usually to get newer data); its
+//! [`CatalogEntry::source`] says `imported`, so ids in [`all`] stay unique and [`find`] is never
+//! ambiguous.
+//!
+//! [`entry_to_server`] renders an entry: `npx -y PACKAGE`, `uvx PACKAGE`,
+//! `docker run -i --rm IMAGE` or `{"type", "url", "headers"}`. Secrets never become literal
+//! values in the rendered entry: they are `${secret:NAME}` references, and a literal secret a
+//! caller passes in is handed back in [`RenderedServer::secrets_to_store`] for the caller to
+//! store.
+//!
+//! Like the rest of the core, this module reads no environment variable and does no network
+//! I/O: it is data plus functions over the paths it is given.
+
+mod server_json;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::ErrorKind;
+use crate::fsutil::{self, FsError};
+
+pub use server_json::import_server_json;
+
+/// The built-in entries, as embedded JSON (an array of [`CatalogEntry`]).
+const BUILTIN_JSON: &str = include_str!("builtin.json");
+
+/// Permission bits of an imported entry's file: plain data, no secret in it.
+const IMPORTED_FILE_MODE: u32 = 0o644;
+
+/// The longest catalog id accepted.
+pub const MAX_CATALOG_ID_LEN: usize = 64;
+
+/// How a client talks to a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// The client starts the server and speaks over its stdin and stdout.
+    Stdio,
+    /// Streamable HTTP to a URL.
+    Http,
+    /// Server-sent events to a URL (the older remote transport).
+    Sse,
+}
+
+impl Transport {
+    /// The name used in the catalog and in servers documents: `stdio`, `http` or `sse`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Stdio => "stdio",
+            Transport::Http => "http",
+            Transport::Sse => "sse",
+        }
+    }
+
+    /// Reads a transport name, case-insensitively; `streamable-http` is accepted for `http`.
+    pub fn from_name(name: &str) -> Option<Transport> {
+        match name.to_ascii_lowercase().as_str() {
+            "stdio" => Some(Transport::Stdio),
+            "http" | "streamable-http" | "streamable_http" => Some(Transport::Http),
+            "sse" => Some(Transport::Sse),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a server comes from and so how it is started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Launch {
+    /// An npm package, run as `npx -y PACKAGE` (unpinned).
+    Npm {
+        /// The package name, e.g. `@modelcontextprotocol/server-filesystem`.
+        package: String,
+        /// The version checked against the registry when the entry was written or imported.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
+    },
+    /// A PyPI package, run as `uvx PACKAGE` (or `uvx --from PACKAGE EXECUTABLE`).
+    Pypi {
+        /// The package name, e.g. `mcp-server-git`.
+        package: String,
+        /// The version checked against the registry when the entry was written or imported.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
+        /// The executable to run when it is not named like the package.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        executable: Option<String>,
+    },
+    /// An OCI image, run as `docker run -i --rm IMAGE`.
+    Oci {
+        /// The image reference, e.g. `mcp/grafana` or `ghcr.io/github/github-mcp-server`.
+        image: String,
+    },
+    /// A server somebody else runs, reached at a URL.
+    Remote {
+        /// The endpoint; may hold `{parameter}` placeholders.
+        url: String,
+    },
+}
+
+impl Launch {
+    /// The kind's name: `npm`, `pypi`, `oci` or `remote`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Launch::Npm { .. } => "npm",
+            Launch::Pypi { .. } => "pypi",
+            Launch::Oci { .. } => "oci",
+            Launch::Remote { .. } => "remote",
+        }
+    }
+
+    /// True for the kinds a client starts itself (npm, PyPI, OCI), which speak stdio.
+    pub fn is_local(&self) -> bool {
+        !matches!(self, Launch::Remote { .. })
+    }
+}
+
+/// Which argument list a parameter's value goes into.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParameterTarget {
+    /// After the package or image: the server's own arguments.
+    #[default]
+    Args,
+    /// Before the package or image: options of `npx`, `uvx` or `docker run`.
+    RuntimeArgs,
+}
+
+impl ParameterTarget {
+    fn is_args(&self) -> bool {
+        *self == ParameterTarget::Args
+    }
+}
+
+/// A value the user supplies on the command line of a server.
+///
+/// Where it goes: if `{name}` appears in [`CatalogEntry::args`], [`CatalogEntry::runtime_args`]
+/// or a remote URL, the value replaces that placeholder (and is then needed unless it has a
+/// default); otherwise it is appended, in declaration order, as `flag value` when
+/// [`CatalogParameter::flag`] is set, or as a positional argument.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogParameter {
+    /// The parameter's name, e.g. `path`.
+    pub name: String,
+    /// What the value is, for the person supplying it.
+    pub description: String,
+    /// Whether the server cannot start without it.
+    pub required: bool,
+    /// The option that precedes the value (`--repository`); none for a positional argument.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
+    /// Used when no value is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Whether the value is a secret: rendered as `${secret:NAME}`, never as a literal.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub secret: bool,
+    /// Which argument list it goes into.
+    #[serde(default, skip_serializing_if = "ParameterTarget::is_args")]
+    pub target: ParameterTarget,
+}
+
+/// An environment variable a stdio server reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogEnvVar {
+    /// The variable's name, e.g. `GITHUB_PERSONAL_ACCESS_TOKEN`.
+    pub name: String,
+    /// What the value is, for the person supplying it.
+    pub description: String,
+    /// Whether the server cannot work without it.
+    pub required: bool,
+    /// Whether the value is a secret: rendered as `${secret:NAME}`, never as a literal.
+    pub secret: bool,
+    /// Used for a required variable when no value is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+}
+
+/// An HTTP header a remote server expects.
+///
+/// The value is supplied through the `env` map of [`entry_to_server`] under the name
+/// [`CatalogHeader::input`] (for a secret, that is also the secret's name), and written into
+/// [`CatalogHeader::format`] where `{value}` stands. A format without `{value}` is a fixed
+/// header sent as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogHeader {
+    /// The header's name, e.g. `Authorization`.
+    pub name: String,
+    /// What the value is, for the person supplying it.
+    pub description: String,
+    /// Whether the server refuses requests without it.
+    pub required: bool,
+    /// Whether the value is a secret.
+    pub secret: bool,
+    /// The name the value is supplied under (and its secret's name), e.g. `GITHUB_TOKEN`.
+    pub input: String,
+    /// The header's text with `{value}` where the value goes, e.g. `Bearer {value}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+
+/// Where an entry comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntrySource {
+    /// Shipped with this program.
+    #[default]
+    Builtin,
+    /// Imported from a registry `server.json` into the home.
+    Imported,
+}
+
+impl EntrySource {
+    fn is_builtin(&self) -> bool {
+        *self == EntrySource::Builtin
+    }
+}
+
+/// One server the catalog knows: what it is and how to start or reach it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogEntry {
+    /// The key the server gets in a servers document: lowercase letters, digits and `-`.
+    pub id: String,
+    /// A human name, e.g. `Brave Search`.
+    pub name: String,
+    /// One line on what the server does.
+    pub description: String,
+    /// How a client talks to it; `stdio` for npm, PyPI and OCI launches, `http` or `sse` for remotes.
+    pub transport: Transport,
+    /// Where it comes from.
+    pub launch: Launch,
+    /// Options of `npx`, `uvx` or `docker run` placed before the package or image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runtime_args: Vec<String>,
+    /// The server's fixed arguments, after the package or image; may hold `{parameter}` placeholders.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    /// Values the user supplies on the command line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<CatalogParameter>,
+    /// Environment variables of a stdio server.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<CatalogEnvVar>,
+    /// Headers of a remote server.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<CatalogHeader>,
+    /// Words to search by.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Where to read about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub homepage: Option<String>,
+    /// Set when the server is deprecated or archived: why, and what replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecated: Option<String>,
+    /// Built-in or imported.
+    #[serde(default, skip_serializing_if = "EntrySource::is_builtin")]
+    pub source: EntrySource,
+    /// For an imported entry: the registry name it came from, e.g. `io.github.owner/server`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_name: Option<String>,
+    /// For an imported entry: the server's version in its `server.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_version: Option<String>,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// A failure of a catalog operation.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// Values the server needs were not given.
+    #[error("{server_id}: missing required values: {}", missing.join(", "))]
+    MissingParameters {
+        /// The catalog id.
+        server_id: String,
+        /// Every parameter, environment variable or header input that is needed and absent.
+        missing: Vec<String>,
+    },
+    /// Values were given that the entry does not declare (likely a typo).
+    #[error("{server_id}: unknown {}: {} (known: {})", if *is_env { "environment variables" } else { "parameters" }, unknown.join(", "), if known.is_empty() { "none".to_string() } else { known.join(", ") })]
+    UnknownInputs {
+        /// The catalog id.
+        server_id: String,
+        /// Whether these came in the environment map (else the parameter map).
+        is_env: bool,
+        /// The names not declared by the entry.
+        unknown: Vec<String>,
+        /// The names the entry declares.
+        known: Vec<String>,
+    },
+    /// The launch kind cannot serve the transport (e.g. an npm package with `http`).
+    #[error(
+        "{server_id}: transport {transport} does not fit a {launch} launch (npm, pypi and oci are stdio; remote is http or sse)"
+    )]
+    TransportMismatch {
+        /// The catalog id.
+        server_id: String,
+        /// The declared transport.
+        transport: Transport,
+        /// The launch kind.
+        launch: &'static str,
+    },
+    /// A catalog id is not usable as a server key and file name.
+    #[error(
+        "invalid catalog id {id:?}: use 1 to 64 lowercase letters, digits and '-', starting with a letter or digit"
+    )]
+    InvalidId {
+        /// The refused id.
+        id: String,
+    },
+    /// The text is not JSON.
+    #[error("server.json is not valid JSON")]
+    ServerJsonSyntax(#[source] serde_json::Error),
+    /// The JSON is not a registry `server.json`.
+    #[error("not an MCP registry server.json: missing {}", missing.join(", "))]
+    NotServerJson {
+        /// The fields (or alternatives) that are absent.
+        missing: Vec<String>,
+    },
+    /// A field of a `server.json` has the wrong type.
+    #[error("server.json {name}: a field has the wrong type")]
+    ServerJsonShape {
+        /// The server's registry name, or `?`.
+        name: String,
+        /// What serde found.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// No package or remote of a `server.json` can be launched by this catalog.
+    #[error("server.json {name}: nothing this catalog can launch (found: {}); supported: npm, pypi and oci packages over stdio, streamable-http and sse remotes", if found.is_empty() { "no packages or remotes".to_string() } else { found.join(", ") })]
+    NoUsableLaunch {
+        /// The server's registry name.
+        name: String,
+        /// What the file offered, e.g. `nuget package`, `stdio remote`.
+        found: Vec<String>,
+    },
+    /// The registry name yields no usable id.
+    #[error("server.json name {name:?} gives no usable catalog id (its last path segment must hold letters or digits)")]
+    UnusableName {
+        /// The registry name.
+        name: String,
+    },
+    /// An imported entry's file is not a catalog entry.
+    #[error("imported catalog entry {} is not valid: fix or remove the file", path.display())]
+    ImportedEntryInvalid {
+        /// The file.
+        path: PathBuf,
+        /// What serde found.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// An imported entry's file name does not match the id it holds.
+    #[error("imported catalog entry {} holds id {id:?}: the file must be named <id>.json", path.display())]
+    ImportedIdMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The id inside.
+        id: String,
+    },
+    /// An imported entry's file holds an entry that does not validate.
+    #[error("imported catalog entry {}: {source}", path.display())]
+    ImportedEntryRefused {
+        /// The file.
+        path: PathBuf,
+        /// Why it was refused.
+        source: Box<CatalogError>,
+    },
+    /// Reading or writing the catalog directory failed.
+    #[error(transparent)]
+    Fs(#[from] FsError),
+}
+
+impl CatalogError {
+    /// The documented class (and exit code) of this failure.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            CatalogError::MissingParameters { .. } | CatalogError::UnknownInputs { .. } => ErrorKind::Usage,
+            CatalogError::TransportMismatch { .. }
+            | CatalogError::InvalidId { .. }
+            | CatalogError::ServerJsonSyntax(_)
+            | CatalogError::NotServerJson { .. }
+            | CatalogError::ServerJsonShape { .. }
+            | CatalogError::NoUsableLaunch { .. }
+            | CatalogError::UnusableName { .. }
+            | CatalogError::ImportedEntryInvalid { .. }
+            | CatalogError::ImportedIdMismatch { .. }
+            | CatalogError::ImportedEntryRefused { .. } => ErrorKind::Validation,
+            CatalogError::Fs(error) if error.is_not_found() => ErrorKind::NotFound,
+            CatalogError::Fs(_) => ErrorKind::Other,
+        }
+    }
+}
+
+/// The built-in entries, parsed once.
+///
+/// The data is `builtin.json`, embedded at compile time; the unit tests parse and validate it,
+/// so it cannot fail at run time unless the embedded file was changed without running them.
+pub fn builtin() -> &'static [CatalogEntry] {
+    static BUILTIN: OnceLock<Vec<CatalogEntry>> = OnceLock::new();
+    BUILTIN.get_or_init(|| {
+        // Invariant: builtin.json is part of this crate and `tests::builtin_data_parses`
+        // parses and validates every entry; a failure here is a bug in the shipped data,
+        // never an effect of user input.
+        #[allow(clippy::expect_used)]
+        serde_json::from_str(BUILTIN_JSON).expect("catalog/builtin.json parses (checked by the unit tests)")
+    })
+}
+
+/// The entries whose id, name, description or a tag contains every word of `query`
+/// (case-insensitive), and whose transport is `transport` (`stdio`, `http`, `sse`; also
+/// `streamable-http`) when one is given. An unknown transport name matches nothing. The order
+/// of `entries` is kept.
+pub fn search<'a>(entries: &'a [CatalogEntry], query: Option<&str>, transport: Option<&str>) -> Vec<&'a CatalogEntry> {
+    let words: Vec<String> = query.unwrap_or("").split_whitespace().map(str::to_lowercase).collect();
+    let wanted_transport = match transport {
+        Some(name) => match Transport::from_name(name) {
+            Some(transport) => Some(transport),
+            None => return Vec::new(),
+        },
+        None => None,
+    };
+    entries
+        .iter()
+        .filter(|entry| wanted_transport.is_none_or(|transport| entry.transport == transport))
+        .filter(|entry| {
+            let haystack = search_text(entry);
+            words.iter().all(|word| haystack.contains(word.as_str()))
+        })
+        .collect()
+}
+
+fn search_text(entry: &CatalogEntry) -> String {
+    let mut text = format!("{}\n{}\n{}", entry.id, entry.name, entry.description);
+    for tag in &entry.tags {
+        text.push('\n');
+        text.push_str(tag);
+    }
+    text.to_lowercase()
+}
+
+/// The entry with this id.
+pub fn find<'a>(entries: &'a [CatalogEntry], id: &str) -> Option<&'a CatalogEntry> {
+    entries.iter().find(|entry| entry.id == id)
+}
+
+/// True if `id` can be a catalog id: 1 to 64 of `a-z`, `0-9` and `-`, not starting or ending
+/// with `-`. Such an id is also a safe file name.
+pub fn is_valid_catalog_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_CATALOG_ID_LEN
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+}
+
+/// Checks what the type cannot: the id's form and that the launch fits the transport.
+pub fn validate_entry(entry: &CatalogEntry) -> Result<(), CatalogError> {
+    if !is_valid_catalog_id(&entry.id) {
+        return Err(CatalogError::InvalidId { id: entry.id.clone() });
+    }
+    let fits = match entry.launch {
+        Launch::Npm { .. } | Launch::Pypi { .. } | Launch::Oci { .. } => entry.transport == Transport::Stdio,
+        Launch::Remote { .. } => entry.transport != Transport::Stdio,
+    };
+    if !fits {
+        return Err(CatalogError::TransportMismatch {
+            server_id: entry.id.clone(),
+            transport: entry.transport,
+            launch: entry.launch.kind_name(),
+        });
+    }
+    Ok(())
+}
+
+/// A rendered servers-document entry, and the literal secrets the caller gave that must be
+/// stored (under their names) for the `${secret:NAME}` references in it to resolve.
+///
+/// `Debug` shows the names of the secrets, never their values.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RenderedServer {
+    /// `{"command", "args", "env"}` or `{"type", "url", "headers"}`.
+    pub server: Value,
+    /// Secret name to literal value, for the caller's secret store.
+    pub secrets_to_store: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for RenderedServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RenderedServer")
+            .field("server", &self.server)
+            .field(
+                "secrets_to_store",
+                &self.secrets_to_store.keys().map(|name| (name, "<redacted>")).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// The reference a secret named `name` is written as.
+pub fn secret_reference(name: &str) -> String {
+    format!("${{secret:{name}}}")
+}
+
+/// True for a value that is already a `${secret:…}` or `${env:…}` reference (kept as given).
+fn is_reference(value: &str) -> bool {
+    (value.starts_with("${secret:") || value.starts_with("${env:")) && value.ends_with('}') && !value[2..].contains('{')
+}
+
+/// The secret name of a secret parameter: `<ID>_<NAME>` in upper snake case.
+pub fn parameter_secret_name(server_id: &str, parameter: &str) -> String {
+    format!("{server_id}_{parameter}")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .collect()
+}
+
+/// How one input (parameter, variable or header value) comes out.
+enum Resolved {
+    /// Its text in the entry.
+    Value(String),
+    /// Not given and not needed: left out.
+    Absent,
+    /// Needed and not given.
+    Missing,
+}
+
+/// Resolves one input: a given reference is kept; a given literal secret becomes a reference
+/// (and is recorded to be stored); a required secret not given becomes a reference; otherwise
+/// the given value, then `default`, else absent (optional) or missing (required).
+fn resolve_input(
+    secret_name: &str,
+    secret: bool,
+    required: bool,
+    default: Option<&str>,
+    given: Option<&String>,
+    secrets_to_store: &mut BTreeMap<String, String>,
+) -> Resolved {
+    match given {
+        Some(value) if is_reference(value) => Resolved::Value(value.clone()),
+        Some(value) if secret => {
+            secrets_to_store.insert(secret_name.to_string(), value.clone());
+            Resolved::Value(secret_reference(secret_name))
+        }
+        Some(value) => Resolved::Value(value.clone()),
+        None if secret && required => Resolved::Value(secret_reference(secret_name)),
+        None => match default {
+            Some(default) => Resolved::Value(default.to_string()),
+            None if required => Resolved::Missing,
+            None => Resolved::Absent,
+        },
+    }
+}
+
+/// Replaces each `{name}` of a known parameter in `text` by its value.
+fn substitute(text: &str, values: &BTreeMap<&str, String>) -> String {
+    let mut out = text.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// The parameters referenced as `{name}` in the entry's arguments or URL.
+fn placeholder_parameters(entry: &CatalogEntry) -> BTreeSet<&str> {
+    let mut texts: Vec<&str> = entry.args.iter().chain(&entry.runtime_args).map(String::as_str).collect();
+    if let Launch::Remote { url } = &entry.launch {
+        texts.push(url);
+    }
+    entry
+        .parameters
+        .iter()
+        .map(|parameter| parameter.name.as_str())
+        .filter(|name| texts.iter().any(|text| text.contains(&format!("{{{name}}}"))))
+        .collect()
+}
+
+/// Renders `entry` as a servers-document entry (SPEC §5.1) with the given parameter values
+/// and environment (or, for a remote, header input) values.
+///
+/// * stdio: `{"command": "npx"|"uvx"|"docker", "args": [...], "env": {...}}` (`env` only
+///   when not empty). Packages are not pinned: `npx -y PACKAGE`, `uvx PACKAGE`. For an OCI
+///   image each variable is also passed through with `-e NAME` before the image.
+/// * remote: `{"type": "http"|"sse", "url": ..., "headers": {...}}` (`headers` only when not empty).
+///
+/// Secret variables, headers and parameters never hold literals: a required one not given is
+/// written as `${secret:NAME}`, a given literal is written as that reference too and returned
+/// in [`RenderedServer::secrets_to_store`]; an optional secret not given is left out. A given
+/// `${secret:…}`/`${env:…}` reference is kept as it is. Non-secret values are written as
+/// given; a required one with no value falls back to its default.
+///
+/// Refused: names the entry does not declare ([`CatalogError::UnknownInputs`]), and any
+/// needed value that is absent ([`CatalogError::MissingParameters`], listing all of them).
+pub fn entry_to_server(
+    entry: &CatalogEntry,
+    params: &BTreeMap<String, String>,
+    env: &BTreeMap<String, String>,
+) -> Result<RenderedServer, CatalogError> {
+    validate_entry(entry)?;
+    check_known_inputs(entry, params, env)?;
+
+    let mut secrets_to_store = BTreeMap::new();
+    let mut missing = Vec::new();
+
+    // Parameters: placeholder values, then appended arguments per target.
+    let placeholders = placeholder_parameters(entry);
+    let mut placeholder_values: BTreeMap<&str, String> = BTreeMap::new();
+    let mut appended_args = Vec::new();
+    let mut appended_runtime_args = Vec::new();
+    for parameter in &entry.parameters {
+        let is_placeholder = placeholders.contains(parameter.name.as_str());
+        let secret_name = parameter_secret_name(&entry.id, &parameter.name);
+        // A placeholder cannot be left out without breaking its argument: it is needed.
+        let required = parameter.required || is_placeholder;
+        let resolved = resolve_input(
+            &secret_name,
+            parameter.secret,
+            required,
+            parameter.default.as_deref(),
+            params.get(&parameter.name),
+            &mut secrets_to_store,
+        );
+        let value = match resolved {
+            Resolved::Value(value) => value,
+            Resolved::Absent => continue,
+            Resolved::Missing => {
+                missing.push(parameter.name.clone());
+                continue;
+            }
+        };
+        if is_placeholder {
+            placeholder_values.insert(parameter.name.as_str(), value);
+            continue;
+        }
+        let list = match parameter.target {
+            ParameterTarget::Args => &mut appended_args,
+            ParameterTarget::RuntimeArgs => &mut appended_runtime_args,
+        };
+        if let Some(flag) = &parameter.flag {
+            list.push(flag.clone());
+        }
+        list.push(value);
+    }
+
+    // Environment variables.
+    let mut env_values = Map::new();
+    for variable in &entry.env {
+        let resolved = resolve_input(
+            &variable.name,
+            variable.secret,
+            variable.required,
+            // An optional variable's default is the server's own: it is not written out.
+            variable.default.as_deref().filter(|_| variable.required),
+            env.get(&variable.name),
+            &mut secrets_to_store,
+        );
+        match resolved {
+            Resolved::Value(value) => {
+                env_values.insert(variable.name.clone(), Value::String(value));
+            }
+            Resolved::Absent => {}
+            Resolved::Missing => missing.push(variable.name.clone()),
+        }
+    }
+
+    // Headers.
+    let mut header_values = Map::new();
+    for header in &entry.headers {
+        let format = header.format.as_deref().unwrap_or("{value}");
+        if !format.contains("{value}") {
+            header_values.insert(header.name.clone(), Value::String(format.to_string()));
+            continue;
+        }
+        let resolved = resolve_input(
+            &header.input,
+            header.secret,
+            header.required,
+            None,
+            env.get(&header.input),
+            &mut secrets_to_store,
+        );
+        match resolved {
+            Resolved::Value(value) => {
+                header_values.insert(header.name.clone(), Value::String(format.replace("{value}", &value)));
+            }
+            Resolved::Absent => {}
+            Resolved::Missing => missing.push(header.input.clone()),
+        }
+    }
+
+    if !missing.is_empty() {
+        return Err(CatalogError::MissingParameters { server_id: entry.id.clone(), missing });
+    }
+
+    let mut server = Map::new();
+    match &entry.launch {
+        Launch::Remote { url } => {
+            server.insert("type".into(), Value::String(entry.transport.as_str().into()));
+            server.insert("url".into(), Value::String(substitute(url, &placeholder_values)));
+            if !header_values.is_empty() {
+                server.insert("headers".into(), Value::Object(header_values));
+            }
+        }
+        Launch::Npm { .. } | Launch::Pypi { .. } | Launch::Oci { .. } => {
+            let runtime: Vec<String> = entry
+                .runtime_args
+                .iter()
+                .map(|arg| substitute(arg, &placeholder_values))
+                .chain(appended_runtime_args)
+                .collect();
+            let server_args = entry.args.iter().map(|arg| substitute(arg, &placeholder_values)).chain(appended_args);
+            let (command, mut args) = local_command(&entry.launch, runtime, env_values.keys());
+            args.extend(server_args);
+            server.insert("command".into(), Value::String(command.into()));
+            server.insert("args".into(), Value::Array(args.into_iter().map(Value::String).collect()));
+            if !env_values.is_empty() {
+                server.insert("env".into(), Value::Object(env_values));
+            }
+        }
+    }
+    Ok(RenderedServer { server: Value::Object(server), secrets_to_store })
+}
+
+/// The command and the arguments up to the package or image (included) of a local launch:
+/// `npx -y [RUNTIME] PACKAGE`, `uvx [RUNTIME] PACKAGE` (or `--from PACKAGE EXECUTABLE`),
+/// `docker run -i --rm [RUNTIME] [-e NAME]... IMAGE`. A remote launch has none.
+fn local_command<'a>(
+    launch: &Launch,
+    runtime: Vec<String>,
+    env_names: impl Iterator<Item = &'a String>,
+) -> (&'static str, Vec<String>) {
+    match launch {
+        Launch::Npm { package, .. } => ("npx", [vec!["-y".to_string()], runtime, vec![package.clone()]].concat()),
+        Launch::Pypi { package, executable, .. } => {
+            let target = match executable {
+                Some(executable) if executable != package => {
+                    vec!["--from".to_string(), package.clone(), executable.clone()]
+                }
+                _ => vec![package.clone()],
+            };
+            ("uvx", [runtime, target].concat())
+        }
+        Launch::Oci { image } => {
+            let mut args: Vec<String> = vec!["run".into(), "-i".into(), "--rm".into()];
+            args.extend(runtime);
+            for name in env_names {
+                args.push("-e".into());
+                args.push(name.clone());
+            }
+            args.push(image.clone());
+            ("docker", args)
+        }
+        Launch::Remote { .. } => ("", Vec::new()),
+    }
+}
+
+fn check_known_inputs(
+    entry: &CatalogEntry,
+    params: &BTreeMap<String, String>,
+    env: &BTreeMap<String, String>,
+) -> Result<(), CatalogError> {
+    let known_params: Vec<String> = entry.parameters.iter().map(|p| p.name.clone()).collect();
+    let unknown_params: Vec<String> = params.keys().filter(|name| !known_params.contains(name)).cloned().collect();
+    if !unknown_params.is_empty() {
+        return Err(CatalogError::UnknownInputs {
+            server_id: entry.id.clone(),
+            is_env: false,
+            unknown: unknown_params,
+            known: known_params,
+        });
+    }
+    let known_env: Vec<String> =
+        entry.env.iter().map(|v| v.name.clone()).chain(entry.headers.iter().map(|h| h.input.clone())).collect();
+    let unknown_env: Vec<String> = env.keys().filter(|name| !known_env.contains(name)).cloned().collect();
+    if !unknown_env.is_empty() {
+        return Err(CatalogError::UnknownInputs {
+            server_id: entry.id.clone(),
+            is_env: true,
+            unknown: unknown_env,
+            known: known_env,
+        });
+    }
+    Ok(())
+}
+
+/// Writes `entry` as `<dir>/<id>.json` (atomically: temp file, fsync, rename), marked as
+/// imported, and returns the file's path. An existing entry with that id is replaced. The
+/// caller holds the home's lock (SPEC §3) around the write.
+pub fn save_imported(dir: &Path, entry: &CatalogEntry) -> Result<PathBuf, CatalogError> {
+    validate_entry(entry)?;
+    let mut stored = entry.clone();
+    stored.source = EntrySource::Imported;
+    let mut bytes = serde_json::to_vec_pretty(&stored)
+        .map_err(|source| CatalogError::ImportedEntryInvalid { path: imported_entry_path(dir, &entry.id), source })?;
+    bytes.push(b'\n');
+    let path = imported_entry_path(dir, &entry.id);
+    fsutil::write_atomic(&path, &bytes, IMPORTED_FILE_MODE)?;
+    Ok(path)
+}
+
+/// The file that holds the imported entry `id`.
+pub fn imported_entry_path(dir: &Path, id: &str) -> PathBuf {
+    dir.join(format!("{id}.json"))
+}
+
+/// Reads every imported entry of `dir` (`*.json`, hidden temp files skipped), sorted by id.
+/// A missing directory holds none. A file that does not parse, does not validate or is not
+/// named after its id is an error naming it: it is never skipped silently.
+pub fn load_imported(dir: &Path) -> Result<Vec<CatalogEntry>, CatalogError> {
+    let listing = match std::fs::read_dir(dir) {
+        Ok(listing) => listing,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(FsError::new("cannot list", dir, error).into()),
+    };
+    let mut paths = Vec::new();
+    for item in listing {
+        let item = item.map_err(|error| FsError::new("cannot list", dir, error))?;
+        let path = item.path();
+        let name = item.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || !name.ends_with(".json") {
+            continue;
+        }
+        paths.push(path);
+    }
+    paths.sort();
+    let mut entries = Vec::with_capacity(paths.len());
+    for path in paths {
+        let bytes = fsutil::read(&path)?;
+        let mut entry: CatalogEntry = serde_json::from_slice(&bytes)
+            .map_err(|source| CatalogError::ImportedEntryInvalid { path: path.clone(), source })?;
+        let stem = path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
+        if stem != entry.id {
+            return Err(CatalogError::ImportedIdMismatch { path, id: entry.id });
+        }
+        validate_entry(&entry)
+            .map_err(|source| CatalogError::ImportedEntryRefused { path: path.clone(), source: Box::new(source) })?;
+        entry.source = EntrySource::Imported;
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+/// The whole catalog: the built-in entries in their order, an imported entry taking the place
+/// of a built-in one with the same id, then the other imported entries sorted by id.
+pub fn all(dir: &Path) -> Result<Vec<CatalogEntry>, CatalogError> {
+    let mut imported = load_imported(dir)?;
+    let mut entries = Vec::with_capacity(builtin().len() + imported.len());
+    for entry in builtin() {
+        match imported.iter().position(|candidate| candidate.id == entry.id) {
+            Some(index) => entries.push(imported.remove(index)),
+            None => entries.push(entry.clone()),
+        }
+    }
+    entries.extend(imported);
+    Ok(entries)
+}

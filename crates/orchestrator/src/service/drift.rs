@@ -120,7 +120,14 @@ impl Orchestrator {
         if ever_deployed {
             // A deploy owns only the entries it wrote: the user's own entries are not drift.
             let mut owned = self.previously_owned(&client, &file.path, &profile_id)?;
-            owned.extend(wanted.document.get("mcpServers").and_then(Value::as_object).into_iter().flat_map(|m| m.keys().cloned()));
+            owned.extend(
+                wanted
+                    .document
+                    .get("mcpServers")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flat_map(|m| m.keys().cloned()),
+            );
             if let Some(servers) = live.as_mut().and_then(|l| l.get_mut("mcpServers")).and_then(Value::as_object_mut) {
                 servers.retain(|name, _| owned.contains(name));
             }
@@ -166,7 +173,14 @@ impl Orchestrator {
     }
 }
 
-/// Whether a status counts as drift for `status --check` and `diff --exit-code`.
-pub fn is_drift(status: Status) -> bool {
-    matches!(status, Status::Outdated | Status::Diverged | Status::Missing)
+impl FileDrift {
+    /// Whether this counts as drift for `status --check`: the file moved away from what this
+    /// home deployed (outdated, diverged, or deleted since). Files never deployed are not drift.
+    pub fn is_drift(&self) -> bool {
+        match self.report.status {
+            Status::Outdated | Status::Diverged => true,
+            Status::Missing => self.deployed_version.is_some(),
+            Status::UpToDate | Status::Unmanaged => false,
+        }
+    }
 }

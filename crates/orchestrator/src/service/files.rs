@@ -144,7 +144,12 @@ impl Orchestrator {
     }
 
     /// The servers an earlier deploy of this profile wrote into this file.
-    pub(super) fn previously_owned(&self, client: &ClientId, path: &Path, profile: &ProfileId) -> Result<BTreeSet<String>> {
+    pub(super) fn previously_owned(
+        &self,
+        client: &ClientId,
+        path: &Path,
+        profile: &ProfileId,
+    ) -> Result<BTreeSet<String>> {
         let records = record::list(self.home(), client, Some(path))?;
         Ok(records
             .iter()

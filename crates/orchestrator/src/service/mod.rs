@@ -30,7 +30,7 @@ mod drift;
 mod files;
 
 pub use doctor::{Check, Verdict, command_resolves};
-pub use drift::{FileDrift, is_drift};
+pub use drift::FileDrift;
 pub use files::{ClientFile, DeployReport, ImportReport, RollbackReport, unified_diff};
 
 /// The core, bound to one home and one clock.
