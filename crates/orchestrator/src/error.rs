@@ -166,6 +166,17 @@ pub enum Error {
         /// The id asked for.
         id: String,
     },
+    /// A catalog operation failed.
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    /// No such server (in the catalog or a draft).
+    #[error("no server '{id}': {hint}")]
+    ServerNotFound {
+        /// The id or name asked for.
+        id: String,
+        /// Where to look.
+        hint: String,
+    },
     /// A refusal that protects the user (e.g. untrusting the active signing key).
     #[error("{message}")]
     Refused {
@@ -210,7 +221,8 @@ impl Error {
             Error::Write(WriteError::ChangedUnderneath { .. }) => ErrorKind::Conflict,
             Error::Write(WriteError::Fs(e)) if e.is_not_found() => ErrorKind::NotFound,
             Error::Write(WriteError::Fs(_)) => ErrorKind::Other,
-            Error::DeploymentNotFound { .. } => ErrorKind::NotFound,
+            Error::DeploymentNotFound { .. } | Error::ServerNotFound { .. } => ErrorKind::NotFound,
+            Error::Catalog(e) => e.kind(),
         }
     }
 }

@@ -405,7 +405,8 @@ impl CatalogError {
     /// The documented class (and exit code) of this failure.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            CatalogError::MissingParameters { .. } | CatalogError::UnknownInputs { .. } => ErrorKind::Usage,
+            CatalogError::UnknownInputs { .. } => ErrorKind::Usage,
+            CatalogError::MissingParameters { .. } => ErrorKind::Validation,
             CatalogError::TransportMismatch { .. }
             | CatalogError::InvalidId { .. }
             | CatalogError::ServerJsonSyntax(_)

@@ -173,6 +173,38 @@ impl Orchestrator {
     }
 }
 
+impl Orchestrator {
+    /// Compares a servers document (not a file) with a profile's head: `up-to-date` when
+    /// equivalent, `outdated` when equal to an older version, else `diverged` (`missing` when
+    /// it has no servers). References are compared as written, unresolved.
+    pub fn diff_document(&self, client: &str, profile: &str, local: &Value) -> Result<FileDrift> {
+        let meta = super::ids_meta(client, profile);
+        self.traced("config_diff", meta, || {
+            let client_id = ClientId::parse(client)?;
+            let profile_id = ProfileId::parse(profile)?;
+            self.ensure_initialized()?;
+            let trust = self.trust()?;
+            let head = registry::load_head(self.home(), &trust, &client_id, &profile_id, self.now())?;
+            let older: Vec<Value> = registry::history(self.home(), &trust, &client_id, &profile_id)?
+                .into_iter()
+                .filter_map(|e| e.artifact.ok())
+                .filter(|v| v.statement().version < head.statement().version)
+                .map(|v| v.payload().clone())
+                .collect();
+            let report = diff::report(Some(local), head.payload(), &older, true);
+            Ok(FileDrift {
+                client_id: client_id.to_string(),
+                file: String::new(),
+                profile_id: profile_id.to_string(),
+                remote_artifact_id: Some(head.id().to_string()),
+                local_artifact_id: Some(canonical::canonicalize_value(local.clone()).id().to_string()),
+                deployed_version: None,
+                report,
+            })
+        })
+    }
+}
+
 impl FileDrift {
     /// Whether this counts as drift for `status --check`: the file moved away from what this
     /// home deployed (outdated, diverged, or deleted since). Files never deployed are not drift.

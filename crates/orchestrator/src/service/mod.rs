@@ -26,10 +26,12 @@ use crate::{keys, legacy, seed};
 pub const DEFAULT_PROFILE: &str = "default";
 
 mod doctor;
+mod drafts;
 mod drift;
 mod files;
 
 pub use doctor::{Check, Verdict, command_resolves};
+pub use drafts::{Draft, Problem, ValidationReport, validate_document};
 pub use drift::FileDrift;
 pub use files::{ClientFile, DeployReport, ImportReport, RollbackReport, unified_diff};
 
@@ -390,6 +392,28 @@ impl Orchestrator {
         })
     }
 
+    /// One version of a profile by its artifact id, verified (hash, signature, trust, subject,
+    /// expiry; an explicitly asked-for older version is not a rollback).
+    pub fn get_artifact(&self, client: &str, profile: &str, artifact_id: &str) -> Result<Verified> {
+        let mut meta = ids_meta(client, profile);
+        meta.insert("artifact_id".into(), json!(artifact_id.chars().take(80).collect::<String>()));
+        self.traced("config_retrieval", meta, || {
+            let client = ClientId::parse(client)?;
+            let profile = ProfileId::parse(profile)?;
+            let wanted = ContentId::parse(artifact_id)?;
+            self.ensure_initialized()?;
+            let trust = self.trust()?;
+            let found = registry::find_artifact(&self.home, &wanted)?;
+            let version = found
+                .iter()
+                .filter(|(c, p, _)| *c == client && *p == profile)
+                .map(|(_, _, v)| *v)
+                .max()
+                .ok_or_else(|| Error::ArtifactNotFound { id: wanted.to_string() })?;
+            registry::load_version(&self.home, &trust, &client, &profile, version, Some(self.now()))
+        })
+    }
+
     /// Publishes a servers document (JSON text) as the next version of a profile.
     pub fn publish(
         &self,
@@ -653,7 +677,7 @@ impl Orchestrator {
     }
 }
 
-fn ids_meta(client: &str, profile: &str) -> Map<String, Value> {
+pub(crate) fn ids_meta(client: &str, profile: &str) -> Map<String, Value> {
     let mut meta = Map::new();
     meta.insert("client_id".into(), json!(client.chars().take(64).collect::<String>()));
     meta.insert("profile_id".into(), json!(profile.chars().take(64).collect::<String>()));
