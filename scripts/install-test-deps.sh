@@ -13,3 +13,8 @@ fi
 if ! cargo llvm-cov --version >/dev/null 2>&1; then
   cargo install --locked --quiet cargo-llvm-cov@0.9
 fi
+
+# The real MCP clients the server is tested with (Inspector CLI, Python SDK, conformance suite).
+if [ -x ./scripts/install-mcp-clients.sh ]; then
+  ./scripts/install-mcp-clients.sh
+fi

@@ -105,6 +105,9 @@ pub enum Command {
     /// Check the home, keys, store, locks, client files and the commands profiles launch
     #[command(after_help = "Example:\n  mcp-orchestration doctor")]
     Doctor,
+    /// Serve MCP over stdio (the default with no subcommand), or streamable HTTP with --http
+    #[command(after_help = "Example:\n  mcp-orchestration serve\n  mcp-orchestration serve --http 127.0.0.1:8765")]
+    Serve(ServeArgs),
     /// Move artifacts of a home written by the original Python tool into signed versions
     #[command(after_help = "Example:\n  mcp-orchestration migrate --dry-run\n  mcp-orchestration migrate")]
     Migrate(MigrateArgs),
@@ -289,6 +292,16 @@ pub struct StatusArgs {
     /// Exit 5 when any deployed file drifted (outdated, diverged or missing)
     #[arg(long)]
     pub check: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Serve streamable HTTP at http://ADDR/mcp instead of stdio (e.g. 127.0.0.1:8765)
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<String>,
+    /// Serve HTTP without a bearer token (refused on a non-loopback address)
+    #[arg(long, requires = "http")]
+    pub no_auth: bool,
 }
 
 #[derive(Debug, Args)]

@@ -124,13 +124,8 @@ fn failpoints() -> anyhow::Result<orchestrator::deploy::failpoint::FailPoints> {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<u8> {
-    let Some(command) = cli.command else {
-        // With no subcommand the program will serve MCP over stdio (a later capability);
-        // until then it explains itself instead of doing something surprising.
-        use clap::CommandFactory as _;
-        let _ = Cli::command().print_help();
-        return Ok(ErrorKind::Usage.exit_code());
-    };
+    // With no subcommand the program serves MCP over stdio, so a client can launch it directly.
+    let command = cli.command.unwrap_or(args::Command::Serve(args::ServeArgs::default()));
     let home = Home::new(resolve_home(cli.home)?);
     let core = Orchestrator::new(home, resolve_clock()?)
         .with_lock_timeout(Duration::from_secs(cli.lock_timeout))

@@ -10,6 +10,7 @@ mod init;
 mod keys;
 mod migrate;
 mod profiles;
+pub mod serve;
 
 use crate::Context;
 use crate::args::Command;
@@ -30,6 +31,7 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Diff(args) => drift::diff(ctx, &args),
         Command::Status(args) => drift::status(ctx, &args),
         Command::Doctor => drift::doctor(ctx),
+        Command::Serve(args) => serve::run(ctx, &args),
         Command::Render(args) => files::render(ctx, &args),
         Command::Deploy(args) => files::deploy(ctx, &args),
         Command::Rollback(args) => files::rollback(ctx, &args),
