@@ -105,6 +105,24 @@ pub enum Command {
     /// Check the home, keys, store, locks, client files and the commands profiles launch
     #[command(after_help = "Example:\n  mcp-orchestration doctor")]
     Doctor,
+    /// The server catalog: list, search, show, import registry server.json files
+    #[command(
+        subcommand,
+        after_help = "Example:\n  mcp-orchestration servers list --query github\n  mcp-orchestration servers show filesystem"
+    )]
+    Servers(ServersCommand),
+    /// Edit a profile's draft, validate it and publish it as the next version
+    #[command(
+        subcommand,
+        after_help = "Example:\n  mcp-orchestration draft add-server cursor --profile dev filesystem --param path=/home/me/work\n  mcp-orchestration draft validate cursor --profile dev\n  mcp-orchestration draft publish cursor --profile dev"
+    )]
+    Draft(DraftCommand),
+    /// Values behind ${secret:NAME} references (kept 0600 in the home, never printed)
+    #[command(
+        subcommand,
+        after_help = "Example:\n  printf %s \"$TOKEN\" | mcp-orchestration secrets set GITHUB_TOKEN\n  mcp-orchestration secrets list"
+    )]
+    Secrets(SecretsCommand),
     /// Serve MCP over stdio (the default with no subcommand), or streamable HTTP with --http
     #[command(after_help = "Example:\n  mcp-orchestration serve\n  mcp-orchestration serve --http 127.0.0.1:8765")]
     Serve(ServeArgs),
@@ -292,6 +310,103 @@ pub struct StatusArgs {
     /// Exit 5 when any deployed file drifted (outdated, diverged or missing)
     #[arg(long)]
     pub check: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServersCommand {
+    /// List catalog servers, optionally filtered
+    List {
+        /// Match id, name, description or tags
+        #[arg(long, short)]
+        query: Option<String>,
+        /// Only this transport (stdio, http, sse)
+        #[arg(long, short)]
+        transport: Option<String>,
+    },
+    /// Show one catalog server: launch, parameters, environment
+    Show {
+        /// Catalog id
+        server_id: String,
+    },
+    /// Import an MCP registry server.json file into this home's catalog
+    Import {
+        /// The server.json file
+        path: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DraftTarget {
+    /// Client id (see `mcp-orchestration clients`)
+    pub client: String,
+    /// Profile name
+    #[arg(long, short, default_value = "default")]
+    pub profile: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DraftCommand {
+    /// Show the draft (or, when there is none, the head it would start from)
+    Show(DraftTarget),
+    /// Add a catalog server to the draft
+    AddServer {
+        #[command(flatten)]
+        target: DraftTarget,
+        /// Catalog id (see `servers list`)
+        server_id: String,
+        /// Name of the entry (default: the catalog id)
+        #[arg(long)]
+        name: Option<String>,
+        /// A parameter value, NAME=VALUE (repeatable)
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// An environment value, NAME=VALUE (repeatable); secret ones go to the secret store
+        #[arg(long = "env", value_name = "NAME=VALUE")]
+        env: Vec<String>,
+    },
+    /// Remove a server from the draft
+    RemoveServer {
+        #[command(flatten)]
+        target: DraftTarget,
+        /// The entry's name
+        name: String,
+    },
+    /// Replace the draft with a servers document file (`-` reads stdin)
+    Set {
+        #[command(flatten)]
+        target: DraftTarget,
+        /// The servers document
+        #[arg(long, short)]
+        file: PathBuf,
+    },
+    /// Validate the draft (exit 6 on errors; warnings do not fail)
+    Validate(DraftTarget),
+    /// Validate and sign the draft as the next version
+    Publish {
+        #[command(flatten)]
+        target: DraftTarget,
+        /// A note stored (and signed) with the version
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Drop the draft
+    Discard(DraftTarget),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Store a secret; the value is read from stdin (or a hidden prompt), never an argument
+    Set {
+        /// Name used in ${secret:NAME}
+        name: String,
+    },
+    /// List the names of stored secrets (never their values)
+    List,
+    /// Remove a secret
+    Remove {
+        /// The name
+        name: String,
+    },
 }
 
 #[derive(Debug, Args, Default)]

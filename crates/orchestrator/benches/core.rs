@@ -67,6 +67,11 @@ fn benches(c: &mut Criterion) {
         })
     });
 
+    c.bench_function("part_sha256_payload", |b| b.iter(|| Sha256::digest(black_box(&payload_bytes))));
+    c.bench_function("part_ed25519_verify_strict_payload", |b| {
+        b.iter(|| verifying.verify_strict(black_box(&payload_bytes), &signature).expect("verifies"))
+    });
+
     // (b) Canonicalize (strict parse + JCS) and hash: the id of the document's text.
     c.bench_function("b_canonicalize_text_and_id_pretty", |b| {
         b.iter(|| canonical::canonicalize_text(black_box(&pretty_text)).expect("accepted").id().clone())
@@ -75,6 +80,14 @@ fn benches(c: &mut Criterion) {
     c.bench_function("b_canonicalize_text_and_id_jcs_input", |b| {
         b.iter(|| canonical::canonicalize_text(black_box(&jcs_text)).expect("accepted").id().clone())
     });
+
+    c.bench_function("part_plain_serde_json_parse_pretty", |b| {
+        b.iter(|| serde_json::from_str::<Value>(black_box(&pretty_text)).expect("parses"))
+    });
+    c.bench_function("part_parse_strict_pretty", |b| {
+        b.iter(|| canonical::parse_strict(black_box(&pretty_text)).expect("parses"))
+    });
+    c.bench_function("part_jcs_of_value", |b| b.iter(|| canonical::jcs(black_box(&document))));
 
     // A home with the fixed key, initialized, holding one version of the bench profile.
     let env = TestEnv::with_fixed_key();

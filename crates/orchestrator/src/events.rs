@@ -126,7 +126,7 @@ pub fn query(home: &Home, filter: &Filter) -> Result<Vec<Event>> {
                 .filter(|e| filter.keeps(e)),
         );
     }
-    out.sort_by(|a, b| a.ts.cmp(&b.ts));
+    out.sort_by_key(|e| e.ts);
     Ok(out)
 }
 

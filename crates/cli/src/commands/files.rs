@@ -55,9 +55,10 @@ pub fn client_file(client_id: &str, file: Option<&PathBuf>) -> anyhow::Result<Cl
 pub fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<u8> {
     let file = client_file(&args.client, args.file.as_ref())?;
     let report = ctx.core.import_file(&file, &args.profile, args.publish)?;
-    for pointer in &report.secret_like {
+    for moved in &report.secrets_moved {
         output::say(&format!(
-            "warning: {pointer} looks like a literal secret; it was kept as it is (store it as a secret and use ${{secret:NAME}})"
+            "moved the literal secret at {} into the secret store as {} (the profile says ${{secret:{}}})",
+            moved.pointer, moved.secret, moved.secret
         ));
     }
     if ctx.json {

@@ -2,6 +2,7 @@
 //! result. Returns the exit code for outcomes that are not errors (e.g. `verify` finding a
 //! failure reports every result, then exits with the failure's code).
 
+mod catalog;
 mod clients;
 mod drift;
 mod events;
@@ -32,6 +33,9 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Status(args) => drift::status(ctx, &args),
         Command::Doctor => drift::doctor(ctx),
         Command::Serve(args) => serve::run(ctx, &args),
+        Command::Servers(cmd) => catalog::servers(ctx, &cmd),
+        Command::Draft(cmd) => catalog::draft(ctx, &cmd),
+        Command::Secrets(cmd) => catalog::secrets(ctx, &cmd),
         Command::Render(args) => files::render(ctx, &args),
         Command::Deploy(args) => files::deploy(ctx, &args),
         Command::Rollback(args) => files::rollback(ctx, &args),

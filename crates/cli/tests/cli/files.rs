@@ -46,20 +46,30 @@ fn clients_honours_codex_home() {
 }
 
 #[test]
-fn import_reads_the_file_into_a_draft_and_warns_of_literal_secrets() {
+fn import_reads_the_file_into_a_draft_and_moves_literal_secrets_into_the_store() {
     let env = initialized();
     let file = place(&env, "cursor/002.json", "proj", "mcp.json");
+    let original = std::fs::read_to_string(&file).expect("read");
     let out = run(&env, &["import", "cursor", "--file", file.to_str().expect("utf8"), "--profile", "mine", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let report = json(&out);
     let servers = report["document"]["mcpServers"].as_object().expect("servers");
     assert_eq!(servers.len(), 6);
-    assert!(report["secret_like"].as_array().expect("list").iter().any(|p| p == "/mcpServers/exa/env/EXA_API_KEY"));
-    assert!(stderr(&out).contains("/mcpServers/exa/env/EXA_API_KEY looks like a literal secret"));
+    let moved = report["secrets_moved"].as_array().expect("list");
+    let exa = moved.iter().find(|m| m["pointer"] == "/mcpServers/exa/env/EXA_API_KEY").expect("exa key moved");
+    assert_eq!(exa["secret"], "EXA_API_KEY");
+    assert_eq!(report["document"]["mcpServers"]["exa"]["env"]["EXA_API_KEY"], "${secret:EXA_API_KEY}");
+    assert!(stderr(&out).contains("moved the literal secret at /mcpServers/exa/env/EXA_API_KEY"));
+    let literal = original.split("\"EXA_API_KEY\": \"").nth(1).expect("key in file").split('"').next().expect("value");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(literal) && !stderr(&out).contains(literal), "never printed");
+    let secrets = std::fs::read_to_string(env.home().join("secrets.json")).expect("secret store");
+    assert!(secrets.contains(literal), "the value is in the 0600 store");
+    assert_eq!(mcp_testkit::mode(&env.home().join("secrets.json")), 0o600);
+    let names = json(&run(&env, &["secrets", "list", "--json"]));
+    assert!(names.as_array().expect("names").iter().any(|n| n == "EXA_API_KEY"));
     assert!(report["published"].is_null());
     let draft: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(env.home().join("drafts/cursor/mine.json")).expect("draft"))
-            .expect("json");
+        serde_json::from_slice(&std::fs::read(env.home().join("drafts/cursor/mine.json")).expect("draft")).expect("json");
     assert_eq!(draft, report["document"]);
     assert_eq!(code(&run(&env, &["get", "cursor", "--profile", "mine"])), 3, "not published without --publish");
 }
@@ -134,11 +144,20 @@ fn every_corpus_file_imports_and_renders_back_byte_identical_through_the_cli() {
         let file = place(&env, &corpus_file, &format!("f{n}"), name);
         let path = file.to_str().expect("utf8");
         let profile = format!("p{n}");
-        let out = run(&env, &["import", client, "--file", path, "--profile", &profile, "--publish"]);
+        let out = run(&env, &["import", client, "--file", path, "--profile", &profile, "--publish", "--json"]);
         assert_eq!(code(&out), 0, "{corpus_file}: {}", stderr(&out));
+        let moved = json(&out)["secrets_moved"].as_array().expect("list").clone();
         let out = run(&env, &["render", client, "--profile", &profile, "--into", path]);
         assert_eq!(code(&out), 0, "{corpus_file}: {}", stderr(&out));
-        assert_eq!(out.stdout, std::fs::read(&file).expect("read"), "{corpus_file}: render changed the bytes");
+        let rendered = String::from_utf8(out.stdout).expect("utf8");
+        if moved.is_empty() {
+            assert_eq!(rendered.as_bytes(), std::fs::read(&file).expect("read"), "{corpus_file}: render changed the bytes");
+        } else {
+            // Secrets are shown as «secret:NAME»; the exact bytes are proven by `deploy` (deploy.rs).
+            for m in &moved {
+                assert!(rendered.contains(&format!("«secret:{}»", m["secret"].as_str().expect("name"))), "{corpus_file}");
+            }
+        }
         checked += 1;
     }
     assert_eq!(checked, 105 - CORPUS_REFUSED.len());

@@ -34,8 +34,8 @@ pub struct ClientFile {
 pub struct ImportReport {
     /// The servers document read from the file.
     pub document: Value,
-    /// JSON pointers of literal values that look like secrets (kept, with a warning).
-    pub secret_like: Vec<String>,
+    /// Literal secrets moved into the secret store (the document holds references).
+    pub secrets_moved: Vec<super::MovedSecret>,
     /// Where the draft was saved.
     pub draft: String,
     /// The published version, with `--publish`.
@@ -114,13 +114,19 @@ impl Orchestrator {
             self.ensure_initialized()?;
             let bytes = fsutil::read(&file.path)?;
             let text = text_of(file, &bytes)?;
-            let document =
+            let mut document =
                 dialects::import_at(client.as_str(), &file.placement, text).map_err(|e| unparsable(file, e))?;
-            let secret_like = dialects::secret_like_values(&document);
             let draft = self.home().draft(&client, &profile_id);
-            let pretty = serde_json::to_vec_pretty(&document).unwrap_or_default();
+            let secrets_moved;
+            let pretty;
             {
                 let _lock = self.lock()?;
+                let mut store = SecretStore::load(self.home())?;
+                secrets_moved = super::extract::extract_secrets(&mut document, &mut store);
+                if !secrets_moved.is_empty() {
+                    store.save(self.home())?;
+                }
+                pretty = serde_json::to_vec_pretty(&document).unwrap_or_default();
                 fsutil::write_atomic(&draft, &pretty, 0o600)?;
             }
             let published = if publish {
@@ -130,7 +136,7 @@ impl Orchestrator {
             } else {
                 None
             };
-            Ok(ImportReport { document, secret_like, draft: draft.display().to_string(), published })
+            Ok(ImportReport { document, secrets_moved, draft: draft.display().to_string(), published })
         })
     }
 
@@ -178,11 +184,13 @@ impl Orchestrator {
         Ok((verified, resolved, rendered, remove))
     }
 
-    /// The exact bytes `file` would hold with the profile's servers merged in.
+    /// The bytes `file` would hold with the profile's servers merged in, with every secret
+    /// value shown as `«secret:NAME»` (secrets never appear in output).
     pub fn render_file(&self, file: &ClientFile, profile: &str) -> Result<String> {
         let (client, profile) = self.client_and_profile(&file.client_id, profile)?;
         let current = write::read_target(&file.path)?;
-        Ok(self.merged(file, &client, &profile, current.as_deref())?.2)
+        let (_, resolved, rendered, _) = self.merged(file, &client, &profile, current.as_deref())?;
+        Ok(resolved.redact(&rendered))
     }
 
     /// Verifies the head, merges it into the file losslessly and writes it by the safe write

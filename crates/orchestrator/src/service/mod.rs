@@ -28,11 +28,13 @@ pub const DEFAULT_PROFILE: &str = "default";
 mod doctor;
 mod drafts;
 mod drift;
+mod extract;
 mod files;
 
 pub use doctor::{Check, Verdict, command_resolves};
 pub use drafts::{Draft, Problem, ValidationReport, validate_document};
 pub use drift::FileDrift;
+pub use extract::MovedSecret;
 pub use files::{ClientFile, DeployReport, ImportReport, RollbackReport, unified_diff};
 
 /// The core, bound to one home and one clock.
@@ -429,6 +431,12 @@ impl Orchestrator {
             let profile = ProfileId::parse(profile)?;
             let payload: Canonical = canonical::canonicalize_text(payload_text)?;
             check_servers_document(payload.value())?;
+            if let Some(pointer) = dialects::secret_like_values(payload.value()).into_iter().next() {
+                return Err(Error::Validation {
+                    pointer,
+                    message: "a literal secret cannot be published: store it with `mcp-orchestration secrets set NAME` and write ${secret:NAME} instead".into(),
+                });
+            }
             self.ensure_initialized()?;
             let key = keys::load_signing_key(&self.home)?;
             let trust = self.trust()?;

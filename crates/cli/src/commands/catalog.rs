@@ -1,0 +1,169 @@
+//! The catalog, drafts and secrets: `servers …`, `draft …`, `secrets …`.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal as _, Read as _};
+
+use orchestrator::secrets::SecretValue;
+use orchestrator::service::Draft;
+use serde_json::json;
+
+use crate::args::{DraftCommand, SecretsCommand, ServersCommand};
+use crate::output::{self, UsageError};
+use crate::{Context, env};
+
+fn path_dirs() -> Vec<std::path::PathBuf> {
+    env::var("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default()
+}
+
+fn pairs(list: &[String], flag: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    list.iter()
+        .map(|item| {
+            item.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .ok_or_else(|| UsageError(format!("{flag} takes NAME=VALUE, got '{item}'")).into())
+        })
+        .collect()
+}
+
+pub fn servers(ctx: &Context, command: &ServersCommand) -> anyhow::Result<u8> {
+    match command {
+        ServersCommand::List { query, transport } => {
+            let entries = ctx.core.catalog_search(query.as_deref(), transport.as_deref())?;
+            if ctx.json {
+                output::json(&serde_json::to_value(&entries)?);
+            } else {
+                for e in &entries {
+                    let transport = serde_json::to_value(e.transport)?.as_str().unwrap_or_default().to_owned();
+                    output::say(&format!("{:<22} {:<6} {}", e.id, transport, e.description));
+                }
+                output::say(&format!("{} server(s)", entries.len()));
+            }
+        }
+        ServersCommand::Show { server_id } => {
+            let entry = ctx.core.catalog_show(server_id)?;
+            output::json(&serde_json::to_value(&entry)?);
+        }
+        ServersCommand::Import { path } => {
+            let bytes = std::fs::read(path).map_err(|e| orchestrator::fsutil::FsError::new("cannot read", path, e))?;
+            let entry = ctx.core.catalog_import(&String::from_utf8_lossy(&bytes), path)?;
+            if ctx.json {
+                output::json(&serde_json::to_value(&entry)?);
+            } else {
+                output::say(&format!("imported {} ({}) into the catalog", entry.id, entry.name));
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn show_draft(ctx: &Context, draft: &Draft) -> anyhow::Result<()> {
+    if ctx.json {
+        output::json(&serde_json::to_value(draft)?);
+    } else {
+        let origin = if draft.exists { "draft" } else { "no draft yet; this is the head" };
+        output::say(&format!("{}/{} ({origin}):", draft.client_id, draft.profile_id));
+        output::json(&draft.document);
+    }
+    Ok(())
+}
+
+pub fn draft(ctx: &Context, command: &DraftCommand) -> anyhow::Result<u8> {
+    match command {
+        DraftCommand::Show(t) => show_draft(ctx, &ctx.core.draft_show(&t.client, &t.profile)?)?,
+        DraftCommand::AddServer { target, server_id, name, params, env } => {
+            let draft = ctx.core.draft_add_server(
+                &target.client,
+                &target.profile,
+                server_id,
+                name.as_deref(),
+                &pairs(params, "--param")?,
+                &pairs(env, "--env")?,
+            )?;
+            output::say(&format!(
+                "added {} to the draft of {}/{}",
+                name.as_deref().unwrap_or(server_id),
+                target.client,
+                target.profile
+            ));
+            show_draft(ctx, &draft)?;
+        }
+        DraftCommand::RemoveServer { target, name } => {
+            let draft = ctx.core.draft_remove_server(&target.client, &target.profile, name)?;
+            output::say(&format!("removed {name} from the draft"));
+            show_draft(ctx, &draft)?;
+        }
+        DraftCommand::Set { target, file } => {
+            let text = if file.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text)?;
+                text
+            } else {
+                std::fs::read_to_string(file).map_err(|e| orchestrator::fsutil::FsError::new("cannot read", file, e))?
+            };
+            show_draft(ctx, &ctx.core.draft_set(&target.client, &target.profile, &text)?)?;
+        }
+        DraftCommand::Validate(t) => {
+            let report = ctx.core.draft_validate(&t.client, &t.profile, &path_dirs())?;
+            if ctx.json {
+                output::json(&serde_json::to_value(&report)?);
+            } else {
+                for p in &report.errors {
+                    output::say(&format!("error   {}: {}", p.pointer, p.message));
+                }
+                for p in &report.warnings {
+                    output::say(&format!("warning {}: {}", p.pointer, p.message));
+                }
+                output::say(if report.valid { "valid" } else { "invalid" });
+            }
+            return Ok(if report.valid { 0 } else { orchestrator::ErrorKind::Validation.exit_code() });
+        }
+        DraftCommand::Publish { target, note } => {
+            let verified = ctx.core.draft_publish(&target.client, &target.profile, note.as_deref(), &path_dirs())?;
+            if ctx.json {
+                output::json(&verified.to_json());
+            } else {
+                let s = verified.statement();
+                output::say(&format!("published {}/{} v{} {}", s.client_id, s.profile_id, s.version, s.artifact_id));
+            }
+        }
+        DraftCommand::Discard(t) => {
+            let dropped = ctx.core.draft_discard(&t.client, &t.profile)?;
+            output::say(if dropped { "draft discarded" } else { "there was no draft" });
+        }
+    }
+    Ok(0)
+}
+
+pub fn secrets(ctx: &Context, command: &SecretsCommand) -> anyhow::Result<u8> {
+    match command {
+        SecretsCommand::Set { name } => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                output::say(&format!("type or paste the value of {name}, then press Ctrl-D (it is not printed anywhere)"));
+            }
+            let mut value = String::new();
+            stdin.lock().read_to_string(&mut value)?;
+            let value = value.trim_end_matches(['\n', '\r']).to_owned();
+            if value.is_empty() {
+                return Err(UsageError(format!("no value for {name} on stdin: pipe it in, e.g. printf %s \"$VALUE\" | mcp-orchestration secrets set {name}")).into());
+            }
+            ctx.core.secrets_set(name, SecretValue::new(value))?;
+            output::say(&format!("stored {name}; reference it as ${{secret:{name}}}"));
+        }
+        SecretsCommand::List => {
+            let names = ctx.core.secrets_list()?;
+            if ctx.json {
+                output::json(&json!(names));
+            } else {
+                for n in &names {
+                    output::say(n);
+                }
+            }
+        }
+        SecretsCommand::Remove { name } => {
+            let removed = ctx.core.secrets_remove(name)?;
+            output::say(if removed { "removed" } else { "no such secret: nothing changed" });
+        }
+    }
+    Ok(0)
+}
