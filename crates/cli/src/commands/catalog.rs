@@ -139,7 +139,9 @@ pub fn secrets(ctx: &Context, command: &SecretsCommand) -> anyhow::Result<u8> {
         SecretsCommand::Set { name } => {
             let stdin = std::io::stdin();
             if stdin.is_terminal() {
-                output::say(&format!("type or paste the value of {name}, then press Ctrl-D (it is not printed anywhere)"));
+                output::say(&format!(
+                    "type or paste the value of {name}, then press Ctrl-D (it is not printed anywhere)"
+                ));
             }
             let mut value = String::new();
             stdin.lock().read_to_string(&mut value)?;

@@ -61,7 +61,10 @@ fn import_reads_the_file_into_a_draft_and_moves_literal_secrets_into_the_store()
     assert_eq!(report["document"]["mcpServers"]["exa"]["env"]["EXA_API_KEY"], "${secret:EXA_API_KEY}");
     assert!(stderr(&out).contains("moved the literal secret at /mcpServers/exa/env/EXA_API_KEY"));
     let literal = original.split("\"EXA_API_KEY\": \"").nth(1).expect("key in file").split('"').next().expect("value");
-    assert!(!String::from_utf8_lossy(&out.stdout).contains(literal) && !stderr(&out).contains(literal), "never printed");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains(literal) && !stderr(&out).contains(literal),
+        "never printed"
+    );
     let secrets = std::fs::read_to_string(env.home().join("secrets.json")).expect("secret store");
     assert!(secrets.contains(literal), "the value is in the 0600 store");
     assert_eq!(mcp_testkit::mode(&env.home().join("secrets.json")), 0o600);
@@ -69,7 +72,8 @@ fn import_reads_the_file_into_a_draft_and_moves_literal_secrets_into_the_store()
     assert!(names.as_array().expect("names").iter().any(|n| n == "EXA_API_KEY"));
     assert!(report["published"].is_null());
     let draft: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(env.home().join("drafts/cursor/mine.json")).expect("draft")).expect("json");
+        serde_json::from_slice(&std::fs::read(env.home().join("drafts/cursor/mine.json")).expect("draft"))
+            .expect("json");
     assert_eq!(draft, report["document"]);
     assert_eq!(code(&run(&env, &["get", "cursor", "--profile", "mine"])), 3, "not published without --publish");
 }
@@ -151,11 +155,18 @@ fn every_corpus_file_imports_and_renders_back_byte_identical_through_the_cli() {
         assert_eq!(code(&out), 0, "{corpus_file}: {}", stderr(&out));
         let rendered = String::from_utf8(out.stdout).expect("utf8");
         if moved.is_empty() {
-            assert_eq!(rendered.as_bytes(), std::fs::read(&file).expect("read"), "{corpus_file}: render changed the bytes");
+            assert_eq!(
+                rendered.as_bytes(),
+                std::fs::read(&file).expect("read"),
+                "{corpus_file}: render changed the bytes"
+            );
         } else {
             // Secrets are shown as «secret:NAME»; the exact bytes are proven by `deploy` (deploy.rs).
             for m in &moved {
-                assert!(rendered.contains(&format!("«secret:{}»", m["secret"].as_str().expect("name"))), "{corpus_file}");
+                assert!(
+                    rendered.contains(&format!("«secret:{}»", m["secret"].as_str().expect("name"))),
+                    "{corpus_file}"
+                );
             }
         }
         checked += 1;

@@ -826,3 +826,38 @@ fn load_names_a_bad_file_instead_of_skipping_it() {
     std::fs::write(dir.join("README"), "notes").unwrap();
     assert!(load_imported(dir).unwrap().is_empty());
 }
+
+/// Fills every required parameter and input with a plausible value.
+fn complete_inputs(entry: &CatalogEntry) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let params =
+        entry.parameters.iter().filter(|p| p.required).map(|p| (p.name.clone(), "/tmp/example".to_owned())).collect();
+    let mut env: BTreeMap<String, String> =
+        entry.env.iter().filter(|e| e.required && !e.secret).map(|e| (e.name.clone(), "value".to_owned())).collect();
+    env.extend(entry.headers.iter().filter(|h| h.required && !h.secret).map(|h| (h.input.clone(), "value".to_owned())));
+    (params, env)
+}
+
+#[test]
+fn every_builtin_entry_renders_into_every_client_that_supports_its_transport() {
+    let mut rendered_pairs = 0;
+    for entry in builtin() {
+        let (params, env) = complete_inputs(entry);
+        let server = entry_to_server(entry, &params, &env).unwrap_or_else(|e| panic!("{}: {e}", entry.id)).server;
+        let transport = dialects::entry_transport(server.as_object().expect("entry object")).expect("a transport");
+        let document = json!({"mcpServers": {entry.id.clone(): server}});
+        assert!(
+            dialects::secret_like_values(&document).is_empty(),
+            "{}: a literal secret in the rendered entry",
+            entry.id
+        );
+        for client in dialects::all().iter().filter(|c| c.supports(transport)) {
+            let text = dialects::render(client.id, None, &document, &[])
+                .unwrap_or_else(|e| panic!("{} into {}: {e}", entry.id, client.id));
+            let back =
+                dialects::import(client.id, &text).unwrap_or_else(|e| panic!("{} from {}: {e}", entry.id, client.id));
+            assert!(back["mcpServers"].get(&entry.id).is_some(), "{} lost in {}", entry.id, client.id);
+            rendered_pairs += 1;
+        }
+    }
+    assert!(rendered_pairs > builtin().len() * 10, "each entry reaches many clients ({rendered_pairs})");
+}
