@@ -118,6 +118,12 @@ pub(crate) fn read(
     path: &[String],
     text: &str,
 ) -> Result<Vec<(String, Value)>, DialectError> {
+    // Fast path: one AST parse into values (a repeated key keeps its last value, as
+    // `JSON.parse` does). A shape the dialect does not expect and syntax errors go the CST way,
+    // which reports positions.
+    if let Some(entries) = read_fast(syntax, path, text) {
+        return Ok(entries);
+    }
     let (_root, object) = parse(syntax, format, text)?;
     let Some(servers) = container(syntax, format, text, &object, path, false)? else { return Ok(Vec::new()) };
     Ok(servers
@@ -125,6 +131,21 @@ pub(crate) fn read(
         .into_iter()
         .filter_map(|prop| Some((prop.decoded_name()?, prop.value()?.to_serde_value()?)))
         .collect())
+}
+
+/// The entries at `path` from a plain parse, or `None` when the slow path must decide (a
+/// syntax error or an unexpected shape).
+fn read_fast(syntax: Syntax, path: &[String], text: &str) -> Option<Vec<(String, Value)>> {
+    let value: Value = jsonc_parser::parse_to_serde_value(text, &options(syntax)).ok()?;
+    let mut current = value.as_object()?;
+    for key in path {
+        match current.get(key) {
+            None | Some(Value::Null) => return Some(Vec::new()),
+            Some(Value::Object(next)) => current = next,
+            Some(_) => return None,
+        }
+    }
+    Some(current.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
 /// Applies `actions` to the file (or to a new file when `original` is `None`).

@@ -241,7 +241,7 @@ fn malformed(detail: impl Into<String>) -> VerifyError {
 
 /// Verifies stored envelope and payload bytes. This is the only constructor of [`Verified`].
 ///
-/// Order: envelope shape and canonical form, algorithm, trusted key, signature over the exact
+/// Order: envelope shape, algorithm, trusted key, canonical form and signature over the exact
 /// stored statement bytes, statement shape, payload hash, subject, rollback, expiry.
 pub fn verify(
     envelope_bytes: &[u8],
@@ -249,10 +249,53 @@ pub fn verify(
     trust: &TrustStore,
     expect: &Expectation<'_>,
 ) -> Result<Verified, VerifyError> {
-    let text = std::str::from_utf8(envelope_bytes).map_err(|_| malformed("not UTF-8"))?;
-    if !canonical::is_canonical(envelope_bytes) {
-        return Err(malformed("the envelope is not canonical JSON (RFC 8785)"));
+    verify_cached(envelope_bytes, payload_bytes, trust, expect, &NoCache)
+}
+
+/// Remembers which envelopes already passed the canonical-form and signature checks, so that
+/// a read need not redo them. A key names the exact envelope bytes, the public key and the
+/// trust store (see [`signature_cache_key`]): a hit is only possible for the same bytes under
+/// the same trusted key and an unchanged trust store. The payload hash, subject, rollback and
+/// expiry checks run on every read.
+pub trait SignatureCache {
+    /// True when this key was inserted after a successful `verify_strict`.
+    fn contains(&self, key: &[u8; 32]) -> bool;
+    /// Records a successful verification.
+    fn insert(&self, key: &[u8; 32]);
+}
+
+/// A cache that remembers nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoCache;
+
+impl SignatureCache for NoCache {
+    fn contains(&self, _key: &[u8; 32]) -> bool {
+        false
     }
+    fn insert(&self, _key: &[u8; 32]) {}
+}
+
+/// The cache key of one envelope check: SHA-256 over a domain tag, the trust store's digest,
+/// the public key and the exact envelope bytes (which hold the statement and the signature).
+pub fn signature_cache_key(trust: &TrustStore, key: &PublicKey, envelope_bytes: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"mcp-orchestration envelope cache v1\0");
+    h.update(trust.digest());
+    h.update(key.to_bytes());
+    h.update(envelope_bytes);
+    h.finalize().into()
+}
+
+/// [`verify`] with a signature cache.
+pub fn verify_cached(
+    envelope_bytes: &[u8],
+    payload_bytes: &[u8],
+    trust: &TrustStore,
+    expect: &Expectation<'_>,
+    cache: &dyn SignatureCache,
+) -> Result<Verified, VerifyError> {
+    let text = std::str::from_utf8(envelope_bytes).map_err(|_| malformed("not UTF-8"))?;
     let envelope: StoredEnvelope<'_> =
         serde_json::from_str(text).map_err(|e| malformed(format!("unexpected structure: {e}")))?;
     if envelope.payload_type != crypto::STATEMENT_TYPE {
@@ -265,10 +308,18 @@ pub fn verify(
     let key: &PublicKey =
         trust.get(&signature.key_id).ok_or_else(|| VerifyError::UntrustedKey { key_id: signature.key_id.clone() })?;
     let statement_bytes = envelope.statement.get().as_bytes();
-    key.verify(&crypto::pae(crypto::STATEMENT_TYPE, statement_bytes), &signature.sig).map_err(|e| match e {
-        CryptoError::MalformedSignature => malformed("signature is not base64 of 64 bytes"),
-        _ => VerifyError::BadSignature { key_id: signature.key_id.clone() },
-    })?;
+    // The exact envelope bytes under this key and trust store passed the checks below before.
+    let cache_key = signature_cache_key(trust, key, envelope_bytes);
+    if !cache.contains(&cache_key) {
+        if !canonical::is_canonical(envelope_bytes) {
+            return Err(malformed("the envelope is not canonical JSON (RFC 8785)"));
+        }
+        key.verify(&crypto::pae(crypto::STATEMENT_TYPE, statement_bytes), &signature.sig).map_err(|e| match e {
+            CryptoError::MalformedSignature => malformed("signature is not base64 of 64 bytes"),
+            _ => VerifyError::BadSignature { key_id: signature.key_id.clone() },
+        })?;
+        cache.insert(&cache_key);
+    }
     let statement: Statement = serde_json::from_str(envelope.statement.get())
         .map_err(|e| malformed(format!("signed statement has an unexpected structure: {e}")))?;
     if statement.statement_type != crypto::STATEMENT_TYPE {
@@ -296,8 +347,8 @@ pub fn verify(
     {
         return Err(VerifyError::Expired { expires_at });
     }
-    // The bytes hashed to the signed id, and ids are only given to canonical payloads, so they
-    // parse; a failure here would take a SHA-256 collision.
+    // The bytes hashed to the signed id. This program only signs ids of strict payloads, but a
+    // trusted key held by another tool could sign the id of any bytes: refuse those too.
     let payload_text = std::str::from_utf8(payload_bytes).map_err(|_| malformed("payload is not UTF-8"))?;
     let payload = canonical::parse_strict(payload_text).map_err(|e| malformed(format!("payload: {e}")))?;
     Ok(Verified { statement, signature, payload, payload_bytes: payload_bytes.to_vec() })
@@ -434,7 +485,9 @@ mod tests {
         let envelope = seal(&statement_for(payload.id()), &key());
         let check = |bytes: &[u8]| verify(bytes, payload.bytes(), &trust(), &expect());
         assert_eq!(malformed_detail(check(b"\xc3\x28")), "not UTF-8");
-        assert_eq!(malformed_detail(check(b"{ }")), "the envelope is not canonical JSON (RFC 8785)");
+        let mut spaced = envelope.clone();
+        spaced.insert(1, b' ');
+        assert_eq!(malformed_detail(check(&spaced)), "the envelope is not canonical JSON (RFC 8785)");
         assert!(malformed_detail(check(b"{}")).starts_with("unexpected structure: missing field"));
         let other_type = edit(&envelope, |v| v["payload_type"] = json!("text/plain"));
         assert_eq!(malformed_detail(check(&other_type)), "unexpected payload type 'text/plain'");

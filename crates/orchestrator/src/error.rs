@@ -75,9 +75,9 @@ pub enum Error {
         profile: String,
         /// The version read.
         version: u64,
-        /// What failed.
+        /// What failed (boxed: it is the largest variant).
         #[source]
-        source: VerifyError,
+        source: Box<VerifyError>,
     },
     /// A key was refused.
     #[error("{}: {source}", path.display())]
@@ -145,7 +145,7 @@ pub enum Error {
         path: PathBuf,
         /// What the dialect reported.
         #[source]
-        source: dialects::DialectError,
+        source: Box<dialects::DialectError>,
     },
     /// A client file that is not UTF-8 text.
     #[error("{} is not UTF-8 text (invalid byte at offset {offset}): fix the file by hand (it was not changed)", path.display())]
@@ -168,7 +168,7 @@ pub enum Error {
     },
     /// A catalog operation failed.
     #[error(transparent)]
-    Catalog(#[from] crate::catalog::CatalogError),
+    Catalog(Box<crate::catalog::CatalogError>),
     /// No such server (in the catalog or a draft).
     #[error("no server '{id}': {hint}")]
     ServerNotFound {
@@ -211,7 +211,7 @@ impl Error {
             }
             Error::KeyTooOpen { .. } | Error::Refused { .. } => ErrorKind::Unsafe,
             Error::Validation { .. } => ErrorKind::Validation,
-            Error::Unparsable { source, .. } => match source {
+            Error::Unparsable { source, .. } => match source.as_ref() {
                 DialectError::Parse { .. } | DialectError::UnexpectedShape { .. } => ErrorKind::Unsafe,
                 DialectError::EditFailed { .. } => ErrorKind::Other,
                 DialectError::UnknownClient { .. } => ErrorKind::NotFound,
@@ -224,6 +224,24 @@ impl Error {
             Error::DeploymentNotFound { .. } | Error::ServerNotFound { .. } => ErrorKind::NotFound,
             Error::Catalog(e) => e.kind(),
         }
+    }
+}
+
+impl From<crate::catalog::CatalogError> for Error {
+    fn from(error: crate::catalog::CatalogError) -> Self {
+        Error::Catalog(Box::new(error))
+    }
+}
+
+impl Error {
+    /// A verification failure of one version of a profile.
+    pub fn verify(client: impl ToString, profile: impl ToString, version: u64, source: VerifyError) -> Self {
+        Error::Verify { client: client.to_string(), profile: profile.to_string(), version, source: Box::new(source) }
+    }
+
+    /// A client file the dialect refused.
+    pub fn unparsable(path: &std::path::Path, source: dialects::DialectError) -> Self {
+        Error::Unparsable { path: path.to_path_buf(), source: Box::new(source) }
     }
 }
 

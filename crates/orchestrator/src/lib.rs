@@ -24,6 +24,7 @@ pub mod resolve;
 pub mod secrets;
 pub mod seed;
 pub mod service;
+pub mod sigcache;
 pub mod trust;
 
 pub use error::{Error, ErrorKind, Result};

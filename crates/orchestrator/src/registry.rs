@@ -119,12 +119,7 @@ pub fn publish(
         trust,
         &Expectation { client_id: client.as_str(), profile_id: profile.as_str(), highest_seen: Some(seen), now: None },
     )
-    .map_err(|source| Error::Verify {
-        client: client.to_string(),
-        profile: profile.to_string(),
-        version,
-        source,
-    })?;
+    .map_err(|source| Error::verify(client, profile, version, source))?;
     fsutil::write_once(&home.object(payload.id()), payload.bytes(), FILE_MODE)?;
     fsutil::write_atomic(&home.envelope(client, profile, version), &envelope, FILE_MODE)?;
     write_json(&home.seen(client, profile), &Seen { highest_version: version })?;
@@ -181,7 +176,15 @@ pub fn load_head(
         .ok_or_else(|| Error::ProfileNotFound { client: client.to_string(), profile: profile.to_string() })?;
     let seen = highest_seen(home, client, profile)?;
     let (envelope, payload) = load_bytes(home, client, profile, head.version, Some(&head.artifact_id))?;
-    let verified = verify_version(&envelope, &payload, trust, client, profile, head.version, Some(seen), Some(now))?;
+    let expect = Expectation {
+        client_id: client.as_str(),
+        profile_id: profile.as_str(),
+        highest_seen: Some(seen),
+        now: Some(now),
+    };
+    let cache = crate::sigcache::HomeSignatureCache::new(home);
+    let verified = artifact::verify_cached(&envelope, &payload, trust, &expect, &cache)
+        .map_err(|source| Error::verify(client, profile, head.version, source))?;
     if verified.statement().version != head.version {
         return Err(Error::Corrupt {
             path: home.head(client, profile),
@@ -212,7 +215,7 @@ fn verify_version(
         trust,
         &Expectation { client_id: client.as_str(), profile_id: profile.as_str(), highest_seen, now },
     )
-    .map_err(|source| Error::Verify { client: client.to_string(), profile: profile.to_string(), version, source })
+    .map_err(|source| Error::verify(client, profile, version, source))
 }
 
 /// The stored versions of a profile, oldest first.

@@ -77,32 +77,50 @@ pub fn resolve(
     options: Options,
 ) -> Result<Resolved> {
     let mut used = Vec::new();
-    let document = walk(document, "", env, store, options, &mut used)?;
+    let document = walk(document, At::Root, env, store, options, &mut used)?;
     Ok(Resolved { document, holds_secrets: !used.is_empty(), secrets_used: used })
+}
+
+/// Where a value is, as a chain of segments on the stack (the pointer is only built for an
+/// error message).
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Root,
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl At<'_> {
+    fn pointer(&self) -> String {
+        match self {
+            At::Root => String::new(),
+            At::Key(parent, key) => format!("{}/{}", parent.pointer(), key.replace('~', "~0").replace('/', "~1")),
+            At::Index(parent, i) => format!("{}/{i}", parent.pointer()),
+        }
+    }
 }
 
 fn walk(
     value: &Value,
-    pointer: &str,
+    at: At<'_>,
     env: &BTreeMap<String, String>,
     store: &SecretStore,
     options: Options,
     used: &mut Vec<(String, SecretValue)>,
 ) -> Result<Value> {
     Ok(match value {
-        Value::String(text) => Value::String(substitute(text, pointer, env, store, options, used)?),
+        Value::String(text) if text.contains("${") => Value::String(substitute(text, &at, env, store, options, used)?),
         Value::Array(items) => Value::Array(
             items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| walk(v, &format!("{pointer}/{i}"), env, store, options, used))
+                .map(|(i, v)| walk(v, At::Index(&at, i), env, store, options, used))
                 .collect::<Result<_>>()?,
         ),
         Value::Object(map) => {
-            let mut out = serde_json::Map::new();
+            let mut out = serde_json::Map::with_capacity(map.len());
             for (k, v) in map {
-                let child = format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1"));
-                out.insert(k.clone(), walk(v, &child, env, store, options, used)?);
+                out.insert(k.clone(), walk(v, At::Key(&at, k), env, store, options, used)?);
             }
             Value::Object(out)
         }
@@ -112,7 +130,7 @@ fn walk(
 
 fn substitute(
     text: &str,
-    pointer: &str,
+    at: &At<'_>,
     env: &BTreeMap<String, String>,
     store: &SecretStore,
     options: Options,
@@ -143,7 +161,7 @@ fn substitute(
                 format!("store it with `mcp-orchestration secrets set {}`", r.name)
             };
             return Err(Error::Validation {
-                pointer: pointer.to_owned(),
+                pointer: at.pointer(),
                 message: format!("${{{}:{}}} cannot be resolved: {hint}", r.kind, r.name),
             });
         };

@@ -28,6 +28,16 @@ impl TrustStore {
     pub fn iter(&self) -> impl Iterator<Item = &PublicKey> {
         self.keys.values()
     }
+    /// SHA-256 over the sorted trusted key ids: changes whenever a key is trusted or untrusted.
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for id in self.keys.keys() {
+            h.update(id.as_bytes());
+            h.update(b"\n");
+        }
+        h.finalize().into()
+    }
     /// How many keys are trusted.
     pub fn len(&self) -> usize {
         self.keys.len()

@@ -240,7 +240,7 @@ fn filesystem_without_a_path_is_refused() {
         other => panic!("{other:?}"),
     }
     assert_eq!(error.to_string(), "filesystem: missing required values: path");
-    assert_eq!(error.kind(), ErrorKind::Usage);
+    assert_eq!(error.kind(), ErrorKind::Validation);
 }
 
 #[test]

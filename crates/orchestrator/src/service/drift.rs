@@ -39,6 +39,10 @@ pub struct FileDrift {
     pub report: DiffReport,
 }
 
+fn server_names(document: &Value) -> Vec<String> {
+    document.get("mcpServers").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default()
+}
+
 /// The profile a file was last deployed from, if any.
 fn deployed_profile(home: &crate::home::Home, client: &ClientId, path: &Path) -> Result<Option<(String, Option<u64>)>> {
     let records = record::list(home, client, Some(path))?;
@@ -73,7 +77,7 @@ impl Orchestrator {
         let mut resolved = resolve::resolve(document, &self.environment, store, options)?;
         let rendered = dialects::render_at(client.as_str(), &file.placement, None, &resolved.document, &[])
             .and_then(|text| dialects::import_at(client.as_str(), &file.placement, &text))
-            .map_err(|source| Error::Unparsable { path: file.path.clone(), source })?;
+            .map_err(|source| Error::unparsable(&file.path, source))?;
         resolved.document = rendered;
         Ok(resolved)
     }
@@ -85,7 +89,7 @@ impl Orchestrator {
             .map_err(|e| Error::NotUtf8 { path: file.path.clone(), offset: e.valid_up_to() })?;
         dialects::import_at(&file.client_id, &file.placement, text)
             .map(Some)
-            .map_err(|source| Error::Unparsable { path: file.path.clone(), source })
+            .map_err(|source| Error::unparsable(&file.path, source))
     }
 
     /// Compares a client file with a profile (`None`: the profile last deployed into it, else
@@ -115,25 +119,21 @@ impl Orchestrator {
         let profile_id = ProfileId::parse(profile_name.as_deref().unwrap_or(super::DEFAULT_PROFILE))?;
         let ever_deployed = deployed.as_ref().is_some_and(|(p, _)| *p == profile_id.as_str());
         let head = registry::load_head(self.home(), trust, &client, &profile_id, self.now())?;
-        let wanted = self.as_client_reads(&client, file, head.payload(), store)?;
+        let options = resolve::Options { client_expands_env: dialects::expands_env_references(client.as_str()) };
+        let resolved = resolve::resolve(head.payload(), &self.environment, store, options)?;
         let mut live = self.live_document(file)?;
         if ever_deployed {
             // A deploy owns only the entries it wrote: the user's own entries are not drift.
             let mut owned = self.previously_owned(&client, &file.path, &profile_id)?;
-            owned.extend(
-                wanted
-                    .document
-                    .get("mcpServers")
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flat_map(|m| m.keys().cloned()),
-            );
+            owned.extend(server_names(&resolved.document));
             if let Some(servers) = live.as_mut().and_then(|l| l.get_mut("mcpServers")).and_then(Value::as_object_mut) {
                 servers.retain(|name, _| owned.contains(name));
             }
         }
+        // The common case, a file as it was deployed, needs no trip through the dialect.
+        let up_to_date = live.as_ref().is_some_and(|l| diff::equivalent(l, &resolved.document));
+        let wanted = if up_to_date { resolved } else { self.as_client_reads(&client, file, head.payload(), store)? };
         let mut older = Vec::new();
-        let up_to_date = live.as_ref().is_some_and(|l| diff::equivalent(l, &wanted.document));
         if !up_to_date && ever_deployed {
             for entry in registry::history(self.home(), trust, &client, &profile_id)? {
                 if let Ok(v) = entry.artifact
@@ -163,6 +163,7 @@ impl Orchestrator {
 
     /// The drift of every given client file. A file whose profile cannot be read gets its
     /// error instead; one failure does not hide the others.
+    #[allow(clippy::result_large_err)] // a per-file outcome, returned once per file, not a hot path
     pub fn status(&self, files: &[ClientFile]) -> Result<Vec<std::result::Result<FileDrift, (ClientFile, Error)>>> {
         self.traced("status", Map::new(), || {
             self.ensure_initialized()?;

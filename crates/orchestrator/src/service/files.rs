@@ -77,7 +77,7 @@ pub struct RollbackReport {
 }
 
 fn unparsable(file: &ClientFile, error: dialects::DialectError) -> Error {
-    Error::Unparsable { path: file.path.clone(), source: error }
+    Error::unparsable(&file.path, error)
 }
 
 fn text_of<'a>(file: &ClientFile, bytes: &'a [u8]) -> Result<&'a str> {

@@ -230,40 +230,65 @@ impl Orchestrator {
         self.clock.now()
     }
 
-    fn emit(&self, trace_id: &str, event_type: String, status: Status, started: Instant, metadata: Map<String, Value>) {
-        // Events go only into an initialized home: a refused command must not create one.
-        if !self.home.layout_file().exists() {
-            return;
-        }
-        let event = Event {
+    fn event(
+        &self,
+        trace_id: &str,
+        event_type: String,
+        status: Status,
+        started: Instant,
+        metadata: Map<String, Value>,
+    ) -> Event {
+        Event {
             ts: self.now(),
             event_type,
             trace_id: trace_id.to_owned(),
             status,
             duration_ms: timed_ms(started),
             metadata,
-        };
-        // The event log is best effort: failing to record must not fail the operation.
-        let _ = events::append(&self.home, &event);
+        }
     }
 
-    /// Runs one operation with `started`/`completed`/`failed` events under one trace id.
+    /// Appends an event; false when the home is not initialized (a refused command must not
+    /// create one), in which case nothing is written.
+    fn emit(&self, event: &Event) -> bool {
+        if !self.home.layout_file().exists() {
+            return false;
+        }
+        // The event log is best effort: failing to record must not fail the operation.
+        let _ = events::append(&self.home, event);
+        true
+    }
+
+    /// Runs one operation with `started`/`completed`/`failed` events under one trace id. When
+    /// the operation creates the home (the first `init-configs`), its `started` event is
+    /// written once the home exists, before `completed`.
     fn traced<T>(&self, operation: &str, metadata: Map<String, Value>, work: impl FnOnce() -> Result<T>) -> Result<T> {
         let trace_id = events::new_trace_id();
         let started = Instant::now();
-        self.emit(&trace_id, format!("orchestrator.{operation}_started"), Status::Pending, started, metadata.clone());
+        let start = self.event(
+            &trace_id,
+            format!("orchestrator.{operation}_started"),
+            Status::Pending,
+            started,
+            metadata.clone(),
+        );
+        let start_written = self.emit(&start);
         let result = work();
-        match &result {
+        if !start_written {
+            self.emit(&start);
+        }
+        let end = match &result {
             Ok(_) => {
-                self.emit(&trace_id, format!("orchestrator.{operation}_completed"), Status::Success, started, metadata)
+                self.event(&trace_id, format!("orchestrator.{operation}_completed"), Status::Success, started, metadata)
             }
             Err(error) => {
                 let mut metadata = metadata;
                 metadata.insert("error_kind".into(), json!(format!("{:?}", error.kind())));
                 metadata.insert("exit_code".into(), json!(error.kind().exit_code()));
-                self.emit(&trace_id, format!("orchestrator.{operation}_failed"), Status::Failure, started, metadata);
+                self.event(&trace_id, format!("orchestrator.{operation}_failed"), Status::Failure, started, metadata)
             }
-        }
+        };
+        self.emit(&end);
         result
     }
 

@@ -190,7 +190,9 @@ fn non_canonical_envelope_is_malformed() {
     assert!(serde_json::from_str::<Value>(&reordered).is_ok(), "still JSON: {reordered}");
     assert_malformed(reordered.as_bytes(), &payload, "not canonical JSON (RFC 8785)");
     assert_malformed(b"\xff\xfe", &payload, "not UTF-8");
-    assert_malformed(b"", &payload, "not canonical JSON");
+    // Empty bytes are neither an envelope nor canonical: refused as malformed either way.
+    let err = artifact::verify(b"", &payload, &trust_of(&[&key_a()]), &expect(2)).expect_err("refused");
+    assert!(matches!(err, VerifyError::Malformed { .. }), "{err:?}");
 }
 
 #[test]

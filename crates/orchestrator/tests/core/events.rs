@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::common::{initialized, now, now_plus, orchestrator_at};
 
-const SECRETISH: &str = "payload-value-that-must-not-be-logged-7f3a";
+const SECRETISH: &str = "payload-value-that-must-not-be-logged";
 
 fn all(orch: &orchestrator::Orchestrator) -> Vec<Event> {
     orch.events(&Filter::default()).expect("query")
@@ -27,7 +27,7 @@ fn by_trace(events: &[Event]) -> BTreeMap<String, Vec<&Event>> {
 #[test]
 fn each_operation_writes_started_and_completed_or_failed_under_one_trace() {
     let (env, orch) = initialized();
-    let payload = json!({"mcpServers": {"s": {"command": "x", "env": {"TOKEN": SECRETISH}}}}).to_string();
+    let payload = json!({"mcpServers": {"s": {"command": "x", "args": ["--root", SECRETISH]}}}).to_string();
     orch.publish("cursor", "team", &payload, Some("a note"), None).expect("publish");
     orch.get("cursor", "team").expect("get");
     orch.get("cursor", "missing").expect_err("not found");
@@ -80,7 +80,7 @@ fn each_operation_writes_started_and_completed_or_failed_under_one_trace() {
 #[test]
 fn no_event_holds_the_private_key_or_a_payload_value() {
     let (env, orch) = initialized();
-    let payload = json!({"mcpServers": {"s": {"command": "x", "env": {"TOKEN": SECRETISH}}}}).to_string();
+    let payload = json!({"mcpServers": {"s": {"command": "x", "args": ["--root", SECRETISH]}}}).to_string();
     orch.publish("cursor", "team", &payload, None, None).expect("publish");
     orch.get("cursor", "team").expect("get");
     orch.publish("cursor", "team", &format!("{payload} garbage"), None, None).expect_err("refused");
@@ -91,9 +91,8 @@ fn no_event_holds_the_private_key_or_a_payload_value() {
         log.extend(std::fs::read(entry.path()).expect("read"));
     }
     let log = String::from_utf8(log).expect("UTF-8");
-    // init (completed only, see `first_init_writes_started_and_completed`), then 2 for each of
-    // publish, get, the refused publish and verify.
-    assert_eq!(log.lines().count(), 9, "{log}");
+    // 2 for each of init, publish, get, the refused publish and verify.
+    assert_eq!(log.lines().count(), 10, "{log}");
     let pem_body: String = mcp_testkit::FIXED_KEY_A.lines().filter(|l| !l.starts_with("-----")).collect();
     assert!(!pem_body.is_empty());
     assert!(!log.contains(&pem_body), "the private key appears in the event log");

@@ -39,7 +39,7 @@ fn verify_failure(result: orchestrator::Result<impl std::fmt::Debug>, client: &s
     match result {
         Err(Error::Verify { client: c, profile: p, source, .. }) => {
             assert_eq!((c.as_str(), p.as_str()), (client, profile));
-            source
+            *source
         }
         other => panic!("expected a verification failure, got {other:?}"),
     }
@@ -134,7 +134,7 @@ fn an_artifact_of_another_profile_is_a_wrong_subject() {
     assert_eq!(history.len(), 2);
     assert!(history[0].artifact.is_ok());
     match &history[1].artifact {
-        Err(Error::Verify { version: 2, source, .. }) => assert_eq!(source, &expected),
+        Err(Error::Verify { version: 2, source, .. }) => assert_eq!(**source, expected),
         other => panic!("version 2 of the history: {other:?}"),
     }
     // Also as a replacement of the only version.
