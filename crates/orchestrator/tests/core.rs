@@ -19,5 +19,7 @@ mod events;
 mod legacy;
 #[path = "core/registry.rs"]
 mod registry;
+#[path = "core/service.rs"]
+mod service;
 #[path = "core/tamper.rs"]
 mod tamper;
