@@ -105,10 +105,34 @@ impl ClientInfo {
     }
 }
 
-/// Whether the client itself expands `${env:NAME}` in its config file (Cursor and VS Code
-/// document that syntax), so such references are written as they are instead of resolved.
-pub fn expands_env_references(client_id: &str) -> bool {
-    matches!(client_id, "cursor" | "vscode")
+/// How a client expands environment variables in its own config file, if it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EnvExpansion {
+    /// `${env:NAME}` (Cursor, VS Code).
+    EnvColon,
+    /// `${NAME}` (Claude Code `.mcp.json`/`~/.claude.json`, Gemini CLI `settings.json`).
+    DollarBrace,
+}
+
+impl EnvExpansion {
+    /// The reference to `name` in this syntax.
+    pub fn reference(self, name: &str) -> String {
+        match self {
+            EnvExpansion::EnvColon => format!("${{env:{name}}}"),
+            EnvExpansion::DollarBrace => format!("${{{name}}}"),
+        }
+    }
+}
+
+/// The client's own environment expansion, so that `${env:NAME}` references are written in the
+/// client's syntax (and expanded by the client when it starts) instead of being resolved.
+pub fn env_expansion(client_id: &str) -> Option<EnvExpansion> {
+    match client_id {
+        "cursor" | "vscode" => Some(EnvExpansion::EnvColon),
+        "claude-code" | "gemini-cli" => Some(EnvExpansion::DollarBrace),
+        _ => None,
+    }
 }
 
 /// Every supported client, in a stable order.

@@ -39,6 +39,7 @@ pub const ENV_OVERRIDES: &[&str] = &[
     "CODEX_HOME",
     "OPENCODE_CONFIG",
     "CONTINUE_GLOBAL_DIR",
+    "COPILOT_HOME",
 ];
 
 /// Whose servers a file holds.

@@ -65,8 +65,9 @@ pub fn references(text: &str) -> Vec<Reference> {
 /// How references are resolved for one client.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
-    /// Leave `${env:NAME}` as it is: the client expands it itself.
-    pub client_expands_env: bool,
+    /// Write `${env:NAME}` in the client's own syntax instead of resolving it: the client
+    /// expands it itself when it starts the server.
+    pub client_env: Option<dialects::EnvExpansion>,
 }
 
 /// Resolves every reference of `document`.
@@ -142,7 +143,10 @@ fn substitute(
     }
     let mut out = text.to_owned();
     for r in refs {
-        if r.kind == "env" && options.client_expands_env {
+        if r.kind == "env"
+            && let Some(syntax) = options.client_env
+        {
+            out = out.replace(&format!("${{env:{}}}", r.name), &syntax.reference(&r.name));
             continue;
         }
         let value = match r.kind.as_str() {

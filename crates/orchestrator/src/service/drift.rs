@@ -73,7 +73,7 @@ impl Orchestrator {
         document: &Value,
         store: &SecretStore,
     ) -> Result<Resolved> {
-        let options = resolve::Options { client_expands_env: dialects::expands_env_references(client.as_str()) };
+        let options = resolve::Options { client_env: dialects::env_expansion(client.as_str()) };
         let mut resolved = resolve::resolve(document, &self.environment, store, options)?;
         let rendered = dialects::render_at(client.as_str(), &file.placement, None, &resolved.document, &[])
             .and_then(|text| dialects::import_at(client.as_str(), &file.placement, &text))
@@ -119,7 +119,7 @@ impl Orchestrator {
         let profile_id = ProfileId::parse(profile_name.as_deref().unwrap_or(super::DEFAULT_PROFILE))?;
         let ever_deployed = deployed.as_ref().is_some_and(|(p, _)| *p == profile_id.as_str());
         let head = registry::load_head(self.home(), trust, &client, &profile_id, self.now())?;
-        let options = resolve::Options { client_expands_env: dialects::expands_env_references(client.as_str()) };
+        let options = resolve::Options { client_env: dialects::env_expansion(client.as_str()) };
         let resolved = resolve::resolve(head.payload(), &self.environment, store, options)?;
         let mut live = self.live_document(file)?;
         if ever_deployed {

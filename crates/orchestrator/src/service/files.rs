@@ -144,7 +144,7 @@ impl Orchestrator {
     fn resolved_head(&self, client: &ClientId, profile: &ProfileId) -> Result<(Verified, resolve::Resolved)> {
         let verified = self.get(client.as_str(), profile.as_str())?;
         let store = SecretStore::load(self.home())?;
-        let options = resolve::Options { client_expands_env: dialects::expands_env_references(client.as_str()) };
+        let options = resolve::Options { client_env: dialects::env_expansion(client.as_str()) };
         let resolved = resolve::resolve(verified.payload(), &self.environment, &store, options)?;
         Ok((verified, resolved))
     }

@@ -87,8 +87,15 @@ fn references_are_found_and_resolved_or_refused_with_the_pointer() {
     assert_eq!(resolved.document["mcpServers"]["a"]["env"]["K"], "${VAR}", "a client's own syntax is left alone");
     assert!(resolved.holds_secrets);
     assert_eq!(resolved.redact("token s3cret here"), "token «secret:TOKEN» here");
-    let kept = resolve::resolve(&document, &env_map, &store, Options { client_expands_env: true }).expect("resolve");
+    let kept = resolve::resolve(&document, &env_map, &store, Options { client_env: dialects::env_expansion("cursor") })
+        .expect("resolve");
     assert_eq!(kept.document["mcpServers"]["a"]["args"][0], "${env:HOME}/x");
+    let claude =
+        resolve::resolve(&document, &env_map, &store, Options { client_env: dialects::env_expansion("claude-code") })
+            .expect("resolve");
+    assert_eq!(claude.document["mcpServers"]["a"]["args"][0], "${HOME}/x", "Claude Code expands ${{NAME}} itself");
+    assert_eq!(claude.document["mcpServers"]["a"]["headers"]["Authorization"], "Bearer s3cret", "secrets are resolved");
+    assert_eq!(dialects::env_expansion("claude-desktop"), None);
     let missing = json!({"mcpServers": {"a/b": {"env": {"X": "${env:NOPE}"}}}});
     match resolve::resolve(&missing, &env_map, &store, Options::default()) {
         Err(Error::Validation { pointer, message }) => {
