@@ -252,11 +252,12 @@ pub fn verify(
     verify_cached(envelope_bytes, payload_bytes, trust, expect, &NoCache)
 }
 
-/// Remembers which envelopes already passed the canonical-form and signature checks, so that
-/// a read need not redo them. A key names the exact envelope bytes, the public key and the
-/// trust store (see [`signature_cache_key`]): a hit is only possible for the same bytes under
-/// the same trusted key and an unchanged trust store. The payload hash, subject, rollback and
-/// expiry checks run on every read.
+/// Remembers which envelopes already passed every check, so that a read need not redo the
+/// canonical-form and signature checks (nor the strict parse of the payload they bind). A key
+/// names the exact envelope bytes, the public key and the trust store (see
+/// [`signature_cache_key`]): a hit is only possible for the same bytes under the same trusted
+/// key and an unchanged trust store. The payload hash, subject, rollback and expiry checks run
+/// on every read.
 pub trait SignatureCache {
     /// True when this key was inserted after a successful `verify_strict`.
     fn contains(&self, key: &[u8; 32]) -> bool;
@@ -310,7 +311,8 @@ pub fn verify_cached(
     let statement_bytes = envelope.statement.get().as_bytes();
     // The exact envelope bytes under this key and trust store passed the checks below before.
     let cache_key = signature_cache_key(trust, key, envelope_bytes);
-    if !cache.contains(&cache_key) {
+    let cached = cache.contains(&cache_key);
+    if !cached {
         if !canonical::is_canonical(envelope_bytes) {
             return Err(malformed("the envelope is not canonical JSON (RFC 8785)"));
         }
@@ -318,7 +320,6 @@ pub fn verify_cached(
             CryptoError::MalformedSignature => malformed("signature is not base64 of 64 bytes"),
             _ => VerifyError::BadSignature { key_id: signature.key_id.clone() },
         })?;
-        cache.insert(&cache_key);
     }
     let statement: Statement = serde_json::from_str(envelope.statement.get())
         .map_err(|e| malformed(format!("signed statement has an unexpected structure: {e}")))?;
@@ -350,7 +351,16 @@ pub fn verify_cached(
     // The bytes hashed to the signed id. This program only signs ids of strict payloads, but a
     // trusted key held by another tool could sign the id of any bytes: refuse those too.
     let payload_text = std::str::from_utf8(payload_bytes).map_err(|_| malformed("payload is not UTF-8"))?;
-    let payload = canonical::parse_strict(payload_text).map_err(|e| malformed(format!("payload: {e}")))?;
+    // A cached envelope passed every check before, with payload bytes of this very id, which
+    // then parsed strictly: the same bytes need only the plain parse now.
+    let payload = if cached {
+        serde_json::from_str(payload_text).map_err(|e| malformed(format!("payload: {e}")))?
+    } else {
+        canonical::parse_strict(payload_text).map_err(|e| malformed(format!("payload: {e}")))?
+    };
+    if !cached {
+        cache.insert(&cache_key);
+    }
     Ok(Verified { statement, signature, payload, payload_bytes: payload_bytes.to_vec() })
 }
 

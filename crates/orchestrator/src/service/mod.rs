@@ -37,6 +37,9 @@ pub use drift::FileDrift;
 pub use extract::MovedSecret;
 pub use files::{ClientFile, DeployReport, ImportReport, RollbackReport, unified_diff};
 
+/// A trust store as read, with the modification time of `keys/trusted/` at that moment.
+type TrustSnapshot = (Option<std::time::SystemTime>, TrustStore);
+
 /// The core, bound to one home and one clock.
 #[derive(Clone)]
 pub struct Orchestrator {
@@ -47,6 +50,8 @@ pub struct Orchestrator {
     environment: BTreeMap<String, String>,
     /// Test-only pause points of the client-file write path.
     failpoints: FailPoints,
+    /// The trust store last read, with the modification time of `keys/trusted/` then.
+    trust_cache: Arc<std::sync::Mutex<Option<TrustSnapshot>>>,
 }
 
 impl std::fmt::Debug for Orchestrator {
@@ -199,6 +204,7 @@ impl Orchestrator {
             lock_timeout: Duration::from_secs(30),
             environment: BTreeMap::new(),
             failpoints: FailPoints::none(),
+            trust_cache: Arc::default(),
         }
     }
 
@@ -296,8 +302,22 @@ impl Orchestrator {
         Ok(fsutil::lock(&self.home.lock_file(), self.lock_timeout)?)
     }
 
+    /// The trust store, reloaded only when `keys/trusted/` changed since it was last read (its
+    /// modification time changes with every key trusted or untrusted, by any process).
     fn trust(&self) -> Result<TrustStore> {
-        keys::load_trust(&self.home)
+        let stamp = std::fs::metadata(self.home.trusted_dir()).and_then(|m| m.modified()).ok();
+        if let Ok(cached) = self.trust_cache.lock()
+            && let Some((seen, store)) = cached.as_ref()
+            && stamp.is_some()
+            && *seen == stamp
+        {
+            return Ok(store.clone());
+        }
+        let store = keys::load_trust(&self.home)?;
+        if let Ok(mut cached) = self.trust_cache.lock() {
+            *cached = Some((stamp, store.clone()));
+        }
+        Ok(store)
     }
 
     fn ensure_initialized(&self) -> Result<()> {
