@@ -118,3 +118,18 @@ pub fn list(home: &Home, client: &ClientId, file: Option<&Path>) -> Result<Vec<D
     }
     Ok(out)
 }
+
+/// The latest deploy (not rollback) among a file's records.
+pub fn last_deploy(records: &[DeploymentRecord]) -> Option<&DeploymentRecord> {
+    records.iter().rev().find(|r| r.kind == RecordKind::Deploy)
+}
+
+/// The servers the latest deploy of `profile` wrote into the file (empty if none).
+pub fn owned_servers(records: &[DeploymentRecord], profile: &str) -> std::collections::BTreeSet<String> {
+    records
+        .iter()
+        .rev()
+        .find(|r| r.kind == RecordKind::Deploy && r.profile_id.as_deref() == Some(profile))
+        .map(|r| r.owned_servers.iter().cloned().collect())
+        .unwrap_or_default()
+}

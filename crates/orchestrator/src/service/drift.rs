@@ -3,14 +3,12 @@
 //! the profile is resolved (references) and passed through the client's dialect (render into
 //! an empty file, read back), so fields a client cannot hold are not reported as drift.
 
-use std::path::Path;
-
 use serde_json::{Map, Value, json};
 
 use super::Orchestrator;
 use super::files::ClientFile;
 use crate::canonical;
-use crate::deploy::record::{self, RecordKind};
+use crate::deploy::record;
 use crate::deploy::write;
 use crate::diff::{self, DiffReport, Status};
 use crate::error::{Error, Result};
@@ -41,16 +39,6 @@ pub struct FileDrift {
 
 fn server_names(document: &Value) -> Vec<String> {
     document.get("mcpServers").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default()
-}
-
-/// The profile a file was last deployed from, if any.
-fn deployed_profile(home: &crate::home::Home, client: &ClientId, path: &Path) -> Result<Option<(String, Option<u64>)>> {
-    let records = record::list(home, client, Some(path))?;
-    Ok(records
-        .iter()
-        .rev()
-        .find(|r| r.kind == RecordKind::Deploy)
-        .map(|r| (r.profile_id.clone().unwrap_or_default(), r.version)))
 }
 
 /// Replaces every secret value with `«secret:NAME»` in every string of a JSON value.
@@ -114,7 +102,8 @@ impl Orchestrator {
         store: &SecretStore,
     ) -> Result<FileDrift> {
         let client = ClientId::parse(&file.client_id)?;
-        let deployed = deployed_profile(self.home(), &client, &file.path)?;
+        let records = record::list(self.home(), &client, Some(&file.path))?;
+        let deployed = record::last_deploy(&records).map(|r| (r.profile_id.clone().unwrap_or_default(), r.version));
         let profile_name = profile.map(str::to_owned).or_else(|| deployed.as_ref().map(|d| d.0.clone()));
         let profile_id = ProfileId::parse(profile_name.as_deref().unwrap_or(super::DEFAULT_PROFILE))?;
         let ever_deployed = deployed.as_ref().is_some_and(|(p, _)| *p == profile_id.as_str());
@@ -124,7 +113,7 @@ impl Orchestrator {
         let mut live = self.live_document(file)?;
         if ever_deployed {
             // A deploy owns only the entries it wrote: the user's own entries are not drift.
-            let mut owned = self.previously_owned(&client, &file.path, &profile_id)?;
+            let mut owned = record::owned_servers(&records, profile_id.as_str());
             owned.extend(server_names(&resolved.document));
             if let Some(servers) = live.as_mut().and_then(|l| l.get_mut("mcpServers")).and_then(Value::as_object_mut) {
                 servers.retain(|name, _| owned.contains(name));

@@ -156,13 +156,7 @@ impl Orchestrator {
         path: &Path,
         profile: &ProfileId,
     ) -> Result<BTreeSet<String>> {
-        let records = record::list(self.home(), client, Some(path))?;
-        Ok(records
-            .iter()
-            .rev()
-            .find(|r| r.kind == RecordKind::Deploy && r.profile_id.as_deref() == Some(profile.as_str()))
-            .map(|r| r.owned_servers.iter().cloned().collect())
-            .unwrap_or_default())
+        Ok(record::owned_servers(&record::list(self.home(), client, Some(path))?, profile.as_str()))
     }
 
     /// The bytes `file` would hold with the profile merged in (nothing is written), and the
