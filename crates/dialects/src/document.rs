@@ -18,7 +18,7 @@ pub const SERVERS_KEY: &str = "mcpServers";
 pub const CLIENT_OPTIONS_KEY: &str = "clientOptions";
 
 /// How a client talks to a server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     /// A local process over stdin/stdout.
@@ -36,6 +36,16 @@ impl Transport {
             Transport::Stdio => "stdio",
             Transport::Http => "http",
             Transport::Sse => "sse",
+        }
+    }
+
+    /// Reads a transport name, case-insensitively; `streamable-http` is accepted for `http`.
+    pub fn from_name(name: &str) -> Option<Transport> {
+        match name.to_ascii_lowercase().as_str() {
+            "stdio" => Some(Transport::Stdio),
+            "http" | "streamable-http" | "streamable_http" => Some(Transport::Http),
+            "sse" => Some(Transport::Sse),
+            _ => None,
         }
     }
 

@@ -48,44 +48,8 @@ const IMPORTED_FILE_MODE: u32 = 0o644;
 /// The longest catalog id accepted.
 pub const MAX_CATALOG_ID_LEN: usize = 64;
 
-/// How a client talks to a server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Transport {
-    /// The client starts the server and speaks over its stdin and stdout.
-    Stdio,
-    /// Streamable HTTP to a URL.
-    Http,
-    /// Server-sent events to a URL (the older remote transport).
-    Sse,
-}
-
-impl Transport {
-    /// The name used in the catalog and in servers documents: `stdio`, `http` or `sse`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transport::Stdio => "stdio",
-            Transport::Http => "http",
-            Transport::Sse => "sse",
-        }
-    }
-
-    /// Reads a transport name, case-insensitively; `streamable-http` is accepted for `http`.
-    pub fn from_name(name: &str) -> Option<Transport> {
-        match name.to_ascii_lowercase().as_str() {
-            "stdio" => Some(Transport::Stdio),
-            "http" | "streamable-http" | "streamable_http" => Some(Transport::Http),
-            "sse" => Some(Transport::Sse),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// How a client talks to a server: the dialects' transport, shared by the catalog.
+pub use dialects::Transport;
 
 /// Where a server comes from and so how it is started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
