@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project, as CI does: formatting, clippy (warnings are
-# errors), then the whole test suite in one instrumented build, then the coverage floors.
+# errors), then the whole test suite in one instrumented build, the coverage floors, and the
+# MCP server against real clients written by others.
 # Installs what it needs first (scripts/install-test-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,3 +25,6 @@ cargo llvm-cov report --ignore-filename-regex '(crates/testkit/|/tests/|/benches
 
 echo "== coverage floors"
 python3 scripts/coverage-check.py target/coverage-summary.json
+
+echo "== the MCP server against real clients (Inspector CLI, Python SDK, conformance suite)"
+./scripts/test-mcp-clients.sh

@@ -23,18 +23,10 @@ pub fn user_home() -> Option<std::path::PathBuf> {
     var("HOME").or_else(|| var("USERPROFILE")).map(Into::into)
 }
 
-/// What the dialects need to know of this machine to find client files: OS, HOME, the
-/// environment overrides clients honour, and the current directory as the project.
+/// What the dialects need to know of this machine (shared with the MCP server, the other
+/// adapter that reads the environment).
 pub fn host_facts() -> dialects::HostFacts {
-    let os = if cfg!(target_os = "windows") {
-        dialects::Os::Windows
-    } else if cfg!(target_os = "macos") {
-        dialects::Os::Macos
-    } else {
-        dialects::Os::Linux
-    };
-    let vars = dialects::ENV_OVERRIDES.iter().filter_map(|name| var(name).map(|v| ((*name).to_owned(), v))).collect();
-    dialects::HostFacts { os, home: user_home().unwrap_or_default(), vars, project_dir: std::env::current_dir().ok() }
+    mcp_server::host::host_facts()
 }
 
 /// The process environment, for resolving `${env:NAME}` references when a file is written.

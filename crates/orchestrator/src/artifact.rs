@@ -558,4 +558,30 @@ mod tests {
             assert!(malformed_detail(check(&odd, bytes)).starts_with(detail));
         }
     }
+
+    /// A cache that claims every envelope verified before.
+    struct Remembers;
+
+    impl SignatureCache for Remembers {
+        fn contains(&self, _key: &[u8; 32]) -> bool {
+            true
+        }
+        fn insert(&self, _key: &[u8; 32]) {}
+    }
+
+    #[test]
+    fn a_cache_hit_still_checks_the_payload_hash_and_parses_it() {
+        let not_json = b"not json at all";
+        let envelope = seal(&statement_for(&ContentId::of(not_json)), &key());
+        let refused = verify_cached(&envelope, not_json, &trust(), &expect(), &Remembers);
+        assert!(malformed_detail(refused).starts_with("payload: expected ident"));
+        let good = payload();
+        let envelope = seal(&statement_for(good.id()), &key());
+        let hit = verify_cached(&envelope, good.bytes(), &trust(), &expect(), &Remembers).expect("verified");
+        assert_eq!(hit.payload(), good.value());
+        let tampered = verify_cached(&envelope, b"{}", &trust(), &expect(), &Remembers).expect_err("hash");
+        assert!(matches!(tampered, VerifyError::IdMismatch { .. }));
+        Remembers.insert(&[0; 32]);
+        assert!(Remembers.contains(&[0; 32]));
+    }
 }

@@ -177,6 +177,12 @@ pub enum Error {
         /// Where to look.
         hint: String,
     },
+    /// The client keeps no user config file on this OS.
+    #[error("{client} has no user config file on this OS: name the file explicitly")]
+    NoConfigFile {
+        /// The client.
+        client: String,
+    },
     /// A refusal that protects the user (e.g. untrusting the active signing key).
     #[error("{message}")]
     Refused {
@@ -222,6 +228,7 @@ impl Error {
             Error::Write(WriteError::Fs(e)) if e.is_not_found() => ErrorKind::NotFound,
             Error::Write(WriteError::Fs(_)) => ErrorKind::Other,
             Error::DeploymentNotFound { .. } | Error::ServerNotFound { .. } => ErrorKind::NotFound,
+            Error::NoConfigFile { .. } => ErrorKind::Usage,
             Error::Catalog(e) => e.kind(),
         }
     }

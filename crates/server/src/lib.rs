@@ -1,1 +1,240 @@
-//! The MCP server over the core (being written).
+//! The MCP server of mcp-orchestration: a thin adapter that exposes the core's operations as
+//! MCP tools and resources, over stdio or streamable HTTP (with the `/v1`-free MCP endpoint at
+//! `/mcp`).
+//!
+//! - [`McpServer`] is the `rmcp` handler: tools in [`tools`], resources in [`resources`].
+//! - [`serve_stdio`] and [`serve_http`] build their own tokio runtime, so the CLI stays sync.
+//! - Every tool call runs the core on a blocking thread and records an
+//!   `orchestrator.tool_call_started` / `_completed` / `_failed` pair in the event log under
+//!   one trace id, returned to the caller in the result's `_meta` (`mcp-orchestration/trace_id`).
+//!   The core's own operations inside the call record their own events under their own trace
+//!   ids (the core does not take a trace id from an adapter yet).
+//!
+//! stdout carries only protocol messages in stdio mode: this crate never prints; logs go
+//! through `tracing` to stderr (set up by the CLI).
+
+pub mod auth;
+pub mod error;
+pub mod host;
+pub mod http;
+pub mod resources;
+pub mod tools;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use orchestrator::Orchestrator;
+use orchestrator::events::{self, Event, Status};
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{
+    CallToolResult, Implementation, ListResourceTemplatesResult, ListResourcesResult, MetaObject,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, ServerCapabilities,
+    ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt, tool_handler};
+use serde_json::{Map, Value, json};
+
+pub use http::HttpOptions;
+
+use crate::error::ToolError;
+
+/// The server's name in `initialize` and `capabilities://server`.
+pub const SERVER_NAME: &str = "mcp-orchestration";
+
+/// The key of the trace id in a tool result's `_meta`.
+pub const TRACE_ID_META: &str = "mcp-orchestration/trace_id";
+
+const INSTRUCTIONS: &str = "mcp-orchestration keeps signed, content-addressed canonical MCP server \
+configurations per client and profile. Read with list_clients, list_profiles, get_config, \
+diff_config, get_deployment_status. Change a profile with add_server_to_config / \
+remove_server_from_config (a draft), validate_config, publish_config; write it into a client's \
+file with deploy_config (call it first without confirm to see the diff, then with confirm: true).";
+
+/// The MCP handler: the core, what it needs from this machine, and the tool router.
+#[derive(Clone)]
+pub struct McpServer {
+    core: Arc<Orchestrator>,
+    facts: Arc<dialects::HostFacts>,
+    path_dirs: Arc<Vec<PathBuf>>,
+    tool_router: ToolRouter<McpServer>,
+}
+
+impl std::fmt::Debug for McpServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpServer").field("core", &self.core).finish_non_exhaustive()
+    }
+}
+
+impl McpServer {
+    /// A server over this core, with host facts and PATH read from this process's environment.
+    pub fn new(core: Orchestrator) -> Self {
+        Self::with_host(core, host::host_facts(), host::path_dirs())
+    }
+
+    /// A server with explicit host facts and PATH directories (tests).
+    pub fn with_host(core: Orchestrator, facts: dialects::HostFacts, path_dirs: Vec<PathBuf>) -> Self {
+        McpServer {
+            core: Arc::new(core),
+            facts: Arc::new(facts),
+            path_dirs: Arc::new(path_dirs),
+            tool_router: tools::router(),
+        }
+    }
+
+    /// Runs one tool on a blocking thread with its events, and turns the outcome into a result:
+    /// structured content on success, `isError: true` with the message on a domain failure.
+    async fn call<F>(&self, tool: &'static str, meta: Map<String, Value>, work: F) -> Result<CallToolResult, McpError>
+    where
+        F: FnOnce(&Orchestrator, &dialects::HostFacts, &[PathBuf]) -> Result<Value, ToolError> + Send + 'static,
+    {
+        let core = Arc::clone(&self.core);
+        let facts = Arc::clone(&self.facts);
+        let path_dirs = Arc::clone(&self.path_dirs);
+        let joined = tokio::task::spawn_blocking(move || {
+            let trace_id = events::new_trace_id();
+            let started = Instant::now();
+            let mut meta = meta;
+            meta.insert("tool".into(), json!(tool));
+            emit(&core, &trace_id, "orchestrator.tool_call_started", Status::Pending, started, meta.clone());
+            let outcome = work(&core, &facts, &path_dirs);
+            match &outcome {
+                Ok(_) => emit(&core, &trace_id, "orchestrator.tool_call_completed", Status::Success, started, meta),
+                Err(e) => {
+                    meta.insert("error_kind".into(), json!(e.kind_name()));
+                    meta.insert("exit_code".into(), json!(e.kind.exit_code()));
+                    emit(&core, &trace_id, "orchestrator.tool_call_failed", Status::Failure, started, meta);
+                }
+            }
+            (trace_id, outcome)
+        })
+        .await;
+        let (trace_id, outcome) = joined.map_err(|e| {
+            tracing::error!(tool, error = %e, "tool task failed");
+            McpError::internal_error(format!("{tool} failed unexpectedly"), None)
+        })?;
+        let result = match outcome {
+            Ok(value) => CallToolResult::structured(value),
+            Err(error) => error.into_result(),
+        };
+        let mut trace = MetaObject::new();
+        trace.0.insert(TRACE_ID_META.into(), json!(trace_id));
+        Ok(result.with_meta(Some(trace)))
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Orchestrator, &dialects::HostFacts) -> T + Send + 'static,
+    ) -> Result<T, McpError> {
+        let core = Arc::clone(&self.core);
+        let facts = Arc::clone(&self.facts);
+        tokio::task::spawn_blocking(move || work(&core, &facts))
+            .await
+            .map_err(|_| McpError::internal_error("the request failed unexpectedly", None))
+    }
+}
+
+/// Appends an event when the home is initialized (a server over a missing home writes nothing).
+fn emit(
+    core: &Orchestrator,
+    trace_id: &str,
+    event_type: &str,
+    status: Status,
+    started: Instant,
+    meta: Map<String, Value>,
+) {
+    if !core.home().layout_file().exists() {
+        return;
+    }
+    let event = Event {
+        ts: core.now(),
+        event_type: event_type.to_owned(),
+        trace_id: trace_id.to_owned(),
+        status,
+        duration_ms: (started.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0,
+        metadata: meta,
+    };
+    // The event log is best effort, as in the core: a failed append must not fail the call.
+    if let Err(e) = events::append(core.home(), &event) {
+        tracing::warn!(error = %e, "cannot record an event");
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().enable_prompts().build())
+            .with_server_info(
+                Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION"))
+                    .with_title("mcp-orchestration")
+                    .with_description("Signed, content-addressed MCP server configurations for every MCP client"),
+            )
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        let resources = self.blocking(|core, _| resources::list(core)).await?;
+        Ok(ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(resources::templates()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        let uri = request.uri.clone();
+        let read = self.blocking(move |core, facts| resources::read(core, facts, &uri)).await?;
+        match read {
+            resources::Read::Found(value) => {
+                Ok(ReadResourceResult::new(vec![resources::contents(&request.uri, &value)]).into())
+            }
+            resources::Read::NotFound => Err(resources::not_found(&request.uri)),
+            // A resource has no isError: a domain failure (say, a head that fails verification)
+            // is an error response carrying the kind and the message that says what to do.
+            resources::Read::Failed(e) => Err(McpError::internal_error(
+                format!("{} ({})", e.message, e.kind_name()),
+                Some(json!({"kind": e.kind_name(), "exit_code": e.kind.exit_code()})),
+            )),
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
+}
+
+/// One thread for the protocol: rmcp spawns a task per request, and on one thread those run in
+/// arrival order, so quick answers (pings) leave in the order their requests came. Tool calls
+/// still run concurrently on the blocking pool.
+fn stdio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+}
+
+/// Serves MCP over stdin/stdout until the client closes stdin. Only protocol messages are
+/// written to stdout.
+pub fn serve_stdio(core: Orchestrator) -> anyhow::Result<()> {
+    let server = McpServer::new(core);
+    stdio_runtime()?.block_on(async move {
+        let service = server.serve(rmcp::transport::stdio()).await?;
+        service.waiting().await?;
+        anyhow::Ok(())
+    })
+}
+
+/// Serves MCP over streamable HTTP at `/mcp` until interrupted (see [`http`]).
+pub fn serve_http(core: Orchestrator, options: HttpOptions) -> anyhow::Result<()> {
+    runtime()?.block_on(http::run(core, options))
+}

@@ -8,24 +8,9 @@ use super::files::client_file;
 use crate::args::{DiffArgs, StatusArgs};
 use crate::{Context, env, output};
 
-/// Every client file that exists on this machine (documented places and probed alternatives;
-/// not the per-project "local" scope inside a user file, which `diff --file` reaches).
+/// Every client file that exists on this machine.
 pub fn detected_files() -> Vec<ClientFile> {
-    let facts = env::host_facts();
-    let mut out: Vec<ClientFile> = Vec::new();
-    for detected in dialects::detect(&facts) {
-        for (location, presence) in detected.locations {
-            let duplicate = out.iter().any(|f| f.path == location.path && f.placement == location.placement);
-            if presence == dialects::Presence::File && !duplicate && location.scope != dialects::Scope::Local {
-                out.push(ClientFile {
-                    client_id: detected.client_id.to_owned(),
-                    path: location.path,
-                    placement: location.placement,
-                });
-            }
-        }
-    }
-    out
+    ClientFile::detected(&env::host_facts())
 }
 
 fn status_word(status: Status) -> &'static str {

@@ -1,55 +1,21 @@
 //! Client files: `import`, `render`, `deploy`, `rollback`, `deployments`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use orchestrator::service::ClientFile;
 use serde_json::json;
 
 use crate::args::{DeployArgs, FileArgs, ImportArgs, RenderArgs, RollbackArgs};
-use crate::output::{self, UsageError};
+use crate::output;
 use crate::{Context, env};
 
-/// The placement of the servers in `path` for this client: that of the known location with the
-/// same path, else of one with the same file name (e.g. VS Code `settings.json` → `mcp.servers`),
-/// else the client's usual one.
-fn placement_for(client: &dialects::ClientInfo, path: &Path, facts: &dialects::HostFacts) -> dialects::Placement {
-    let locations = client.config_paths(facts);
-    let by_path = locations.iter().find(|l| l.path == path && l.scope != dialects::Scope::Local);
-    let by_name = locations.iter().find(|l| {
-        l.scope != dialects::Scope::Local && l.path.file_name().is_some() && l.path.file_name() == path.file_name()
-    });
-    by_path.or(by_name).map(|l| l.placement.clone()).unwrap_or_else(|| client.default_placement())
-}
-
-/// The client file a command works on: `--file`, else the client's documented user-scope file
-/// (the first that exists, else the first documented one).
+/// The client file a command works on: `--file`, else the client's own user config file.
 pub fn client_file(client_id: &str, file: Option<&PathBuf>) -> anyhow::Result<ClientFile> {
-    let Some(client) = dialects::find(client_id) else {
-        // Let the core report the unknown client with its documented message and exit code.
-        return Ok(ClientFile {
-            client_id: client_id.to_owned(),
-            path: file.cloned().unwrap_or_default(),
-            placement: dialects::Placement::new::<&str>(&[]),
-        });
-    };
     let facts = env::host_facts();
-    if let Some(path) = file {
-        return Ok(ClientFile {
-            client_id: client_id.to_owned(),
-            path: path.clone(),
-            placement: placement_for(client, path, &facts),
-        });
-    }
-    let locations = client.config_paths(&facts);
-    let documented: Vec<_> = locations.iter().filter(|l| !l.alternative && l.scope == dialects::Scope::User).collect();
-    let chosen = documented
-        .iter()
-        .find(|l| l.path.exists())
-        .or(documented.first())
-        .copied()
-        .or_else(|| locations.iter().find(|l| !l.alternative && l.scope != dialects::Scope::Local))
-        .ok_or_else(|| UsageError(format!("{client_id} has no user config file on this OS: pass --file PATH")))?;
-    Ok(ClientFile { client_id: client_id.to_owned(), path: chosen.path.clone(), placement: chosen.placement.clone() })
+    Ok(match file {
+        Some(path) => ClientFile::at(client_id, path, &facts),
+        None => ClientFile::default_for(client_id, &facts)?,
+    })
 }
 
 pub fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<u8> {

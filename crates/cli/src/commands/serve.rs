@@ -1,9 +1,27 @@
 //! `serve` (and no subcommand): the MCP server over stdio, or streamable HTTP with `--http`.
+//! The server itself lives in the `mcp-orchestration-server` crate; this only maps the flags
+//! and the refusals to the documented exit codes (bad address: 2, `--no-auth` off loopback: 10).
+
+use mcp_server::http::{HttpOptions, OptionsError};
 
 use crate::Context;
 use crate::args::ServeArgs;
+use crate::output::UsageError;
 
 pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<u8> {
-    let _ = (ctx, args);
-    anyhow::bail!("the MCP server is not built yet")
+    let core = ctx.core.clone();
+    let Some(addr) = &args.http else {
+        mcp_server::serve_stdio(core)?;
+        return Ok(0);
+    };
+    let options = HttpOptions { addr: addr.clone(), no_auth: args.no_auth };
+    match mcp_server::http::check_options(&options) {
+        Ok(_) => {}
+        Err(e @ OptionsError::BadAddress(_)) => return Err(UsageError(e.to_string()).into()),
+        Err(e @ OptionsError::NoAuthOffLoopback(_)) => {
+            return Err(orchestrator::Error::Refused { message: e.to_string() }.into());
+        }
+    }
+    mcp_server::serve_http(core, options)?;
+    Ok(0)
 }

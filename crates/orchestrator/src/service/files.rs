@@ -29,6 +29,71 @@ pub struct ClientFile {
     pub placement: dialects::Placement,
 }
 
+impl ClientFile {
+    /// The file at `path` read by `client_id`: the servers' placement is that of the client's
+    /// known location with the same path, else of one with the same file name (e.g. VS Code
+    /// `settings.json` → `mcp.servers`), else the client's usual one. An unknown client is kept
+    /// as given, so that the operation reports it with its documented message.
+    pub fn at(client_id: &str, path: &Path, facts: &dialects::HostFacts) -> ClientFile {
+        let placement = match dialects::find(client_id) {
+            Some(client) => {
+                let locations = client.config_paths(facts);
+                let usable = |l: &&dialects::ConfigLocation| l.scope != dialects::Scope::Local;
+                let by_path = locations.iter().filter(usable).find(|l| l.path == path);
+                let by_name = locations
+                    .iter()
+                    .filter(usable)
+                    .find(|l| l.path.file_name().is_some() && l.path.file_name() == path.file_name());
+                by_path.or(by_name).map(|l| l.placement.clone()).unwrap_or_else(|| client.default_placement())
+            }
+            None => dialects::Placement::new::<&str>(&[]),
+        };
+        ClientFile { client_id: client_id.to_owned(), path: path.to_path_buf(), placement }
+    }
+
+    /// The client's own user config file on this host: the first documented user-scope
+    /// location that exists, else the first documented one.
+    pub fn default_for(client_id: &str, facts: &dialects::HostFacts) -> Result<ClientFile> {
+        let client = ClientId::parse(client_id)?;
+        let info = dialects::find(client.as_str())
+            .ok_or_else(|| crate::ids::IdError::UnknownClient { given: client_id.to_owned() })?;
+        let locations = info.config_paths(facts);
+        let documented: Vec<_> =
+            locations.iter().filter(|l| !l.alternative && l.scope == dialects::Scope::User).collect();
+        let chosen = documented
+            .iter()
+            .find(|l| l.path.exists())
+            .or(documented.first())
+            .copied()
+            .or_else(|| locations.iter().find(|l| !l.alternative && l.scope != dialects::Scope::Local))
+            .ok_or_else(|| Error::NoConfigFile { client: client_id.to_owned() })?;
+        Ok(ClientFile {
+            client_id: client_id.to_owned(),
+            path: chosen.path.clone(),
+            placement: chosen.placement.clone(),
+        })
+    }
+
+    /// Every client file that exists on this host (documented places and probed alternatives;
+    /// not the per-project "local" scope inside a user file, which `at` reaches).
+    pub fn detected(facts: &dialects::HostFacts) -> Vec<ClientFile> {
+        let mut out: Vec<ClientFile> = Vec::new();
+        for detected in dialects::detect(facts) {
+            for (location, presence) in detected.locations {
+                let duplicate = out.iter().any(|f| f.path == location.path && f.placement == location.placement);
+                if presence == dialects::Presence::File && !duplicate && location.scope != dialects::Scope::Local {
+                    out.push(ClientFile {
+                        client_id: detected.client_id.to_owned(),
+                        path: location.path,
+                        placement: location.placement,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
 /// What `import` found.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ImportReport {

@@ -1,0 +1,232 @@
+//! `serve --http ADDR`: MCP over streamable HTTP at `/mcp`.
+//!
+//! - **Address.** `PORT`, `:PORT`, `HOST:PORT`; the host defaults to `127.0.0.1`. Port 0 picks a
+//!   free port; the line `listening on http://ADDR/mcp` on stderr says which.
+//! - **Authentication.** Every request needs `Authorization: Bearer TOKEN` (401 otherwise) with a
+//!   token whose SHA-256 is stored in the home ([`crate::auth`]); the server prints the path of
+//!   the token file, never the token. `--no-auth` turns this off and is refused unless the address
+//!   is a loopback one.
+//! - **DNS rebinding.** The `Host` header must name the bound address or a loopback name
+//!   (`localhost`, `127.0.0.1`, `::1`) and a present `Origin` must be a loopback origin
+//!   (`http://localhost:*`, `http://127.0.0.1:*`, `http://[::1]:*`); otherwise 403 (rmcp's checks).
+//! - **Limits.** Request bodies over [`MAX_BODY_BYTES`] get 413; a request whose response has not
+//!   started within [`REQUEST_TIMEOUT`] gets 408; idle sessions end after rmcp's keep-alive rules.
+//! - **Sockets.** TCP_NODELAY on every accepted connection (without it each response waited for
+//!   the peer's delayed ACK, ~40 ms).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt as _;
+use orchestrator::Orchestrator;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use tokio_util::sync::CancellationToken;
+
+use crate::McpServer;
+use crate::auth::{self, TokenVerifier};
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Longest wait for a response to start.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How `serve --http` was asked to run.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// `PORT`, `:PORT` or `HOST:PORT`.
+    pub addr: String,
+    /// No bearer token required (loopback only).
+    pub no_auth: bool,
+}
+
+/// Why the options were refused before anything was bound (the CLI maps these to exit codes).
+#[derive(Debug)]
+pub enum OptionsError {
+    /// The address does not parse (usage, exit 2).
+    BadAddress(String),
+    /// `--no-auth` off loopback (unsafe, exit 10).
+    NoAuthOffLoopback(String),
+}
+
+impl std::fmt::Display for OptionsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OptionsError::BadAddress(a) => {
+                write!(f, "--http {a:?} is not an address: give PORT, :PORT or HOST:PORT (e.g. 127.0.0.1:8765)")
+            }
+            OptionsError::NoAuthOffLoopback(a) => write!(
+                f,
+                "refused --no-auth on {a}: without a token anyone who can reach that address can deploy \
+                 configs; bind to 127.0.0.1 or drop --no-auth"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for OptionsError {}
+
+/// Parses the address (host defaults to 127.0.0.1; `localhost` is 127.0.0.1).
+pub fn parse_addr(addr: &str) -> Result<SocketAddr, OptionsError> {
+    let bad = || OptionsError::BadAddress(addr.to_owned());
+    let addr = addr.trim();
+    if let Ok(port) = addr.trim_start_matches(':').parse::<u16>() {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    if let Ok(socket) = addr.parse::<SocketAddr>() {
+        return Ok(socket);
+    }
+    let (host, port) = addr.rsplit_once(':').ok_or_else(bad)?;
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    if host.eq_ignore_ascii_case("localhost") {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    Err(bad())
+}
+
+/// Checks the options: the address parses, and `--no-auth` is only used on loopback.
+pub fn check_options(options: &HttpOptions) -> Result<SocketAddr, OptionsError> {
+    let socket = parse_addr(&options.addr)?;
+    if options.no_auth && !socket.ip().is_loopback() {
+        return Err(OptionsError::NoAuthOffLoopback(socket.to_string()));
+    }
+    Ok(socket)
+}
+
+/// The authentication state of the `/mcp` route.
+#[derive(Clone, Debug)]
+enum Auth {
+    Required(Arc<TokenVerifier>),
+    Off,
+}
+
+async fn require_token(State(auth): State<Auth>, request: Request, next: Next) -> Response {
+    let Auth::Required(verifier) = auth else {
+        return next.run(request).await;
+    };
+    let presented = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(auth::bearer);
+    match presented {
+        Some(token) if verifier.verify(token) => next.run(request).await,
+        _ => {
+            let mut response = (
+                StatusCode::UNAUTHORIZED,
+                "401 Unauthorized: send `Authorization: Bearer TOKEN` with the token from the file that \
+                 `mcp-orchestration serve --http` names on start\n",
+            )
+                .into_response();
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"mcp-orchestration\""));
+            response
+        }
+    }
+}
+
+/// The rmcp configuration: loopback hosts (plus the bound address), loopback origins, body limit.
+fn mcp_config(bound: SocketAddr, cancel: CancellationToken) -> StreamableHttpServerConfig {
+    let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+    let ip = bound.ip();
+    let config = StreamableHttpServerConfig::default()
+        .with_allowed_origins(["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"])
+        .enforce_origin_validation()
+        .with_max_request_body_bytes(MAX_BODY_BYTES)
+        .with_cancellation_token(cancel);
+    if ip.is_unspecified() {
+        // Bound to every interface: names other machines use are unknown here, so the Host check
+        // is off; the bearer token (required off loopback) is what protects the server.
+        tracing::warn!("bound to {ip}: Host header checks are off; the bearer token protects the server");
+        return config.disable_allowed_hosts();
+    }
+    if !ip.is_loopback() {
+        hosts.push(ip.to_string());
+    }
+    config.with_allowed_hosts(hosts)
+}
+
+/// The router: `/mcp` behind the token check, body limit and timeout. `auth: None` is `--no-auth`.
+pub fn router(
+    core: Orchestrator,
+    bound: SocketAddr,
+    auth: Option<TokenVerifier>,
+    cancel: CancellationToken,
+) -> axum::Router {
+    let server = McpServer::new(core);
+    let service = StreamableHttpService::new(
+        move || Ok(server.clone()),
+        LocalSessionManager::default().into(),
+        mcp_config(bound, cancel),
+    );
+    let auth = match auth {
+        Some(verifier) => Auth::Required(Arc::new(verifier)),
+        None => Auth::Off,
+    };
+    axum::Router::new()
+        .nest_service("/mcp", service)
+        .layer(axum::middleware::from_fn_with_state(auth, require_token))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+}
+
+/// Binds, prints where the token is and where the server listens (stderr), and serves until
+/// Ctrl-C or SIGTERM.
+pub async fn run(core: Orchestrator, options: HttpOptions) -> anyhow::Result<()> {
+    let socket = check_options(&options)?;
+    let verifier = if options.no_auth {
+        tracing::warn!("--no-auth: requests to {socket} need no token");
+        None
+    } else {
+        let setup = auth::ensure_token(core.home())?;
+        let verb = if setup.created { "created" } else { "using" };
+        eprintln!(
+            "mcp-orchestration: bearer token {verb}: read it from {} (hashes in {})",
+            setup.files.token.display(),
+            setup.files.hashes.display()
+        );
+        Some(setup.verifier)
+    };
+    let listener = tokio::net::TcpListener::bind(socket).await.with_context(|| format!("cannot listen on {socket}"))?;
+    let bound = listener.local_addr()?;
+    let cancel = CancellationToken::new();
+    let app = router(core, bound, verifier, cancel.child_token());
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
+    eprintln!("mcp-orchestration: listening on http://{bound}/mcp");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            cancel.cancel();
+        })
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

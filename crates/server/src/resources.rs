@@ -1,0 +1,289 @@
+//! The MCP resources: what a client can read without calling a tool.
+//!
+//! | URI | what |
+//! | --- | --- |
+//! | `capabilities://server` | name, version, tools, resources, features |
+//! | `capabilities://clients` | per-client capability matrix (format, transports, env expansion) |
+//! | `clients://list` | the client list (as `list_clients`) |
+//! | `profiles://{client_id}` | a client's profiles with their heads (template) |
+//! | `config://{client_id}/{profile_id}` | a profile's verified head artifact (template) |
+//! | `catalog://servers` | the catalog of MCP servers |
+//! | `keys://trusted` | the signing key's id and public key, and every trusted public key |
+//! | `schema://artifact` | JSON Schema of an artifact (as `get_config` returns it) |
+//! | `schema://servers-document` | JSON Schema of the servers document (an artifact's payload) |
+//!
+//! Every read calls the same core operation as the matching tool or CLI command.
+
+use orchestrator::{ErrorKind, Orchestrator};
+use rmcp::ErrorData as McpError;
+use rmcp::model::{Resource, ResourceContents, ResourceTemplate};
+use serde_json::{Value, json};
+
+use crate::error::ToolError;
+use crate::tools;
+
+/// The fixed resources: (uri, name, description).
+pub const STATIC_RESOURCES: &[(&str, &str, &str)] = &[
+    ("capabilities://server", "server-capabilities", "This server: name, version, tools, resources and features"),
+    (
+        "capabilities://clients",
+        "client-capabilities",
+        "Per-client capability matrix: format, transports, env expansion",
+    ),
+    ("clients://list", "clients", "The MCP clients this server configures, with their config files and profiles"),
+    ("catalog://servers", "catalog", "The catalog of MCP servers that can be added to a configuration"),
+    ("keys://trusted", "trusted-keys", "The signing key's id and every trusted Ed25519 public key (PEM)"),
+    ("schema://artifact", "artifact-schema", "JSON Schema of a signed artifact as get_config returns it"),
+    (
+        "schema://servers-document",
+        "servers-document-schema",
+        "JSON Schema of the servers document (an artifact's payload)",
+    ),
+];
+
+/// The resource templates: (uri template, name, description).
+pub const TEMPLATES: &[(&str, &str, &str)] = &[
+    ("profiles://{client_id}", "client-profiles", "A client's published profiles with their head versions"),
+    ("config://{client_id}/{profile_id}", "profile-head", "A profile's verified head artifact"),
+];
+
+const JSON: &str = "application/json";
+
+/// The fixed resources, then one `profiles://` per client and one `config://` per published profile.
+pub fn list(core: &Orchestrator) -> Vec<Resource> {
+    let mut out: Vec<Resource> = STATIC_RESOURCES
+        .iter()
+        .map(|(uri, name, description)| Resource::new(*uri, *name).with_description(*description).with_mime_type(JSON))
+        .collect();
+    for client in dialects::all() {
+        out.push(
+            Resource::new(format!("profiles://{}", client.id), format!("{}-profiles", client.id))
+                .with_description(format!("Profiles of {}", client.display_name))
+                .with_mime_type(JSON),
+        );
+        for profile in core.profiles(client.id).unwrap_or_default() {
+            out.push(
+                Resource::new(
+                    format!("config://{}/{}", client.id, profile.profile_id),
+                    format!("{}-{}", client.id, profile.profile_id),
+                )
+                .with_description(format!(
+                    "{} profile {} (v{}, {})",
+                    client.display_name, profile.profile_id, profile.version, profile.artifact_id
+                ))
+                .with_mime_type(JSON),
+            );
+        }
+    }
+    out
+}
+
+/// The resource templates.
+pub fn templates() -> Vec<ResourceTemplate> {
+    TEMPLATES
+        .iter()
+        .map(|(uri, name, description)| {
+            ResourceTemplate::new(*uri, *name).with_description(*description).with_mime_type(JSON)
+        })
+        .collect()
+}
+
+/// What reading a URI gives: the JSON value, a domain failure, or "no such resource".
+pub enum Read {
+    Found(Value),
+    Failed(ToolError),
+    NotFound,
+}
+
+fn from_core<T>(result: Result<T, impl Into<ToolError>>, f: impl FnOnce(T) -> Value) -> Read {
+    match result {
+        Ok(v) => Read::Found(f(v)),
+        Err(e) => Read::Failed(e.into()),
+    }
+}
+
+/// Reads one resource.
+pub fn read(core: &Orchestrator, facts: &dialects::HostFacts, uri: &str) -> Read {
+    if uri.len() > 1024 {
+        return Read::NotFound;
+    }
+    match uri {
+        "capabilities://server" => return Read::Found(server_capabilities()),
+        "capabilities://clients" => return Read::Found(client_capabilities()),
+        "clients://list" => return Read::Found(json!({"clients": tools::client_rows(core, facts)})),
+        "catalog://servers" => {
+            return from_core(core.catalog(), |entries| json!({"servers": entries, "count": entries.len()}));
+        }
+        "keys://trusted" => return trusted_keys(core),
+        "schema://artifact" => return Read::Found(artifact_schema()),
+        "schema://servers-document" => return Read::Found(servers_document_schema()),
+        _ => {}
+    }
+    if let Some(client) = uri.strip_prefix("profiles://") {
+        if dialects::find(client).is_none() {
+            return Read::NotFound;
+        }
+        return from_core(core.profiles(client), |p| json!({"client_id": client, "profiles": p}));
+    }
+    if let Some(rest) = uri.strip_prefix("config://")
+        && let Some((client, profile)) = rest.split_once('/')
+    {
+        if dialects::find(client).is_none() || profile.is_empty() || profile.contains('/') {
+            return Read::NotFound;
+        }
+        return match core.get(client, profile) {
+            Ok(v) => Read::Found(v.to_json()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Read::NotFound,
+            Err(e) => Read::Failed(e.into()),
+        };
+    }
+    Read::NotFound
+}
+
+/// A resource's contents as JSON text.
+pub fn contents(uri: &str, value: &Value) -> ResourceContents {
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+    ResourceContents::text(text, uri).with_mime_type(JSON)
+}
+
+/// The error for a URI this server does not have.
+pub fn not_found(uri: &str) -> McpError {
+    McpError::resource_not_found(
+        format!("no resource {uri}: call resources/list and resources/templates/list"),
+        Some(json!({"uri": uri.chars().take(256).collect::<String>()})),
+    )
+}
+
+fn trusted_keys(core: &Orchestrator) -> Read {
+    let info = match core.key_info() {
+        Ok(info) => info,
+        Err(e) => return Read::Failed(e.into()),
+    };
+    let keys: Vec<Value> = info
+        .trusted
+        .iter()
+        .map(|id| {
+            let hex = id.strip_prefix("sha256:").unwrap_or(id);
+            let pem = std::fs::read_to_string(core.home().trusted_key(hex)).ok();
+            json!({"key_id": id, "public_key_pem": pem})
+        })
+        .collect();
+    Read::Found(json!({
+        "signing_key_id": info.signing_key_id,
+        "signing_public_key_pem": info.public_key_pem,
+        "trusted": keys,
+    }))
+}
+
+/// `capabilities://server`.
+pub fn server_capabilities() -> Value {
+    json!({
+        "name": crate::SERVER_NAME,
+        "version": env!("CARGO_PKG_VERSION"),
+        "tools": tools::tool_names(),
+        "resources": STATIC_RESOURCES.iter().map(|(uri, _, _)| *uri).collect::<Vec<_>>(),
+        "resource_templates": TEMPLATES.iter().map(|(uri, _, _)| *uri).collect::<Vec<_>>(),
+        "features": {
+            "transports": ["stdio", "streamable-http"],
+            "signed_artifacts": "ed25519",
+            "content_addressing": "sha256 over RFC 8785 (JCS) bytes",
+            "verified_reads": true,
+            "drafts": true,
+            "catalog": true,
+            "deploy_requires_confirm": true,
+            "rollback": true,
+            "events": "orchestrator.tool_call_{started,completed,failed} per tool call",
+            "http_auth": "bearer token (stored hashed in the home)",
+        },
+    })
+}
+
+/// `capabilities://clients`.
+pub fn client_capabilities() -> Value {
+    let clients: Vec<Value> = dialects::all()
+        .iter()
+        .map(|c| {
+            json!({
+                "client_id": c.id,
+                "display_name": c.display_name,
+                "format": c.format,
+                "transports": c.transports,
+                "stdio": c.supports(dialects::Transport::Stdio),
+                "http": c.supports(dialects::Transport::Http),
+                "sse": c.supports(dialects::Transport::Sse),
+                "env_expansion": dialects::env_expansion(c.id),
+                "servers_are_a_list": c.servers_are_a_list(),
+                "servers_at": c.default_placement(),
+            })
+        })
+        .collect();
+    json!({"clients": clients})
+}
+
+/// `schema://servers-document`.
+pub fn servers_document_schema() -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "schema://servers-document",
+        "title": "Servers document",
+        "description": "The client-neutral list of MCP servers: the payload of every artifact. Secrets are ${env:NAME} or ${secret:NAME} references, never values.",
+        "type": "object",
+        "required": ["mcpServers"],
+        "properties": {
+            "mcpServers": {
+                "type": "object",
+                "additionalProperties": {"$ref": "#/$defs/server"}
+            }
+        },
+        "$defs": {
+            "server": {
+                "type": "object",
+                "properties": {
+                    "command": {"type": "string", "description": "stdio: the program to launch"},
+                    "args": {"type": "array", "items": {"type": "string"}},
+                    "env": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "cwd": {"type": "string"},
+                    "type": {"type": "string", "enum": ["stdio", "http", "sse"], "description": "http = streamable HTTP"},
+                    "url": {"type": "string", "pattern": "^https?://"},
+                    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "disabled": {"type": "boolean"},
+                    "timeout": {"type": "number"}
+                },
+                "oneOf": [{"required": ["command"]}, {"required": ["url"]}]
+            }
+        }
+    })
+}
+
+/// `schema://artifact`.
+pub fn artifact_schema() -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "schema://artifact",
+        "title": "Signed artifact",
+        "description": "One version of a (client, profile): as get_config and config://{client_id}/{profile_id} return it, after verification.",
+        "type": "object",
+        "required": ["artifact_id", "client_id", "profile_id", "version", "created_at", "payload", "signature", "signing_key_id", "metadata"],
+        "properties": {
+            "artifact_id": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$", "description": "SHA-256 of the payload's RFC 8785 bytes"},
+            "client_id": {"type": "string"},
+            "profile_id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"},
+            "version": {"type": "integer", "minimum": 1},
+            "previous": {"type": ["string", "null"], "description": "artifact id of the version before (hash chain)"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "expires_at": {"type": ["string", "null"], "format": "date-time"},
+            "payload": {"$ref": "schema://servers-document"},
+            "metadata": {"type": "object"},
+            "signature": {
+                "type": "object",
+                "required": ["alg", "key_id", "sig"],
+                "properties": {
+                    "alg": {"const": "ed25519"},
+                    "key_id": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+                    "sig": {"type": "string", "description": "base64"}
+                }
+            },
+            "signing_key_id": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"}
+        }
+    })
+}

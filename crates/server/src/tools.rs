@@ -1,0 +1,963 @@
+//! The MCP tools: one typed argument struct per tool (its doc comments are what a model reads)
+//! and one short method that checks argument sizes, calls the core operation the CLI also
+//! calls, and returns structured content. Domain failures become `isError: true` results
+//! (see [`crate::error::ToolError`]); wrong argument types are JSON-RPC `invalid_params`
+//! errors raised by rmcp before a method runs.
+//!
+//! Annotations are true statements: read-only tools change nothing but the event log; the
+//! tools that write say whether a repeat call changes more (idempotent) and whether they can
+//! drop something a user had (destructive). `deploy_config` and `rollback_config` write
+//! nothing without `confirm: true`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use orchestrator::deploy::{record, write};
+use orchestrator::ids::ClientId;
+use orchestrator::service::{ClientFile, DEFAULT_PROFILE, unified_diff};
+use orchestrator::{ErrorKind, Orchestrator};
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::McpServer;
+use crate::error::ToolError;
+use crate::host;
+
+/// Longest id (client, profile, server, artifact, deployment) accepted before the core sees it.
+pub const MAX_ID_LEN: usize = 256;
+/// Longest free text (note, query) accepted.
+pub const MAX_TEXT_LEN: usize = 4096;
+/// Largest `local_payload`, serialized.
+pub const MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
+/// Most entries in `params` or `env`.
+pub const MAX_MAP_ENTRIES: usize = 256;
+
+/// Makes an argument schema portable to single-`type` dialects (such as the OpenAPI subset some
+/// model providers use): an optional property is written `"type": "string"` (not
+/// `["string", "null"]`) and without `"default": null`. Absent and `null` both mean "not given".
+fn portable(schema: &mut schemars::Schema) {
+    let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else { return };
+    for property in properties.values_mut() {
+        let Some(property) = property.as_object_mut() else { continue };
+        if let Some(Value::Array(types)) = property.get("type") {
+            let rest: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+            if rest.len() == 1 {
+                property.insert("type".into(), rest[0].clone());
+            }
+        }
+        if property.get("default") == Some(&Value::Null) {
+            property.remove("default");
+        }
+    }
+}
+
+fn default_profile() -> String {
+    DEFAULT_PROFILE.to_owned()
+}
+
+fn check_len(name: &str, value: &str, max: usize) -> Result<(), ToolError> {
+    if value.len() > max {
+        return Err(ToolError::usage(format!(
+            "`{name}` is {} bytes long; the limit is {max}: pass a real id or a shorter text",
+            value.len()
+        )));
+    }
+    Ok(())
+}
+
+fn check_id(name: &str, value: &str) -> Result<(), ToolError> {
+    check_len(name, value, MAX_ID_LEN)
+}
+
+fn check_map(name: &str, map: &BTreeMap<String, String>) -> Result<(), ToolError> {
+    if map.len() > MAX_MAP_ENTRIES {
+        return Err(ToolError::usage(format!("`{name}` has {} entries; the limit is {MAX_MAP_ENTRIES}", map.len())));
+    }
+    for (key, value) in map {
+        check_len(&format!("{name} key"), key, MAX_ID_LEN)?;
+        check_len(&format!("{name}.{key}"), value, MAX_TEXT_LEN)?;
+    }
+    Ok(())
+}
+
+fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, ToolError> {
+    serde_json::to_value(value).map_err(|e| ToolError::new(ErrorKind::Other, format!("cannot encode the result: {e}")))
+}
+
+fn client_info(client_id: &str) -> Result<&'static dialects::ClientInfo, ToolError> {
+    check_id("client_id", client_id)?;
+    ClientId::parse(client_id).map_err(orchestrator::Error::from)?;
+    dialects::find(client_id)
+        .ok_or_else(|| ToolError::new(ErrorKind::NotFound, format!("unknown client {client_id}: call list_clients")))
+}
+
+/// One row of `list_clients` (also the `clients://list` resource).
+pub fn client_rows(core: &Orchestrator, facts: &dialects::HostFacts) -> Vec<Value> {
+    let detected = dialects::detect(facts);
+    dialects::all()
+        .iter()
+        .map(|client| {
+            let found = detected.iter().find(|d| d.client_id == client.id);
+            let paths: Vec<Value> = found
+                .map(|d| d.locations.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .map(|(l, presence)| {
+                    json!({"scope": l.scope, "path": l.path, "placement": l.placement,
+                           "alternative": l.alternative, "presence": presence})
+                })
+                .collect();
+            let location = client
+                .config_paths(facts)
+                .into_iter()
+                .find(|l| !l.alternative && l.scope == dialects::Scope::User)
+                .map(|l| l.path.display().to_string());
+            let profile_ids: Vec<String> =
+                core.profiles(client.id).unwrap_or_default().into_iter().map(|p| p.profile_id).collect();
+            json!({
+                "client_id": client.id,
+                "display_name": client.display_name,
+                "platform": host::platform(),
+                "config_location": location,
+                "format": client.format,
+                "transports": client.transports,
+                "detected": found.is_some_and(|d| d.found()),
+                "profile_ids": profile_ids,
+                "config_paths": paths,
+            })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument structs. Doc comments are the descriptions a model reads.
+
+/// No arguments.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct NoArgs {}
+
+/// Which client.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct ClientArgs {
+    /// Client id, as listed by `list_clients` (e.g. `claude-desktop`, `cursor`, `vscode`).
+    pub client_id: String,
+}
+
+/// Which profile of which client.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct ProfileArgs {
+    /// Client id, as listed by `list_clients` (e.g. `claude-desktop`, `cursor`).
+    pub client_id: String,
+    /// Profile id (`default`, `dev`, `prod`, …: lowercase letters, digits, `.`, `_`, `-`).
+    #[serde(default = "default_profile")]
+    pub profile_id: String,
+}
+
+/// Arguments of `get_config`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct GetConfigArgs {
+    /// Client id, as listed by `list_clients`.
+    pub client_id: String,
+    /// Profile id; `default` when omitted.
+    #[serde(default = "default_profile")]
+    pub profile_id: String,
+    /// A specific version by its artifact id (`sha256:<64 hex>` or bare hex, from
+    /// `list_history`); omit for the profile's newest version (its head).
+    #[serde(default)]
+    pub artifact_id: Option<String>,
+}
+
+/// Arguments of `diff_config`. Give at most one of `local_payload`, `local_artifact_id` and
+/// `file`; with none, the client's live config file on this machine is compared.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct DiffConfigArgs {
+    /// Client id, as listed by `list_clients`.
+    pub client_id: String,
+    /// Profile id to compare against (its head); `default` when omitted.
+    #[serde(default = "default_profile")]
+    pub profile_id: String,
+    /// A servers document to compare: `{"mcpServers": {NAME: {command, args, env} | {type, url, headers}}}`.
+    #[serde(default)]
+    pub local_payload: Option<Map<String, Value>>,
+    /// An artifact id of this profile (e.g. an older version from `list_history`) to compare.
+    #[serde(default)]
+    pub local_artifact_id: Option<String>,
+    /// Absolute path of a client config file to compare (it must have the name of one of the
+    /// client's config files, e.g. `mcp.json` for Cursor); omit for the client's own file.
+    #[serde(default)]
+    pub file: Option<String>,
+}
+
+/// Arguments of `list_available_servers`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct ListServersArgs {
+    /// Only servers with this transport: `stdio`, `http` (streamable HTTP) or `sse`.
+    #[serde(default)]
+    pub transport: Option<String>,
+}
+
+/// Arguments of `search_servers`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct SearchServersArgs {
+    /// Words to look for in the server's id, name, description and tags (e.g. `github`, `files`).
+    pub query: String,
+    /// Only servers with this transport: `stdio`, `http` or `sse`.
+    #[serde(default)]
+    pub transport: Option<String>,
+}
+
+/// Arguments of `describe_server`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct ServerArgs {
+    /// Catalog server id, from `list_available_servers` or `search_servers`.
+    pub server_id: String,
+}
+
+/// Arguments of `add_server_to_config`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct AddServerArgs {
+    /// Client id, as listed by `list_clients`.
+    pub client_id: String,
+    /// Profile id whose draft is edited; `default` when omitted.
+    #[serde(default = "default_profile")]
+    pub profile_id: String,
+    /// Catalog server id, from `list_available_servers` or `search_servers`.
+    pub server_id: String,
+    /// Name of the entry in the config; the server id when omitted.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Values of the server's parameters (see `describe_server`), by parameter name.
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+    /// Environment variables for the server, by name. Write secrets as `${secret:NAME}` or
+    /// `${env:NAME}` references; a literal value given for a secret input is moved into the
+    /// local secret store and replaced by a reference.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+}
+
+/// Arguments of `remove_server_from_config`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct RemoveServerArgs {
+    /// Client id, as listed by `list_clients`.
+    pub client_id: String,
+    /// Profile id whose draft is edited; `default` when omitted.
+    #[serde(default = "default_profile")]
+    pub profile_id: String,
+    /// Name of the server entry in the draft (see `view_draft_config`).
+    pub server_id: String,
+}
+
+/// Arguments of `validate_config`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct ValidateArgs {
+    /// Client id, as listed by `list_clients`.
+    pub client_id: String,
+    /// Profile id whose draft is validated; `default` when omitted.
+    #[serde(default = "default_profile")]
+    pub profile_id: String,
+    /// A servers document to validate instead of the draft.
+    #[serde(default)]
+    pub payload: Option<Map<String, Value>>,
+}
+
+/// Arguments of `publish_config`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct PublishArgs {
+    /// Client id, as listed by `list_clients`.
+    pub client_id: String,
+    /// Profile id whose draft is published; `default` when omitted.
+    #[serde(default = "default_profile")]
+    pub profile_id: String,
+    /// A note recorded in the artifact's metadata (what changed and why).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Arguments of `deploy_config`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct DeployArgs {
+    /// Client id, as listed by `list_clients`.
+    pub client_id: String,
+    /// Profile id to deploy (its head); `default` when omitted.
+    #[serde(default = "default_profile")]
+    pub profile_id: String,
+    /// Absolute path of the client config file to write (it must have the name of one of the
+    /// client's config files, e.g. `mcp.json` for Cursor); omit for the client's own file.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// `true` writes the file. Omitted or `false`: nothing is written and the result shows the
+    /// diff a deploy would make. Show that diff to the user and ask before confirming.
+    #[serde(default)]
+    pub confirm: bool,
+}
+
+/// Arguments of `get_deployment_status`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct StatusArgs {
+    /// Only this client; every client detected on this machine when omitted.
+    #[serde(default)]
+    pub client_id: Option<String>,
+}
+
+/// Arguments of `rollback_config`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct RollbackArgs {
+    /// Client id, as listed by `list_clients`.
+    pub client_id: String,
+    /// Absolute path of the client config file to restore; omit for the client's own file.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// Restore the state right after this deployment (ids from `get_deployment_status`); omit
+    /// to undo the latest deploy or rollback of the file.
+    #[serde(default)]
+    pub deployment_id: Option<String>,
+    /// `true` writes the file. Omitted or `false`: nothing is written and the result shows the
+    /// diff the rollback would make.
+    #[serde(default)]
+    pub confirm: bool,
+}
+
+/// Arguments of `verify_artifact`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct VerifyArgs {
+    /// The artifact id to verify (`sha256:<64 hex>`); omit to verify every stored version of
+    /// every profile.
+    #[serde(default)]
+    pub artifact_id: Option<String>,
+}
+
+/// Arguments of `import_client_config`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct ImportArgs {
+    /// Client id, as listed by `list_clients`.
+    pub client_id: String,
+    /// Profile id whose draft receives the servers; `default` when omitted.
+    #[serde(default = "default_profile")]
+    pub profile_id: String,
+    /// Absolute path of the client config file to read; omit for the client's own file.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// `true` also signs the imported servers as the profile's next version.
+    #[serde(default)]
+    pub publish: bool,
+}
+
+fn meta_of(pairs: &[(&str, &str)]) -> Map<String, Value> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), json!(v.chars().take(64).collect::<String>()))).collect()
+}
+
+fn rollback_preview(core: &Orchestrator, file: &ClientFile, to: Option<&str>) -> Result<Value, ToolError> {
+    // Mirrors the record choice of `Orchestrator::rollback` (see the report: a `dry_run` flag on
+    // the core's rollback would remove this copy).
+    let client = ClientId::parse(&file.client_id).map_err(orchestrator::Error::from)?;
+    let records = core.deployments(&file.client_id, Some(&file.path))?;
+    let (source, restore) = match to {
+        Some(id) => {
+            let r = records.iter().find(|r| r.deployment_id == id).ok_or_else(|| {
+                ToolError::new(
+                    ErrorKind::NotFound,
+                    format!("no deployment {id} of {client} into {}: call get_deployment_status", file.path.display()),
+                )
+            })?;
+            (r, r.after.clone())
+        }
+        None => {
+            let r = records.last().ok_or_else(|| {
+                ToolError::new(ErrorKind::NotFound, format!("{} has no deployment to roll back", file.path.display()))
+            })?;
+            (r, r.before.clone())
+        }
+    };
+    let restored = restore.as_deref().map(|id| record::load_backup(core.home(), id)).transpose()?;
+    let current = write::read_target(&file.path).map_err(orchestrator::Error::from)?;
+    let before = String::from_utf8_lossy(current.as_deref().unwrap_or_default()).into_owned();
+    let after = String::from_utf8_lossy(restored.as_deref().unwrap_or_default()).into_owned();
+    Ok(json!({
+        "dry_run": true,
+        "file": file.path.display().to_string(),
+        "restores_from": source.deployment_id,
+        "would_remove_file": restored.is_none(),
+        "changed": current != restored,
+        "diff": unified_diff(&file.path, &before, &after),
+        "next_step": "nothing was written: call rollback_config again with confirm: true to restore",
+    }))
+}
+
+#[tool_router(vis = "pub(crate)")]
+impl McpServer {
+    /// List the MCP client applications this server can configure (Claude Desktop, Cursor, VS
+    /// Code, Claude Code, Codex, …): id, display name, platform, config file location, format,
+    /// transports, whether it is installed here, and its published profile ids.
+    #[tool(annotations(
+        title = "List clients",
+        read_only_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn list_clients(&self, Parameters(_args): Parameters<NoArgs>) -> Result<CallToolResult, McpError> {
+        self.call("list_clients", Map::new(), |core, facts, _| {
+            Ok(json!({"clients": client_rows(core, facts), "count": dialects::all().len()}))
+        })
+        .await
+    }
+
+    /// List the published profiles of one client, each with its head version and artifact id.
+    #[tool(annotations(
+        title = "List profiles",
+        read_only_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn list_profiles(&self, Parameters(args): Parameters<ClientArgs>) -> Result<CallToolResult, McpError> {
+        let meta = meta_of(&[("client_id", &args.client_id)]);
+        self.call("list_profiles", meta, move |core, _, _| {
+            check_id("client_id", &args.client_id)?;
+            let profiles = core.profiles(&args.client_id)?;
+            Ok(json!({"client_id": args.client_id, "profiles": to_value(&profiles)?, "count": profiles.len()}))
+        })
+        .await
+    }
+
+    /// Get a profile's signed configuration, verified (hash, signature, trusted key, rollback,
+    /// expiry) before it is returned: artifact_id, client_id, profile_id, version, created_at,
+    /// payload (the servers document), signature, signing_key_id, metadata.
+    #[tool(annotations(
+        title = "Get a configuration",
+        read_only_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn get_config(&self, Parameters(args): Parameters<GetConfigArgs>) -> Result<CallToolResult, McpError> {
+        let meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
+        self.call("get_config", meta, move |core, _, _| {
+            check_id("client_id", &args.client_id)?;
+            check_id("profile_id", &args.profile_id)?;
+            let verified = match &args.artifact_id {
+                Some(id) => {
+                    check_id("artifact_id", id)?;
+                    core.get_artifact(&args.client_id, &args.profile_id, id)?
+                }
+                None => core.get(&args.client_id, &args.profile_id)?,
+            };
+            Ok(verified.to_json())
+        })
+        .await
+    }
+
+    /// Compare a configuration with a profile's head and say what to do: status (`up-to-date`,
+    /// `outdated`, `diverged`, `missing`, `unmanaged`), local_artifact_id, remote_artifact_id,
+    /// diff (servers_added, servers_removed, servers_modified, servers_unchanged, field-level
+    /// changes with their impact, summary counts) and a recommendation. Compares
+    /// `local_payload`, or `local_artifact_id`, or a client config file (`file`, else the
+    /// client's own file on this machine).
+    #[tool(annotations(
+        title = "Diff a configuration",
+        read_only_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn diff_config(&self, Parameters(args): Parameters<DiffConfigArgs>) -> Result<CallToolResult, McpError> {
+        let meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
+        self.call("diff_config", meta, move |core, facts, _| {
+            check_id("client_id", &args.client_id)?;
+            check_id("profile_id", &args.profile_id)?;
+            let given = [args.local_payload.is_some(), args.local_artifact_id.is_some(), args.file.is_some()];
+            if given.iter().filter(|g| **g).count() > 1 {
+                return Err(ToolError::usage(
+                    "give at most one of local_payload, local_artifact_id and file (none: the client's own file)",
+                ));
+            }
+            let drift = if let Some(payload) = args.local_payload {
+                let payload = Value::Object(payload);
+                if payload.to_string().len() > MAX_PAYLOAD_BYTES {
+                    return Err(ToolError::usage(format!("local_payload is larger than {MAX_PAYLOAD_BYTES} bytes")));
+                }
+                orchestrator::service::check_servers_document(&payload)?;
+                core.diff_document(&args.client_id, &args.profile_id, &payload)?
+            } else if let Some(id) = &args.local_artifact_id {
+                check_id("local_artifact_id", id)?;
+                let local = core.get_artifact(&args.client_id, &args.profile_id, id)?;
+                core.diff_document(&args.client_id, &args.profile_id, local.payload())?
+            } else {
+                client_info(&args.client_id)?;
+                let file = host::client_file(&args.client_id, args.file.as_deref(), facts)?;
+                core.diff_file(&file, Some(&args.profile_id))?
+            };
+            to_value(&drift)
+        })
+        .await
+    }
+
+    /// List the MCP servers of the catalog (built-in entries and imported `server.json` files)
+    /// that can be added to a configuration with `add_server_to_config`.
+    #[tool(annotations(
+        title = "List catalog servers",
+        read_only_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn list_available_servers(
+        &self,
+        Parameters(args): Parameters<ListServersArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        self.call("list_available_servers", Map::new(), move |core, _, _| {
+            if let Some(t) = &args.transport {
+                check_id("transport", t)?;
+            }
+            let servers = core.catalog_search(None, args.transport.as_deref())?;
+            Ok(json!({"servers": to_value(&servers)?, "count": servers.len()}))
+        })
+        .await
+    }
+
+    /// Search the catalog of MCP servers by words in their id, name, description and tags.
+    #[tool(annotations(
+        title = "Search catalog servers",
+        read_only_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn search_servers(
+        &self,
+        Parameters(args): Parameters<SearchServersArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        self.call("search_servers", Map::new(), move |core, _, _| {
+            check_len("query", &args.query, MAX_TEXT_LEN)?;
+            if let Some(t) = &args.transport {
+                check_id("transport", t)?;
+            }
+            let servers = core.catalog_search(Some(&args.query), args.transport.as_deref())?;
+            Ok(json!({"query": args.query, "servers": to_value(&servers)?, "count": servers.len()}))
+        })
+        .await
+    }
+
+    /// Describe one catalog server: how it is launched, its transport, its parameters and
+    /// environment variables (which are required, which are secrets), tags and homepage.
+    #[tool(annotations(
+        title = "Describe a catalog server",
+        read_only_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn describe_server(&self, Parameters(args): Parameters<ServerArgs>) -> Result<CallToolResult, McpError> {
+        let meta = meta_of(&[("server_id", &args.server_id)]);
+        self.call("describe_server", meta, move |core, _, _| {
+            check_id("server_id", &args.server_id)?;
+            to_value(&core.catalog_show(&args.server_id)?)
+        })
+        .await
+    }
+
+    /// Add a catalog server to a profile's draft (started from the profile's head), with its
+    /// parameters and environment. Nothing is published or written to a client until
+    /// `publish_config` and `deploy_config`. Returns the draft.
+    #[tool(annotations(
+        title = "Add a server to the draft",
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn add_server_to_config(
+        &self,
+        Parameters(args): Parameters<AddServerArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        let meta = meta_of(&[
+            ("client_id", &args.client_id),
+            ("profile_id", &args.profile_id),
+            ("server_id", &args.server_id),
+        ]);
+        self.call("add_server_to_config", meta, move |core, _, _| {
+            check_id("client_id", &args.client_id)?;
+            check_id("profile_id", &args.profile_id)?;
+            check_id("server_id", &args.server_id)?;
+            if let Some(name) = &args.name {
+                check_id("name", name)?;
+            }
+            check_map("params", &args.params)?;
+            check_map("env", &args.env)?;
+            let draft = core.draft_add_server(
+                &args.client_id,
+                &args.profile_id,
+                &args.server_id,
+                args.name.as_deref(),
+                &args.params,
+                &args.env,
+            )?;
+            to_value(&draft)
+        })
+        .await
+    }
+
+    /// Remove a server entry from a profile's draft. Returns the draft.
+    #[tool(annotations(
+        title = "Remove a server from the draft",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn remove_server_from_config(
+        &self,
+        Parameters(args): Parameters<RemoveServerArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        let meta = meta_of(&[
+            ("client_id", &args.client_id),
+            ("profile_id", &args.profile_id),
+            ("server_id", &args.server_id),
+        ]);
+        self.call("remove_server_from_config", meta, move |core, _, _| {
+            check_id("client_id", &args.client_id)?;
+            check_id("profile_id", &args.profile_id)?;
+            check_id("server_id", &args.server_id)?;
+            to_value(&core.draft_remove_server(&args.client_id, &args.profile_id, &args.server_id)?)
+        })
+        .await
+    }
+
+    /// Show a profile's draft: the saved one, else the head's servers document (not yet a draft),
+    /// else an empty one.
+    #[tool(annotations(
+        title = "View the draft",
+        read_only_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn view_draft_config(&self, Parameters(args): Parameters<ProfileArgs>) -> Result<CallToolResult, McpError> {
+        let meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
+        self.call("view_draft_config", meta, move |core, _, _| {
+            check_id("client_id", &args.client_id)?;
+            check_id("profile_id", &args.profile_id)?;
+            to_value(&core.draft_show(&args.client_id, &args.profile_id)?)
+        })
+        .await
+    }
+
+    /// Discard a profile's draft (the published versions are untouched).
+    #[tool(annotations(
+        title = "Clear the draft",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn clear_draft_config(&self, Parameters(args): Parameters<ProfileArgs>) -> Result<CallToolResult, McpError> {
+        let meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
+        self.call("clear_draft_config", meta, move |core, _, _| {
+            check_id("client_id", &args.client_id)?;
+            check_id("profile_id", &args.profile_id)?;
+            let cleared = core.draft_discard(&args.client_id, &args.profile_id)?;
+            Ok(json!({"client_id": args.client_id, "profile_id": args.profile_id, "cleared": cleared}))
+        })
+        .await
+    }
+
+    /// Validate a profile's draft (or a given servers document) for its client: schema, no
+    /// literal secrets, transports the client supports; commands missing from PATH are
+    /// warnings. Returns valid, errors and warnings, each with a JSON pointer and what to do.
+    #[tool(annotations(
+        title = "Validate a configuration",
+        read_only_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn validate_config(&self, Parameters(args): Parameters<ValidateArgs>) -> Result<CallToolResult, McpError> {
+        let meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
+        self.call("validate_config", meta, move |core, _, path_dirs| {
+            check_id("client_id", &args.client_id)?;
+            check_id("profile_id", &args.profile_id)?;
+            let report = match args.payload {
+                Some(payload) => {
+                    client_info(&args.client_id)?;
+                    let payload = Value::Object(payload);
+                    if payload.to_string().len() > MAX_PAYLOAD_BYTES {
+                        return Err(ToolError::usage(format!("payload is larger than {MAX_PAYLOAD_BYTES} bytes")));
+                    }
+                    orchestrator::service::validate_document(&args.client_id, &payload, path_dirs)
+                }
+                None => core.draft_validate(&args.client_id, &args.profile_id, path_dirs)?,
+            };
+            to_value(&report)
+        })
+        .await
+    }
+
+    /// Validate and sign a profile's draft as its next version (content-addressed, Ed25519),
+    /// then drop the draft. Returns the new artifact.
+    #[tool(annotations(
+        title = "Publish the draft",
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = false,
+        open_world_hint = false
+    ))]
+    async fn publish_config(&self, Parameters(args): Parameters<PublishArgs>) -> Result<CallToolResult, McpError> {
+        let meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
+        self.call("publish_config", meta, move |core, _, path_dirs| {
+            check_id("client_id", &args.client_id)?;
+            check_id("profile_id", &args.profile_id)?;
+            if let Some(note) = &args.note {
+                check_len("note", note, MAX_TEXT_LEN)?;
+            }
+            let verified = core.draft_publish(&args.client_id, &args.profile_id, args.note.as_deref(), path_dirs)?;
+            Ok(verified.to_json())
+        })
+        .await
+    }
+
+    /// Write a profile's verified head into a client's config file: only the server entries
+    /// the profile owns change, the rest of the file stays byte-for-byte, a backup is kept.
+    /// Without `confirm: true` nothing is written and the result is the diff a deploy would
+    /// make (`dry_run: true`).
+    #[tool(annotations(
+        title = "Deploy to a client file",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn deploy_config(&self, Parameters(args): Parameters<DeployArgs>) -> Result<CallToolResult, McpError> {
+        let mut meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
+        meta.insert("confirm".into(), json!(args.confirm));
+        self.call("deploy_config", meta, move |core, facts, _| {
+            check_id("profile_id", &args.profile_id)?;
+            client_info(&args.client_id)?;
+            let file = host::client_file(&args.client_id, args.file.as_deref(), facts)?;
+            let report = core.deploy(&file, &args.profile_id, !args.confirm)?;
+            let mut value = to_value(&report)?;
+            if !args.confirm
+                && let Some(object) = value.as_object_mut()
+            {
+                object.insert(
+                    "next_step".into(),
+                    json!("nothing was written: show this diff to the user, then call deploy_config again with confirm: true"),
+                );
+            }
+            Ok(value)
+        })
+        .await
+    }
+
+    /// Drift of client config files on this machine: for each detected client file (or those
+    /// of one client), the profile it is compared with, its status (`up-to-date`, `outdated`,
+    /// `diverged`, `missing`, `unmanaged`), the changes a deploy would make and its deployments.
+    #[tool(annotations(
+        title = "Deployment status",
+        read_only_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn get_deployment_status(
+        &self,
+        Parameters(args): Parameters<StatusArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        let meta = args.client_id.as_deref().map(|c| meta_of(&[("client_id", c)])).unwrap_or_default();
+        self.call("get_deployment_status", meta, move |core, facts, _| {
+            let mut files = host::detected_files(facts);
+            if let Some(client_id) = &args.client_id {
+                client_info(client_id)?;
+                files.retain(|f| &f.client_id == client_id);
+                if files.is_empty() {
+                    files.push(host::client_file(client_id, None, facts)?);
+                }
+            }
+            let mut rows = Vec::new();
+            let mut drifted = 0;
+            for outcome in core.status(&files)? {
+                match outcome {
+                    Ok(drift) => {
+                        drifted += usize::from(drift.is_drift());
+                        let mut row = to_value(&drift)?;
+                        let deployments = core.deployments(&drift.client_id, Some(&PathBuf::from(&drift.file)))?;
+                        if let Some(object) = row.as_object_mut() {
+                            object.insert("drift".into(), json!(drift.is_drift()));
+                            object.insert("deployments".into(), to_value(&deployments)?);
+                        }
+                        rows.push(row);
+                    }
+                    Err((file, error)) => {
+                        let error = ToolError::from(error);
+                        rows.push(json!({
+                            "client_id": file.client_id,
+                            "file": file.path.display().to_string(),
+                            "error": {"kind": error.kind_name(), "exit_code": error.kind.exit_code(), "message": error.message},
+                        }));
+                    }
+                }
+            }
+            Ok(json!({"files": rows, "count": files.len(), "drifted": drifted}))
+        })
+        .await
+    }
+
+    /// Restore a client config file's earlier bytes: by default those before its latest deploy
+    /// or rollback; with `deployment_id`, those right after that deployment. The restore is
+    /// recorded and can itself be rolled back. Without `confirm: true` nothing is written and
+    /// the result is the diff the rollback would make.
+    #[tool(annotations(
+        title = "Roll back a client file",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = false,
+        open_world_hint = false
+    ))]
+    async fn rollback_config(&self, Parameters(args): Parameters<RollbackArgs>) -> Result<CallToolResult, McpError> {
+        let mut meta = meta_of(&[("client_id", &args.client_id)]);
+        meta.insert("confirm".into(), json!(args.confirm));
+        self.call("rollback_config", meta, move |core, facts, _| {
+            client_info(&args.client_id)?;
+            if let Some(id) = &args.deployment_id {
+                check_id("deployment_id", id)?;
+            }
+            let file = host::client_file(&args.client_id, args.file.as_deref(), facts)?;
+            if !args.confirm {
+                return rollback_preview(core, &file, args.deployment_id.as_deref());
+            }
+            let report = core.rollback(&file, args.deployment_id.as_deref())?;
+            to_value(&report)
+        })
+        .await
+    }
+
+    /// The verified version history of a profile, oldest first: version, artifact_id,
+    /// created_at, previous (the hash chain), metadata, and whether each verified.
+    #[tool(annotations(
+        title = "List a profile's history",
+        read_only_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn list_history(&self, Parameters(args): Parameters<ProfileArgs>) -> Result<CallToolResult, McpError> {
+        let meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
+        self.call("list_history", meta, move |core, _, _| {
+            check_id("client_id", &args.client_id)?;
+            check_id("profile_id", &args.profile_id)?;
+            let entries: Vec<Value> = core
+                .history(&args.client_id, &args.profile_id)?
+                .into_iter()
+                .map(|entry| match entry.artifact {
+                    Ok(v) => {
+                        let s = v.statement();
+                        json!({"version": entry.version, "verified": true, "artifact_id": s.artifact_id,
+                               "created_at": s.created_at, "previous": s.previous, "metadata": s.metadata,
+                               "signing_key_id": v.signature().key_id})
+                    }
+                    Err(e) => {
+                        let e = ToolError::from(e);
+                        json!({"version": entry.version, "verified": false,
+                               "error": {"kind": e.kind_name(), "message": e.message}})
+                    }
+                })
+                .collect();
+            Ok(json!({"client_id": args.client_id, "profile_id": args.profile_id, "count": entries.len(), "entries": entries}))
+        })
+        .await
+    }
+
+    /// Verify stored artifacts (hash, signature, trusted key, hash chain, rollback and expiry
+    /// of heads): one artifact id, or every version of every profile. `verified` is true when
+    /// all passed; each failure says which check failed.
+    #[tool(annotations(
+        title = "Verify artifacts",
+        read_only_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn verify_artifact(&self, Parameters(args): Parameters<VerifyArgs>) -> Result<CallToolResult, McpError> {
+        let meta = args.artifact_id.as_deref().map(|a| meta_of(&[("artifact_id", a)])).unwrap_or_default();
+        self.call("verify_artifact", meta, move |core, _, _| {
+            if let Some(id) = &args.artifact_id {
+                check_id("artifact_id", id)?;
+            }
+            let outcomes = core.verify(args.artifact_id.as_deref())?;
+            let rows: Vec<Value> = outcomes
+                .iter()
+                .map(|o| {
+                    let mut row = to_value(o).unwrap_or(Value::Null);
+                    if let (Some(kind), Some(object)) = (o.kind, row.as_object_mut()) {
+                        object.insert("error_kind".into(), json!(crate::error::kind_name(kind)));
+                    }
+                    row
+                })
+                .collect();
+            let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
+            Ok(json!({"verified": failed == 0, "checked": outcomes.len(), "failed": failed, "outcomes": rows}))
+        })
+        .await
+    }
+
+    /// Read a client's live config file into a profile's draft (literal secrets are moved to
+    /// the local secret store and replaced by references); with `publish: true` also sign it
+    /// as the profile's next version. The client file itself is never changed.
+    #[tool(annotations(
+        title = "Import a client file",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = false,
+        open_world_hint = false
+    ))]
+    async fn import_client_config(&self, Parameters(args): Parameters<ImportArgs>) -> Result<CallToolResult, McpError> {
+        let meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
+        self.call("import_client_config", meta, move |core, facts, _| {
+            check_id("profile_id", &args.profile_id)?;
+            client_info(&args.client_id)?;
+            let file = host::client_file(&args.client_id, args.file.as_deref(), facts)?;
+            let mut value = to_value(&core.import_file(&file, &args.profile_id, args.publish)?)?;
+            if let Some(object) = value.as_object_mut() {
+                object.insert("file".into(), json!(file.path.display().to_string()));
+            }
+            Ok(value)
+        })
+        .await
+    }
+}
+
+/// The names of every tool, in router order.
+pub fn tool_names() -> Vec<String> {
+    McpServer::tool_router().list_all().into_iter().map(|t| t.name.to_string()).collect()
+}
+
+/// Used by the router builder.
+pub(crate) fn router() -> ToolRouter<McpServer> {
+    McpServer::tool_router()
+}

