@@ -13,7 +13,8 @@
 //! stdout carries only protocol messages in stdio mode: this crate never prints; logs go
 //! through `tracing` to stderr (set up by the CLI).
 
-pub mod auth;
+pub mod args;
+mod auth;
 pub mod error;
 pub mod host;
 pub mod http;
