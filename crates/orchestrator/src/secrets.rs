@@ -87,6 +87,17 @@ impl SecretStore {
         self.values.remove(name).is_some()
     }
 
+    /// `text` with every stored secret value replaced by `«secret:NAME»`.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for (name, value) in &self.values {
+            if !value.expose().is_empty() {
+                out = out.replace(value.expose(), &format!("«secret:{name}»"));
+            }
+        }
+        out
+    }
+
     /// Writes the store atomically, 0600.
     pub fn save(&self, home: &Home) -> Result<()> {
         let map: BTreeMap<&str, &str> = self.values.iter().map(|(k, v)| (k.as_str(), v.expose())).collect();

@@ -12,9 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use orchestrator::deploy::{record, write};
 use orchestrator::ids::ClientId;
-use orchestrator::service::{ClientFile, unified_diff};
 use orchestrator::{ErrorKind, Orchestrator};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
@@ -106,43 +104,6 @@ pub fn client_rows(core: &Orchestrator, facts: &dialects::HostFacts) -> Vec<Valu
 
 fn meta_of(pairs: &[(&str, &str)]) -> Map<String, Value> {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), json!(v.chars().take(64).collect::<String>()))).collect()
-}
-
-fn rollback_preview(core: &Orchestrator, file: &ClientFile, to: Option<&str>) -> Result<Value, ToolError> {
-    // Mirrors the record choice of `Orchestrator::rollback` (see the report: a `dry_run` flag on
-    // the core's rollback would remove this copy).
-    let client = ClientId::parse(&file.client_id).map_err(orchestrator::Error::from)?;
-    let records = core.deployments(&file.client_id, Some(&file.path))?;
-    let (source, restore) = match to {
-        Some(id) => {
-            let r = records.iter().find(|r| r.deployment_id == id).ok_or_else(|| {
-                ToolError::new(
-                    ErrorKind::NotFound,
-                    format!("no deployment {id} of {client} into {}: call get_deployment_status", file.path.display()),
-                )
-            })?;
-            (r, r.after.clone())
-        }
-        None => {
-            let r = records.last().ok_or_else(|| {
-                ToolError::new(ErrorKind::NotFound, format!("{} has no deployment to roll back", file.path.display()))
-            })?;
-            (r, r.before.clone())
-        }
-    };
-    let restored = restore.as_deref().map(|id| record::load_backup(core.home(), id)).transpose()?;
-    let current = write::read_target(&file.path).map_err(orchestrator::Error::from)?;
-    let before = String::from_utf8_lossy(current.as_deref().unwrap_or_default()).into_owned();
-    let after = String::from_utf8_lossy(restored.as_deref().unwrap_or_default()).into_owned();
-    Ok(json!({
-        "dry_run": true,
-        "file": file.path.display().to_string(),
-        "restores_from": source.deployment_id,
-        "would_remove_file": restored.is_none(),
-        "changed": current != restored,
-        "diff": unified_diff(&file.path, &before, &after),
-        "next_step": "nothing was written: call rollback_config again with confirm: true to restore",
-    }))
 }
 
 #[tool_router(vis = "pub(crate)")]
@@ -574,7 +535,12 @@ impl McpServer {
             }
             let file = host::client_file(&args.client_id, args.file.as_deref(), facts)?;
             if !args.confirm {
-                return rollback_preview(core, &file, args.deployment_id.as_deref());
+                let preview = core.rollback_preview(&file, args.deployment_id.as_deref())?;
+                let mut value = to_value(&preview)?;
+                value["dry_run"] = json!(true);
+                value["next_step"] =
+                    json!("nothing was written: call rollback_config again with confirm: true to restore");
+                return Ok(value);
             }
             let report = core.rollback(&file, args.deployment_id.as_deref())?;
             to_value(&report)

@@ -166,8 +166,10 @@ impl Orchestrator {
             }
             let chunk = files.len().div_ceil(workers);
             Ok(std::thread::scope(|scope| {
-                let handles: Vec<_> =
-                    files.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>())).collect();
+                let handles: Vec<_> = files
+                    .chunks(chunk)
+                    .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+                    .collect();
                 // A worker only panics if `drift_of` does, which is a bug: re-raise it here.
                 handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
             }))

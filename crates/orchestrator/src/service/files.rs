@@ -335,22 +335,7 @@ impl Orchestrator {
             let client = ClientId::parse(&file.client_id)?;
             self.ensure_initialized()?;
             let records = record::list(self.home(), &client, Some(&file.path))?;
-            let (source, restore) = match to {
-                Some(id) => {
-                    let r = records
-                        .iter()
-                        .find(|r| r.deployment_id == id)
-                        .ok_or_else(|| Error::DeploymentNotFound { client: client.to_string(), id: id.to_owned() })?;
-                    (r, r.after.clone())
-                }
-                None => {
-                    let r = records.last().ok_or_else(|| Error::DeploymentNotFound {
-                        client: client.to_string(),
-                        id: format!("(any deployment of {})", file.path.display()),
-                    })?;
-                    (r, r.before.clone())
-                }
-            };
+            let (source, restore) = choose_restore(&records, to, &client, file)?;
             let real = write::real_target(&file.path);
             let _lock = self.lock_target(&real)?;
             let current = write::read_target(&file.path)?;
@@ -399,6 +384,69 @@ impl Orchestrator {
                 deployment_id: rec.deployment_id,
                 removed: restored.is_none(),
             })
+        })
+    }
+}
+
+/// The record a rollback restores from, and the content id it restores (None: no file):
+/// with `to`, the bytes that deployment wrote; else those before the latest write.
+fn choose_restore<'a>(
+    records: &'a [DeploymentRecord],
+    to: Option<&str>,
+    client: &ClientId,
+    file: &ClientFile,
+) -> Result<(&'a DeploymentRecord, Option<String>)> {
+    match to {
+        Some(id) => {
+            let r = records
+                .iter()
+                .find(|r| r.deployment_id == id)
+                .ok_or_else(|| Error::DeploymentNotFound { client: client.to_string(), id: id.to_owned() })?;
+            Ok((r, r.after.clone()))
+        }
+        None => {
+            let r = records.last().ok_or_else(|| Error::DeploymentNotFound {
+                client: client.to_string(),
+                id: format!("(any deployment of {})", file.path.display()),
+            })?;
+            Ok((r, r.before.clone()))
+        }
+    }
+}
+
+/// What a rollback would do, without doing it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RollbackPreview {
+    /// The file.
+    pub file: String,
+    /// The deployment whose state would be restored.
+    pub restores_from: String,
+    /// True when the file would be removed (it did not exist before the first deploy).
+    pub would_remove_file: bool,
+    /// True when the bytes would change.
+    pub changed: bool,
+    /// The unified diff of the file's bytes (stored secret values shown as `«secret:NAME»`).
+    pub diff: String,
+}
+
+impl Orchestrator {
+    /// What [`Orchestrator::rollback`] would restore, and the diff, writing nothing.
+    pub fn rollback_preview(&self, file: &ClientFile, to: Option<&str>) -> Result<RollbackPreview> {
+        let client = ClientId::parse(&file.client_id)?;
+        self.ensure_initialized()?;
+        let records = record::list(self.home(), &client, Some(&file.path))?;
+        let (source, restore) = choose_restore(&records, to, &client, file)?;
+        let restored = restore.as_deref().map(|id| record::load_backup(self.home(), id)).transpose()?;
+        let current = write::read_target(&file.path)?;
+        let before = String::from_utf8_lossy(current.as_deref().unwrap_or_default()).into_owned();
+        let after = String::from_utf8_lossy(restored.as_deref().unwrap_or_default()).into_owned();
+        let store = SecretStore::load(self.home())?;
+        Ok(RollbackPreview {
+            file: file.path.display().to_string(),
+            restores_from: source.deployment_id.clone(),
+            would_remove_file: restored.is_none(),
+            changed: current != restored,
+            diff: store.redact(&unified_diff(&file.path, &before, &after)),
         })
     }
 }

@@ -35,7 +35,7 @@ pub use doctor::{Check, Verdict, command_resolves};
 pub use drafts::{Draft, Problem, ValidationReport, validate_document};
 pub use drift::FileDrift;
 pub use extract::MovedSecret;
-pub use files::{ClientFile, DeployReport, ImportReport, RollbackReport, unified_diff};
+pub use files::{ClientFile, DeployReport, ImportReport, RollbackPreview, RollbackReport, unified_diff};
 
 /// A trust store as read, with the modification time of `keys/trusted/` at that moment.
 type TrustSnapshot = (Option<std::time::SystemTime>, TrustStore);

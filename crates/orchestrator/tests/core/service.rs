@@ -303,3 +303,27 @@ fn the_system_clock_moves_forward() {
     assert!(SystemClock.now() >= before);
     assert!(before > ts("2026-01-01T00:00:00Z"));
 }
+
+#[test]
+fn rollback_preview_shows_the_diff_writes_nothing_and_hides_secrets() {
+    let (env, orch) = initialized();
+    orch.secrets_set("TOKEN", SecretValue::new("ghp_previewsecret0123456789".into())).expect("secret");
+    let doc = r#"{"mcpServers": {"gh": {"command": "npx", "env": {"GITHUB_TOKEN": "${secret:TOKEN}"}}}}"#;
+    orch.publish("cursor", "team", doc, None, None).expect("publish");
+    let file = cursor_file(&env, "p/mcp.json");
+    std::fs::create_dir_all(file.path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&file.path, "{\n  \"mcpServers\": {}\n}\n").expect("write");
+    let deployed = orch.deploy(&file, "team", false).expect("deploy");
+    let bytes = std::fs::read(&file.path).expect("read");
+    let preview = orch.rollback_preview(&file, None).expect("preview");
+    assert_eq!(Some(preview.restores_from.clone()), deployed.deployment_id);
+    assert!(preview.changed && !preview.would_remove_file);
+    assert!(preview.diff.lines().any(|l| l.starts_with("-") && l.contains("\"gh\"")), "{}", preview.diff);
+    assert!(preview.diff.contains("«secret:TOKEN»") && !preview.diff.contains("ghp_previewsecret"), "{}", preview.diff);
+    assert_eq!(std::fs::read(&file.path).expect("read"), bytes, "a preview writes nothing");
+    assert_eq!(orch.deployments("cursor", Some(&file.path)).expect("records").len(), 1);
+    assert_eq!(
+        orch.rollback_preview(&cursor_file(&env, "other/mcp.json"), None).expect_err("none").kind(),
+        ErrorKind::NotFound
+    );
+}
