@@ -121,7 +121,18 @@ pub fn publish(
     )
     .map_err(|source| Error::verify(client, profile, version, source))?;
     fsutil::write_once(&home.object(payload.id()), payload.bytes(), FILE_MODE)?;
-    fsutil::write_atomic(&home.envelope(client, profile, version), &envelope, FILE_MODE)?;
+    let envelope_path = home.envelope(client, profile, version);
+    if envelope_path.exists() {
+        // History is written once: a version file beyond the head and the rollback floor means
+        // they were lost or edited. Refuse rather than overwrite a signed version.
+        return Err(Error::Corrupt {
+            path: envelope_path,
+            detail: format!(
+                "version {version} exists although the head and the rollback floor are below it: restore heads/ and seen/ (see `mcp-orchestration doctor`)"
+            ),
+        });
+    }
+    fsutil::write_atomic(&envelope_path, &envelope, FILE_MODE)?;
     write_json(&home.seen(client, profile), &Seen { highest_version: version })?;
     write_json(&home.head(client, profile), &Head { version, artifact_id: payload.id().clone() })?;
     Ok(verified)

@@ -327,3 +327,16 @@ fn rollback_preview_shows_the_diff_writes_nothing_and_hides_secrets() {
         ErrorKind::NotFound
     );
 }
+
+#[test]
+fn a_lost_head_never_makes_publish_overwrite_a_signed_version() {
+    let (env, orch) = initialized();
+    orch.publish("cursor", "team", &doc("a", "npx"), None, None).expect("v1");
+    let v1 = std::fs::read(env.home().join("history/cursor/team/0000000001.json")).expect("v1 envelope");
+    std::fs::remove_file(env.home().join("heads/cursor/team.json")).expect("lose the head");
+    std::fs::remove_file(env.home().join("seen/cursor/team.json")).expect("lose the floor");
+    let err = orch.publish("cursor", "team", &doc("b", "npx"), None, None).expect_err("refused");
+    assert_eq!(err.kind(), ErrorKind::Integrity);
+    assert!(err.to_string().contains("version 1 exists"), "{err}");
+    assert_eq!(std::fs::read(env.home().join("history/cursor/team/0000000001.json")).expect("read"), v1);
+}
