@@ -79,6 +79,38 @@ pub fn append(home: &Home, event: &Event) -> Result<()> {
     Ok(())
 }
 
+/// An appender that keeps the day's file open between events (a long-running server writes
+/// thousands); each event is still one `write` of one line with `O_APPEND`.
+#[derive(Debug, Default)]
+pub struct EventLog {
+    open: std::sync::Mutex<Option<(std::path::PathBuf, std::fs::File)>>,
+}
+
+impl EventLog {
+    /// Appends an event to the day's file, opening it when the day (or the home) changes.
+    pub fn append(&self, home: &Home, event: &Event) -> Result<()> {
+        let date = event.ts.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let path = home.events_dir().join(format!("{date}.jsonl"));
+        // An `Event` is strings, numbers and JSON values: it always serializes.
+        let mut line = serde_json::to_vec(event).unwrap_or_default();
+        line.push(b'\n');
+        let mut guard = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if guard.as_ref().is_none_or(|(open, _)| *open != path) {
+            fsutil::create_dir_all(&home.events_dir())?;
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|e| FsError::new("cannot open event log", &path, e))?;
+            *guard = Some((path.clone(), file));
+        }
+        if let Some((_, file)) = guard.as_mut() {
+            file.write_all(&line).map_err(|e| FsError::new("cannot append to", &path, e))?;
+        }
+        Ok(())
+    }
+}
+
 /// Which events a query keeps.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -145,9 +145,6 @@ fn emit(
     started: Instant,
     meta: Map<String, Value>,
 ) {
-    if !core.home().layout_file().exists() {
-        return;
-    }
     let event = Event {
         ts: core.now(),
         event_type: event_type.to_owned(),
@@ -156,10 +153,8 @@ fn emit(
         duration_ms: (started.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0,
         metadata: meta,
     };
-    // The event log is best effort, as in the core: a failed append must not fail the call.
-    if let Err(e) = events::append(core.home(), &event) {
-        tracing::warn!(error = %e, "cannot record an event");
-    }
+    // Best effort, as in the core: written only into an initialized home, never failing the call.
+    core.record_event(&event);
 }
 
 #[tool_handler(router = self.tool_router)]

@@ -52,6 +52,10 @@ pub struct Orchestrator {
     failpoints: FailPoints,
     /// The trust store last read, with the modification time of `keys/trusted/` then.
     trust_cache: Arc<std::sync::Mutex<Option<TrustSnapshot>>>,
+    /// The event log's open file.
+    event_log: Arc<events::EventLog>,
+    /// Set once the home is seen initialized (it never becomes uninitialized).
+    initialized: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for Orchestrator {
@@ -205,6 +209,8 @@ impl Orchestrator {
             environment: BTreeMap::new(),
             failpoints: FailPoints::none(),
             trust_cache: Arc::default(),
+            event_log: Arc::default(),
+            initialized: Arc::default(),
         }
     }
 
@@ -257,12 +263,30 @@ impl Orchestrator {
     /// Appends an event; false when the home is not initialized (a refused command must not
     /// create one), in which case nothing is written.
     fn emit(&self, event: &Event) -> bool {
-        if !self.home.layout_file().exists() {
+        if !self.is_initialized() {
             return false;
         }
         // The event log is best effort: failing to record must not fail the operation.
-        let _ = events::append(&self.home, event);
+        let _ = self.event_log.append(&self.home, event);
         true
+    }
+
+    /// Records an adapter's own event (e.g. one per MCP tool call) in the event log, when the
+    /// home is initialized. Best effort, like every event.
+    pub fn record_event(&self, event: &Event) {
+        self.emit(event);
+    }
+
+    fn is_initialized(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        if self.initialized.load(Ordering::Relaxed) {
+            return true;
+        }
+        let exists = self.home.layout_file().exists();
+        if exists {
+            self.initialized.store(true, Ordering::Relaxed);
+        }
+        exists
     }
 
     /// Runs one operation with `started`/`completed`/`failed` events under one trace id. When
@@ -321,7 +345,7 @@ impl Orchestrator {
     }
 
     fn ensure_initialized(&self) -> Result<()> {
-        if self.home.layout_file().exists() {
+        if self.is_initialized() {
             Ok(())
         } else {
             Err(Error::NotInitialized { home: self.home.root().to_path_buf() })
