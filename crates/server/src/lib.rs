@@ -59,6 +59,9 @@ pub struct McpServer {
     core: Arc<Orchestrator>,
     facts: Arc<dialects::HostFacts>,
     path_dirs: Arc<Vec<PathBuf>>,
+    /// Run tools on the runtime's own thread instead of the blocking pool: for stdio, where one
+    /// session's requests are answered one after another anyway.
+    inline: bool,
     tool_router: ToolRouter<McpServer>,
 }
 
@@ -80,8 +83,15 @@ impl McpServer {
             core: Arc::new(core),
             facts: Arc::new(facts),
             path_dirs: Arc::new(path_dirs),
+            inline: false,
             tool_router: tools::router(),
         }
+    }
+
+    /// Runs tools on the calling thread (stdio: one session, answered in order).
+    pub fn inline(mut self) -> Self {
+        self.inline = true;
+        self
     }
 
     /// Runs one tool on a blocking thread with its events, and turns the outcome into a result:
@@ -93,7 +103,7 @@ impl McpServer {
         let core = Arc::clone(&self.core);
         let facts = Arc::clone(&self.facts);
         let path_dirs = Arc::clone(&self.path_dirs);
-        let joined = tokio::task::spawn_blocking(move || {
+        let run = move || {
             let trace_id = events::new_trace_id();
             let started = Instant::now();
             let mut meta = meta;
@@ -109,8 +119,8 @@ impl McpServer {
                 }
             }
             (trace_id, outcome)
-        })
-        .await;
+        };
+        let joined = if self.inline { Ok(run()) } else { tokio::task::spawn_blocking(run).await };
         let (trace_id, outcome) = joined.map_err(|e| {
             tracing::error!(tool, error = %e, "tool task failed");
             McpError::internal_error(format!("{tool} failed unexpectedly"), None)
@@ -130,6 +140,9 @@ impl McpServer {
     ) -> Result<T, McpError> {
         let core = Arc::clone(&self.core);
         let facts = Arc::clone(&self.facts);
+        if self.inline {
+            return Ok(work(&core, &facts));
+        }
         tokio::task::spawn_blocking(move || work(&core, &facts))
             .await
             .map_err(|_| McpError::internal_error("the request failed unexpectedly", None))
@@ -222,7 +235,7 @@ fn stdio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// Serves MCP over stdin/stdout until the client closes stdin. Only protocol messages are
 /// written to stdout.
 pub fn serve_stdio(core: Orchestrator) -> anyhow::Result<()> {
-    let server = McpServer::new(core);
+    let server = McpServer::new(core).inline();
     stdio_runtime()?.block_on(async move {
         let service = server.serve(rmcp::transport::stdio()).await?;
         service.waiting().await?;
