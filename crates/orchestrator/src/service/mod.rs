@@ -345,11 +345,7 @@ impl Orchestrator {
     }
 
     fn ensure_initialized(&self) -> Result<()> {
-        if self.is_initialized() {
-            Ok(())
-        } else {
-            Err(Error::NotInitialized { home: self.home.root().to_path_buf() })
-        }
+        if self.is_initialized() { Ok(()) } else { Err(Error::NotInitialized { home: self.home.root().to_path_buf() }) }
     }
 
     /// `init-configs`: creates the home and keys (keeping an existing key pair, such as the
