@@ -1,5 +1,6 @@
-//! `clients`: the supported clients, their formats, their config paths on this OS and
-//! whether each is detected here.
+//! `clients`: the supported clients, their formats, their config paths on this OS, whether
+//! each is detected here, and for each file found how many servers it holds (or why it does
+//! not parse).
 
 use serde_json::json;
 
@@ -16,7 +17,19 @@ pub fn run(ctx: &Context) -> anyhow::Result<u8> {
             .unwrap_or_default()
             .iter()
             .map(|(l, presence)| {
-                json!({"scope": l.scope, "path": l.path, "placement": l.placement, "alternative": l.alternative, "presence": presence})
+                let mut row = json!({"scope": l.scope, "path": l.path, "placement": l.placement,
+                                     "alternative": l.alternative, "presence": presence});
+                if *presence == dialects::Presence::File {
+                    // Detection reads each file found: how many servers it holds, or why it does not parse.
+                    match std::fs::read_to_string(&l.path)
+                        .map_err(|e| e.to_string())
+                        .and_then(|text| dialects::import_at(client.id, &l.placement, &text).map_err(|e| e.to_string()))
+                    {
+                        Ok(doc) => row["servers"] = json!(doc["mcpServers"].as_object().map_or(0, |m| m.len())),
+                        Err(error) => row["error"] = json!(error),
+                    }
+                }
+                row
             })
             .collect();
         let is_detected = found.is_some_and(|d| d.found());

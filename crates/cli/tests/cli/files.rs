@@ -17,7 +17,9 @@ pub fn place(env: &TestEnv, corpus_file: &str, dir: &str, name: &str) -> std::pa
 fn clients_json_lists_format_paths_and_detection() {
     let env = TestEnv::new();
     std::fs::create_dir_all(env.root().join(".cursor")).expect("mkdir");
-    std::fs::write(env.root().join(".cursor/mcp.json"), "{}").expect("write");
+    std::fs::write(env.root().join(".cursor/mcp.json"), r#"{"mcpServers": {"a": {"command": "npx"}}}"#).expect("write");
+    std::fs::create_dir_all(env.root().join(".gemini")).expect("mkdir");
+    std::fs::write(env.root().join(".gemini/settings.json"), "{ not json").expect("write");
     let out = run(&env, &["clients", "--json"]);
     assert_eq!(code(&out), 0);
     let clients = json(&out);
@@ -30,6 +32,11 @@ fn clients_json_lists_format_paths_and_detection() {
         cursor["config_paths"].as_array().expect("paths").iter().find(|p| p["scope"] == "user").expect("user path");
     assert_eq!(user["path"], json!(env.root().join(".cursor/mcp.json")));
     assert_eq!(user["presence"], "file");
+    assert_eq!(user["servers"], 1, "detection reads the file it found");
+    let gemini = list.iter().find(|c| c["client_id"] == "gemini-cli").expect("gemini");
+    let broken =
+        gemini["config_paths"].as_array().expect("paths").iter().find(|p| p["presence"] == "file").expect("file");
+    assert!(broken["error"].as_str().expect("error").contains("line 1"), "{broken}");
     let codex = list.iter().find(|c| c["client_id"] == "codex").expect("codex");
     assert_eq!(codex["format"], "toml");
     assert_eq!(codex["detected"], false);
