@@ -109,7 +109,8 @@ impl McpServer {
             let mut meta = meta;
             meta.insert("tool".into(), json!(tool));
             emit(&core, &trace_id, "orchestrator.tool_call_started", Status::Pending, started, meta.clone());
-            let outcome = work(&core, &facts, &path_dirs);
+            // The core operation the tool runs records its events under the tool call's trace.
+            let outcome = work(&core.with_trace(&trace_id), &facts, &path_dirs);
             match &outcome {
                 Ok(_) => emit(&core, &trace_id, "orchestrator.tool_call_completed", Status::Success, started, meta),
                 Err(e) => {

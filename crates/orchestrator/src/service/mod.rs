@@ -47,7 +47,10 @@ pub struct Orchestrator {
     clock: Arc<dyn Clock>,
     lock_timeout: Duration,
     /// The environment `${env:NAME}` references resolve from (handed in by the adapter).
-    environment: BTreeMap<String, String>,
+    environment: Arc<BTreeMap<String, String>>,
+    /// The trace id of the adapter's operation this core works for, if any (its events then
+    /// share it, e.g. an MCP tool call and the core operation it runs).
+    trace: Option<Arc<str>>,
     /// Test-only pause points of the client-file write path.
     failpoints: FailPoints,
     /// The trust store last read, with the modification time of `keys/trusted/` then.
@@ -206,7 +209,8 @@ impl Orchestrator {
             home,
             clock,
             lock_timeout: Duration::from_secs(30),
-            environment: BTreeMap::new(),
+            environment: Arc::default(),
+            trace: None,
             failpoints: FailPoints::none(),
             trust_cache: Arc::default(),
             event_log: Arc::default(),
@@ -216,8 +220,14 @@ impl Orchestrator {
 
     /// The environment that `${env:NAME}` references resolve from when a file is written.
     pub fn with_environment(mut self, environment: BTreeMap<String, String>) -> Self {
-        self.environment = environment;
+        self.environment = Arc::new(environment);
         self
+    }
+
+    /// The same core, recording its events under `trace_id` (the adapter's operation), so
+    /// that every step of that operation shares one trace.
+    pub fn with_trace(&self, trace_id: &str) -> Orchestrator {
+        Orchestrator { trace: Some(Arc::from(trace_id)), ..self.clone() }
     }
 
     /// Test-only pause points on the client-file write path.
@@ -293,7 +303,7 @@ impl Orchestrator {
     /// the operation creates the home (the first `init-configs`), its `started` event is
     /// written once the home exists, before `completed`.
     fn traced<T>(&self, operation: &str, metadata: Map<String, Value>, work: impl FnOnce() -> Result<T>) -> Result<T> {
-        let trace_id = events::new_trace_id();
+        let trace_id = self.trace.as_deref().map_or_else(events::new_trace_id, str::to_owned);
         let started = Instant::now();
         let start = self.event(
             &trace_id,
