@@ -51,6 +51,18 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
     }
 }
 
+/// The file names in a directory, sorted; none when the directory does not exist.
+pub fn list_dir(dir: &Path) -> Result<Vec<String>, FsError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(FsError::new("cannot list", dir, e)),
+    };
+    let mut names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
+    names.sort();
+    Ok(names)
+}
+
 /// Replaces `path` with `bytes` atomically; the new file gets `mode` (Unix permission bits).
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), FsError> {
     let dir = path.parent().unwrap_or(Path::new("."));

@@ -55,14 +55,8 @@ pub fn parse_public_key(pem: &str, origin: &std::path::Path) -> Result<PublicKey
 pub fn load_trust(home: &Home) -> Result<TrustStore> {
     let mut store = TrustStore::new();
     let dir = home.trusted_dir();
-    let entries = match fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(store),
-        Err(e) => return Err(fsutil::FsError::new("cannot list", &dir, e).into()),
-    };
-    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths.into_iter().filter(|p| p.extension().is_some_and(|x| x == "pub")) {
+    let paths = fsutil::list_dir(&dir)?.into_iter().map(|name| dir.join(name));
+    for path in paths.filter(|p| p.extension().is_some_and(|x| x == "pub")) {
         let bytes = fsutil::read(&path)?;
         let key = parse_public_key(&String::from_utf8_lossy(&bytes), &path)?;
         if path.file_stem().and_then(|s| s.to_str()) != Some(key.id().hex()) {

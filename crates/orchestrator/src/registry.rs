@@ -60,16 +60,10 @@ pub fn highest_seen(home: &Home, client: &ClientId, profile: &ProfileId) -> Resu
 
 /// The profiles of a client that have a head, sorted.
 pub fn profiles(home: &Home, client: &ClientId) -> Result<Vec<ProfileId>> {
-    let dir = home.heads_dir(client);
-    let entries = match fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(fsutil::FsError::new("cannot list", &dir, e).into()),
-    };
-    let mut out: Vec<ProfileId> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".json")).map(str::to_owned))
-        .filter_map(|name| ProfileId::parse(&name).ok())
+    let mut out: Vec<ProfileId> = fsutil::list_dir(&home.heads_dir(client))?
+        .iter()
+        .filter_map(|name| name.strip_suffix(".json"))
+        .filter_map(|name| ProfileId::parse(name).ok())
         .collect();
     out.sort();
     Ok(out)
@@ -231,15 +225,9 @@ fn verify_version(
 
 /// The stored versions of a profile, oldest first.
 pub fn versions(home: &Home, client: &ClientId, profile: &ProfileId) -> Result<Vec<u64>> {
-    let dir = home.history_dir(client, profile);
-    let entries = match fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(fsutil::FsError::new("cannot list", &dir, e).into()),
-    };
-    let mut out: Vec<u64> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".json")).and_then(|n| n.parse().ok()))
+    let mut out: Vec<u64> = fsutil::list_dir(&home.history_dir(client, profile))?
+        .iter()
+        .filter_map(|name| name.strip_suffix(".json")?.parse().ok())
         .collect();
     out.sort_unstable();
     Ok(out)
