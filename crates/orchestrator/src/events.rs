@@ -80,7 +80,7 @@ pub fn append(home: &Home, event: &Event) -> Result<()> {
 }
 
 /// An appender that keeps the day's file open between events (a long-running server writes
-/// thousands); each event is still one `write` of one line with `O_APPEND`.
+/// thousands); each write is whole lines with `O_APPEND`.
 #[derive(Debug, Default)]
 pub struct EventLog {
     open: std::sync::Mutex<Option<(std::path::PathBuf, std::fs::File)>>,
@@ -89,23 +89,33 @@ pub struct EventLog {
 impl EventLog {
     /// Appends an event to the day's file, opening it when the day (or the home) changes.
     pub fn append(&self, home: &Home, event: &Event) -> Result<()> {
-        let date = event.ts.to_zoned(jiff::tz::TimeZone::UTC).date();
-        let path = home.events_dir().join(format!("{date}.jsonl"));
-        // An `Event` is strings, numbers and JSON values: it always serializes.
-        let mut line = serde_json::to_vec(event).unwrap_or_default();
-        line.push(b'\n');
-        let mut guard = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if guard.as_ref().is_none_or(|(open, _)| *open != path) {
-            fsutil::create_dir_all(&home.events_dir())?;
-            let file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .map_err(|e| FsError::new("cannot open event log", &path, e))?;
-            *guard = Some((path.clone(), file));
-        }
-        if let Some((_, file)) = guard.as_mut() {
-            file.write_all(&line).map_err(|e| FsError::new("cannot append to", &path, e))?;
+        self.append_all(home, std::slice::from_ref(event))
+    }
+
+    /// Appends events in order, the lines of each UTC day in one `write` to that day's file.
+    pub fn append_all(&self, home: &Home, events: &[Event]) -> Result<()> {
+        let day = |event: &Event| event.ts.to_zoned(jiff::tz::TimeZone::UTC).date();
+        for same_day in events.chunk_by(|a, b| day(a) == day(b)) {
+            let path = home.events_dir().join(format!("{}.jsonl", day(&same_day[0])));
+            let mut lines = Vec::with_capacity(256 * same_day.len());
+            for event in same_day {
+                // An `Event` is strings, numbers and JSON values: it always serializes.
+                let _ = serde_json::to_writer(&mut lines, event);
+                lines.push(b'\n');
+            }
+            let mut guard = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if guard.as_ref().is_none_or(|(open, _)| *open != path) {
+                fsutil::create_dir_all(&home.events_dir())?;
+                let file = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)
+                    .map_err(|e| FsError::new("cannot open event log", &path, e))?;
+                *guard = Some((path.clone(), file));
+            }
+            if let Some((_, file)) = guard.as_mut() {
+                file.write_all(&lines).map_err(|e| FsError::new("cannot append to", &path, e))?;
+            }
         }
         Ok(())
     }

@@ -4,11 +4,12 @@
 //!
 //! - [`McpServer`] is the `rmcp` handler: tools in [`tools`], resources in [`resources`].
 //! - [`serve_stdio`] and [`serve_http`] build their own tokio runtime, so the CLI stays sync.
-//! - Every tool call runs the core on a blocking thread and records an
-//!   `orchestrator.tool_call_started` / `_completed` / `_failed` pair in the event log under
-//!   one trace id, returned to the caller in the result's `_meta` (`mcp-orchestration/trace_id`).
-//!   The core's own operations inside the call record their own events under their own trace
-//!   ids (the core does not take a trace id from an adapter yet).
+//! - Every tool call runs the core (on a blocking thread over HTTP, inline over stdio) and records
+//!   an `orchestrator.tool_call_started` / `_completed` / `_failed` pair in the event log under
+//!   one trace id, returned to the caller in the result's `_meta` (`mcp-orchestration/trace_id`);
+//!   the core operation inside the call records its own pair under the same trace. A read-only
+//!   tool's events are appended together in one write when the call ends; a writing tool's as
+//!   they happen.
 //!
 //! stdout carries only protocol messages in stdio mode: this crate never prints; logs go
 //! through `tracing` to stderr (set up by the CLI).
@@ -103,22 +104,29 @@ impl McpServer {
         let core = Arc::clone(&self.core);
         let facts = Arc::clone(&self.facts);
         let path_dirs = Arc::clone(&self.path_dirs);
+        let read_only = self.is_read_only(tool);
         let run = move || {
             let trace_id = events::new_trace_id();
             let started = Instant::now();
             let mut meta = meta;
             meta.insert("tool".into(), json!(tool));
-            emit(&core, &trace_id, "orchestrator.tool_call_started", Status::Pending, started, meta.clone());
             // The core operation the tool runs records its events under the tool call's trace.
-            let outcome = work(&core.with_trace(&trace_id), &facts, &path_dirs);
-            match &outcome {
-                Ok(_) => emit(&core, &trace_id, "orchestrator.tool_call_completed", Status::Success, started, meta),
-                Err(e) => {
-                    meta.insert("error_kind".into(), json!(e.kind_name()));
-                    meta.insert("exit_code".into(), json!(e.kind.exit_code()));
-                    emit(&core, &trace_id, "orchestrator.tool_call_failed", Status::Failure, started, meta);
+            let traced = core.with_trace(&trace_id);
+            let call = |core: &Orchestrator| {
+                emit(core, &trace_id, "orchestrator.tool_call_started", Status::Pending, started, meta.clone());
+                let outcome = work(core, &facts, &path_dirs);
+                match &outcome {
+                    Ok(_) => emit(core, &trace_id, "orchestrator.tool_call_completed", Status::Success, started, meta),
+                    Err(e) => {
+                        meta.insert("error_kind".into(), json!(e.kind_name()));
+                        meta.insert("exit_code".into(), json!(e.kind.exit_code()));
+                        emit(core, &trace_id, "orchestrator.tool_call_failed", Status::Failure, started, meta);
+                    }
                 }
-            }
+                outcome
+            };
+            // A read-only call's events go to the log in one write when it ends.
+            let outcome = if read_only { traced.with_events_batched(call) } else { call(&traced) };
             (trace_id, outcome)
         };
         let joined = if self.inline { Ok(run()) } else { tokio::task::spawn_blocking(run).await };
@@ -133,6 +141,11 @@ impl McpServer {
         let mut trace = MetaObject::new();
         trace.0.insert(TRACE_ID_META.into(), json!(trace_id));
         Ok(result.with_meta(Some(trace)))
+    }
+
+    /// True when the tool is annotated read-only.
+    fn is_read_only(&self, tool: &str) -> bool {
+        self.tool_router.get(tool).and_then(|t| t.annotations.as_ref()).and_then(|a| a.read_only_hint) == Some(true)
     }
 
     async fn blocking<T: Send + 'static>(
@@ -234,11 +247,13 @@ fn stdio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Serves MCP over stdin/stdout until the client closes stdin. Only protocol messages are
-/// written to stdout.
+/// written to stdout. When both are pipes (the way MCP clients launch servers), they are read
+/// and written through the IO reactor (rmcp's `stdio_pipes`, on descriptors of their own) rather
+/// than tokio's stdin/stdout, which hand every read and write to a blocking-pool thread.
 pub fn serve_stdio(core: Orchestrator) -> anyhow::Result<()> {
     let server = McpServer::new(core).inline();
     stdio_runtime()?.block_on(async move {
-        let service = server.serve(rmcp::transport::stdio()).await?;
+        let service = server.serve(rmcp::transport::stdio_pipes()).await?;
         service.waiting().await?;
         anyhow::Ok(())
     })

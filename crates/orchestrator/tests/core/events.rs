@@ -191,3 +191,61 @@ fn a_second_init_writes_started_and_completed_under_one_trace() {
         [("orchestrator.init_started", Status::Pending), ("orchestrator.init_completed", Status::Success)]
     );
 }
+
+#[test]
+fn batched_events_are_held_until_the_work_ends_then_appended_in_order() {
+    let (_env, orch) = initialized();
+    orch.publish("cursor", "team", &json!({"mcpServers": {"s": {"command": "x"}}}).to_string(), None, None)
+        .expect("publish");
+    let before = all(&orch).len();
+    let traced = orch.with_trace("0123456789abcdef0123456789abcdef");
+    let seen_inside = traced.with_events_batched(|core| {
+        core.get("cursor", "team").expect("get");
+        core.get("cursor", "missing").expect_err("not found");
+        all(core).len()
+    });
+    assert_eq!(seen_inside, before, "nothing is written while the batch is open");
+    let after = all(&orch);
+    let added: Vec<(&str, &str, Status)> =
+        after[before..].iter().map(|e| (e.event_type.as_str(), e.trace_id.as_str(), e.status)).collect();
+    let trace = "0123456789abcdef0123456789abcdef";
+    assert_eq!(
+        added,
+        vec![
+            ("orchestrator.config_retrieval_started", trace, Status::Pending),
+            ("orchestrator.config_retrieval_completed", trace, Status::Success),
+            ("orchestrator.config_retrieval_started", trace, Status::Pending),
+            ("orchestrator.config_retrieval_failed", trace, Status::Failure),
+        ]
+    );
+}
+
+#[test]
+fn a_batch_spanning_midnight_goes_to_each_day_file() {
+    let (env, orch) = initialized();
+    let event = |at: &str, kind: &str| Event {
+        ts: at.parse().expect("instant"),
+        event_type: format!("orchestrator.{kind}"),
+        trace_id: "t".into(),
+        status: Status::Success,
+        duration_ms: 0.0,
+        metadata: serde_json::Map::new(),
+    };
+    orch.with_events_batched(|core| {
+        core.record_event(&event("2030-01-01T23:59:59Z", "late"));
+        core.record_event(&event("2030-01-02T00:00:01Z", "early"));
+    });
+    let read = |day: &str| std::fs::read_to_string(env.home().join("events").join(format!("{day}.jsonl")));
+    let late = read("2030-01-01").expect("day one");
+    let early = read("2030-01-02").expect("day two");
+    assert!(late.contains("orchestrator.late") && !late.contains("orchestrator.early"), "{late}");
+    assert!(early.contains("orchestrator.early") && !early.contains("orchestrator.late"), "{early}");
+}
+
+#[test]
+fn a_batch_in_a_home_not_yet_initialized_writes_nothing() {
+    let env = mcp_testkit::TestEnv::new();
+    let orch = orchestrator_at(&env, now());
+    orch.with_events_batched(|core| core.get("cursor", "default").expect_err("no home"));
+    assert!(!env.home().join("events").exists(), "a refused read creates no event log");
+}
