@@ -177,6 +177,19 @@ pub fn load_head(
     profile: &ProfileId,
     now: jiff::Timestamp,
 ) -> Result<Verified> {
+    load_head_cached(home, trust, client, profile, now, &crate::sigcache::HomeSignatureCache::new(home))
+}
+
+/// [`load_head`] with a given signature cache (a long-running process keeps one in memory in
+/// front of the home's, see [`crate::sigcache::MemoryFirst`]).
+pub fn load_head_cached(
+    home: &Home,
+    trust: &TrustStore,
+    client: &ClientId,
+    profile: &ProfileId,
+    now: jiff::Timestamp,
+    cache: &dyn artifact::SignatureCache,
+) -> Result<Verified> {
     let head = head(home, client, profile)?
         .ok_or_else(|| Error::ProfileNotFound { client: client.to_string(), profile: profile.to_string() })?;
     let seen = highest_seen(home, client, profile)?;
@@ -187,8 +200,7 @@ pub fn load_head(
         highest_seen: Some(seen),
         now: Some(now),
     };
-    let cache = crate::sigcache::HomeSignatureCache::new(home);
-    let verified = artifact::verify_cached(&envelope, &payload, trust, &expect, &cache)
+    let verified = artifact::verify_cached(&envelope, &payload, trust, &expect, cache)
         .map_err(|source| Error::verify(client, profile, head.version, source))?;
     if verified.statement().version != head.version {
         return Err(Error::Corrupt {

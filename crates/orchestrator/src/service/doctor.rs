@@ -181,7 +181,7 @@ impl Orchestrator {
         let Ok(profiles) = registry::all_profiles(self.home()) else { return Vec::new() };
         let mut commands: BTreeSet<String> = BTreeSet::new();
         for (client, profile) in profiles {
-            if let Ok(v) = registry::load_head(self.home(), &trust, &client, &profile, self.now()) {
+            if let Ok(v) = self.load_head(&trust, &client, &profile) {
                 let servers = v.payload().get("mcpServers").and_then(Value::as_object).cloned().unwrap_or_default();
                 commands.extend(
                     servers.values().filter_map(|e| e.get("command").and_then(Value::as_str)).map(str::to_owned),

@@ -107,7 +107,7 @@ impl Orchestrator {
         let profile_name = profile.map(str::to_owned).or_else(|| deployed.as_ref().map(|d| d.0.clone()));
         let profile_id = ProfileId::parse(profile_name.as_deref().unwrap_or(super::DEFAULT_PROFILE))?;
         let ever_deployed = deployed.as_ref().is_some_and(|(p, _)| *p == profile_id.as_str());
-        let head = registry::load_head(self.home(), trust, &client, &profile_id, self.now())?;
+        let head = self.load_head(trust, &client, &profile_id)?;
         let options = resolve::Options { client_env: dialects::env_expansion(client.as_str()) };
         let resolved = resolve::resolve(head.payload(), &self.environment, store, options)?;
         let mut live = self.live_document(file)?;
@@ -188,7 +188,7 @@ impl Orchestrator {
             let profile_id = ProfileId::parse(profile)?;
             self.ensure_initialized()?;
             let trust = self.trust()?;
-            let head = registry::load_head(self.home(), &trust, &client_id, &profile_id, self.now())?;
+            let head = self.load_head(&trust, &client_id, &profile_id)?;
             let older: Vec<Value> = registry::history(self.home(), &trust, &client_id, &profile_id)?
                 .into_iter()
                 .filter_map(|e| e.artifact.ok())

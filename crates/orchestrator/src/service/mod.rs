@@ -57,6 +57,8 @@ pub struct Orchestrator {
     trust_cache: Arc<std::sync::Mutex<Option<TrustSnapshot>>>,
     /// The event log's open file.
     event_log: Arc<events::EventLog>,
+    /// Signature-cache keys this process has seen verified (in front of the home's cache).
+    verified: crate::sigcache::Memory,
     /// Events held to be appended together (see [`Orchestrator::with_events_batched`]).
     event_batch: Option<Arc<std::sync::Mutex<Vec<Event>>>>,
     /// Set once the home is seen initialized (it never becomes uninitialized).
@@ -217,6 +219,7 @@ impl Orchestrator {
             trust_cache: Arc::default(),
             event_log: Arc::default(),
             event_batch: None,
+            verified: Arc::default(),
             initialized: Arc::default(),
         }
     }
@@ -375,6 +378,12 @@ impl Orchestrator {
         Ok(store)
     }
 
+    /// The head of a profile, verified, through this core's signature cache.
+    fn load_head(&self, trust: &TrustStore, client: &ClientId, profile: &ProfileId) -> Result<Verified> {
+        let cache = crate::sigcache::MemoryFirst::new(Arc::clone(&self.verified), &self.home);
+        registry::load_head_cached(&self.home, trust, client, profile, self.now(), &cache)
+    }
+
     fn ensure_initialized(&self) -> Result<()> {
         if self.is_initialized() { Ok(()) } else { Err(Error::NotInitialized { home: self.home.root().to_path_buf() }) }
     }
@@ -486,7 +495,7 @@ impl Orchestrator {
             let profile = ProfileId::parse(profile)?;
             self.ensure_initialized()?;
             let trust = self.trust()?;
-            registry::load_head(&self.home, &trust, &client, &profile, self.now())
+            self.load_head(&trust, &client, &profile)
         })
     }
 
@@ -591,7 +600,7 @@ impl Orchestrator {
                 let head_version = registry::head(&self.home, &client, &profile)?.map(|h| h.version);
                 for entry in registry::history(&self.home, &trust, &client, &profile)? {
                     let result = if Some(entry.version) == head_version && entry.artifact.is_ok() {
-                        registry::load_head(&self.home, &trust, &client, &profile, self.now())
+                        self.load_head(&trust, &client, &profile)
                     } else {
                         entry.artifact
                     };
