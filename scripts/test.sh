@@ -19,9 +19,9 @@ export LLVM_COV=/usr/lib/llvm-22/bin/llvm-cov
 export LLVM_PROFDATA=/usr/lib/llvm-22/bin/llvm-profdata
 cargo llvm-cov clean --workspace
 cargo llvm-cov --workspace --all-features --locked --no-report
-cargo llvm-cov report --ignore-filename-regex '(crates/testkit/|/tests/|/benches/)' --json --summary-only \
+cargo llvm-cov report --ignore-filename-regex '(crates/testkit/|/tests/|/benches/|/bench/mcp-load/)' --json --summary-only \
   --output-path target/coverage-summary.json
-cargo llvm-cov report --ignore-filename-regex '(crates/testkit/|/tests/|/benches/)' --summary-only
+cargo llvm-cov report --ignore-filename-regex '(crates/testkit/|/tests/|/benches/|/bench/mcp-load/)' --summary-only
 
 echo "== coverage floors"
 python3 scripts/coverage-check.py target/coverage-summary.json
