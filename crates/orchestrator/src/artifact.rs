@@ -204,6 +204,16 @@ impl Verified {
     /// `client_id`, `profile_id`, `created_at`, `payload`, `signature`, `signing_key_id`,
     /// `metadata`) plus `version`, `previous` and `expires_at`.
     pub fn to_json(&self) -> Value {
+        self.json_with(self.payload.clone())
+    }
+
+    /// [`Verified::to_json`] without copying the payload.
+    pub fn into_json(mut self) -> Value {
+        let payload = std::mem::take(&mut self.payload);
+        self.json_with(payload)
+    }
+
+    fn json_with(&self, payload: Value) -> Value {
         let s = &self.statement;
         serde_json::json!({
             "artifact_id": s.artifact_id,
@@ -213,7 +223,7 @@ impl Verified {
             "previous": s.previous,
             "created_at": s.created_at,
             "expires_at": s.expires_at,
-            "payload": self.payload,
+            "payload": payload,
             "metadata": s.metadata,
             "signature": self.signature,
             "signing_key_id": self.signature.key_id,

@@ -39,12 +39,23 @@ pub fn create_dir_all(dir: &Path) -> Result<(), FsError> {
 
 /// Reads a whole file.
 pub fn read(path: &Path) -> Result<Vec<u8>, FsError> {
-    fs::read(path).map_err(|e| FsError::new("cannot read", path, e))
+    read_small(path).map_err(|e| FsError::new("cannot read", path, e))
+}
+
+/// Reads a whole file with four system calls (open, read, read to see the end, close): the
+/// home's files are small, so unlike `fs::read` this does not ask the file's size first.
+fn read_small(path: &Path) -> io::Result<Vec<u8>> {
+    use io::Read as _;
+    let file = File::open(path)?;
+    let mut bytes = Vec::with_capacity(8 * 1024);
+    // `Take` reads without the size probe that `File::read_to_end` makes.
+    (&file).take(u64::MAX).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Reads a whole file, or `None` if it does not exist.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
-    match fs::read(path) {
+    match read_small(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(FsError::new("cannot read", path, e)),

@@ -162,7 +162,7 @@ impl McpServer {
                 }
                 None => core.get(&args.client_id, &args.profile_id)?,
             };
-            Ok(verified.to_json())
+            Ok(verified.into_json())
         })
         .await
     }

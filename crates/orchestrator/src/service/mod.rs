@@ -38,7 +38,7 @@ pub use extract::MovedSecret;
 pub use files::{ClientFile, DeployReport, ImportReport, RollbackPreview, RollbackReport, unified_diff};
 
 /// A trust store as read, with the modification time of `keys/trusted/` at that moment.
-type TrustSnapshot = (Option<std::time::SystemTime>, TrustStore);
+type TrustSnapshot = (Option<std::time::SystemTime>, Arc<TrustStore>);
 
 /// The core, bound to one home and one clock.
 #[derive(Clone)]
@@ -362,18 +362,18 @@ impl Orchestrator {
 
     /// The trust store, reloaded only when `keys/trusted/` changed since it was last read (its
     /// modification time changes with every key trusted or untrusted, by any process).
-    fn trust(&self) -> Result<TrustStore> {
+    fn trust(&self) -> Result<Arc<TrustStore>> {
         let stamp = std::fs::metadata(self.home.trusted_dir()).and_then(|m| m.modified()).ok();
         if let Ok(cached) = self.trust_cache.lock()
             && let Some((seen, store)) = cached.as_ref()
             && stamp.is_some()
             && *seen == stamp
         {
-            return Ok(store.clone());
+            return Ok(Arc::clone(store));
         }
-        let store = keys::load_trust(&self.home)?;
+        let store = Arc::new(keys::load_trust(&self.home)?);
         if let Ok(mut cached) = self.trust_cache.lock() {
-            *cached = Some((stamp, store.clone()));
+            *cached = Some((stamp, Arc::clone(&store)));
         }
         Ok(store)
     }
@@ -577,7 +577,7 @@ impl Orchestrator {
         let client = ClientId::parse(client)?;
         let profile = ProfileId::parse(profile)?;
         self.ensure_initialized()?;
-        let entries = registry::history(&self.home, &self.trust()?, &client, &profile)?;
+        let entries = registry::history(&self.home, &*self.trust()?, &client, &profile)?;
         if entries.is_empty() {
             return Err(Error::ProfileNotFound { client: client.to_string(), profile: profile.to_string() });
         }
