@@ -5,7 +5,7 @@
 #   lean Rust client bench/mcp-load (newline-delimited JSON-RPC straight on the child's pipes);
 #   spawn → `tools/list` answered; idle RSS. In-process `Orchestrator::get` / `load_head` first.
 # - HTTP: `tools/call get_config` on one streamable-HTTP session over loopback (bearer token),
-#   driven by wrk (bench/wrk_get_config.lua) with 1 and then 4 connections.
+#   driven by wrk (bench/wrk_get_config.lua) with 1, 4 and 8 connections.
 # The original tool's targets were p95 < 200 ms for the list tools and < 300 ms for get_config.
 # Usage: bench/mcp.sh [--requests N] [--duration 5s]
 #   (release build; writes bench/results/mcp.md; needs wrk and curl)
@@ -133,7 +133,7 @@ row() { # LABEL SUMMARY-LINE -> a table row
   echo "| $1 | $n | $(field p50_us "$2") | $(field p90_us "$2") | $(field p99_us "$2") | $(field max_us "$2") |" \
     "$(field mean_us "$2") | $rps |"
 }
-echo "http: warmup, then wrk -c1 and -c4 for $duration each ..." >&2
+echo "http: warmup, then wrk -c1, -c4 and -c8 for $duration each ..." >&2
 wrk_run 1 2s >/dev/null
 {
   echo
@@ -146,7 +146,7 @@ wrk_run 1 2s >/dev/null
   echo "| measure | count | p50 µs | p90 µs | p99 µs | max µs | mean µs | calls/s |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 } | tee -a "$out"
-for c in 1 4; do
+for c in 1 4 8; do
   s=$(wrk_run "$c" "$duration") # (an assignment, so that a failed check stops the script)
   row "HTTP \`get_config\`, $c connection(s)" "$s" | tee -a "$out"
 done

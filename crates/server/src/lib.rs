@@ -54,6 +54,10 @@ diff_config, get_deployment_status. Change a profile with add_server_to_config /
 remove_server_from_config (a draft), validate_config, publish_config; write it into a client's \
 file with deploy_config (call it first without confirm to see the diff, then with confirm: true).";
 
+/// Read-only tools that read a few small files and return: run without a thread hand-off.
+const QUICK_TOOLS: &[&str] =
+    &["get_config", "list_profiles", "view_draft_config", "describe_server", "search_servers", "list_available_servers"];
+
 /// The MCP handler: the core, what it needs from this machine, and the tool router.
 #[derive(Clone)]
 pub struct McpServer {
@@ -129,7 +133,10 @@ impl McpServer {
             let outcome = if read_only { traced.with_events_batched(call) } else { call(&traced) };
             (trace_id, outcome)
         };
-        let joined = if self.inline { Ok(run()) } else { tokio::task::spawn_blocking(run).await };
+        // Over HTTP a quick read runs on the worker that received it (tens of microseconds of
+        // small-file reads; a hand-off to the blocking pool would cost more than the work).
+        let inline = self.inline || QUICK_TOOLS.contains(&tool);
+        let joined = if inline { Ok(run()) } else { tokio::task::spawn_blocking(run).await };
         let (trace_id, outcome) = joined.map_err(|e| {
             tracing::error!(tool, error = %e, "tool task failed");
             McpError::internal_error(format!("{tool} failed unexpectedly"), None)
