@@ -77,10 +77,16 @@ echo "stdio: $requests requests per method (after 2000 warmup) ..." >&2
 if command -v taskset >/dev/null; then
   {
     echo
-    echo "### The same, client and server pinned to CPU 0 (\`taskset -c 0\`)"
+    echo "### The same, client and server pinned to CPU 0 (\`taskset -c 0\`), three runs"
     echo
+    echo "(Runs differ by up to ±15% on this VM; each is shown.)"
   } | tee -a "$out"
-  taskset -c 0 "$load" stdio --bin "$bin" --home "$home" --requests "$requests" | tee -a "$out"
+  for run in 1 2 3; do
+    echo | tee -a "$out"
+    echo "Run $run:" | tee -a "$out"
+    echo | tee -a "$out"
+    taskset -c 0 "$load" stdio --bin "$bin" --home "$home" --requests "$requests" --spawns 10 | tee -a "$out"
+  done
 fi
 
 # HTTP: one server, one session (initialize + notifications/initialized by curl), then wrk.

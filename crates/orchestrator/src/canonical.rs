@@ -163,7 +163,7 @@ impl serde::Serialize for InByteOrder<'_> {
         match self.0 {
             Value::Number(n) if !is_exact_integer(n) => Err(S::Error::custom("not an exact integer")),
             Value::Array(items) => serializer.collect_seq(items.iter().map(InByteOrder)),
-            Value::Object(map) if map.keys().any(|k| k.bytes().any(|b| b >= 0xF0)) => {
+            Value::Object(map) if !map.keys().all(|k| k.is_ascii() || !k.bytes().any(|b| b >= 0xF0)) => {
                 Err(S::Error::custom("a key beyond U+FFFF"))
             }
             Value::Object(map) if map.keys().is_sorted() => {
