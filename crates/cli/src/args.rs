@@ -417,6 +417,10 @@ pub struct ServeArgs {
     /// Serve HTTP without a bearer token (refused on a non-loopback address)
     #[arg(long, requires = "http")]
     pub no_auth: bool,
+    /// Close an HTTP connection whose request headers have not all arrived within SECONDS
+    #[arg(long, requires = "http", value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
 }
 
 #[derive(Debug, Args)]

@@ -10,9 +10,14 @@
 //!   (`localhost`, `127.0.0.1`, `::1`) and a present `Origin` must be a loopback origin
 //!   (`http://localhost:*`, `http://127.0.0.1:*`, `http://[::1]:*`); otherwise 403 (rmcp's checks).
 //! - **Limits.** Request bodies over [`MAX_BODY_BYTES`] get 413; a request whose response has not
-//!   started within [`REQUEST_TIMEOUT`] gets 408; idle sessions end after rmcp's keep-alive rules.
+//!   started within [`REQUEST_TIMEOUT`] gets 408; a connection whose request headers have not all
+//!   arrived within the header timeout (`--header-timeout`, [`DEFAULT_HEADER_TIMEOUT`]) is
+//!   closed, so slow clients cannot hold connections open; idle sessions end after rmcp's
+//!   keep-alive rules.
 //! - **Sockets.** TCP_NODELAY on every accepted connection (without it each response waited for
-//!   the peer's delayed ACK, ~40 ms).
+//!   the peer's delayed ACK, ~40 ms). Connections are served by hyper's HTTP/1.1 server with a
+//!   timer (axum's `serve` sets none, which turns hyper's header timeout off); on Ctrl-C or
+//!   SIGTERM the listener closes and open connections get [`SHUTDOWN_GRACE`] to finish.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -23,7 +28,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::serve::ListenerExt as _;
 use orchestrator::Orchestrator;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -36,6 +40,10 @@ use crate::auth::{self, TokenVerifier};
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Longest wait for a response to start.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest wait for a request's headers, unless `--header-timeout` says otherwise.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long open connections (event streams included) get to finish on shutdown.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// How `serve --http` was asked to run.
 #[derive(Debug, Clone)]
@@ -44,6 +52,8 @@ pub struct HttpOptions {
     pub addr: String,
     /// No bearer token required (loopback only).
     pub no_auth: bool,
+    /// Longest wait for a request's headers before the connection is closed.
+    pub header_timeout: Duration,
 }
 
 /// Why the options were refused before anything was bound (the CLI maps these to exit codes).
@@ -194,19 +204,56 @@ pub async fn run(core: Orchestrator, options: HttpOptions) -> anyhow::Result<()>
     let bound = listener.local_addr()?;
     let cancel = CancellationToken::new();
     let app = router(core, bound, verifier, cancel.child_token());
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
+    eprintln!("mcp-orchestration: listening on http://{bound}/mcp");
+    // On a signal, end the MCP sessions (and their event streams) first, then the connections.
+    let stop = async move {
+        shutdown_signal().await;
+        cancel.cancel();
+    };
+    serve_connections(listener, app, options.header_timeout, stop).await;
+    Ok(())
+}
+
+/// Accepts connections until `shutdown` completes, serving each with HTTP/1.1 (keep-alive, a
+/// header timeout, TCP_NODELAY); then lets open connections finish for [`SHUTDOWN_GRACE`].
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    header_timeout: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = shutdown.as_mut() => break,
+        };
+        if let Err(e) = stream.set_nodelay(true) {
             tracing::warn!(error = %e, "cannot set TCP_NODELAY");
         }
-    });
-    eprintln!("mcp-orchestration: listening on http://{bound}/mcp");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            cancel.cancel();
-        })
-        .await?;
-    Ok(())
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = graceful.watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}: closing them");
+    }
 }
 
 async fn shutdown_signal() {

@@ -14,7 +14,11 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<u8> {
         mcp_server::serve_stdio(core)?;
         return Ok(0);
     };
-    let options = HttpOptions { addr: addr.clone(), no_auth: args.no_auth };
+    let options = HttpOptions {
+        addr: addr.clone(),
+        no_auth: args.no_auth,
+        header_timeout: std::time::Duration::from_secs(args.header_timeout),
+    };
     match mcp_server::http::check_options(&options) {
         Ok(_) => {}
         Err(e @ OptionsError::BadAddress(_)) => return Err(UsageError(e.to_string()).into()),

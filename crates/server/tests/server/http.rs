@@ -277,3 +277,42 @@ fn serve_http_without_a_home_says_to_run_init() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("init-configs"));
     assert!(!env.home().exists());
 }
+
+#[test]
+fn a_client_that_sends_its_headers_too_slowly_is_disconnected() {
+    let env = Env::new();
+    let server = Server::start(&env, &["--header-timeout", "1"]);
+    let mut slow = TcpStream::connect(&server.addr).expect("connect");
+    slow.write_all(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n").expect("the first header lines");
+    // A generous bound, only so that a server that never closes fails the test instead of hanging it.
+    slow.set_read_timeout(Some(Duration::from_secs(60))).expect("read timeout");
+    let mut answer = Vec::new();
+    let outcome = slow.read_to_end(&mut answer);
+    assert!(outcome.is_ok(), "the server kept a connection with unfinished headers open: {outcome:?}");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "unexpected answer: {answer}");
+    // Everyone else is still served.
+    let bearer = format!("Bearer {}", token_of(&env));
+    assert_eq!(post(&server.addr, &[("Authorization", &bearer)], &initialize_body()).status, 200);
+}
+
+#[test]
+fn sigterm_stops_the_server_with_success() {
+    let env = Env::new();
+    let mut server = Server::start(&env, &[]);
+    let bearer = format!("Bearer {}", token_of(&env));
+    assert_eq!(post(&server.addr, &[("Authorization", &bearer)], &initialize_body()).status, 200);
+    let status =
+        std::process::Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().expect("run kill");
+    assert!(status.success());
+    let exited = (0..600).find_map(|_| {
+        let done = server.child.try_wait().expect("try_wait");
+        if done.is_none() {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        done
+    });
+    let exited = exited.expect("the server did not stop within a minute of SIGTERM");
+    assert!(exited.success(), "exit status {exited}");
+    assert!(TcpStream::connect(&server.addr).is_err(), "still listening after it stopped");
+}
