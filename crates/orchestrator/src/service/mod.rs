@@ -37,6 +37,9 @@ pub use drift::FileDrift;
 pub use extract::MovedSecret;
 pub use files::{ClientFile, DeployReport, ImportReport, RollbackPreview, RollbackReport, unified_diff};
 
+/// How old the last change of `keys/trusted/` must be before a read of it is remembered.
+const RACY_WINDOW: Duration = Duration::from_secs(2);
+
 /// A trust store as read, with the modification time of `keys/trusted/` at that moment.
 type TrustSnapshot = (Option<std::time::SystemTime>, Arc<TrustStore>);
 
@@ -361,7 +364,10 @@ impl Orchestrator {
     }
 
     /// The trust store, reloaded only when `keys/trusted/` changed since it was last read (its
-    /// modification time changes with every key trusted or untrusted, by any process).
+    /// modification time changes with every key trusted or untrusted, by any process). A
+    /// directory changed within [`RACY_WINDOW`] of now is read but not remembered: on a
+    /// filesystem with coarse timestamps a second change within the same tick would keep the
+    /// same modification time (git's "racily clean" rule for its index).
     fn trust(&self) -> Result<Arc<TrustStore>> {
         let stamp = std::fs::metadata(self.home.trusted_dir()).and_then(|m| m.modified()).ok();
         if let Ok(cached) = self.trust_cache.lock()
@@ -372,8 +378,13 @@ impl Orchestrator {
             return Ok(Arc::clone(store));
         }
         let store = Arc::new(keys::load_trust(&self.home)?);
+        // File times are the system clock's, so they are compared with it, not with the
+        // clock handed in (which may be fixed, in tests).
+        let settled = stamp
+            .and_then(|modified| std::time::SystemTime::now().duration_since(modified).ok())
+            .is_some_and(|age| age > RACY_WINDOW);
         if let Ok(mut cached) = self.trust_cache.lock() {
-            *cached = Some((stamp, Arc::clone(&store)));
+            *cached = settled.then(|| (stamp, Arc::clone(&store)));
         }
         Ok(store)
     }

@@ -340,3 +340,25 @@ fn a_lost_head_never_makes_publish_overwrite_a_signed_version() {
     assert!(err.to_string().contains("version 1 exists"), "{err}");
     assert_eq!(std::fs::read(env.home().join("history/cursor/team/0000000001.json")).expect("read"), v1);
 }
+
+#[test]
+fn a_trust_store_changed_twice_within_one_timestamp_tick_is_not_served_stale() {
+    let (env, orch) = initialized();
+    orch.publish("cursor", "team", &json!({"mcpServers": {"s": {"command": "x"}}}).to_string(), None, None)
+        .expect("publish");
+    let trusted = env.home().join("keys/trusted");
+    let set_mtime = |at: std::time::SystemTime| {
+        std::fs::File::open(&trusted).expect("open the directory").set_modified(at).expect("set its mtime");
+    };
+    // The directory just changed: a read now must not be remembered under this mtime, since a
+    // second change within the same (coarse) tick would keep it.
+    let tick = std::time::SystemTime::now();
+    set_mtime(tick);
+    orch.get("cursor", "team").expect("trusted while the key is there");
+    for name in fsutil::list_dir(&trusted).expect("list") {
+        std::fs::remove_file(trusted.join(name)).expect("remove the key");
+    }
+    set_mtime(tick);
+    let refused = orch.get("cursor", "team").expect_err("the key is no longer trusted");
+    assert_eq!(refused.kind(), ErrorKind::Signature, "{refused}");
+}
