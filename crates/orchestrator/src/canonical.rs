@@ -197,19 +197,17 @@ pub fn parse_strict(text: &str) -> Result<Value, CanonicalError> {
     let mut de = serde_json::Deserializer::from_str(text);
     match serde::Deserialize::deserialize(&mut de).and_then(|StrictValue(value)| de.end().map(|()| value)) {
         Ok(value) => Ok(value),
-        Err(_) => parse_locating(text),
+        Err(plain) => Err(locate_refusal(text).unwrap_or_else(|| refused(String::new(), &plain))),
     }
 }
 
-/// [`parse_strict`] with the JSON pointer of a refused value.
-fn parse_locating(text: &str) -> Result<Value, CanonicalError> {
+/// The refusal of `text` with the JSON pointer of the refused value (none if it is accepted).
+fn locate_refusal(text: &str) -> Option<CanonicalError> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let StrictValue(value) = serde_path_to_error::deserialize::<_, StrictValue>(&mut de).map_err(|err| {
-        let pointer = pointer_of(err.path());
-        refused(pointer, &err.into_inner())
-    })?;
-    de.end().map_err(|err| refused(String::new(), &err))?;
-    Ok(value)
+    serde_path_to_error::deserialize::<_, StrictValue>(&mut de)
+        .map_err(|err| refused(pointer_of(err.path()), &err.into_inner()))
+        .and_then(|_| de.end().map_err(|err| refused(String::new(), &err)))
+        .err()
 }
 
 fn refused(pointer: String, err: &serde_json::Error) -> CanonicalError {
