@@ -197,7 +197,8 @@ pub fn parse_strict(text: &str) -> Result<Value, CanonicalError> {
     let mut de = serde_json::Deserializer::from_str(text);
     match serde::Deserialize::deserialize(&mut de).and_then(|StrictValue(value)| de.end().map(|()| value)) {
         Ok(value) => Ok(value),
-        Err(plain) => Err(locate_refusal(text).unwrap_or_else(|| refused(String::new(), &plain))),
+        // (The plain error only stands in if the second parse disagreed, which it cannot.)
+        Err(plain) => Err(locate_refusal(text).unwrap_or(refused(String::new(), &plain))),
     }
 }
 
