@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::crypto::{KeyPair, PublicKey};
 use crate::deploy::failpoint::FailPoints;
 use crate::error::{Error, Result};
-use crate::events::{self, Event, Filter, Status};
+use crate::events::{self, Event, Filter};
 use crate::fsutil::{self, LockGuard};
 use crate::home::{self, Home};
 use crate::ids::{ClientId, ProfileId};
@@ -30,6 +30,7 @@ mod drafts;
 mod drift;
 mod extract;
 mod files;
+mod trace;
 
 pub use doctor::{Check, Verdict, command_resolves};
 pub use drafts::{Draft, Problem, ValidationReport, validate_document};
@@ -185,10 +186,6 @@ pub struct KeyInfo {
     pub trusted: Vec<String>,
 }
 
-fn timed_ms(started: Instant) -> f64 {
-    (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
-}
-
 /// Checks that a payload is a servers document: an object whose `mcpServers` is an object of
 /// objects.
 pub fn check_servers_document(value: &Value) -> Result<()> {
@@ -261,59 +258,6 @@ impl Orchestrator {
         self.clock.now()
     }
 
-    fn event(
-        &self,
-        trace_id: &str,
-        event_type: String,
-        status: Status,
-        started: Instant,
-        metadata: Map<String, Value>,
-    ) -> Event {
-        Event {
-            ts: self.now(),
-            event_type,
-            trace_id: trace_id.to_owned(),
-            status,
-            duration_ms: timed_ms(started),
-            metadata,
-        }
-    }
-
-    /// Runs `work` on this core with the events it records held in memory and appended together,
-    /// in one write, when it returns: for a quick read-only operation, whose four events (an
-    /// adapter's pair and the core's) would otherwise cost four writes. Events of an operation
-    /// cut short by a crash are lost with it, so writers are not batched.
-    pub fn with_events_batched<T>(&self, work: impl FnOnce(&Orchestrator) -> T) -> T {
-        let batch = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let core = Orchestrator { event_batch: Some(Arc::clone(&batch)), ..self.clone() };
-        let outcome = work(&core);
-        let events = std::mem::take(&mut *batch.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-        // Best effort, like every event (held only once the home was initialized).
-        let _ = self.event_log.append_all(&self.home, &events);
-        outcome
-    }
-
-    /// Appends an event; false when the home is not initialized (a refused command must not
-    /// create one), in which case nothing is written.
-    fn emit(&self, event: &Event) -> bool {
-        if !self.is_initialized() {
-            return false;
-        }
-        if let Some(batch) = &self.event_batch {
-            batch.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(event.clone());
-            return true;
-        }
-        // The event log is best effort: failing to record must not fail the operation.
-        let _ = self.event_log.append(&self.home, event);
-        true
-    }
-
-    /// Records an adapter's own event (e.g. one per MCP tool call) in the event log, when the
-    /// home is initialized. Best effort, like every event.
-    pub fn record_event(&self, event: &Event) {
-        self.emit(event);
-    }
-
     fn is_initialized(&self) -> bool {
         use std::sync::atomic::Ordering;
         if self.initialized.load(Ordering::Relaxed) {
@@ -324,39 +268,6 @@ impl Orchestrator {
             self.initialized.store(true, Ordering::Relaxed);
         }
         exists
-    }
-
-    /// Runs one operation with `started`/`completed`/`failed` events under one trace id. When
-    /// the operation creates the home (the first `init-configs`), its `started` event is
-    /// written once the home exists, before `completed`.
-    fn traced<T>(&self, operation: &str, metadata: Map<String, Value>, work: impl FnOnce() -> Result<T>) -> Result<T> {
-        let trace_id = self.trace.as_deref().map_or_else(events::new_trace_id, str::to_owned);
-        let started = Instant::now();
-        let start = self.event(
-            &trace_id,
-            format!("orchestrator.{operation}_started"),
-            Status::Pending,
-            started,
-            metadata.clone(),
-        );
-        let start_written = self.emit(&start);
-        let result = work();
-        if !start_written {
-            self.emit(&start);
-        }
-        let end = match &result {
-            Ok(_) => {
-                self.event(&trace_id, format!("orchestrator.{operation}_completed"), Status::Success, started, metadata)
-            }
-            Err(error) => {
-                let mut metadata = metadata;
-                metadata.insert("error_kind".into(), json!(format!("{:?}", error.kind())));
-                metadata.insert("exit_code".into(), json!(error.kind().exit_code()));
-                self.event(&trace_id, format!("orchestrator.{operation}_failed"), Status::Failure, started, metadata)
-            }
-        };
-        self.emit(&end);
-        result
     }
 
     fn lock(&self) -> Result<LockGuard> {
