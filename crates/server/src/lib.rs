@@ -4,7 +4,8 @@
 //!
 //! - [`McpServer`] is the `rmcp` handler: tools in [`tools`], resources in [`resources`].
 //! - [`serve_stdio`] and [`serve_http`] build their own tokio runtime, so the CLI stays sync.
-//! - Every tool call runs the core (on a blocking thread over HTTP, inline over stdio) and records
+//! - Every tool call runs the core (inline over stdio and for quick reads over HTTP, otherwise on
+//!   a blocking thread) and records
 //!   an `orchestrator.tool_call_started` / `_completed` / `_failed` pair in the event log under
 //!   one trace id, returned to the caller in the result's `_meta` (`mcp-orchestration/trace_id`);
 //!   the core operation inside the call records its own pair under the same trace. A read-only
@@ -105,7 +106,8 @@ impl McpServer {
         self
     }
 
-    /// Runs one tool on a blocking thread with its events, and turns the outcome into a result:
+    /// Runs one tool with its events (inline, or on a blocking thread for HTTP calls that are
+    /// not quick reads), and turns the outcome into a result:
     /// structured content on success, `isError: true` with the message on a domain failure.
     async fn call<F>(&self, tool: &'static str, meta: Map<String, Value>, work: F) -> Result<CallToolResult, McpError>
     where
@@ -253,8 +255,8 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// One thread for the protocol: rmcp spawns a task per request, and on one thread those run in
-/// arrival order, so quick answers (pings) leave in the order their requests came. Tool calls
-/// still run concurrently on the blocking pool.
+/// arrival order, so quick answers (pings) leave in the order their requests came. Tools run
+/// inline on that thread too (one session's requests are answered in order anyway).
 fn stdio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
 }
