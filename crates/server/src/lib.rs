@@ -6,10 +6,10 @@
 //! - [`serve_stdio`] and [`serve_http`] build their own tokio runtime, so the CLI stays sync.
 //! - Every tool call runs the core (inline over stdio and for quick reads over HTTP, otherwise on
 //!   a blocking thread) and records an `orchestrator.tool_call_started` / `_completed` /
-//!   `_failed` pair in the event log under one trace id, returned to the caller in the result's `_meta` (`mcp-orchestration/trace_id`);
-//!   the core operation inside the call records its own pair under the same trace. A read-only
-//!   tool's events are appended together in one write when the call ends; a writing tool's as
-//!   they happen.
+//!   `_failed` pair in the event log under one trace id, returned to the caller in the result's
+//!   `_meta` (`mcp-orchestration/trace_id`); the core operation inside the call records its own
+//!   pair under the same trace. A read-only tool's events are appended together in one write
+//!   when the call ends; a writing tool's as they happen.
 //!
 //! stdout carries only protocol messages in stdio mode: this crate never prints; logs go
 //! through `tracing` to stderr (set up by the CLI).
