@@ -60,23 +60,11 @@ pub fn new_trace_id() -> String {
     hex::encode(bytes)
 }
 
-/// Appends an event to the day's file. One `write` of one line with `O_APPEND`, so
-/// concurrent writers never interleave within a line.
+/// Appends an event to the day's file, opening it for this one event (a long-running process
+/// keeps an [`EventLog`] instead). One `write` of one line with `O_APPEND`, so concurrent
+/// writers never interleave within a line.
 pub fn append(home: &Home, event: &Event) -> Result<()> {
-    let dir = home.events_dir();
-    fsutil::create_dir_all(&dir)?;
-    let date = event.ts.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let path = dir.join(format!("{date}.jsonl"));
-    // An `Event` is strings, numbers and JSON values: it always serializes.
-    let mut line = serde_json::to_vec(event).unwrap_or_default();
-    line.push(b'\n');
-    let mut file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(|e| FsError::new("cannot open event log", &path, e))?;
-    file.write_all(&line).map_err(|e| FsError::new("cannot append to", &path, e))?;
-    Ok(())
+    EventLog::default().append(home, event)
 }
 
 /// An appender that keeps the day's file open between events (a long-running server writes
