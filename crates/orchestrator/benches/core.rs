@@ -82,6 +82,11 @@ fn benches(c: &mut Criterion) {
     c.bench_function("b_jcs_and_id_of_document_in_jcs_order", |b| {
         b.iter(|| canonical::ContentId::of(&canonical::jcs(black_box(&sorted_document))))
     });
+    // The floor of a serde_json-based design: plain serialization of the document already in
+    // JCS order, with no checks and no sorting.
+    c.bench_function("part_plain_serde_json_to_vec_in_jcs_order", |b| {
+        b.iter(|| serde_json::to_vec(black_box(&sorted_document)).expect("serializes"))
+    });
     c.bench_function("part_reference_jcs_serde_json_canonicalizer", |b| {
         b.iter(|| serde_json_canonicalizer::to_vec(black_box(&document)).expect("serializes"))
     });

@@ -48,6 +48,9 @@ pub enum CanonicalError {
 #[serde(try_from = "String", into = "String")]
 pub struct ContentId(String);
 
+/// What every content id starts with.
+const PREFIX: &str = "sha256:";
+
 /// The id of an artifact: the content id of its payload's canonical bytes.
 pub type ArtifactId = ContentId;
 
@@ -62,15 +65,21 @@ pub struct BadContentId {
 impl ContentId {
     /// The id of these bytes.
     pub fn of(bytes: &[u8]) -> Self {
-        ContentId(format!("sha256:{}", hex::encode(Sha256::digest(bytes))))
+        let mut digits = [0u8; 64];
+        // 32 digest bytes always fill exactly 64 hex digits, all ASCII.
+        hex::encode_to_slice(Sha256::digest(bytes), &mut digits).expect("64 hex digits for 32 bytes");
+        let mut id = String::with_capacity(PREFIX.len() + digits.len());
+        id.push_str(PREFIX);
+        id.push_str(std::str::from_utf8(&digits).expect("hex digits are ASCII"));
+        ContentId(id)
     }
 
     /// Parses `sha256:<hex>`, or a bare 64-hex id as the original tool wrote them.
     pub fn parse(text: &str) -> Result<Self, BadContentId> {
-        let hex_part = text.strip_prefix("sha256:").unwrap_or(text);
+        let hex_part = text.strip_prefix(PREFIX).unwrap_or(text);
         let valid = hex_part.len() == 64 && hex_part.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if valid {
-            Ok(ContentId(format!("sha256:{hex_part}")))
+            Ok(ContentId(format!("{PREFIX}{hex_part}")))
         } else {
             Err(BadContentId { given: text.chars().take(100).collect() })
         }
@@ -78,7 +87,7 @@ impl ContentId {
 
     /// The 64 hex digits, used as a file name.
     pub fn hex(&self) -> &str {
-        &self.0["sha256:".len()..]
+        &self.0[PREFIX.len()..]
     }
 
     /// The full `sha256:<hex>` form.
@@ -145,12 +154,23 @@ pub fn canonicalize_value(value: Value) -> Canonical {
 
 /// The JCS bytes of a value (see the module documentation for how they are made).
 pub fn jcs(value: &Value) -> Vec<u8> {
-    // Outside the integer/BMP-key subset the sorted serialization stops with an error, and the
-    // reference implementation serializes the whole value. That cannot fail: every key is a
-    // string and every number is finite (serde_json never holds NaN or infinities).
-    serde_json::to_vec(&InByteOrder(value))
-        .unwrap_or_else(|_| serde_json_canonicalizer::to_vec(value).unwrap_or_default())
+    // Room for a typical servers document up front (growing from serde_json's 128 bytes would
+    // copy a 2 KiB one five times); the spare room is handed back at the end, in place.
+    let mut bytes = Vec::with_capacity(JCS_INITIAL_CAPACITY);
+    match serde_json::to_writer(&mut bytes, &InByteOrder(value)) {
+        Ok(()) => {
+            bytes.shrink_to_fit();
+            bytes
+        }
+        // Outside the integer/BMP-key subset the sorted serialization stops with an error, and
+        // the reference implementation serializes the whole value. That cannot fail: every key
+        // is a string and every number is finite (serde_json never holds NaN or infinities).
+        Err(_) => serde_json_canonicalizer::to_vec(value).unwrap_or_default(),
+    }
 }
+
+/// The output buffer [`jcs`] starts with.
+const JCS_INITIAL_CAPACITY: usize = 4096;
 
 /// A value serialized with each object's members in byte order; refuses (with an error) any
 /// number that is not an integer within ±2^53 and any key with a character beyond U+FFFF,
@@ -161,21 +181,34 @@ impl serde::Serialize for InByteOrder<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Error as _;
         match self.0 {
-            Value::Number(n) if !is_exact_integer(n) => Err(S::Error::custom("not an exact integer")),
-            Value::Array(items) => serializer.collect_seq(items.iter().map(InByteOrder)),
             Value::Object(map) if !map.keys().all(|k| k.is_ascii() || !k.bytes().any(|b| b >= 0xF0)) => {
                 Err(S::Error::custom("a key beyond U+FFFF"))
             }
-            Value::Object(map) if map.keys().is_sorted() => {
+            Value::Object(map) if map.keys().is_sorted_by(|a, b| byte_order(a, b).is_le()) => {
                 serializer.collect_map(map.iter().map(|(k, v)| (k, InByteOrder(v))))
             }
             Value::Object(map) => {
                 let mut members: Vec<(&String, &Value)> = map.iter().collect();
-                members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                members.sort_unstable_by(|a, b| byte_order(a.0, b.0));
                 serializer.collect_map(members.into_iter().map(|(k, v)| (k, InByteOrder(v))))
             }
-            other => other.serialize(serializer),
+            Value::Array(items) => serializer.collect_seq(items.iter().map(InByteOrder)),
+            Value::Number(n) if !is_exact_integer(n) => Err(S::Error::custom("not an exact integer")),
+            // Leaves are written here rather than by `Value::serialize`, which would match again.
+            Value::Number(n) => n.serialize(serializer),
+            Value::String(s) => serializer.serialize_str(s),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Null => serializer.serialize_unit(),
         }
+    }
+}
+
+/// Byte (UTF-8 code unit) order of two keys. Keys mostly differ in their first byte, which is
+/// compared inline before falling back to the full comparison.
+fn byte_order(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.as_bytes().first(), b.as_bytes().first()) {
+        (Some(x), Some(y)) if x != y => x.cmp(y),
+        _ => a.cmp(b),
     }
 }
 

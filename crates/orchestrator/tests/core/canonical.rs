@@ -78,6 +78,29 @@ fn nested_objects_are_sorted_and_arrays_keep_their_order() {
 }
 
 #[test]
+fn documents_larger_than_the_first_buffer_match_the_reference() {
+    // 200 servers in reverse order, about 15 KiB of JCS: well past the buffer `jcs` starts with.
+    let servers: serde_json::Map<String, Value> = (0..200)
+        .rev()
+        .map(|i| {
+            (
+                format!("server-{i:03}"),
+                json!({"command": "npx", "args": ["-y", format!("pkg-{i}")], "env": {"Z": "1", "A": "2"}}),
+            )
+        })
+        .collect();
+    let document = json!({ "mcpServers": servers });
+    let bytes = canonical::jcs(&document);
+    assert!(bytes.len() > 12 * 1024, "{} bytes", bytes.len());
+    assert_eq!(bytes, serde_json_canonicalizer::to_vec(&document).expect("serializes"));
+    assert!(
+        String::from_utf8(bytes).expect("UTF-8").starts_with(
+            r#"{"mcpServers":{"server-000":{"args":["-y","pkg-0"],"command":"npx","env":{"A":"2","Z":"1"}}"#
+        )
+    );
+}
+
+#[test]
 fn number_formatting_follows_ecmascript() {
     // Accepted numbers, through the strict parser.
     let cases = [
