@@ -187,10 +187,17 @@ impl serde::Serialize for InByteOrder<'_> {
             Value::Object(map) if map.keys().is_sorted_by(|a, b| byte_order(a, b).is_le()) => {
                 serializer.collect_map(map.iter().map(|(k, v)| (k, InByteOrder(v))))
             }
+            // A small object (every object of a typical servers document) is sorted on the stack.
+            Value::Object(map) if map.len() <= SMALL_OBJECT => {
+                let mut slots: [(&str, &Value); SMALL_OBJECT] = [("", &Value::Null); SMALL_OBJECT];
+                for (slot, (key, value)) in slots.iter_mut().zip(map) {
+                    *slot = (key, value);
+                }
+                serialize_sorted(serializer, &mut slots[..map.len()])
+            }
             Value::Object(map) => {
-                let mut members: Vec<(&String, &Value)> = map.iter().collect();
-                members.sort_unstable_by(|a, b| byte_order(a.0, b.0));
-                serializer.collect_map(members.into_iter().map(|(k, v)| (k, InByteOrder(v))))
+                let mut members: Vec<(&str, &Value)> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                serialize_sorted(serializer, &mut members)
             }
             Value::Array(items) => serializer.collect_seq(items.iter().map(InByteOrder)),
             Value::Number(n) if !is_exact_integer(n) => Err(S::Error::custom("not an exact integer")),
@@ -201,6 +208,15 @@ impl serde::Serialize for InByteOrder<'_> {
             Value::Null => serializer.serialize_unit(),
         }
     }
+}
+
+/// The most members an object may have to be sorted on the stack.
+const SMALL_OBJECT: usize = 16;
+
+/// Writes an object's members in byte order of their keys.
+fn serialize_sorted<S: serde::Serializer>(serializer: S, members: &mut [(&str, &Value)]) -> Result<S::Ok, S::Error> {
+    members.sort_unstable_by(|a, b| byte_order(a.0, b.0));
+    serializer.collect_map(members.iter().map(|&(k, v)| (k, InByteOrder(v))))
 }
 
 /// Byte (UTF-8 code unit) order of two keys. Keys mostly differ in their first byte, which is
