@@ -15,7 +15,8 @@
 //! lets serde_json serialize the value with each object's members in byte order, and hands any
 //! value outside that subset (a fraction, a key beyond the BMP) to `serde_json_canonicalizer`,
 //! the reference implementation; `tests/core/canonical.rs` checks the two agree on arbitrary
-//! values. The subset path is ~15× faster: the reference crate re-parses every key it sorts.
+//! values. The subset path is over 10× faster (the reference crate re-parses every key it
+//! sorts) and within about 0.4 µs of serde_json's plain serialization of a 2 KiB document.
 
 use std::fmt;
 
