@@ -17,39 +17,18 @@ use orchestrator::clock::FixedClock;
 use orchestrator::home::Home;
 use orchestrator::ids::{ClientId, ProfileId};
 use orchestrator::{Orchestrator, events, keys, registry};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
 const CLIENT: &str = "claude-desktop";
 const PROFILE: &str = "bench";
-
-/// A servers document whose JCS form is at least `target` bytes.
-fn servers_of_size(target: usize) -> Value {
-    let mut servers = Map::new();
-    for i in 0.. {
-        servers.insert(
-            format!("server-{i:03}"),
-            json!({
-                "command": "npx",
-                "args": ["-y", format!("@example/mcp-server-{i}"), "--root", "${env:HOME}/projects"],
-                "env": {"API_TOKEN": format!("${{secret:TOKEN_{i}}}"), "LOG_LEVEL": "info"},
-                "timeout": 30 + i
-            }),
-        );
-        let doc = json!({ "mcpServers": Value::Object(servers.clone()) });
-        if canonical::jcs(&doc).len() >= target {
-            return doc;
-        }
-    }
-    unreachable!("the loop returns once the document is large enough")
-}
 
 fn now() -> jiff::Timestamp {
     mcp_testkit::FIXED_NOW.parse().expect("fixed instant")
 }
 
 fn benches(c: &mut Criterion) {
-    let document = servers_of_size(2048);
+    let document = mcp_testkit::servers_of_size(2048);
     let payload = canonical::canonicalize_value(document.clone());
     let payload_bytes = payload.bytes().to_vec();
     let pretty_text = serde_json::to_string_pretty(&document).expect("serializes");

@@ -194,3 +194,26 @@ pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::metadata(path).expect("stat").permissions().mode() & 0o7777
 }
+
+/// A servers document (stdio servers with args, env and a timeout) whose compact JSON, and so
+/// its JCS form, is at least `target` bytes: the document the benchmarks measure.
+pub fn servers_of_size(target: usize) -> serde_json::Value {
+    let mut servers = serde_json::Map::new();
+    for i in 0.. {
+        servers.insert(
+            format!("server-{i:03}"),
+            serde_json::json!({
+                "command": "npx",
+                "args": ["-y", format!("@example/mcp-server-{i}"), "--root", "${env:HOME}/projects"],
+                "env": {"API_TOKEN": format!("${{secret:TOKEN_{i}}}"), "LOG_LEVEL": "info"},
+                "timeout": 30 + i
+            }),
+        );
+        // Sorting members (JCS) changes no length, so the compact form's length is the JCS one.
+        let document = serde_json::json!({ "mcpServers": serde_json::Value::Object(servers.clone()) });
+        if serde_json::to_vec(&document).expect("serializes").len() >= target {
+            return document;
+        }
+    }
+    unreachable!("the loop returns once the document is large enough")
+}

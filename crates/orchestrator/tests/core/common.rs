@@ -61,28 +61,6 @@ pub fn small_servers() -> Value {
     })
 }
 
-/// A servers document of about `target` bytes in JCS form (entries are added until it is).
-pub fn servers_of_size(target: usize) -> Value {
-    let mut servers = Map::new();
-    let mut i = 0;
-    loop {
-        servers.insert(
-            format!("server-{i:03}"),
-            json!({
-                "command": "npx",
-                "args": ["-y", format!("@example/mcp-server-{i}"), "--root", "${env:HOME}/projects"],
-                "env": {"API_TOKEN": format!("${{secret:TOKEN_{i}}}"), "LOG_LEVEL": "info"},
-                "timeout": 30 + i
-            }),
-        );
-        let doc = json!({ "mcpServers": Value::Object(servers.clone()) });
-        if canonical::jcs(&doc).len() >= target {
-            return doc;
-        }
-        i += 1;
-    }
-}
-
 /// The canonical form of a value built by the test.
 pub fn canon(value: &Value) -> Canonical {
     canonical::canonicalize_value(value.clone())
