@@ -1,20 +1,41 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh machine of this project's kind (Debian with
-# the Rust toolchain): LLVM 22 (whose llvm-profdata matches rustc 1.95) and cargo-llvm-cov.
-# Idempotent: a second run installs nothing.
+# the Rust toolchain): LLVM 22 (whose llvm-profdata matches rustc 1.95), cargo-llvm-cov and
+# the real MCP clients (scripts/install-mcp-clients.sh).
+#
+# Every install command runs on every call, on a fresh machine and on one that already has
+# everything: each tool's own idempotence makes the second run cheap (apt-get finds the
+# package installed, `cargo install` finds a matching version installed and stops after
+# resolving the version requirement), so a package name or version spec that a fresh machine
+# would reject fails here too, on every CI run. (A spec such as `cargo-llvm-cov@0.9` used to
+# be skipped once the tool was present and broke only fresh machines.)
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+say() { echo "install-test-deps: $*" >&2; }
 
-if [ ! -x /usr/lib/llvm-22/bin/llvm-profdata ]; then
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq llvm-22 >/dev/null
-fi
-if ! cargo llvm-cov --version >/dev/null 2>&1; then
-  cargo install --locked --quiet cargo-llvm-cov@0.9
-fi
+LLVM_PACKAGE="llvm-22"
+LLVM_COV_SPEC="^0.9"
 
-# The real MCP clients the server is tested with (Inspector CLI, Python SDK, conformance suite).
-if [ -x ./scripts/install-mcp-clients.sh ]; then
-  ./scripts/install-mcp-clients.sh
-fi
+# apt-get: try with the lists the machine has; a fresh machine may have none (or stale ones),
+# so update once and try again before giving up.
+apt_install() {
+  if ! DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1; then
+    say "apt-get install $* failed with the current package lists; updating them"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  fi
+}
+
+say "apt: $LLVM_PACKAGE"
+apt_install "$LLVM_PACKAGE"
+[ -x /usr/lib/llvm-22/bin/llvm-profdata ] || { say "llvm-profdata missing after installing $LLVM_PACKAGE"; exit 1; }
+
+say "cargo: cargo-llvm-cov $LLVM_COV_SPEC"
+# Without --force, cargo resolves the requirement against the registry and stops with
+# "already installed" when a matching version is there: the spec is checked every run.
+cargo install --locked --quiet cargo-llvm-cov --version "$LLVM_COV_SPEC"
+cargo llvm-cov --version >/dev/null
+
+# The real MCP clients (and client programs) the tests run.
+./scripts/install-mcp-clients.sh
