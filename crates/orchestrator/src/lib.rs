@@ -12,6 +12,7 @@ pub mod clock;
 pub mod crypto;
 pub mod deploy;
 pub mod diff;
+pub mod env_allowlist;
 pub mod error;
 pub mod events;
 pub mod fsutil;

@@ -2,8 +2,15 @@
 //! `${env:NAME}` from the environment the adapter hands in, `${secret:NAME}` from the secret
 //! store. Other `${…}` forms (a client's own `${VAR}` expansion) are left for the client.
 //! An unresolvable reference refuses the write: a client would not expand it.
+//!
+//! Output never shows resolved values: [`shown`] gives a document as previews and `render`
+//! show it (references kept, in the client's own syntax where the client expands them), and
+//! [`Resolved`] lists every value it put in, so output can mask them (`diff::shown`).
+//! `Options::env_allowlist` limits which environment variables may be resolved at all (the
+//! MCP server passes the home's allowlist, so a model cannot have a variable's value written
+//! into a file or a command line of its choosing).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -19,19 +26,8 @@ pub struct Resolved {
     pub holds_secrets: bool,
     /// The secret values written into it, by name, so that output can redact them.
     pub secrets_used: Vec<(String, SecretValue)>,
-}
-
-impl Resolved {
-    /// `text` with every secret value written into the document replaced by `«secret:NAME»`.
-    pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for (name, value) in &self.secrets_used {
-            if !value.expose().is_empty() {
-                out = out.replace(value.expose(), &format!("«secret:{name}»"));
-            }
-        }
-        out
-    }
+    /// The environment values written into it, by variable name, likewise.
+    pub env_used: Vec<(String, String)>,
 }
 
 /// One reference found in a string.
@@ -64,10 +60,20 @@ pub fn references(text: &str) -> Vec<Reference> {
 
 /// How references are resolved for one client.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
+pub struct Options<'a> {
     /// Write `${env:NAME}` in the client's own syntax instead of resolving it: the client
     /// expands it itself when it starts the server.
     pub client_env: Option<dialects::EnvExpansion>,
+    /// When set, only these environment variables may be resolved; any other `${env:NAME}`
+    /// is refused with the command that allows it.
+    pub env_allowlist: Option<&'a BTreeSet<String>>,
+}
+
+/// What was put into a document while resolving it.
+#[derive(Default)]
+struct Used {
+    secrets: Vec<(String, SecretValue)>,
+    env: Vec<(String, String)>,
 }
 
 /// Resolves every reference of `document`.
@@ -75,11 +81,29 @@ pub fn resolve(
     document: &Value,
     env: &BTreeMap<String, String>,
     store: &SecretStore,
-    options: Options,
+    options: Options<'_>,
 ) -> Result<Resolved> {
-    let mut used = Vec::new();
+    let mut used = Used::default();
     let document = walk(document, At::Root, env, store, options, &mut used)?;
-    Ok(Resolved { document, holds_secrets: !used.is_empty(), secrets_used: used })
+    Ok(Resolved { document, holds_secrets: !used.secrets.is_empty(), secrets_used: used.secrets, env_used: used.env })
+}
+
+/// `document` as output shows it: `${secret:NAME}` kept, `${env:NAME}` kept or, for a client
+/// that expands variables itself, in that client's syntax (what the file will hold).
+pub fn shown(document: &Value, client_env: Option<dialects::EnvExpansion>) -> Value {
+    match document {
+        Value::String(text) if text.contains("${env:") => {
+            let Some(syntax) = client_env else { return document.clone() };
+            let mut out = text.clone();
+            for r in references(text).into_iter().filter(|r| r.kind == "env") {
+                out = out.replace(&format!("${{env:{}}}", r.name), &syntax.reference(&r.name));
+            }
+            Value::String(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| shown(v, client_env)).collect()),
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), shown(v, client_env))).collect()),
+        other => other.clone(),
+    }
 }
 
 /// Where a value is, as a chain of segments on the stack (the pointer is only built for an
@@ -106,8 +130,8 @@ fn walk(
     at: At<'_>,
     env: &BTreeMap<String, String>,
     store: &SecretStore,
-    options: Options,
-    used: &mut Vec<(String, SecretValue)>,
+    options: Options<'_>,
+    used: &mut Used,
 ) -> Result<Value> {
     Ok(match value {
         Value::String(text) if text.contains("${") => Value::String(substitute(text, &at, env, store, options, used)?),
@@ -134,8 +158,8 @@ fn substitute(
     at: &At<'_>,
     env: &BTreeMap<String, String>,
     store: &SecretStore,
-    options: Options,
-    used: &mut Vec<(String, SecretValue)>,
+    options: Options<'_>,
+    used: &mut Used,
 ) -> Result<String> {
     let refs = references(text);
     if refs.is_empty() {
@@ -149,11 +173,30 @@ fn substitute(
             out = out.replace(&format!("${{env:{}}}", r.name), &syntax.reference(&r.name));
             continue;
         }
+        if r.kind == "env"
+            && let Some(allowed) = options.env_allowlist
+            && !allowed.contains(&r.name)
+        {
+            return Err(Error::Validation {
+                pointer: at.pointer(),
+                message: format!(
+                    "${{env:{}}} is not on this home's environment allowlist for MCP: run `mcp-orchestration secrets allow-env {}` to let MCP tools resolve it, or use ${{secret:{}}}",
+                    r.name, r.name, r.name
+                ),
+            });
+        }
         let value = match r.kind.as_str() {
-            "env" => env.get(&r.name).cloned(),
+            "env" => env
+                .get(&r.name)
+                .inspect(|v| {
+                    if !used.env.iter().any(|(n, _)| *n == r.name) {
+                        used.env.push((r.name.clone(), (*v).clone()));
+                    }
+                })
+                .cloned(),
             _ => store.get(&r.name).map(|v| {
-                if !used.iter().any(|(n, _)| *n == r.name) {
-                    used.push((r.name.clone(), v.clone()));
+                if !used.secrets.iter().any(|(n, _)| *n == r.name) {
+                    used.secrets.push((r.name.clone(), v.clone()));
                 }
                 v.expose().to_owned()
             }),

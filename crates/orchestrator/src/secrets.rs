@@ -98,6 +98,11 @@ impl SecretStore {
         out
     }
 
+    /// Every stored value (for output to mask wherever it appears).
+    pub fn values(&self) -> impl Iterator<Item = &SecretValue> {
+        self.values.values()
+    }
+
     /// Writes the store atomically, 0600.
     pub fn save(&self, home: &Home) -> Result<()> {
         let map: BTreeMap<&str, &str> = self.values.iter().map(|(k, v)| (k.as_str(), v.expose())).collect();

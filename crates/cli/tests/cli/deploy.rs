@@ -144,7 +144,7 @@ fn a_file_that_receives_a_secret_is_written_0600_and_the_secret_never_printed() 
     publish(&env, "cursor", "dev", doc);
     let dry = run(&env, &["deploy", "cursor", "--profile", "dev", "--file", file.to_str().expect("utf8"), "--dry-run"]);
     let shown = String::from_utf8_lossy(&dry.stdout).into_owned() + &stderr(&dry);
-    assert!(!shown.contains("ghp_supersecretvalue123") && shown.contains("«secret:GH_TOKEN»"), "{shown}");
+    assert!(!shown.contains("ghp_supersecretvalue123") && shown.contains("${secret:GH_TOKEN}"), "{shown}");
     let out = deploy(&env, "cursor", "dev", &file);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(std::fs::read_to_string(&file).expect("read").contains("ghp_supersecretvalue123"));

@@ -168,11 +168,12 @@ fn every_corpus_file_imports_and_renders_back_byte_identical_through_the_cli() {
                 "{corpus_file}: render changed the bytes"
             );
         } else {
-            // Secrets are shown as «secret:NAME»; the exact bytes are proven by `deploy` (deploy.rs).
+            // Secrets are shown as the references the profile holds; the exact bytes are
+            // proven by `deploy` (deploy.rs).
             for m in &moved {
                 assert!(
-                    rendered.contains(&format!("«secret:{}»", m["secret"].as_str().expect("name"))),
-                    "{corpus_file}"
+                    rendered.contains(&format!("${{secret:{}}}", m["secret"].as_str().expect("name"))),
+                    "{corpus_file}: {rendered}"
                 );
             }
         }

@@ -82,6 +82,7 @@
 //! | unmanaged | `import it to manage it, or deploy to take it over` |
 
 pub mod redact;
+pub mod shown;
 #[cfg(test)]
 mod tests;
 

@@ -7,20 +7,23 @@
 //!   `clientOptions`, an object under such a name): the name, split at `-`, `_`, `.` and
 //!   camelCase humps, contains `TOKEN`, `SECRET`, `PASSWORD`, `PASSWD`, `PASSPHRASE`,
 //!   `API_KEY`, `APIKEY`, `ACCESS_KEY`, `PRIVATE_KEY`, `CREDENTIAL`, `COOKIE` or `AUTH` (but
-//!   not `AUTHOR`, as in `GIT_AUTHOR_NAME`), or ends in `_KEY`; numbers there are redacted too;
+//!   not `AUTHOR`, as in `GIT_AUTHOR_NAME`, nor the plural `TOKENS`, a count as in
+//!   `MAX_TOKENS`), or ends in `_KEY`; numbers there are redacted too;
 //! - or it looks like a credential wherever it is: a word shaped like a known key (`sk-…`,
 //!   `ghp_…`/`gho_…`/`ghs_…`, `github_pat_…`, `xox[bpas]-…`, `AKIA…`, `glpat-…`, `AIza…`),
 //!   `REDACTED_SECRET` anywhere, `Bearer <literal>` / `Basic <literal>` as the whole value
 //!   (or inside a longer text when the word is 8+ characters and not all lowercase letters),
 //!   or `Name: value` where `Name` is a secret-looking header name.
 //!
-//! References are `${env:NAME}`, `${secret:NAME}`, `${input:NAME}`, `${NAME}` and `$NAME`. A
+//! References are `${env:NAME}`, `${secret:NAME}`, `${input:NAME}`, `${NAME}`, `${NAME:-}` (a
+//! default holding no literal) and `$NAME`. A
 //! string whose only letters and digits are references and the scheme words `Bearer`,
 //! `Basic` or `Token` (`Bearer ${secret:GITHUB_TOKEN}`, `${env:USER}:${secret:PASS}`, `""`) is
 //! shown as it is, even under a secret name.
 //!
 //! Partial redaction keeps what is safe to read: in `args`, the value after a secret-looking
-//! flag (`--api-key VALUE`) and the value of `--token=VALUE` (shown `--token=«redacted»`);
+//! flag (`--api-key VALUE`) and the value of `--token=VALUE` or `TOKEN=VALUE` (shown
+//! `--token=«redacted»`);
 //! in any URL, the password of `user:password@` and the value of secret-looking query
 //! parameters (`?api_key=«redacted»`).
 
@@ -32,7 +35,14 @@ pub const REDACTED: &str = "«redacted»";
 /// `value` as a diff may show it, as it sits under the member name `key` (`None`: an array
 /// element or a whole document or entry).
 pub fn redact(value: &Value, key: Option<&str>) -> Value {
-    walk(value, key, false)
+    redact_with(value, key, &|_| REDACTED.to_owned())
+}
+
+/// Like [`redact`], with `mask` choosing what stands in for each secret part (it is handed
+/// the part it replaces: a whole value, a URL's password, a query value, a flag's value).
+/// Previews use it to tell changed secrets from unchanged ones without showing either.
+pub fn redact_with(value: &Value, key: Option<&str>, mask: &dyn Fn(&str) -> String) -> Value {
+    walk(value, key, false, mask)
 }
 
 /// Whether a member name (env var, header, option) suggests its value is a secret.
@@ -65,6 +75,8 @@ pub fn secret_name(name: &str) -> bool {
         "CREDENTIAL",
         "COOKIE",
     ];
+    // A count of tokens (`MAX_TOKENS`, `MAX_NEW_TOKENS`) is a number, not a credential.
+    let upper = upper.replace("TOKENS", "_");
     let author = |rest: &str| rest.starts_with("OR") && !rest.starts_with("ORIZ") && !rest.starts_with("ORIS");
     WORDS.iter().any(|word| upper.contains(word))
         || upper.ends_with("_KEY")
@@ -89,9 +101,11 @@ pub fn looks_secret(text: &str) -> bool {
             words.len() == 2 || (pair[1].chars().count() >= 8 && !pair[1].chars().all(|c| c.is_ascii_lowercase()));
         scheme && credential && !holds_no_literal(pair[1])
     });
-    let header_line = text.split_once(':').is_some_and(|(name, value)| {
-        !name.trim().contains(' ') && secret_name(name.trim()) && !holds_no_literal(value)
-    });
+    let header_name =
+        |name: &str| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
+    let header_line = text
+        .split_once(':')
+        .is_some_and(|(name, value)| header_name(name.trim()) && secret_name(name.trim()) && !holds_no_literal(value));
     scheme_and_credential || header_line
 }
 
@@ -120,50 +134,52 @@ pub fn holds_no_literal(text: &str) -> bool {
     })
 }
 
-fn walk(value: &Value, key: Option<&str>, under_secret: bool) -> Value {
+fn walk(value: &Value, key: Option<&str>, under_secret: bool, mask: &dyn Fn(&str) -> String) -> Value {
     let secret = under_secret || key.is_some_and(secret_name);
     match value {
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), walk(v, Some(k), secret))).collect()),
-        Value::Array(items) if key == Some("args") && !secret => Value::Array(redact_args(items)),
-        Value::Array(items) => Value::Array(items.iter().map(|item| walk(item, key, secret)).collect()),
-        Value::String(text) => Value::String(redact_string(text, secret)),
-        Value::Number(_) if secret => Value::String(REDACTED.to_owned()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), walk(v, Some(k), secret, mask))).collect())
+        }
+        Value::Array(items) if key == Some("args") && !secret => Value::Array(redact_args(items, mask)),
+        Value::Array(items) => Value::Array(items.iter().map(|item| walk(item, key, secret, mask)).collect()),
+        Value::String(text) => Value::String(redact_string(text, secret, mask)),
+        Value::Number(number) if secret => Value::String(mask(&number.to_string())),
         other => other.clone(),
     }
 }
 
-fn redact_string(text: &str, under_secret: bool) -> String {
+fn redact_string(text: &str, under_secret: bool, mask: &dyn Fn(&str) -> String) -> String {
     if holds_no_literal(text) {
         text.to_owned()
     } else if under_secret || looks_secret(text) {
-        REDACTED.to_owned()
+        mask(text)
     } else if text.contains("://") {
-        redact_url(text)
+        redact_url(text, mask)
     } else {
         text.to_owned()
     }
 }
 
-/// Command-line arguments: the value after `--token`, the value of `--token=…`.
-fn redact_args(items: &[Value]) -> Vec<Value> {
+/// Command-line arguments: the value after `--token`, the value of `--token=…`, connection
+/// strings with a password.
+fn redact_args(items: &[Value], mask: &dyn Fn(&str) -> String) -> Vec<Value> {
     let mut after_secret_flag = false;
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let Value::String(arg) = item else {
-            out.push(walk(item, None, after_secret_flag));
+            out.push(walk(item, None, after_secret_flag, mask));
             after_secret_flag = false;
             continue;
         };
         let shown = if after_secret_flag && !holds_no_literal(arg) {
-            REDACTED.to_owned()
+            mask(arg)
         } else if let Some((flag, value)) = arg.split_once('=')
-            && flag.starts_with('-')
+            && (flag.starts_with('-') || variable_name(flag))
             && secret_name(flag)
-            && !holds_no_literal(value)
         {
-            format!("{flag}={REDACTED}")
+            if holds_no_literal(value) { arg.clone() } else { format!("{flag}={}", mask(value)) }
         } else {
-            redact_string(arg, false)
+            redact_string(arg, false, mask)
         };
         after_secret_flag = arg.starts_with('-') && !arg.contains('=') && secret_name(arg);
         out.push(Value::String(shown));
@@ -171,29 +187,55 @@ fn redact_args(items: &[Value]) -> Vec<Value> {
     out
 }
 
+/// `NAME` of an `NAME=value` argument (`docker run -e TOKEN=…`): `[A-Za-z_][A-Za-z0-9_]*`.
+fn variable_name(text: &str) -> bool {
+    text.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The password of a URL's user info (`scheme://user:PASSWORD@host`), if it holds a literal.
+pub fn url_password(url: &str) -> Option<&str> {
+    password_range(url).map(|range| &url[range])
+}
+
+fn password_range(url: &str) -> Option<std::ops::Range<usize>> {
+    let main = url.split_once('?').map_or(url, |(main, _)| main);
+    let start = main.find("://")? + 3;
+    let end = main[start..].find('/').map_or(main.len(), |length| start + length);
+    let authority = &main[start..end];
+    let at = authority.rfind('@')?;
+    let colon = authority[..at].find(':')?;
+    let range = start + colon + 1..start + at;
+    (!holds_no_literal(&url[range.clone()])).then_some(range)
+}
+
+/// The secret-looking query parameters of a URL that hold a literal: `(name, value)`.
+pub fn secret_query_parameters(url: &str) -> Vec<(&str, &str)> {
+    let Some((_, query)) = url.split_once('?') else { return Vec::new() };
+    query
+        .split('&')
+        .filter_map(|parameter| parameter.split_once('='))
+        .filter(|(name, value)| secret_name(name) && !holds_no_literal(value))
+        .collect()
+}
+
 /// A URL with the password of its user info and its secret-looking query values redacted.
-fn redact_url(url: &str) -> String {
+fn redact_url(url: &str, mask: &dyn Fn(&str) -> String) -> String {
     let (main, query) = match url.split_once('?') {
         Some((main, query)) => (main, Some(query)),
         None => (url, None),
     };
     let mut out = main.to_owned();
-    if let Some(scheme_end) = main.find("://") {
-        let start = scheme_end + 3;
-        let end = main[start..].find('/').map_or(main.len(), |length| start + length);
-        let authority = &main[start..end];
-        if let Some(at) = authority.rfind('@')
-            && let Some(colon) = authority[..at].find(':')
-            && !holds_no_literal(&authority[colon + 1..at])
-        {
-            out = format!("{}{REDACTED}{}", &main[..start + colon + 1], &main[start + at..]);
-        }
+    if let Some(range) = password_range(main) {
+        out = format!("{}{}{}", &main[..range.start], mask(&main[range.clone()]), &main[range.end..]);
     }
     if let Some(query) = query {
         let parameters: Vec<String> = query
             .split('&')
             .map(|parameter| match parameter.split_once('=') {
-                Some((name, value)) if secret_name(name) && !holds_no_literal(value) => format!("{name}={REDACTED}"),
+                Some((name, value)) if secret_name(name) && !holds_no_literal(value) => {
+                    format!("{name}={}", mask(value))
+                }
                 _ => parameter.to_owned(),
             })
             .collect();
@@ -215,6 +257,13 @@ fn reference_length(after_dollar: &str) -> Option<usize> {
         let close = body.find('}')?;
         let inside = &body[..close];
         let name = ["env:", "secret:", "input:"].iter().find_map(|prefix| inside.strip_prefix(prefix));
+        // `${NAME:-DEFAULT}` (Claude Code, shells) with a default that holds no literal.
+        if let Some((name, default)) = inside.split_once(":-")
+            && identifier(name)
+            && holds_no_literal(default)
+        {
+            return Some(close + 2);
+        }
         let valid = match name {
             Some(name) => {
                 !name.is_empty()

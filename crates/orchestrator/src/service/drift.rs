@@ -41,14 +41,10 @@ fn server_names(document: &Value) -> Vec<String> {
     document.get("mcpServers").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default()
 }
 
-/// Replaces every secret value with `«secret:NAME»` in every string of a JSON value.
-fn redact_value(value: &mut Value, resolved: &Resolved) {
-    match value {
-        Value::String(s) => *s = resolved.redact(s),
-        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, resolved)),
-        Value::Object(map) => map.values_mut().for_each(|v| redact_value(v, resolved)),
-        _ => {}
-    }
+/// The last segment of a JSON pointer, unescaped (the member name a value sits under).
+fn last_segment(pointer: &str) -> Option<String> {
+    let last = pointer.rsplit('/').next()?;
+    (!last.is_empty() && !last.bytes().all(|b| b.is_ascii_digit())).then(|| last.replace("~1", "/").replace("~0", "~"))
 }
 
 impl Orchestrator {
@@ -61,7 +57,11 @@ impl Orchestrator {
         document: &Value,
         store: &SecretStore,
     ) -> Result<Resolved> {
-        let options = resolve::Options { client_env: dialects::env_expansion(client.as_str()) };
+        let allowlist = self.env_allowlist()?;
+        let options = resolve::Options {
+            client_env: dialects::env_expansion(client.as_str()),
+            env_allowlist: allowlist.as_ref(),
+        };
         let mut resolved = resolve::resolve(document, &self.environment, store, options)?;
         let rendered = dialects::render_at(client.as_str(), &file.placement, None, &resolved.document, &[])
             .and_then(|text| dialects::import_at(client.as_str(), &file.placement, &text))
@@ -108,7 +108,11 @@ impl Orchestrator {
         let profile_id = ProfileId::parse(profile_name.as_deref().unwrap_or(super::DEFAULT_PROFILE))?;
         let ever_deployed = deployed.as_ref().is_some_and(|(p, _)| *p == profile_id.as_str());
         let head = self.load_head(trust, &client, &profile_id)?;
-        let options = resolve::Options { client_env: dialects::env_expansion(client.as_str()) };
+        let allowlist = self.env_allowlist()?;
+        let options = resolve::Options {
+            client_env: dialects::env_expansion(client.as_str()),
+            env_allowlist: allowlist.as_ref(),
+        };
         let resolved = resolve::resolve(head.payload(), &self.environment, store, options)?;
         let mut live = self.live_document(file)?;
         if ever_deployed {
@@ -134,10 +138,26 @@ impl Orchestrator {
             }
         }
         let mut report = diff::report(live.as_ref(), &wanted.document, &older, ever_deployed);
-        let mut as_value = serde_json::to_value(&report.diff).unwrap_or_default();
-        redact_value(&mut as_value, &wanted);
-        if let Ok(diff) = serde_json::from_value(as_value) {
-            report.diff = diff;
+        // Values are shown on the structure: the profile's side as references, the file's
+        // side with every value at a reference position or known to be secret masked.
+        let shown = self.shown_for(&client, file, &[head.payload()], Some(&wanted), store)?;
+        let display = resolve::shown(head.payload(), dialects::env_expansion(client.as_str()));
+        for change in &mut report.diff.changes {
+            let prefix = format!("/mcpServers/{}", change.server.replace('~', "~0").replace('/', "~1"));
+            let inner = change.path.strip_prefix(&prefix).unwrap_or_default().to_owned();
+            let key = last_segment(&inner);
+            if change.new.is_some()
+                && let Some(reference_form) = display.pointer(&change.path)
+            {
+                change.new = Some(shown.mask_at(&change.server, &inner, key.as_deref(), reference_form));
+            } else if let Some(new) = &change.new {
+                change.new = Some(shown.mask_at(&change.server, &inner, key.as_deref(), new));
+            }
+            if let Some(old) = &change.old {
+                change.old = Some(shown.mask_at(&change.server, &inner, key.as_deref(), old));
+            }
+            change.old = change.old.as_ref().map(|v| shown.finish_value(v));
+            change.new = change.new.as_ref().map(|v| shown.finish_value(v));
         }
         Ok(FileDrift {
             client_id: client.to_string(),

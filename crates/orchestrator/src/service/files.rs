@@ -141,6 +141,17 @@ pub struct RollbackReport {
     pub removed: bool,
 }
 
+/// A profile merged into a file: what would be written, and what output shows of it.
+struct Merged {
+    verified: Verified,
+    resolved: resolve::Resolved,
+    /// The bytes to write (resolved values).
+    rendered: String,
+    /// Servers removed because an earlier deploy of this profile wrote them.
+    removed: Vec<String>,
+    preview: super::preview::DeployPreview,
+}
+
 fn unparsable(file: &ClientFile, error: dialects::DialectError) -> Error {
     Error::unparsable(&file.path, error)
 }
@@ -206,12 +217,20 @@ impl Orchestrator {
     }
 
     /// The verified head of a profile with its references resolved, ready to write.
-    fn resolved_head(&self, client: &ClientId, profile: &ProfileId) -> Result<(Verified, resolve::Resolved)> {
+    fn resolved_head(
+        &self,
+        client: &ClientId,
+        profile: &ProfileId,
+    ) -> Result<(Verified, resolve::Resolved, SecretStore)> {
         let verified = self.get(client.as_str(), profile.as_str())?;
         let store = SecretStore::load(self.home())?;
-        let options = resolve::Options { client_env: dialects::env_expansion(client.as_str()) };
+        let allowlist = self.env_allowlist()?;
+        let options = resolve::Options {
+            client_env: dialects::env_expansion(client.as_str()),
+            env_allowlist: allowlist.as_ref(),
+        };
         let resolved = resolve::resolve(verified.payload(), &self.environment, &store, options)?;
-        Ok((verified, resolved))
+        Ok((verified, resolved, store))
     }
 
     /// The servers an earlier deploy of this profile wrote into this file.
@@ -232,24 +251,25 @@ impl Orchestrator {
         client: &ClientId,
         profile: &ProfileId,
         current: Option<&[u8]>,
-    ) -> Result<(Verified, resolve::Resolved, String, Vec<String>)> {
-        let (verified, resolved) = self.resolved_head(client, profile)?;
+    ) -> Result<Merged> {
+        let (verified, resolved, store) = self.resolved_head(client, profile)?;
         let original = current.map(|b| text_of(file, b)).transpose()?;
         let wanted = server_names(&resolved.document);
         let remove: Vec<String> =
             self.previously_owned(client, &file.path, profile)?.into_iter().filter(|n| !wanted.contains(n)).collect();
         let rendered = dialects::render_at(client.as_str(), &file.placement, original, &resolved.document, &remove)
             .map_err(|e| unparsable(file, e))?;
-        Ok((verified, resolved, rendered, remove))
+        let preview = self.deploy_preview(client, file, original, verified.payload(), &resolved, &remove, &store)?;
+        Ok(Merged { verified, resolved, rendered, removed: remove, preview })
     }
 
-    /// The bytes `file` would hold with the profile's servers merged in, with every secret
-    /// value shown as `«secret:NAME»` (secrets never appear in output).
+    /// The bytes `file` would hold with the profile's servers merged in, as output shows them:
+    /// references (`${secret:NAME}`, `${env:NAME}`) instead of their values, and every other
+    /// secret of the file `«redacted»`. Only a deploy writes resolved values.
     pub fn render_file(&self, file: &ClientFile, profile: &str) -> Result<String> {
         let (client, profile) = self.client_and_profile(&file.client_id, profile)?;
         let current = write::read_target(&file.path)?;
-        let (_, resolved, rendered, _) = self.merged(file, &client, &profile, current.as_deref())?;
-        Ok(resolved.redact(&rendered))
+        Ok(self.merged(file, &client, &profile, current.as_deref())?.preview.after)
     }
 
     /// Verifies the head, merges it into the file losslessly and writes it by the safe write
@@ -267,16 +287,15 @@ impl Orchestrator {
             let _lock = if dry_run { None } else { Some(self.lock_target(&real)?) };
             self.failpoints.reach("after-lock");
             let current = write::read_target(&file.path)?;
-            let (verified, resolved, rendered, removed) =
+            let Merged { verified, resolved, rendered, removed, preview } =
                 self.merged(file, &client, &profile_id, current.as_deref())?;
-            let before = current.as_deref().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
             let changed = current.as_deref() != Some(rendered.as_bytes());
             let mut report = DeployReport {
                 file: file.path.display().to_string(),
                 artifact_id: verified.id().to_string(),
                 version: verified.statement().version,
                 changed,
-                diff: redact_diff(&unified_diff(&file.path, &before, &rendered), &resolved),
+                diff: preview.diff,
                 dry_run,
                 deployment_id: None,
                 removed_servers: removed,
@@ -425,7 +444,7 @@ pub struct RollbackPreview {
     pub would_remove_file: bool,
     /// True when the bytes would change.
     pub changed: bool,
-    /// The unified diff of the file's bytes (stored secret values shown as `«secret:NAME»`).
+    /// The unified diff of the file's bytes (secrets shown as `«redacted»`).
     pub diff: String,
 }
 
@@ -438,20 +457,14 @@ impl Orchestrator {
         let (source, restore) = choose_restore(&records, to, &client, file)?;
         let restored = restore.as_deref().map(|id| record::load_backup(self.home(), id)).transpose()?;
         let current = write::read_target(&file.path)?;
-        let before = String::from_utf8_lossy(current.as_deref().unwrap_or_default()).into_owned();
-        let after = String::from_utf8_lossy(restored.as_deref().unwrap_or_default()).into_owned();
         let store = SecretStore::load(self.home())?;
+        let diff = self.bytes_preview(&client, file, current.as_deref(), restored.as_deref(), &store)?;
         Ok(RollbackPreview {
             file: file.path.display().to_string(),
             restores_from: source.deployment_id.clone(),
             would_remove_file: restored.is_none(),
             changed: current != restored,
-            diff: store.redact(&unified_diff(&file.path, &before, &after)),
+            diff,
         })
     }
-}
-
-/// Replaces every secret value written into a diff with a redaction mark.
-fn redact_diff(diff: &str, resolved: &resolve::Resolved) -> String {
-    resolved.redact(diff)
 }

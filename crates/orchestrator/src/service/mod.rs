@@ -30,6 +30,7 @@ mod drafts;
 mod drift;
 mod extract;
 mod files;
+mod preview;
 mod trace;
 
 pub use doctor::{Check, Verdict, command_resolves};
@@ -52,6 +53,8 @@ pub struct Orchestrator {
     lock_timeout: Duration,
     /// The environment `${env:NAME}` references resolve from (handed in by the adapter).
     environment: Arc<BTreeMap<String, String>>,
+    /// Only the home's allowlisted environment variables may be resolved (the MCP server).
+    env_restricted: bool,
     /// The trace id of the adapter's operation this core works for, if any (its events then
     /// share it, e.g. an MCP tool call and the core operation it runs).
     trace: Option<Arc<str>>,
@@ -214,6 +217,7 @@ impl Orchestrator {
             clock,
             lock_timeout: Duration::from_secs(30),
             environment: Arc::default(),
+            env_restricted: false,
             trace: None,
             failpoints: FailPoints::none(),
             trust_cache: Arc::default(),
@@ -228,6 +232,18 @@ impl Orchestrator {
     pub fn with_environment(mut self, environment: BTreeMap<String, String>) -> Self {
         self.environment = Arc::new(environment);
         self
+    }
+
+    /// The same core, resolving only the environment variables on the home's allowlist
+    /// (`env_allowlist`): for adapters whose requests come from a model (the MCP server).
+    pub fn with_env_allowlist_enforced(mut self) -> Self {
+        self.env_restricted = true;
+        self
+    }
+
+    /// The allowlist in force for `${env:…}` resolution (None: every variable).
+    pub(crate) fn env_allowlist(&self) -> Result<Option<std::collections::BTreeSet<String>>> {
+        if self.env_restricted { crate::env_allowlist::load(self.home()).map(Some) } else { Ok(None) }
     }
 
     /// The same core, recording its events under `trace_id` (the adapter's operation), so

@@ -86,13 +86,23 @@ fn references_are_found_and_resolved_or_refused_with_the_pointer() {
     assert_eq!(resolved.document["mcpServers"]["a"]["headers"]["Authorization"], "Bearer s3cret");
     assert_eq!(resolved.document["mcpServers"]["a"]["env"]["K"], "${VAR}", "a client's own syntax is left alone");
     assert!(resolved.holds_secrets);
-    assert_eq!(resolved.redact("token s3cret here"), "token «secret:TOKEN» here");
-    let kept = resolve::resolve(&document, &env_map, &store, Options { client_env: dialects::env_expansion("cursor") })
-        .expect("resolve");
+    assert_eq!(resolved.secrets_used.len(), 1);
+    assert_eq!(resolved.env_used, [("HOME".to_owned(), "/home/alice".to_owned())]);
+    let kept = resolve::resolve(
+        &document,
+        &env_map,
+        &store,
+        Options { client_env: dialects::env_expansion("cursor"), env_allowlist: None },
+    )
+    .expect("resolve");
     assert_eq!(kept.document["mcpServers"]["a"]["args"][0], "${env:HOME}/x");
-    let claude =
-        resolve::resolve(&document, &env_map, &store, Options { client_env: dialects::env_expansion("claude-code") })
-            .expect("resolve");
+    let claude = resolve::resolve(
+        &document,
+        &env_map,
+        &store,
+        Options { client_env: dialects::env_expansion("claude-code"), env_allowlist: None },
+    )
+    .expect("resolve");
     assert_eq!(claude.document["mcpServers"]["a"]["args"][0], "${HOME}/x", "Claude Code expands ${{NAME}} itself");
     assert_eq!(claude.document["mcpServers"]["a"]["headers"]["Authorization"], "Bearer s3cret", "secrets are resolved");
     assert_eq!(dialects::env_expansion("claude-desktop"), None);
@@ -103,6 +113,16 @@ fn references_are_found_and_resolved_or_refused_with_the_pointer() {
             assert!(message.contains("export NOPE"), "{message}");
         }
         other => panic!("{other:?}"),
+    }
+    let allow = std::collections::BTreeSet::from(["PATH".to_owned()]);
+    let restricted = Options { client_env: None, env_allowlist: Some(&allow) };
+    match resolve::resolve(&document, &env_map, &store, restricted) {
+        Err(Error::Validation { pointer, message }) => {
+            assert_eq!(pointer, "/mcpServers/a/args/0");
+            assert!(message.contains("secrets allow-env HOME"), "{message}");
+            assert!(!message.contains("/home/alice"), "{message}");
+        }
+        other => panic!("a variable off the allowlist must be refused: {other:?}"),
     }
     let missing_secret = json!({"x": ["${secret:ABSENT}"]});
     match resolve::resolve(&missing_secret, &env_map, &store, Options::default()) {
