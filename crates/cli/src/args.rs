@@ -407,6 +407,24 @@ pub enum SecretsCommand {
         /// The name
         name: String,
     },
+    /// Let the MCP server resolve ${env:NAME} for these variables (none by default: a model
+    /// connected over MCP cannot have other variables written into a file)
+    #[command(name = "allow-env", after_help = "Example:\n  mcp-orchestration secrets allow-env HOME")]
+    AllowEnv {
+        /// Environment variable names
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Take variables off the MCP allowlist
+    #[command(name = "disallow-env")]
+    DisallowEnv {
+        /// Environment variable names
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// List the variables the MCP server may resolve
+    #[command(name = "allowed-env")]
+    AllowedEnv,
 }
 
 #[derive(Debug, Args, Default)]

@@ -28,6 +28,11 @@ pub struct Context {
     pub json: bool,
 }
 
+/// The command-line definition (every command and flag), for tests and generated docs.
+pub fn command() -> clap::Command {
+    <args::Cli as clap::CommandFactory>::command()
+}
+
 /// Runs the program with these arguments (the first is the program name).
 pub fn run<I, T>(argv: I) -> ExitCode
 where

@@ -2,6 +2,7 @@
 //! directories, a fixed clock and fixed keys (see `mcp-testkit`).
 
 mod cli {
+    mod canary;
     mod catalog;
     pub mod common;
     #[cfg(feature = "failpoints")]

@@ -166,6 +166,27 @@ pub fn secrets(ctx: &Context, command: &SecretsCommand) -> anyhow::Result<u8> {
             let removed = ctx.core.secrets_remove(name)?;
             output::say(if removed { "removed" } else { "no such secret: nothing changed" });
         }
+        SecretsCommand::AllowEnv { names } | SecretsCommand::DisallowEnv { names } => {
+            let allow = matches!(command, SecretsCommand::AllowEnv { .. });
+            let list = ctx.core.env_allowlist_update(names, allow)?;
+            if ctx.json {
+                output::json(&json!(list));
+            } else if list.is_empty() {
+                output::say("the MCP server may resolve no environment variable");
+            } else {
+                output::say(&format!("the MCP server may resolve ${{env:…}} for: {}", list.join(", ")));
+            }
+        }
+        SecretsCommand::AllowedEnv => {
+            let list = ctx.core.env_allowlist_list()?;
+            if ctx.json {
+                output::json(&json!(list));
+            } else {
+                for n in &list {
+                    output::say(n);
+                }
+            }
+        }
     }
     Ok(0)
 }

@@ -9,7 +9,8 @@ use crate::args::ServeArgs;
 use crate::output::UsageError;
 
 pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<u8> {
-    let core = ctx.core.clone();
+    // Requests come from a model: only allowlisted variables resolve (`secrets allow-env`).
+    let core = ctx.core.clone().with_env_allowlist_enforced();
     let Some(addr) = &args.http else {
         mcp_server::serve_stdio(core)?;
         return Ok(0);

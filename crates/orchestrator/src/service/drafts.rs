@@ -387,4 +387,26 @@ impl Orchestrator {
         }
         Ok(removed)
     }
+
+    /// Adds (`allow`) or removes environment variable names on the home's MCP allowlist
+    /// (`env_allowlist`); returns the list now in force.
+    pub fn env_allowlist_update(&self, names: &[String], allow: bool) -> Result<Vec<String>> {
+        let mut meta = Map::new();
+        meta.insert(
+            "names".into(),
+            json!(names.iter().map(|n| n.chars().take(128).collect::<String>()).collect::<Vec<_>>()),
+        );
+        meta.insert("allow".into(), json!(allow));
+        self.traced("env_allowlist_update", meta, || {
+            self.ensure_initialized()?;
+            let _lock = self.lock()?;
+            Ok(crate::env_allowlist::update(self.home(), names, allow)?.into_iter().collect())
+        })
+    }
+
+    /// The environment variable names MCP tools may resolve.
+    pub fn env_allowlist_list(&self) -> Result<Vec<String>> {
+        self.ensure_initialized()?;
+        Ok(crate::env_allowlist::load(self.home())?.into_iter().collect())
+    }
 }

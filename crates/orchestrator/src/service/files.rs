@@ -192,6 +192,7 @@ impl Orchestrator {
             let text = text_of(file, &bytes)?;
             let mut document =
                 dialects::import_at(client.as_str(), &file.placement, text).map_err(|e| unparsable(file, e))?;
+            self.reference_deployed_values(&client, file, &mut document)?;
             let draft = self.home().draft(&client, &profile_id);
             let secrets_moved;
             let pretty;
@@ -214,6 +215,32 @@ impl Orchestrator {
             };
             Ok(ImportReport { document, secrets_moved, draft: draft.display().to_string(), published })
         })
+    }
+
+    /// Puts references back where the file holds what the last deploy into it resolved them
+    /// to (so importing a file this home wrote gives back `${env:…}`/`${secret:…}`, not the
+    /// values). A version that no longer verifies or resolves is skipped: the secret rules of
+    /// import still apply to what it leaves.
+    fn reference_deployed_values(&self, client: &ClientId, file: &ClientFile, document: &mut Value) -> Result<()> {
+        let records = record::list(self.home(), client, Some(&file.path))?;
+        let Some((Some(profile), Some(version))) =
+            record::last_deploy(&records).map(|r| (r.profile_id.as_deref(), r.version))
+        else {
+            return Ok(());
+        };
+        let Ok(profile) = ProfileId::parse(profile) else { return Ok(()) };
+        let trust = self.trust()?;
+        let Ok(verified) = crate::registry::load_version(self.home(), &trust, client, &profile, version, None) else {
+            return Ok(());
+        };
+        let store = SecretStore::load(self.home())?;
+        let client_env = dialects::env_expansion(client.as_str());
+        let options = resolve::Options { client_env, env_allowlist: None };
+        if let Ok(resolved) = resolve::resolve(verified.payload(), &self.environment, &store, options) {
+            let shown = resolve::shown(verified.payload(), client_env);
+            crate::diff::shown::unresolve(document, &shown, &resolved.document);
+        }
+        Ok(())
     }
 
     /// The verified head of a profile with its references resolved, ready to write.

@@ -1,0 +1,387 @@
+//! The canary sweep: a home holding secrets in every way it can (a `${secret:…}` value, an
+//! `${env:…}` value, a secret already sitting in a client file, a rotated secret's old and new
+//! values, secrets in a URL), then every CLI command (with and without `--json`) and every MCP
+//! tool and resource over a real stdio session, all at trace log level. No canary may appear
+//! in any output, log line, event or deployment record. A command or tool added without a line
+//! in this sweep fails the test (both lists are read from the program itself).
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use mcp_testkit::TestEnv;
+use serde_json::{Value, json};
+
+use super::common::{BIN, initialized};
+
+const SECRET: &str = "canary-secret-7f3a9d1e55";
+const ENV_NAME: &str = "MCPO_PLAIN_SETTING";
+const ENV_VALUE: &str = "canary-env-5b2c8e4a77";
+const IN_FILE: &str = "canary-file-1d9e6b3c99";
+const OLD: &str = "canary-old-0a4f7e2d11";
+const NEW: &str = "canary-new-6c1b9f3e22";
+const URL_PASSWORD: &str = "canary-urlpw-3e8d2a6f44";
+const URL_QUERY: &str = "canary-urlq-9b7c4d1e33";
+const CANARIES: [&str; 7] = [SECRET, ENV_VALUE, IN_FILE, OLD, NEW, URL_PASSWORD, URL_QUERY];
+
+/// A command of the sweep: its path in the CLI and the arguments to run it with (`{file}` is
+/// the client file, `{doc}` a servers document, `{dep}` a deployment id, `{art}` an artifact id).
+const COMMANDS: &[(&str, &[&str])] = &[
+    ("clients", &["clients"]),
+    ("profiles", &["profiles", "claude-desktop"]),
+    ("get", &["get", "claude-desktop", "--profile", "dev"]),
+    ("publish", &["publish", "claude-desktop", "--profile", "dev", "--file", "{doc}"]),
+    ("verify", &["verify", "--all"]),
+    ("history", &["history", "claude-desktop", "--profile", "dev"]),
+    ("events query", &["events", "query"]),
+    ("events stats", &["events", "stats"]),
+    ("keys show", &["keys", "show"]),
+    ("keys export", &["keys", "export"]),
+    ("keys trust", &["keys", "trust", "{pub}"]),
+    ("keys untrust", &["keys", "untrust", "{foreign}"]),
+    ("import", &["import", "claude-desktop", "--profile", "imported", "--file", "{file}"]),
+    ("render", &["render", "claude-desktop", "--profile", "dev", "--into", "{file}"]),
+    ("deploy", &["deploy", "claude-desktop", "--profile", "dev", "--file", "{file}", "--dry-run"]),
+    ("rollback", &["rollback", "claude-desktop", "--file", "{file}", "--dry-run"]),
+    ("deployments", &["deployments", "claude-desktop"]),
+    ("diff", &["diff", "claude-desktop", "--profile", "dev", "--file", "{file}"]),
+    ("status", &["status"]),
+    ("doctor", &["doctor"]),
+    ("servers list", &["servers", "list"]),
+    ("servers show", &["servers", "show", "github"]),
+    ("servers import", &["servers", "import", "{serverjson}"]),
+    ("draft show", &["draft", "show", "claude-desktop", "--profile", "imported"]),
+    ("draft add-server", &["draft", "add-server", "claude-desktop", "--profile", "dev", "fetch"]),
+    ("draft remove-server", &["draft", "remove-server", "claude-desktop", "--profile", "dev", "fetch"]),
+    ("draft set", &["draft", "set", "claude-desktop", "--profile", "dev", "{doc}"]),
+    ("draft validate", &["draft", "validate", "claude-desktop", "--profile", "dev"]),
+    ("draft publish", &["draft", "publish", "claude-desktop", "--profile", "dev"]),
+    ("draft discard", &["draft", "discard", "claude-desktop", "--profile", "imported"]),
+    ("secrets set", &["secrets", "set", "OTHER_SECRET"]),
+    ("secrets list", &["secrets", "list"]),
+    ("secrets remove", &["secrets", "remove", "OTHER_SECRET"]),
+    ("secrets allow-env", &["secrets", "allow-env", ENV_NAME]),
+    ("secrets disallow-env", &["secrets", "disallow-env", "NOT_USED"]),
+    ("secrets allowed-env", &["secrets", "allowed-env"]),
+    ("migrate", &["migrate", "--dry-run"]),
+    ("init-configs", &["init-configs"]),
+    ("keys rotate", &["keys", "rotate"]),
+    // `serve` is swept through a real MCP session below.
+    ("serve", &[]),
+];
+
+/// Every leaf command of the CLI (`help` excluded), as space-separated paths.
+fn cli_leaves() -> BTreeSet<String> {
+    fn walk(command: &clap::Command, prefix: &str, out: &mut BTreeSet<String>) {
+        for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+            let path =
+                if prefix.is_empty() { sub.get_name().to_owned() } else { format!("{prefix} {}", sub.get_name()) };
+            if sub.has_subcommands() {
+                walk(sub, &path, out);
+            } else {
+                out.insert(path);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(&mcp_orchestration::command(), "", &mut out);
+    out
+}
+
+fn command(env: &TestEnv) -> Command {
+    let mut cmd = env.std_command(BIN);
+    cmd.env(ENV_NAME, ENV_VALUE)
+        .env("RUST_LOG", "trace")
+        .env("MCP_ORCHESTRATION_LOG_LEVEL", "trace")
+        .env("MCP_ORCHESTRATION_DEBUG", "1");
+    cmd
+}
+
+fn run_with_stdin(env: &TestEnv, args: &[&str], stdin: &str) -> (i32, String) {
+    let mut child = command(env)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn assert_clean(what: &str, text: &str) {
+    for canary in CANARIES {
+        assert!(!text.contains(canary), "{what} shows the canary {canary}:\n{text}");
+    }
+}
+
+/// Sets up the home: secrets (one rotated after a deploy), an env reference, a client file
+/// holding the user's own secrets (one in a URL). Returns the client file.
+fn prepare(env: &TestEnv) -> std::path::PathBuf {
+    for (name, value) in [("CANARY_SECRET", SECRET), ("ROTATED_TOKEN", OLD)] {
+        let (code, text) = run_with_stdin(env, &["secrets", "set", name], value);
+        assert_eq!(code, 0, "{text}");
+    }
+    let file = env.root().join(".config/Claude/claude_desktop_config.json");
+    std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    let live = json!({"mcpServers": {
+        "mine": {"command": "my-server", "env": {"API_TOKEN": IN_FILE}},
+        "remote-proxy": {"command": "npx", "args": ["-y", "mcp-remote",
+            format!("https://bob:{URL_PASSWORD}@example.com/mcp?api_key={URL_QUERY}")]}
+    }});
+    std::fs::write(&file, serde_json::to_string_pretty(&live).expect("json")).expect("write");
+    let doc = json!({"mcpServers": {
+        "tool": {"command": "npx", "args": ["-y", "pkg", "--config", "${secret:CANARY_SECRET}", "${env:MCPO_PLAIN_SETTING}"],
+                 "env": {"GITHUB_TOKEN": "${secret:ROTATED_TOKEN}", "PLAIN": "${env:MCPO_PLAIN_SETTING}"}}
+    }});
+    let doc_file = env.write_file("dev.json", &doc.to_string());
+    for args in [
+        vec!["publish", "claude-desktop", "--profile", "dev", "--file", doc_file.to_str().expect("utf8")],
+        vec!["deploy", "claude-desktop", "--profile", "dev", "--file", file.to_str().expect("utf8")],
+    ] {
+        let (code, text) = run_with_stdin(env, &args, "");
+        assert_eq!(code, 0, "{args:?}: {text}");
+        assert_clean(&format!("{args:?}"), &text);
+    }
+    let written = std::fs::read_to_string(&file).expect("read");
+    assert!(written.contains(OLD) && written.contains(SECRET) && written.contains(ENV_VALUE), "{written}");
+    let (code, text) = run_with_stdin(env, &["secrets", "set", "ROTATED_TOKEN"], NEW);
+    assert_eq!(code, 0, "{text}");
+    file
+}
+
+fn substitute<'a>(arg: &'a str, vars: &'a [(&str, String)]) -> &'a str {
+    vars.iter().find(|(k, _)| *k == arg).map_or(arg, |(_, v)| v.as_str())
+}
+
+#[test]
+fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
+    let env = initialized();
+    let file = prepare(&env);
+    let swept: BTreeSet<String> = COMMANDS.iter().map(|(name, _)| (*name).to_owned()).collect();
+    let leaves = cli_leaves();
+    let missing: Vec<&String> = leaves.difference(&swept).collect();
+    assert!(missing.is_empty(), "commands missing from the canary sweep: {missing:?}");
+    let doc = env.write_file("again.json", &std::fs::read_to_string(env.root().join("dev.json")).expect("doc"));
+    let public = env.write_file("pub.pem", "");
+    let (code, pem) = run_with_stdin(&env, &["keys", "export"], "");
+    assert_eq!(code, 0);
+    std::fs::write(&public, pem.lines().filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n") + "\n").expect("pem");
+    let server_json = env.write_file(
+        "server.json",
+        &json!({"name": "io.github.example/canary", "description": "d", "version": "1.0.0",
+                "packages": [{"registryType": "npm", "identifier": "canary-pkg", "version": "1.0.0",
+                              "transport": {"type": "stdio"}}]})
+        .to_string(),
+    );
+    let vars = [
+        ("{file}", file.display().to_string()),
+        ("{doc}", doc.display().to_string()),
+        ("{pub}", public.display().to_string()),
+        ("{foreign}", "ed25519:0000000000000000000000000000000000000000000000000000000000000000".to_owned()),
+        ("{serverjson}", server_json.display().to_string()),
+    ];
+    for (name, args) in COMMANDS.iter().filter(|(name, _)| *name != "serve") {
+        let args: Vec<&str> = args.iter().map(|a| substitute(a, &vars)).collect();
+        let stdin = if *name == "secrets set" { "other-value" } else { "" };
+        for json_flag in [false, true] {
+            let mut full = args.clone();
+            if json_flag {
+                full.push("--json");
+            }
+            let (code, text) = run_with_stdin(&env, &full, stdin);
+            assert!(code != 101 && code >= 0, "{full:?} crashed: {text}");
+            assert_clean(&format!("`{}`", full.join(" ")), &text);
+        }
+    }
+    sweep_mcp(&env, &file);
+    sweep_home(&env.home());
+}
+
+/// Every file of the home that is output or a record: events, deployment records, drafts,
+/// caches (not the secret store, the backups of client files or the keys).
+fn sweep_home(home: &Path) {
+    let mut stack = vec![home.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            let relative = path.strip_prefix(home).expect("inside").to_string_lossy().into_owned();
+            if relative == "secrets.json" || relative.starts_with("deployments/backups") {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                assert_clean(&format!("home file {relative}"), &text);
+            }
+        }
+    }
+}
+
+/// A line-by-line JSON-RPC session with `mcp-orchestration serve` over stdio.
+struct Session {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: BufReader<std::process::ChildStdout>,
+    next_id: u64,
+    logs: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Session {
+    fn start(env: &TestEnv) -> Session {
+        let mut child = command(env)
+            .arg("serve")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn serve");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        // Trace logs fill a pipe quickly: read them as they come, so the server never blocks.
+        let mut stderr = child.stderr.take().expect("stderr");
+        let logs = std::thread::spawn(move || {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut stderr, &mut text).expect("read stderr");
+            text
+        });
+        let mut session = Session { child, stdin, stdout, next_id: 1, logs: Some(logs) };
+        let init = session.request(
+            "initialize",
+            json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "canary", "version": "1"}}),
+        );
+        assert!(init.get("result").is_some(), "{init}");
+        session.notify("notifications/initialized");
+        session
+    }
+
+    fn notify(&mut self, method: &str) {
+        writeln!(self.stdin, "{}", json!({"jsonrpc": "2.0", "method": method})).expect("write");
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        writeln!(self.stdin, "{}", json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .expect("write");
+        loop {
+            let mut line = String::new();
+            assert!(self.stdout.read_line(&mut line).expect("read") > 0, "the server closed stdout");
+            let message: Value = serde_json::from_str(&line).expect("a JSON-RPC line");
+            if message["id"] == json!(id) {
+                assert_clean(&format!("{method} {params}"), &line);
+                return message;
+            }
+            assert_clean(&format!("a message during {method}"), &line);
+        }
+    }
+
+    fn finish(mut self) -> String {
+        drop(self.stdin);
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut self.stdout, &mut rest).expect("read rest");
+        self.child.wait().expect("wait");
+        rest + &self.logs.take().expect("log reader").join().expect("logs")
+    }
+}
+
+fn sweep_mcp(env: &TestEnv, file: &Path) {
+    let file = file.display().to_string();
+    let mut session = Session::start(env);
+    let calls: Vec<(&str, Value)> = vec![
+        ("list_clients", json!({})),
+        ("list_profiles", json!({"client_id": "claude-desktop"})),
+        ("get_config", json!({"client_id": "claude-desktop", "profile_id": "dev"})),
+        ("diff_config", json!({"client_id": "claude-desktop", "profile_id": "dev", "file": file})),
+        ("list_available_servers", json!({})),
+        ("search_servers", json!({"query": "git"})),
+        ("describe_server", json!({"server_id": "fetch"})),
+        (
+            "add_server_to_config",
+            json!({"client_id": "claude-desktop", "profile_id": "dev", "server_id": "filesystem", "name": "leak",
+                   "params": {"path": "${env:MCPO_PLAIN_SETTING}"}}),
+        ),
+        ("view_draft_config", json!({"client_id": "claude-desktop", "profile_id": "dev"})),
+        ("validate_config", json!({"client_id": "claude-desktop", "profile_id": "dev"})),
+        ("publish_config", json!({"client_id": "claude-desktop", "profile_id": "dev"})),
+        ("deploy_config", json!({"client_id": "claude-desktop", "profile_id": "dev", "file": file})),
+        ("deploy_config", json!({"client_id": "claude-desktop", "profile_id": "dev", "file": file, "confirm": true})),
+        ("get_deployment_status", json!({})),
+        ("get_deployment_status", json!({"client_id": "claude-desktop"})),
+        ("rollback_config", json!({"client_id": "claude-desktop", "file": file})),
+        ("list_history", json!({"client_id": "claude-desktop", "profile_id": "dev"})),
+        ("verify_artifact", json!({})),
+        ("import_client_config", json!({"client_id": "claude-desktop", "profile_id": "mcpimport", "file": file})),
+        ("remove_server_from_config", json!({"client_id": "claude-desktop", "profile_id": "dev", "server_id": "leak"})),
+        ("clear_draft_config", json!({"client_id": "claude-desktop", "profile_id": "dev"})),
+    ];
+    let listed = session.request("tools/list", json!({}));
+    let tools: BTreeSet<String> = listed["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .map(|t| t["name"].as_str().expect("name").to_owned())
+        .collect();
+    let swept: BTreeSet<String> = calls.iter().map(|(name, _)| (*name).to_owned()).collect();
+    let missing: Vec<&String> = tools.difference(&swept).collect();
+    assert!(missing.is_empty(), "tools missing from the canary sweep: {missing:?}");
+    for (tool, arguments) in calls {
+        session.request("tools/call", json!({"name": tool, "arguments": arguments}));
+    }
+    let resources = session.request("resources/list", json!({}));
+    let mut uris: Vec<String> = resources["result"]["resources"]
+        .as_array()
+        .map(|list| list.iter().filter_map(|r| r["uri"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    uris.extend(["profiles://claude-desktop".to_owned(), "config://claude-desktop/dev".to_owned()]);
+    let templates = session.request("resources/templates/list", json!({}));
+    assert_clean("resources/templates/list", &templates.to_string());
+    for uri in uris {
+        session.request("resources/read", json!({"uri": uri}));
+    }
+    let logs = session.finish();
+    assert_clean("the MCP server's logs", &logs);
+    // The sweep really wrote the allowlisted variable's value (and the secrets) into the file.
+    let written = std::fs::read_to_string(file).expect("read");
+    assert!(written.contains(ENV_VALUE) && written.contains(SECRET), "{written}");
+}
+
+/// Over MCP, `${env:NAME}` resolves only for allowlisted names: a model cannot have another
+/// variable of the server's environment written into a file, and the refusal does not show it.
+#[test]
+fn a_model_cannot_have_an_environment_variable_off_the_allowlist_written() {
+    let env = initialized();
+    let file = env.root().join(".config/Claude/claude_desktop_config.json");
+    std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&file, "{\"mcpServers\": {}}\n").expect("write");
+    let path = file.display().to_string();
+    let mut session = Session::start(&env);
+    let add = session.request(
+        "tools/call",
+        json!({"name": "add_server_to_config", "arguments": {"client_id": "claude-desktop", "profile_id": "dev",
+               "server_id": "filesystem", "name": "exfil", "params": {"path": "${env:MCPO_PLAIN_SETTING}"}}}),
+    );
+    assert_ne!(add["result"]["isError"], json!(true), "{add}");
+    let publish = session.request(
+        "tools/call",
+        json!({"name": "publish_config", "arguments": {"client_id": "claude-desktop", "profile_id": "dev"}}),
+    );
+    assert_ne!(publish["result"]["isError"], json!(true), "{publish}");
+    let deploy = session.request(
+        "tools/call",
+        json!({"name": "deploy_config", "arguments": {"client_id": "claude-desktop", "profile_id": "dev",
+               "file": path, "confirm": true}}),
+    );
+    assert_eq!(deploy["result"]["isError"], json!(true), "{deploy}");
+    let message = deploy["result"]["content"][0]["text"].as_str().expect("text");
+    assert!(message.contains("secrets allow-env MCPO_PLAIN_SETTING"), "{message}");
+    session.finish();
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), "{\"mcpServers\": {}}\n", "nothing was written");
+    // The CLI, run by the user, is not limited.
+    let (code, text) = run_with_stdin(&env, &["deploy", "claude-desktop", "--profile", "dev", "--file", &path], "");
+    assert_eq!(code, 0, "{text}");
+    assert!(std::fs::read_to_string(&file).expect("read").contains(ENV_VALUE));
+}
