@@ -325,13 +325,22 @@ pub enum ServersCommand {
     },
     /// Show one catalog server: launch, parameters, environment
     Show {
-        /// Catalog id
+        /// A built-in id, an imported registry name (io.github.owner/name), or an import's
+        /// short name when only one import has it
         server_id: String,
     },
-    /// Import an MCP registry server.json file into this home's catalog
+    /// Import an MCP registry server.json file into this home's catalog, under its registry name
     Import {
         /// The server.json file
         path: PathBuf,
+        /// Overwrite your earlier import of the same registry name
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Remove an imported server from this home's catalog (built-in ones cannot be removed)
+    Remove {
+        /// Its registry name (io.github.owner/name), or its short name when unambiguous
+        name: String,
     },
 }
 

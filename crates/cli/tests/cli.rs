@@ -13,6 +13,7 @@ mod cli {
     mod init;
     mod keys;
     mod migrate;
+    mod perms;
     mod publish_get;
     mod tamper;
 }

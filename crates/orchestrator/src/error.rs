@@ -10,7 +10,7 @@ use crate::artifact::{FailureKind, VerifyError};
 use crate::canonical::{BadContentId, CanonicalError};
 use crate::crypto::CryptoError;
 use crate::deploy::write::WriteError;
-use crate::fsutil::{FsError, LockError};
+use crate::fsutil::{CheckedError, Exposure, FsError, LockError, UnsafePath};
 use crate::ids::IdError;
 use dialects::DialectError;
 
@@ -122,6 +122,9 @@ pub enum Error {
         /// Its permission bits.
         mode: u32,
     },
+    /// A trust-deciding home file or directory that is not this user's alone (exit 10).
+    #[error(transparent)]
+    Unsafe(UnsafePath),
     /// A home file is not what this program wrote.
     #[error("{} is corrupt: {detail}", path.display())]
     Corrupt {
@@ -215,7 +218,7 @@ impl Error {
             Error::NotInitialized { .. } | Error::ProfileNotFound { .. } | Error::ArtifactNotFound { .. } => {
                 ErrorKind::NotFound
             }
-            Error::KeyTooOpen { .. } | Error::Refused { .. } => ErrorKind::Unsafe,
+            Error::KeyTooOpen { .. } | Error::Refused { .. } | Error::Unsafe(_) => ErrorKind::Unsafe,
             Error::Validation { .. } => ErrorKind::Validation,
             Error::Unparsable { source, .. } => match source.as_ref() {
                 DialectError::Parse { .. } | DialectError::UnexpectedShape { .. } => ErrorKind::Unsafe,
@@ -230,6 +233,19 @@ impl Error {
             Error::DeploymentNotFound { .. } | Error::ServerNotFound { .. } => ErrorKind::NotFound,
             Error::NoConfigFile { .. } => ErrorKind::Usage,
             Error::Catalog(e) => e.kind(),
+        }
+    }
+}
+
+impl From<CheckedError> for Error {
+    fn from(error: CheckedError) -> Self {
+        match error {
+            CheckedError::Fs(e) => Error::Fs(e),
+            // A private file others can read keeps ssh's message.
+            CheckedError::Unsafe(UnsafePath { path, exposure: Exposure::Readable { mode }, .. }) => {
+                Error::KeyTooOpen { path, mode }
+            }
+            CheckedError::Unsafe(e) => Error::Unsafe(e),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -97,6 +98,7 @@ impl EventLog {
                 let file = OpenOptions::new()
                     .create(true)
                     .append(true)
+                    .mode(0o600)
                     .open(&path)
                     .map_err(|e| FsError::new("cannot open event log", &path, e))?;
                 *guard = Some((path.clone(), file));

@@ -1,7 +1,15 @@
-//! Atomic file writes and the home lock: the one place where the home is written.
+//! Atomic file writes, the home lock, and the permission checks of home files: the one place
+//! where the home is written.
 //!
 //! Every write goes to a temp file in the target's directory, is fsynced, renamed over the
-//! target, and the directory is fsynced; so a crash leaves the old or the new bytes.
+//! target, and the directory is fsynced; so a crash leaves the old or the new bytes. Modes are
+//! set explicitly after creation, so the umask neither widens nor narrows them: directories
+//! are 0700, files get the mode their writer asks for.
+//!
+//! Files and directories whose contents decide what is trusted (the trust store, the signing
+//! key, the secret store, the token hashes, heads and history) are checked before a byte of
+//! them is used ([`check_dir`], [`read_checked`]): they must belong to this user (or root) and
+//! not be writable by group or others; private files must not be readable by them either.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
@@ -32,9 +40,53 @@ impl FsError {
     }
 }
 
-/// Creates a directory and its parents.
+/// Mode of every directory created in the home.
+pub const DIR_MODE: u32 = 0o700;
+
+/// Creates a directory and its missing parents, each created one 0700 whatever the umask
+/// (existing directories are left as they are).
 pub fn create_dir_all(dir: &Path) -> Result<(), FsError> {
-    fs::create_dir_all(dir).map_err(|e| FsError::new("cannot create directory", dir, e))
+    create_dirs(dir, Some(DIR_MODE))
+}
+
+/// Creates a directory and its missing parents; `mode` is set exactly on each one created
+/// (`None`: the umask decides, as for a client's own directories). Returns nothing about which
+/// were created; see [`create_dirs_reporting`].
+fn create_dirs(dir: &Path, mode: Option<u32>) -> Result<(), FsError> {
+    create_dirs_reporting(dir, mode).map(|_| ())
+}
+
+/// Creates a directory and its missing parents like [`create_dir_all`] with an optional exact
+/// mode, and returns the directories it created, outermost first.
+pub fn create_dirs_reporting(dir: &Path, mode: Option<u32>) -> Result<Vec<PathBuf>, FsError> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut missing = Vec::new();
+    let mut current = Some(dir);
+    while let Some(path) = current.filter(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
+        missing.push(path.to_path_buf());
+        current = path.parent();
+    }
+    let mut created = Vec::new();
+    for path in missing.into_iter().rev() {
+        let mut builder = fs::DirBuilder::new();
+        builder.mode(mode.unwrap_or(0o777));
+        match builder.create(&path) {
+            Ok(()) => {
+                if let Some(mode) = mode {
+                    fs::set_permissions(&path, permissions(mode))
+                        .map_err(|e| FsError::new("cannot set the mode of", &path, e))?;
+                }
+                created.push(path);
+            }
+            // Created meanwhile by another process: it is not ours to change.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => {}
+            Err(e) => return Err(FsError::new("cannot create directory", &path, e)),
+        }
+    }
+    Ok(created)
 }
 
 /// Reads a whole file.
@@ -84,6 +136,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), FsError>
         .tempfile_in(dir)
         .map_err(|e| FsError::new("cannot create a temp file in", dir, e))?;
     temp.write_all(bytes).map_err(|e| FsError::new("cannot write", temp.path(), e))?;
+    // The umask may have narrowed the mode given at creation: set it exactly.
+    temp.as_file()
+        .set_permissions(permissions(mode))
+        .map_err(|e| FsError::new("cannot set the mode of", temp.path(), e))?;
     temp.as_file().sync_all().map_err(|e| FsError::new("cannot fsync", temp.path(), e))?;
     temp.persist(path).map_err(|e| FsError::new("cannot rename onto", path, e.error))?;
     sync_dir(dir)
@@ -146,6 +202,7 @@ pub enum LockError {
 
 /// Takes an exclusive lock on `path` (created if missing), waiting up to `timeout`.
 pub fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, LockError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
     if let Some(dir) = path.parent() {
         create_dir_all(dir)?;
     }
@@ -153,6 +210,7 @@ pub fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, LockError> {
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
         .open(path)
         .map_err(|e| FsError::new("cannot open lock file", path, e))?;
     let started = Instant::now();
@@ -170,4 +228,140 @@ pub fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, LockError> {
             Err(fs::TryLockError::Error(e)) => return Err(FsError::new("cannot lock", path, e).into()),
         }
     }
+}
+
+/// How much of a checked file others may touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Others may read it, nobody but its owner may write it (trusted public keys, heads).
+    Shared,
+    /// Nobody but its owner may read or write it (private keys, secrets, token hashes).
+    Private,
+}
+
+/// What is wrong with a checked file or directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exposure {
+    /// Group or others may write it.
+    Writable {
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// Group or others may read a private file.
+    Readable {
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// It belongs to another user than this one or root.
+    Owner {
+        /// Its owner.
+        uid: u32,
+        /// This process's effective user.
+        ours: u32,
+    },
+}
+
+/// A home file or directory refused before it was read: it is not this user's alone.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", self.message())]
+pub struct UnsafePath {
+    /// What it is ("trust store directory", "secret store", …).
+    pub what: &'static str,
+    /// The file or directory.
+    pub path: PathBuf,
+    /// What is wrong.
+    pub exposure: Exposure,
+}
+
+impl UnsafePath {
+    /// The command that fixes it.
+    pub fn fix(&self) -> String {
+        let path = self.path.display();
+        match self.exposure {
+            Exposure::Writable { .. } => format!("chmod go-w {path}"),
+            Exposure::Readable { .. } => format!("chmod go-rwx {path}"),
+            Exposure::Owner { ours, .. } => format!("chown {ours} {path}"),
+        }
+    }
+
+    fn message(&self) -> String {
+        let (what, path, fix) = (self.what, self.path.display(), self.fix());
+        match self.exposure {
+            Exposure::Writable { mode } => format!(
+                "{what} {path} is writable by group or others (mode {mode:04o}): whoever can write it could plant keys or forged versions, so it was not read. If its contents are yours, run: {fix}"
+            ),
+            Exposure::Readable { mode } => format!(
+                "{what} {path} is readable by group or others (mode {mode:04o}): it must be private, so it was not read. Run: {fix}"
+            ),
+            Exposure::Owner { uid, ours } => format!(
+                "{what} {path} belongs to uid {uid}, not to this user (uid {ours}) or root: another user could have written it, so it was not read. If its contents are yours, run: {fix}"
+            ),
+        }
+    }
+}
+
+/// This process's effective user id (it never changes: the program does not switch users).
+pub fn effective_uid() -> u32 {
+    static EUID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *EUID.get_or_init(|| rustix::process::geteuid().as_raw())
+}
+
+/// Checks the owner and mode of a file or directory from its metadata: owned by this user or
+/// root, not writable by group or others, and (for [`Access::Private`]) not readable by them.
+pub fn check_metadata(path: &Path, what: &'static str, meta: &fs::Metadata, access: Access) -> Result<(), UnsafePath> {
+    use std::os::unix::fs::MetadataExt as _;
+    let unsafe_path = |exposure| UnsafePath { what, path: path.to_path_buf(), exposure };
+    let ours = effective_uid();
+    if meta.uid() != ours && meta.uid() != 0 {
+        return Err(unsafe_path(Exposure::Owner { uid: meta.uid(), ours }));
+    }
+    let mode = meta.mode() & 0o7777;
+    if access == Access::Private && mode & 0o077 != 0 {
+        return Err(unsafe_path(Exposure::Readable { mode }));
+    }
+    if mode & 0o022 != 0 {
+        return Err(unsafe_path(Exposure::Writable { mode }));
+    }
+    Ok(())
+}
+
+/// A checked read that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckedError {
+    /// The file could not be read.
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    /// The file or directory is not this user's alone.
+    #[error(transparent)]
+    Unsafe(#[from] UnsafePath),
+}
+
+/// Checks a directory (following symlinks) before anything in it is read; false when it does
+/// not exist.
+pub fn check_dir(dir: &Path, what: &'static str) -> Result<bool, CheckedError> {
+    match fs::metadata(dir) {
+        Ok(meta) => {
+            check_metadata(dir, what, &meta, Access::Shared)?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(FsError::new("cannot stat", dir, e).into()),
+    }
+}
+
+/// Reads a whole file after checking, on the open file, that it is this user's alone
+/// (see [`check_metadata`]): one `fstat` more than [`read_optional`]. `None` when it does not
+/// exist.
+pub fn read_checked(path: &Path, what: &'static str, access: Access) -> Result<Option<Vec<u8>>, CheckedError> {
+    use io::Read as _;
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(FsError::new("cannot read", path, e).into()),
+    };
+    let meta = file.metadata().map_err(|e| FsError::new("cannot stat", path, e))?;
+    check_metadata(path, what, &meta, access)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+    (&file).read_to_end(&mut bytes).map_err(|e| FsError::new("cannot read", path, e))?;
+    Ok(Some(bytes))
 }

@@ -5,7 +5,7 @@ use std::fs;
 
 use crate::crypto::{KeyPair, PublicKey};
 use crate::error::{Error, Result};
-use crate::fsutil;
+use crate::fsutil::{self, Access};
 use crate::home::Home;
 use crate::trust::TrustStore;
 
@@ -19,17 +19,14 @@ pub fn has_signing_key(home: &Home) -> bool {
     home.signing_key().exists()
 }
 
-/// Loads the private key, refusing it (ssh-style) when group or others can read it.
+/// Loads the private key, refusing it (ssh-style) when group or others can read it, or when
+/// it belongs to another user (root excepted); checked on the open file before it is read.
 pub fn load_signing_key(home: &Home) -> Result<KeyPair> {
     let path = home.signing_key();
-    if !path.exists() {
+    let Some(pem) = fsutil::read_checked(&path, "signing key", Access::Private)? else {
         return Err(Error::NotInitialized { home: home.root().to_path_buf() });
-    }
-    let mode = fsutil::mode_of(&path)?;
-    if mode & 0o077 != 0 {
-        return Err(Error::KeyTooOpen { path, mode });
-    }
-    let pem = zeroize::Zeroizing::new(fsutil::read(&path)?);
+    };
+    let pem = zeroize::Zeroizing::new(pem);
     let text = std::str::from_utf8(&pem).unwrap_or_default();
     KeyPair::from_pem(text).map_err(|source| Error::Key { path, source })
 }
@@ -51,13 +48,18 @@ pub fn parse_public_key(pem: &str, origin: &std::path::Path) -> Result<PublicKey
     PublicKey::from_pem(pem).map_err(|source| Error::Key { path: origin.to_path_buf(), source })
 }
 
-/// Loads every trusted key. A file whose name is not its key's id is refused as corrupt.
+/// Loads every trusted key. The directory and each key file must be this user's (or root's)
+/// and not writable by group or others: that is checked before the directory is listed and
+/// before each file is read, so a key planted by another user is never loaded. A file whose
+/// name is not its key's id is refused as corrupt.
 pub fn load_trust(home: &Home) -> Result<TrustStore> {
     let mut store = TrustStore::new();
     let dir = home.trusted_dir();
+    fsutil::check_dir(&dir, "trust store directory")?;
     let paths = fsutil::list_dir(&dir)?.into_iter().map(|name| dir.join(name));
     for path in paths.filter(|p| p.extension().is_some_and(|x| x == "pub")) {
-        let bytes = fsutil::read(&path)?;
+        let bytes = fsutil::read_checked(&path, "trusted key", Access::Shared)?
+            .ok_or_else(|| fsutil::FsError::new("cannot read", &path, std::io::ErrorKind::NotFound.into()))?;
         let key = parse_public_key(&String::from_utf8_lossy(&bytes), &path)?;
         if path.file_stem().and_then(|s| s.to_str()) != Some(key.id().hex()) {
             return Err(Error::Corrupt {

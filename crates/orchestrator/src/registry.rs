@@ -16,7 +16,7 @@ use crate::home::Home;
 use crate::ids::{ClientId, ProfileId};
 use crate::trust::TrustStore;
 
-const FILE_MODE: u32 = 0o644;
+const FILE_MODE: u32 = 0o600;
 
 /// A profile's head: its newest version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,9 +48,17 @@ fn write_json<T: Serialize>(path: &std::path::Path, value: &T) -> Result<()> {
     Ok(fsutil::write_atomic(path, &bytes, FILE_MODE)?)
 }
 
-/// The head of a profile, if it has been published.
+/// The head of a profile, if it has been published. Its directory is checked first (this
+/// user's or root's, not writable by group or others): a head forged by another user is never read.
 pub fn head(home: &Home, client: &ClientId, profile: &ProfileId) -> Result<Option<Head>> {
+    fsutil::check_dir(&home.heads_dir(client), "heads directory")?;
     read_json(&home.head(client, profile))
+}
+
+/// Checks a profile's history directory before anything in it is read (see [`head`]).
+fn check_history_dir(home: &Home, client: &ClientId, profile: &ProfileId) -> Result<()> {
+    fsutil::check_dir(&home.history_dir(client, profile), "history directory")?;
+    Ok(())
 }
 
 /// The highest version this home has seen for a profile (0 if none).
@@ -193,6 +201,7 @@ pub fn load_head_cached(
     let head = head(home, client, profile)?
         .ok_or_else(|| Error::ProfileNotFound { client: client.to_string(), profile: profile.to_string() })?;
     let seen = highest_seen(home, client, profile)?;
+    check_history_dir(home, client, profile)?;
     let (envelope, payload) = load_bytes(home, client, profile, head.version, Some(&head.artifact_id))?;
     let expect = Expectation {
         client_id: client.as_str(),
@@ -237,6 +246,7 @@ fn verify_version(
 
 /// The stored versions of a profile, oldest first.
 pub fn versions(home: &Home, client: &ClientId, profile: &ProfileId) -> Result<Vec<u64>> {
+    check_history_dir(home, client, profile)?;
     let mut out: Vec<u64> = fsutil::list_dir(&home.history_dir(client, profile))?
         .iter()
         .filter_map(|name| name.strip_suffix(".json")?.parse().ok())
@@ -329,6 +339,7 @@ pub fn load_version(
     version: u64,
     now: Option<jiff::Timestamp>,
 ) -> Result<Verified> {
+    check_history_dir(home, client, profile)?;
     let (envelope, payload) = load_bytes(home, client, profile, version, None)?;
     verify_version(&envelope, &payload, trust, client, profile, version, None, now)
 }

@@ -51,15 +51,14 @@ pub struct SecretStore {
 }
 
 impl SecretStore {
-    /// Loads the store (empty if the file does not exist). Refuses a file others can read.
+    /// Loads the store (empty if the file does not exist). Refuses, before reading it, a file
+    /// others can read or write or that belongs to another user (root excepted).
     pub fn load(home: &Home) -> Result<Self> {
         let path = home.secrets_file();
-        let Some(bytes) = fsutil::read_optional(&path)? else { return Ok(Self::default()) };
+        let Some(bytes) = fsutil::read_checked(&path, "secret store", fsutil::Access::Private)? else {
+            return Ok(Self::default());
+        };
         let bytes = Zeroizing::new(bytes);
-        let mode = fsutil::mode_of(&path)?;
-        if mode & 0o077 != 0 {
-            return Err(Error::KeyTooOpen { path, mode });
-        }
         let map: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
             path: path.clone(),
             detail: format!("not a JSON object of strings ({e})"),

@@ -40,8 +40,10 @@ impl SignatureCache for HomeSignatureCache {
 
     fn insert(&self, key: &[u8; 32]) {
         // Best effort: a cache that cannot be written only costs the next read a verification.
-        if std::fs::create_dir_all(&self.dir).is_ok() {
-            let _ = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(self.path(key));
+        if crate::fsutil::create_dir_all(&self.dir).is_ok() {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            let _ =
+                std::fs::OpenOptions::new().create(true).truncate(false).write(true).mode(0o600).open(self.path(key));
         }
     }
 }

@@ -17,6 +17,8 @@ mod crypto_vectors;
 mod events;
 #[path = "core/legacy.rs"]
 mod legacy;
+#[path = "core/perms.rs"]
+mod perms;
 #[path = "core/registry.rs"]
 mod registry;
 #[path = "core/service.rs"]

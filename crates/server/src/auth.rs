@@ -67,7 +67,11 @@ impl TokenVerifier {
 
     /// Reads the stored hashes; an unreadable or malformed file is an error, never "no tokens".
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        // Checked before it is read: a hash planted by another user would let them in.
+        let bytes = fsutil::read_checked(path, "token hash file", fsutil::Access::Private)
+            .map_err(orchestrator::Error::from)?
+            .with_context(|| format!("cannot read {}: it does not exist", path.display()))?;
+        let text = String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))?;
         let mut hashes = Vec::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();

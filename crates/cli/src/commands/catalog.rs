@@ -34,7 +34,7 @@ pub fn servers(ctx: &Context, command: &ServersCommand) -> anyhow::Result<u8> {
             } else {
                 for e in &entries {
                     let transport = serde_json::to_value(e.transport)?.as_str().unwrap_or_default().to_owned();
-                    output::say(&format!("{:<22} {:<6} {}", e.id, transport, e.description));
+                    output::say(&format!("{:<22} {:<6} {}", e.full_name(), transport, e.description));
                 }
                 output::say(&format!("{} server(s)", entries.len()));
             }
@@ -43,13 +43,32 @@ pub fn servers(ctx: &Context, command: &ServersCommand) -> anyhow::Result<u8> {
             let entry = ctx.core.catalog_show(server_id)?;
             output::json(&serde_json::to_value(&entry)?);
         }
-        ServersCommand::Import { path } => {
+        ServersCommand::Import { path, replace } => {
             let bytes = std::fs::read(path).map_err(|e| orchestrator::fsutil::FsError::new("cannot read", path, e))?;
-            let entry = ctx.core.catalog_import(&String::from_utf8_lossy(&bytes), path)?;
+            let entry = ctx.core.catalog_import(&String::from_utf8_lossy(&bytes), path, *replace)?;
             if ctx.json {
                 output::json(&serde_json::to_value(&entry)?);
             } else {
-                output::say(&format!("imported {} ({}) into the catalog", entry.id, entry.name));
+                let name = entry.full_name();
+                output::say(&format!(
+                    "imported {name} ({}) into the catalog; its server key is {}",
+                    entry.name, entry.id
+                ));
+                match ctx.core.catalog_show(&entry.id) {
+                    Ok(found) if found.full_name() == name => {}
+                    _ => output::say(&format!(
+                        "note: the short name {} means another server here; refer to this one as {name}",
+                        entry.id
+                    )),
+                }
+            }
+        }
+        ServersCommand::Remove { name } => {
+            let entry = ctx.core.catalog_remove(name)?;
+            if ctx.json {
+                output::json(&serde_json::to_value(&entry)?);
+            } else {
+                output::say(&format!("removed {} from the catalog", entry.full_name()));
             }
         }
     }
@@ -79,12 +98,8 @@ pub fn draft(ctx: &Context, command: &DraftCommand) -> anyhow::Result<u8> {
                 &pairs(params, "--param")?,
                 &pairs(env, "--env")?,
             )?;
-            output::say(&format!(
-                "added {} to the draft of {}/{}",
-                name.as_deref().unwrap_or(server_id),
-                target.client,
-                target.profile
-            ));
+            let under = name.as_deref().map(|n| format!(" as {n}")).unwrap_or_default();
+            output::say(&format!("added {server_id}{under} to the draft of {}/{}", target.client, target.profile));
             show_draft(ctx, &draft)?;
         }
         DraftCommand::RemoveServer { target, name } => {

@@ -215,3 +215,109 @@ fn no_secret_value_appears_in_any_output_event_or_signed_file() {
         assert!(!std::fs::read_to_string(entry.path()).expect("read").contains(secret), "events hold the secret");
     }
 }
+
+/// A `server.json` named `name` launching the npm package `package`.
+fn server_json(env: &TestEnv, file: &str, name: &str, package: &str) -> String {
+    let text = serde_json::json!({
+        "name": name, "description": format!("probe {name}"), "version": "1.0.0",
+        "packages": [{"registryType": "npm", "identifier": package, "transport": {"type": "stdio"}}]
+    });
+    env.write_file(file, &text.to_string()).to_str().expect("utf8").to_owned()
+}
+
+#[test]
+fn importing_a_registry_name_twice_is_refused_unless_replacing() {
+    let env = initialized();
+    let first = server_json(&env, "a.json", "io.example/probe", "probe-one");
+    assert_eq!(code(&run(&env, &["servers", "import", &first])), 0);
+    let before = env.snapshot();
+    let again = server_json(&env, "b.json", "io.example/probe", "probe-two");
+    let out = run(&env, &["servers", "import", &again]);
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("io.example/probe is already in the catalog") && err.contains("--replace"), "{err}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(env.snapshot(), before, "the first import is untouched");
+
+    let out = run(&env, &["servers", "import", &again, "--replace"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let shown = json(&run(&env, &["servers", "show", "io.example/probe"]));
+    assert_eq!(shown["launch"]["package"], "probe-two");
+}
+
+#[test]
+fn an_import_never_takes_a_builtin_name() {
+    let env = initialized();
+    let file = server_json(&env, "gh.json", "io.example/github", "my-github");
+    let out = run(&env, &["servers", "import", &file]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("refer to this one as io.example/github"), "{}", stderr(&out));
+    let builtin = json(&run(&env, &["servers", "show", "github"]));
+    assert!(builtin.get("source").is_none(), "the built-in github is still `github`: {builtin}");
+    assert_ne!(builtin["launch"]["package"], "my-github");
+    let imported = json(&run(&env, &["servers", "show", "io.example/github"]));
+    assert_eq!(imported["source"], "imported");
+    assert_eq!(imported["launch"]["package"], "my-github");
+    let listed = json(&run(&env, &["servers", "list", "--json"]));
+    assert_eq!(listed.as_array().expect("list").iter().filter(|e| e["id"] == "github").count(), 2);
+}
+
+#[test]
+fn an_ambiguous_short_name_is_refused_with_the_candidates() {
+    let env = initialized();
+    for (file, name) in [("one.json", "io.one/probe"), ("two.json", "io.two/probe")] {
+        let path = server_json(&env, file, name, "probe-pkg");
+        assert_eq!(code(&run(&env, &["servers", "import", &path])), 0);
+    }
+    let out = run(&env, &["servers", "show", "probe"]);
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("'probe' names several catalog servers: io.one/probe, io.two/probe"),
+        "{}",
+        stderr(&out)
+    );
+    let before = env.snapshot();
+    let out = draft(&env, &["add-server", "cursor", "probe"]);
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert_eq!(env.snapshot(), before, "no draft was written");
+
+    let out = draft(&env, &["add-server", "cursor", "io.two/probe"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let shown = json(&draft(&env, &["show", "cursor", "--json"]));
+    assert_eq!(shown["document"]["mcpServers"]["probe"]["args"], serde_json::json!(["-y", "probe-pkg"]));
+}
+
+#[test]
+fn names_that_collide_once_made_safe_are_refused() {
+    let env = initialized();
+    let first = server_json(&env, "a.json", "io.example/Probe", "p");
+    assert_eq!(code(&run(&env, &["servers", "import", &first])), 0);
+    let second = server_json(&env, "b.json", "io.example/probe", "p");
+    for extra in [None, Some("--replace")] {
+        let mut args = vec!["servers", "import", second.as_str()];
+        args.extend(extra);
+        let out = run(&env, &args);
+        assert_eq!(code(&out), 6, "{}", stderr(&out));
+        assert!(stderr(&out).contains("io.example/probe and the imported io.example/Probe"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn servers_remove_takes_an_import_and_refuses_builtins_and_unknown_names() {
+    let env = initialized();
+    let file = server_json(&env, "a.json", "io.example/removable", "p");
+    assert_eq!(code(&run(&env, &["servers", "import", &file])), 0);
+    let out = run(&env, &["servers", "remove", "github"]);
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(stderr(&out).contains("github is built in"), "{}", stderr(&out));
+    let out = run(&env, &["servers", "remove", "io.example/nothing"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("no imported server 'io.example/nothing'"), "{}", stderr(&out));
+
+    let out = run(&env, &["servers", "remove", "removable"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("removed io.example/removable"), "{}", stderr(&out));
+    let out = run(&env, &["servers", "show", "io.example/removable"]);
+    assert_eq!(code(&out), 3);
+    assert!(std::fs::read_dir(env.home().join("catalog")).expect("dir").next().is_none(), "its file is gone");
+}

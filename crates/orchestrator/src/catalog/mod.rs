@@ -5,13 +5,14 @@
 //!
 //! * the built-in entries, data in `builtin.json` embedded at compile time ([`builtin`]);
 //! * entries imported from MCP registry `server.json` files ([`import_server_json`]), kept one
-//!   JSON file per entry, `<id>.json`, in a directory the caller hands in (the home's
-//!   `catalog/`; [`save_imported`], [`load_imported`]).
+//!   JSON file per entry in a directory the caller hands in (the home's `catalog/`;
+//!   [`save_imported`], [`load_imported`], [`remove_imported`]).
 //!
-//! [`all`] lists both. An imported entry whose id is also a built-in id **replaces** the
-//! built-in one in that list (the user imported it on purpose, usually to get newer data); its
-//! [`CatalogEntry::source`] says `imported`, so ids in [`all`] stay unique and [`find`] is never
-//! ambiguous.
+//! [`all`] lists both. An entry's full name ([`CatalogEntry::full_name`]) is its id for a
+//! built-in entry and its registry name (`io.github.owner/name`) for an imported one, so the two
+//! never collide and an import never takes a built-in entry's place. [`find`] takes a full name,
+//! or the short name of an import (its id or the last segment of its registry name) when only
+//! one import has it; an ambiguous short name is refused with the candidates.
 //!
 //! [`entry_to_server`] renders an entry: `npx -y PACKAGE`, `uvx PACKAGE`,
 //! `docker run -i --rm IMAGE` or `{"type", "url", "headers"}`. Secrets never become literal
@@ -24,25 +25,24 @@
 
 mod render;
 mod server_json;
+mod store;
 #[cfg(test)]
 mod tests;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
 use crate::ErrorKind;
-use crate::fsutil::{self, FsError};
+use crate::fsutil::FsError;
 
 pub use render::{RenderedServer, entry_to_server, parameter_secret_name, secret_reference};
 pub use server_json::import_server_json;
+pub use store::{all, file_stem, find, imported_entry_path, load_imported, remove_imported, save_imported};
 
 /// The built-in entries, as embedded JSON (an array of [`CatalogEntry`]).
 const BUILTIN_JSON: &str = include_str!("builtin.json");
-
-/// Permission bits of an imported entry's file: plain data, no secret in it.
-const IMPORTED_FILE_MODE: u32 = 0o644;
 
 /// The longest catalog id accepted.
 pub const MAX_CATALOG_ID_LEN: usize = 64;
@@ -255,6 +255,17 @@ pub struct CatalogEntry {
     pub registry_version: Option<String>,
 }
 
+impl CatalogEntry {
+    /// The name that identifies the entry in the catalog: the registry name of an imported
+    /// entry (`io.github.owner/name`), the id of a built-in one.
+    pub fn full_name(&self) -> &str {
+        match (&self.source, &self.registry_name) {
+            (EntrySource::Imported, Some(name)) => name,
+            _ => &self.id,
+        }
+    }
+}
+
 fn is_false(value: &bool) -> bool {
     !*value
 }
@@ -343,12 +354,12 @@ pub enum CatalogError {
         #[source]
         source: serde_json::Error,
     },
-    /// An imported entry's file name does not match the id it holds.
-    #[error("imported catalog entry {} holds id {id:?}: the file must be named <id>.json", path.display())]
+    /// An imported entry's file name does not match the registry name it holds.
+    #[error("imported catalog entry {} holds {id:?}: the file must be named after it ({})", path.display(), store::file_name_hint(id))]
     ImportedIdMismatch {
         /// The file.
         path: PathBuf,
-        /// The id inside.
+        /// The registry name inside (or the id, when it has none).
         id: String,
     },
     /// An imported entry's file holds an entry that does not validate.
@@ -358,6 +369,44 @@ pub enum CatalogError {
         path: PathBuf,
         /// Why it was refused.
         source: Box<CatalogError>,
+    },
+    /// A name matches several entries.
+    #[error("'{name}' names several catalog servers: {}; use the full name", candidates.join(", "))]
+    Ambiguous {
+        /// The name asked for.
+        name: String,
+        /// The full names it could mean.
+        candidates: Vec<String>,
+    },
+    /// The registry name was imported already.
+    #[error("{name} is already in the catalog ({}): pass --replace to overwrite it, or `servers remove {name}` first", path.display())]
+    AlreadyImported {
+        /// The registry name.
+        name: String,
+        /// Its file.
+        path: PathBuf,
+    },
+    /// Two registry names map to the same file name.
+    #[error("{name} and the imported {existing} have the same file name once made safe ({}): remove {existing} first (`servers remove {existing}`)", path.display())]
+    NameCollision {
+        /// The name being imported.
+        name: String,
+        /// The import already holding that file name.
+        existing: String,
+        /// The file.
+        path: PathBuf,
+    },
+    /// Only imported entries can be removed.
+    #[error("{name} is built in: only imported servers can be removed (see `servers list`)")]
+    BuiltinNotRemovable {
+        /// The name asked for.
+        name: String,
+    },
+    /// No imported entry has this name.
+    #[error("no imported server '{name}': see `servers list` (imported entries say `imported`)")]
+    NotImported {
+        /// The name asked for.
+        name: String,
     },
     /// Reading or writing the catalog directory failed.
     #[error(transparent)]
@@ -379,7 +428,12 @@ impl CatalogError {
             | CatalogError::UnusableName { .. }
             | CatalogError::ImportedEntryInvalid { .. }
             | CatalogError::ImportedIdMismatch { .. }
-            | CatalogError::ImportedEntryRefused { .. } => ErrorKind::Validation,
+            | CatalogError::ImportedEntryRefused { .. }
+            | CatalogError::Ambiguous { .. }
+            | CatalogError::AlreadyImported { .. }
+            | CatalogError::NameCollision { .. }
+            | CatalogError::BuiltinNotRemovable { .. } => ErrorKind::Validation,
+            CatalogError::NotImported { .. } => ErrorKind::NotFound,
             CatalogError::Fs(error) if error.is_not_found() => ErrorKind::NotFound,
             CatalogError::Fs(_) => ErrorKind::Other,
         }
@@ -425,17 +479,12 @@ pub fn search<'a>(entries: &'a [CatalogEntry], query: Option<&str>, transport: O
 }
 
 fn search_text(entry: &CatalogEntry) -> String {
-    let mut text = format!("{}\n{}\n{}", entry.id, entry.name, entry.description);
+    let mut text = format!("{}\n{}\n{}\n{}", entry.id, entry.full_name(), entry.name, entry.description);
     for tag in &entry.tags {
         text.push('\n');
         text.push_str(tag);
     }
     text.to_lowercase()
-}
-
-/// The entry with this id.
-pub fn find<'a>(entries: &'a [CatalogEntry], id: &str) -> Option<&'a CatalogEntry> {
-    entries.iter().find(|entry| entry.id == id)
 }
 
 /// True if `id` can be a catalog id: 1 to 64 of `a-z`, `0-9` and `-`, not starting or ending
@@ -465,77 +514,4 @@ pub fn validate_entry(entry: &CatalogEntry) -> Result<(), CatalogError> {
         });
     }
     Ok(())
-}
-
-/// Writes `entry` as `<dir>/<id>.json` (atomically: temp file, fsync, rename), marked as
-/// imported, and returns the file's path. An existing entry with that id is replaced. The
-/// caller holds the home's lock (SPEC §3) around the write.
-pub fn save_imported(dir: &Path, entry: &CatalogEntry) -> Result<PathBuf, CatalogError> {
-    validate_entry(entry)?;
-    let mut stored = entry.clone();
-    stored.source = EntrySource::Imported;
-    let mut bytes = serde_json::to_vec_pretty(&stored)
-        .map_err(|source| CatalogError::ImportedEntryInvalid { path: imported_entry_path(dir, &entry.id), source })?;
-    bytes.push(b'\n');
-    let path = imported_entry_path(dir, &entry.id);
-    fsutil::write_atomic(&path, &bytes, IMPORTED_FILE_MODE)?;
-    Ok(path)
-}
-
-/// The file that holds the imported entry `id`.
-pub fn imported_entry_path(dir: &Path, id: &str) -> PathBuf {
-    dir.join(format!("{id}.json"))
-}
-
-/// Reads every imported entry of `dir` (`*.json`, hidden temp files skipped), sorted by id.
-/// A missing directory holds none. A file that does not parse, does not validate or is not
-/// named after its id is an error naming it: it is never skipped silently.
-pub fn load_imported(dir: &Path) -> Result<Vec<CatalogEntry>, CatalogError> {
-    let listing = match std::fs::read_dir(dir) {
-        Ok(listing) => listing,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => return Err(FsError::new("cannot list", dir, error).into()),
-    };
-    let mut paths = Vec::new();
-    for item in listing {
-        let item = item.map_err(|error| FsError::new("cannot list", dir, error))?;
-        let path = item.path();
-        let name = item.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || !name.ends_with(".json") {
-            continue;
-        }
-        paths.push(path);
-    }
-    paths.sort();
-    let mut entries = Vec::with_capacity(paths.len());
-    for path in paths {
-        let bytes = fsutil::read(&path)?;
-        let mut entry: CatalogEntry = serde_json::from_slice(&bytes)
-            .map_err(|source| CatalogError::ImportedEntryInvalid { path: path.clone(), source })?;
-        let stem = path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
-        if stem != entry.id {
-            return Err(CatalogError::ImportedIdMismatch { path, id: entry.id });
-        }
-        validate_entry(&entry)
-            .map_err(|source| CatalogError::ImportedEntryRefused { path: path.clone(), source: Box::new(source) })?;
-        entry.source = EntrySource::Imported;
-        entries.push(entry);
-    }
-    Ok(entries)
-}
-
-/// The whole catalog: the built-in entries in their order, an imported entry taking the place
-/// of a built-in one with the same id, then the other imported entries sorted by id.
-pub fn all(dir: &Path) -> Result<Vec<CatalogEntry>, CatalogError> {
-    let mut imported = load_imported(dir)?;
-    let mut entries = Vec::with_capacity(builtin().len() + imported.len());
-    for entry in builtin() {
-        match imported.iter().position(|candidate| candidate.id == entry.id) {
-            Some(index) => entries.push(imported.remove(index)),
-            None => entries.push(entry.clone()),
-        }
-    }
-    entries.extend(imported);
-    Ok(entries)
 }

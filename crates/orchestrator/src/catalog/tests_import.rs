@@ -237,64 +237,153 @@ fn broken_server_json_is_refused_with_its_reason() {
 
 // ---------------------------------------------------------------- imported entries on disk
 
+/// An import of corpus entry `number` under another registry name.
+fn renamed(number: u32, registry_name: &str) -> CatalogEntry {
+    let mut entry = import_corpus(number);
+    entry.registry_name = Some(registry_name.into());
+    entry
+}
+
 #[test]
-fn save_and_load_round_trip() {
+fn save_and_load_round_trip_keyed_by_registry_name() {
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("catalog");
     assert!(load_imported(&dir).unwrap().is_empty());
 
     let mut imported: Vec<CatalogEntry> = (1..=10).map(import_corpus).collect();
     for entry in &imported {
-        let path = save_imported(&dir, entry).unwrap();
-        assert_eq!(path, dir.join(format!("{}.json", entry.id)));
+        let path = save_imported(&dir, entry, false).unwrap();
+        let name = entry.registry_name.as_deref().unwrap();
+        assert_eq!(path, dir.join(format!("{}.json", name.to_ascii_lowercase().replace('/', "__"))));
     }
     let loaded = load_imported(&dir).unwrap();
-    imported.sort_by(|a, b| a.id.cmp(&b.id));
+    imported.sort_by(|a, b| a.full_name().cmp(b.full_name()));
     assert_eq!(loaded, imported);
 
-    // The file is plain, inspectable JSON with its source.
-    let text = std::fs::read_to_string(dir.join("unphurl.json")).unwrap();
+    let unphurl = loaded.iter().find(|e| e.id == "unphurl").unwrap();
+    let text = std::fs::read_to_string(imported_entry_path(&dir, unphurl.full_name())).unwrap();
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(value["source"], "imported");
-    assert_eq!(value["launch"], json!({"kind": "npm", "package": "@unphurl/mcp-server", "version": "0.2.3"}));
+    assert_eq!(value["registry_name"], unphurl.full_name());
     assert!(text.ends_with("}\n"));
-
-    // Saving again replaces the entry.
-    let mut changed = imported[0].clone();
-    changed.description = "changed".into();
-    save_imported(&dir, &changed).unwrap();
-    assert_eq!(find(&load_imported(&dir).unwrap(), &changed.id).unwrap().description, "changed");
 }
 
 #[test]
-fn all_lists_builtin_then_imported_and_an_import_replaces_a_builtin() {
+fn importing_a_name_again_is_refused_unless_replacing() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("catalog");
+    let first = import_corpus(1);
+    let path = save_imported(&dir, &first, false).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let mut changed = first.clone();
+    changed.description = "changed".into();
+    let error = save_imported(&dir, &changed, false).unwrap_err();
+    assert!(
+        matches!(&error, CatalogError::AlreadyImported { name, path: p } if Some(name) == first.registry_name.as_ref() && *p == path),
+        "{error:?}"
+    );
+    assert_eq!(error.kind(), ErrorKind::Validation);
+    assert!(error.to_string().contains("--replace"), "{error}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "a refusal changes nothing");
+
+    save_imported(&dir, &changed, true).unwrap();
+    let entries = all(&dir).unwrap();
+    assert_eq!(find(&entries, first.full_name()).unwrap().unwrap().description, "changed");
+}
+
+#[test]
+fn names_that_collide_once_made_file_names_are_refused_even_when_replacing() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("catalog");
+    save_imported(&dir, &renamed(1, "io.github.Owner/tool"), false).unwrap();
+    for replace in [false, true] {
+        let error = save_imported(&dir, &renamed(2, "io.github.owner/TOOL"), replace).unwrap_err();
+        assert!(
+            matches!(&error, CatalogError::NameCollision { name, existing, .. } if name == "io.github.owner/TOOL" && existing == "io.github.Owner/tool"),
+            "{error:?}"
+        );
+        assert_eq!(error.kind(), ErrorKind::Validation);
+    }
+    assert_eq!(load_imported(&dir).unwrap().len(), 1);
+}
+
+#[test]
+fn imports_never_replace_a_builtin_and_short_names_resolve_only_when_unambiguous() {
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("catalog");
     assert_eq!(all(&dir).unwrap(), builtin());
 
-    save_imported(&dir, &import_corpus(5)).unwrap();
-    let mut own_github = import_corpus(3);
+    let mut own_github = renamed(3, "io.example/github");
     own_github.id = "github".into();
-    save_imported(&dir, &own_github).unwrap();
-
+    save_imported(&dir, &own_github, false).unwrap();
     let entries = all(&dir).unwrap();
     assert_eq!(entries.len(), builtin().len() + 1);
-    let github = find(&entries, "github").unwrap();
-    assert_eq!(github.source, EntrySource::Imported);
-    assert_eq!(github.launch, Launch::Remote { url: "https://mcp.100hires.com/mcp".into() });
-    let position = entries.iter().position(|e| e.id == "github").unwrap();
-    assert_eq!(builtin()[position].id, "github");
-    assert_eq!(entries.last().unwrap().id, "anastasis");
-    assert_eq!(entries.iter().filter(|e| e.id == "github").count(), 1);
+    assert_eq!(find(&entries, "github").unwrap().unwrap().source, EntrySource::Builtin, "the built-in keeps its name");
+    let imported = find(&entries, "io.example/github").unwrap().unwrap();
+    assert_eq!(imported.launch, Launch::Remote { url: "https://mcp.100hires.com/mcp".into() });
+
+    let first = renamed(5, "io.one/probe");
+    save_imported(&dir, &first, false).unwrap();
+    let entries = all(&dir).unwrap();
+    assert_eq!(find(&entries, "probe").unwrap().unwrap().full_name(), "io.one/probe", "one import: its short name");
+    assert_eq!(find(&entries, first.id.as_str()).unwrap().unwrap().full_name(), "io.one/probe");
+    save_imported(&dir, &renamed(5, "io.two/probe"), false).unwrap();
+    let entries = all(&dir).unwrap();
+    let error = find(&entries, "probe").unwrap_err();
+    assert!(
+        matches!(&error, CatalogError::Ambiguous { candidates, .. } if *candidates == ["io.one/probe", "io.two/probe"]),
+        "{error:?}"
+    );
+    assert_eq!(error.kind(), ErrorKind::Validation);
+    assert!(error.to_string().contains("io.one/probe, io.two/probe"), "{error}");
+    assert!(find(&entries, "io.two/probe").unwrap().is_some());
+    assert!(find(&entries, "no-such").unwrap().is_none());
 }
 
 #[test]
-fn save_refuses_an_unsafe_id() {
+fn remove_takes_imports_only() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("catalog");
+    let entry = renamed(1, "io.example/removable");
+    let path = save_imported(&dir, &entry, false).unwrap();
+    let error = remove_imported(&dir, "github").unwrap_err();
+    assert!(matches!(error, CatalogError::BuiltinNotRemovable { .. }), "{error:?}");
+    assert_eq!(error.kind(), ErrorKind::Validation);
+    let error = remove_imported(&dir, "io.example/none").unwrap_err();
+    assert!(matches!(error, CatalogError::NotImported { .. }), "{error:?}");
+    assert_eq!(error.kind(), ErrorKind::NotFound);
+    assert!(path.exists());
+    assert_eq!(remove_imported(&dir, "removable").unwrap().full_name(), "io.example/removable");
+    assert!(!path.exists());
+    assert_eq!(all(&dir).unwrap(), builtin());
+}
+
+#[test]
+fn an_entry_in_a_file_named_by_its_id_is_still_read_and_replaced_into_its_new_name() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("catalog");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut old = import_corpus(5);
+    old.source = EntrySource::Imported;
+    std::fs::write(dir.join(format!("{}.json", old.id)), serde_json::to_vec(&old).unwrap()).unwrap();
+    assert_eq!(load_imported(&dir).unwrap(), vec![old.clone()]);
+    let new_path = save_imported(&dir, &old, true).unwrap();
+    assert!(!dir.join(format!("{}.json", old.id)).exists(), "the old file name is gone");
+    assert!(new_path.exists());
+    assert_eq!(load_imported(&dir).unwrap(), vec![old]);
+}
+
+#[test]
+fn save_refuses_an_unsafe_id_or_registry_name() {
     let home = tempfile::tempdir().unwrap();
     let mut entry = import_corpus(1);
     entry.id = "../escape".into();
-    let error = save_imported(home.path(), &entry).unwrap_err();
+    let error = save_imported(home.path(), &entry, false).unwrap_err();
     assert!(matches!(&error, CatalogError::InvalidId { id } if id == "../escape"), "{error:?}");
+    for name in ["no-slash", "../x/y", ".hidden/x", "a/b/c", "a b/c", ""] {
+        let error = save_imported(home.path(), &renamed(1, name), false).unwrap_err();
+        assert!(matches!(&error, CatalogError::UnusableName { name: n } if n == name), "{name}: {error:?}");
+    }
     assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
 }
 
@@ -311,23 +400,42 @@ fn load_names_a_bad_file_instead_of_skipping_it() {
     );
     std::fs::remove_file(dir.join("broken.json")).unwrap();
 
-    save_imported(dir, &import_corpus(5)).unwrap();
-    std::fs::rename(dir.join("anastasis.json"), dir.join("other.json")).unwrap();
+    let path = save_imported(dir, &import_corpus(5), false).unwrap();
+    std::fs::rename(&path, dir.join("other.json")).unwrap();
     let error = load_imported(dir).unwrap_err();
-    assert!(matches!(&error, CatalogError::ImportedIdMismatch { id, .. } if id == "anastasis"), "{error:?}");
+    assert!(
+        matches!(&error, CatalogError::ImportedIdMismatch { id, .. } if Some(id) == import_corpus(5).registry_name.as_ref()),
+        "{error:?}"
+    );
     std::fs::remove_file(dir.join("other.json")).unwrap();
+
+    let mut nameless = serde_json::to_value(import_corpus(5)).unwrap();
+    nameless.as_object_mut().unwrap().remove("registry_name");
+    std::fs::write(dir.join("anastasis.json"), nameless.to_string()).unwrap();
+    let error = load_imported(dir).unwrap_err();
+    assert!(matches!(&error, CatalogError::ImportedEntryRefused { .. }), "{error:?}");
+    std::fs::remove_file(dir.join("anastasis.json")).unwrap();
 
     let mut mismatched = serde_json::to_value(import_corpus(5)).unwrap();
     mismatched["transport"] = json!("sse");
-    std::fs::write(dir.join("anastasis.json"), mismatched.to_string()).unwrap();
+    std::fs::write(&path, mismatched.to_string()).unwrap();
     let error = load_imported(dir).unwrap_err();
     assert!(
         matches!(&error, CatalogError::ImportedEntryRefused { source, .. } if matches!(**source, CatalogError::TransportMismatch { .. })),
         "{error:?}"
     );
+    std::fs::remove_file(&path).unwrap();
+
+    // Two files holding names that collide (an old `<id>.json` beside the new file).
+    let entry = import_corpus(5);
+    save_imported(dir, &entry, false).unwrap();
+    std::fs::write(dir.join(format!("{}.json", entry.id)), serde_json::to_vec(&entry).unwrap()).unwrap();
+    let error = load_imported(dir).unwrap_err();
+    assert!(matches!(&error, CatalogError::NameCollision { .. }), "{error:?}");
+    std::fs::remove_file(dir.join(format!("{}.json", entry.id))).unwrap();
+    std::fs::remove_file(imported_entry_path(dir, entry.full_name())).unwrap();
 
     // Hidden temp files and other files are not entries.
-    std::fs::remove_file(dir.join("anastasis.json")).unwrap();
     std::fs::write(dir.join(".tmp-123"), "partial").unwrap();
     std::fs::write(dir.join("README"), "notes").unwrap();
     assert!(load_imported(dir).unwrap().is_empty());

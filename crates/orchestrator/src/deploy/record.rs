@@ -97,7 +97,7 @@ pub fn save(home: &Home, client: &ClientId, record: &DeploymentRecord) -> Result
     // A record is strings, integers and timestamps: it always serializes.
     let mut bytes = serde_json::to_vec_pretty(record).unwrap_or_default();
     bytes.push(b'\n');
-    Ok(fsutil::write_atomic(&path, &bytes, 0o644)?)
+    Ok(fsutil::write_atomic(&path, &bytes, 0o600)?)
 }
 
 /// Every record of a client, oldest first; with `file`, only that file's.

@@ -5,10 +5,13 @@
 //! fsynced, given the target's mode (or 0600 when it now holds secrets); the target is re-read
 //! and compared with what the caller read (an edit made meanwhile is a conflict, never
 //! clobbered); the temp file is renamed onto the real target, and the directory is fsynced. A `kill -9` at any instant leaves the old bytes or the
-//! new bytes. Temp files left by a killed run are removed by the next run.
+//! new bytes. Temp files left by a killed run are removed by the next run. Run by root, the new
+//! file keeps the old one's owner and group, and a directory created for a missing file gets
+//! its parent's.
 
 use std::fs;
 use std::io::Write as _;
+use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 use super::failpoint::FailPoints;
@@ -99,11 +102,12 @@ pub fn replace_file(plan: &WritePlan<'_>) -> Result<(), WriteError> {
     let real = real_target(plan.target);
     clean_stale_temps(&real);
     let dir = real.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fsutil::create_dir_all(dir)?;
-    let mode = match (plan.private, fsutil::mode_of(&real)) {
+    create_client_dirs(dir)?;
+    let existing = fs::metadata(&real).ok();
+    let mode = match (plan.private, &existing) {
         (true, _) => 0o600,
-        (false, Ok(mode)) => mode,
-        (false, Err(_)) => 0o644,
+        (false, Some(meta)) => meta.permissions().mode() & 0o7777,
+        (false, None) => 0o644,
     };
     let mut temp = tempfile::Builder::new()
         .prefix(&temp_prefix(&real))
@@ -113,6 +117,7 @@ pub fn replace_file(plan: &WritePlan<'_>) -> Result<(), WriteError> {
     temp.write_all(plan.new_bytes).map_err(|e| FsError::new("cannot write", temp.path(), e))?;
     plan.failpoints.reach("after-temp-write");
     temp.as_file().sync_all().map_err(|e| FsError::new("cannot fsync", temp.path(), e))?;
+    keep_owner(temp.as_file(), temp.path(), existing.as_ref(), dir)?;
     // The umask may have narrowed the mode given at creation: set it exactly.
     fs::set_permissions(temp.path(), std::os::unix::fs::PermissionsExt::from_mode(mode))
         .map_err(|e| FsError::new("cannot set the mode of", temp.path(), e))?;
@@ -122,6 +127,39 @@ pub fn replace_file(plan: &WritePlan<'_>) -> Result<(), WriteError> {
     plan.failpoints.reach("after-rename");
     fsutil::sync_dir(dir)?;
     Ok(())
+}
+
+/// Creates a client's missing directories. Run by root (`sudo`), each one gets the owner and
+/// group of the directory it is created in, so the user keeps their own config directory;
+/// modes are left to the umask, as for any directory the client would create itself.
+fn create_client_dirs(dir: &Path) -> Result<(), FsError> {
+    for created in fsutil::create_dirs_reporting(dir, None)? {
+        if fsutil::effective_uid() == 0
+            && let Some(parent) = created.parent().and_then(|p| fs::metadata(p).ok())
+        {
+            std::os::unix::fs::chown(&created, Some(parent.uid()), Some(parent.gid()))
+                .map_err(|e| FsError::new("cannot give the owner of its parent to", &created, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Run by root, gives the temp file the owner and group of the file it replaces (or, for a new
+/// file, of its directory), so a `sudo` deploy leaves the user's file theirs. Other users
+/// cannot give files away, and their files are theirs already.
+fn keep_owner(temp: &fs::File, temp_path: &Path, existing: Option<&fs::Metadata>, dir: &Path) -> Result<(), FsError> {
+    if fsutil::effective_uid() != 0 {
+        return Ok(());
+    }
+    let owner = match existing {
+        Some(meta) => (meta.uid(), meta.gid()),
+        None => {
+            let meta = fs::metadata(dir).map_err(|e| FsError::new("cannot stat", dir, e))?;
+            (meta.uid(), meta.gid())
+        }
+    };
+    std::os::unix::fs::fchown(temp, Some(owner.0), Some(owner.1))
+        .map_err(|e| FsError::new("cannot give the owner of the file it replaces to", temp_path, e))
 }
 
 /// Removes the target (rolling back to "no file"), with the same conflict check.

@@ -57,6 +57,37 @@ fn stale_temps(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Every path that reads check (see [`fsutil::check_metadata`]) and that fails the check.
+pub fn home_exposures(home: &crate::home::Home) -> Vec<fsutil::UnsafePath> {
+    use fsutil::Access::{Private, Shared};
+    let mut paths: Vec<(PathBuf, &'static str, fsutil::Access)> = vec![
+        (home.trusted_dir(), "trust store directory", Shared),
+        (home.signing_key(), "signing key", Private),
+        (home.secrets_file(), "secret store", Private),
+        (home.root().join("server").join("tokens.sha256"), "token hash file", Private),
+        (home.root().join("server").join("http-token"), "token file", Private),
+    ];
+    let trusted = home.trusted_dir();
+    for name in fsutil::list_dir(&trusted).unwrap_or_default().into_iter().filter(|n| n.ends_with(".pub")) {
+        paths.push((trusted.join(name), "trusted key", Shared));
+    }
+    for name in fsutil::list_dir(&home.root().join("heads")).unwrap_or_default() {
+        paths.push((home.root().join("heads").join(name), "heads directory", Shared));
+    }
+    for client in fsutil::list_dir(&home.history_root()).unwrap_or_default() {
+        for profile in fsutil::list_dir(&home.history_root().join(&client)).unwrap_or_default() {
+            paths.push((home.history_root().join(&client).join(profile), "history directory", Shared));
+        }
+    }
+    paths
+        .into_iter()
+        .filter_map(|(path, what, access)| {
+            let meta = std::fs::metadata(&path).ok()?;
+            fsutil::check_metadata(&path, what, &meta, access).err()
+        })
+        .collect()
+}
+
 /// Whether `command` names an executable: a path that exists, or a name found in `path_dirs`.
 pub fn command_resolves(command: &str, path_dirs: &[PathBuf]) -> bool {
     use std::os::unix::fs::PermissionsExt as _;
@@ -92,6 +123,7 @@ impl Orchestrator {
                 Some("fix the key file as the message says".into()),
             )),
         }
+        out.extend(self.permission_checks());
         match self.verify(None) {
             Ok(outcomes) => {
                 let failed: Vec<_> = outcomes.iter().filter(|o| o.error.is_some()).collect();
@@ -173,6 +205,21 @@ impl Orchestrator {
         ));
         out.extend(self.command_checks(path_dirs));
         out
+    }
+
+    /// The owner and mode of every file and directory reads refuse when they are not this
+    /// user's alone: one failed check per such path, with the command that fixes it.
+    fn permission_checks(&self) -> Vec<Check> {
+        let unsafe_paths = home_exposures(self.home());
+        if unsafe_paths.is_empty() {
+            return vec![check(
+                "permissions",
+                Verdict::Ok,
+                "trust store, keys, secrets, tokens, heads and history belong to this user and are not writable by others",
+                None,
+            )];
+        }
+        unsafe_paths.into_iter().map(|u| check("permissions", Verdict::Fail, u.to_string(), Some(u.fix()))).collect()
     }
 
     /// Every command the heads of all profiles launch, checked on PATH (a warning when missing).

@@ -194,7 +194,8 @@ impl Orchestrator {
         })
     }
 
-    /// Adds a catalog server to the draft under `name` (default: its id). Literal values given
+    /// Adds a catalog server to the draft under `name` (default: its id, the short name of an
+    /// import named by its registry name). Literal values given
     /// for secret inputs go to the secret store; the draft gets references.
     pub fn draft_add_server(
         &self,
@@ -217,7 +218,7 @@ impl Orchestrator {
                 && !client_info.supports(transport)
             {
                 return Err(Error::Validation {
-                    pointer: format!("/mcpServers/{}", escape(name.unwrap_or(server_id))),
+                    pointer: format!("/mcpServers/{}", escape(name.unwrap_or(&entry.id))),
                     message: format!(
                         "{} cannot use the {} transport of {server_id}",
                         client_info.display_name,
@@ -239,7 +240,7 @@ impl Orchestrator {
                 d.get_mut("mcpServers").and_then(Value::as_object_mut)
             });
             if let Some(servers) = servers {
-                servers.insert(name.unwrap_or(server_id).to_owned(), rendered.server);
+                servers.insert(name.unwrap_or(&entry.id).to_owned(), rendered.server);
             }
             self.save_draft(client, profile, draft.document)
         })
@@ -326,25 +327,38 @@ impl Orchestrator {
         Ok(catalog::search(&all, query, transport).into_iter().cloned().collect())
     }
 
-    /// One catalog entry.
+    /// One catalog entry, by full name (a built-in id or an import's registry name) or by the
+    /// short name of one import; an ambiguous short name is refused with the candidates.
     pub fn catalog_show(&self, id: &str) -> Result<CatalogEntry> {
         let all = self.catalog()?;
-        catalog::find(&all, id).cloned().ok_or_else(|| Error::ServerNotFound {
+        catalog::find(&all, id)?.cloned().ok_or_else(|| Error::ServerNotFound {
             id: id.chars().take(100).collect(),
             hint: "see `mcp-orchestration servers list`".into(),
         })
     }
 
-    /// Imports an MCP registry `server.json` into this home's catalog.
-    pub fn catalog_import(&self, text: &str, origin: &Path) -> Result<CatalogEntry> {
+    /// Imports an MCP registry `server.json` into this home's catalog under its registry name;
+    /// a name imported already is refused unless `replace`.
+    pub fn catalog_import(&self, text: &str, origin: &Path, replace: bool) -> Result<CatalogEntry> {
         let mut meta = Map::new();
         meta.insert("origin".into(), json!(origin.display().to_string()));
         self.traced("catalog_import", meta, || {
             self.ensure_initialized()?;
             let entry = catalog::import_server_json(text)?;
             let _lock = self.lock()?;
-            catalog::save_imported(&self.catalog_dir(), &entry)?;
+            catalog::save_imported(&self.catalog_dir(), &entry, replace)?;
             Ok(entry)
+        })
+    }
+
+    /// Removes an imported entry (by full name or unambiguous short name) from the catalog.
+    pub fn catalog_remove(&self, name: &str) -> Result<CatalogEntry> {
+        let mut meta = Map::new();
+        meta.insert("name".into(), json!(name.chars().take(200).collect::<String>()));
+        self.traced("catalog_remove", meta, || {
+            self.ensure_initialized()?;
+            let _lock = self.lock()?;
+            Ok(catalog::remove_imported(&self.catalog_dir(), name)?)
         })
     }
 

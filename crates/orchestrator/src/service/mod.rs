@@ -344,7 +344,7 @@ impl Orchestrator {
         let mut changed = report.created_home;
         if !self.home.layout_file().exists() {
             let layout = format!("{{\"layout\": {}}}\n", home::LAYOUT_VERSION);
-            fsutil::write_atomic(&self.home.layout_file(), layout.as_bytes(), 0o644)?;
+            fsutil::write_atomic(&self.home.layout_file(), layout.as_bytes(), 0o600)?;
             changed = true;
         }
         let key = if let Some(key) = existing_key {
