@@ -123,9 +123,13 @@ pub fn check(client: &ClientInfo, file: &str, facts: &HostFacts, dirs: &[PathBuf
     let own = own_locations(client, facts);
     let in_project = dirs.iter().any(|dir| project_locations(client, facts, dir).contains(&path));
     if !own.contains(&path) && !in_project {
-        if let Some(other) = dialects::all().iter().find(|c| c.id != client.id && own_locations(c, facts).contains(&path))
+        if let Some(other) =
+            dialects::all().iter().find(|c| c.id != client.id && own_locations(c, facts).contains(&path))
         {
-            return Err(refuse(format!("it is {}'s config file ({}), not {}'s", other.display_name, other.id, client.id)));
+            return Err(refuse(format!(
+                "it is {}'s config file ({}), not {}'s",
+                other.display_name, other.id, client.id
+            )));
         }
         return Err(refuse(format!("it is not one of {}'s config files", client.display_name)));
     }

@@ -145,7 +145,9 @@ async fn require_token(State(auth): State<Auth>, request: Request, next: Next) -
          `mcp-orchestration serve --http` names on start\n",
     )
         .into_response();
-    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"mcp-orchestration\""));
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"mcp-orchestration\""));
     response
 }
 

@@ -57,7 +57,10 @@ pub async fn layer(request: Request, next: Next) -> Response {
                 )
                     .into_response();
             }
-            Err(_) => return (StatusCode::BAD_REQUEST, "400 Bad Request: the request body could not be read\n").into_response(),
+            Err(_) => {
+                return (StatusCode::BAD_REQUEST, "400 Bad Request: the request body could not be read\n")
+                    .into_response();
+            }
         };
         match jsonrpc::check(&bytes) {
             Checked::Message(message) => {

@@ -20,11 +20,11 @@ pub mod error;
 pub mod file_rule;
 pub mod host;
 pub mod http;
+mod http_protocol;
 pub mod jsonrpc;
 pub mod logs;
 mod ratelimit;
 pub mod resources;
-mod http_protocol;
 pub mod stdio;
 pub mod tools;
 

@@ -67,7 +67,10 @@ async fn write_lines<W: AsyncWrite + Unpin>(mut write: W, mut rx: mpsc::Unbounde
 impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
     type Error = std::io::Error;
 
-    fn send(&mut self, item: TxJsonRpcMessage<RoleServer>) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+    fn send(
+        &mut self,
+        item: TxJsonRpcMessage<RoleServer>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let sent = match serde_json::to_vec(&item) {
             Ok(line) => match self.queue(line) {
                 true => Ok(()),

@@ -41,8 +41,11 @@ fn project_dirs(dirs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     dirs.iter()
         .map(|dir| {
             std::fs::canonicalize(dir).ok().filter(|real| real.is_dir()).ok_or_else(|| {
-                UsageError(format!("--project-dir {}: not a directory; give an existing project directory", dir.display()))
-                    .into()
+                UsageError(format!(
+                    "--project-dir {}: not a directory; give an existing project directory",
+                    dir.display()
+                ))
+                .into()
             })
         })
         .collect()
