@@ -23,6 +23,7 @@ pub mod http;
 mod http_protocol;
 pub mod jsonrpc;
 pub mod logs;
+pub mod output_schemas;
 mod ratelimit;
 pub mod resources;
 pub mod stdio;

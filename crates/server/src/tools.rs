@@ -23,7 +23,7 @@ use serde_json::{Map, Value, json};
 use crate::McpServer;
 use crate::args::*;
 use crate::error::ToolError;
-use crate::host;
+use crate::{host, output_schemas};
 
 fn check_len(name: &str, value: &str, max: usize) -> Result<(), ToolError> {
     if value.len() > max {
@@ -663,10 +663,20 @@ impl McpServer {
 
 /// The names of every tool, in router order.
 pub fn tool_names() -> Vec<String> {
-    McpServer::tool_router().list_all().into_iter().map(|t| t.name.to_string()).collect()
+    router().list_all().into_iter().map(|t| t.name.to_string()).collect()
 }
 
-/// Used by the router builder.
+/// Used by the router builder: every tool with its output schema, and every object schema
+/// (input and output) with `properties` (see [`crate::output_schemas`]).
 pub(crate) fn router() -> ToolRouter<McpServer> {
-    McpServer::tool_router()
+    let mut router = McpServer::tool_router();
+    for route in router.map.values_mut() {
+        let mut input = Value::Object(route.attr.input_schema.as_ref().clone());
+        output_schemas::with_properties(&mut input);
+        if let Value::Object(input) = input {
+            route.attr.input_schema = std::sync::Arc::new(input);
+        }
+        route.attr.output_schema = output_schemas::for_tool(&route.attr.name).map(std::sync::Arc::new);
+    }
+    router
 }

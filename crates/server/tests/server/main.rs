@@ -2,7 +2,10 @@
 
 mod file_rule;
 mod http;
+mod http_hosts;
 mod resources;
+mod schemas;
 mod stdio;
+mod stdio_codes;
 mod support;
 mod tools;

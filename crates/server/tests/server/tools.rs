@@ -43,6 +43,7 @@ async fn tools_list_is_the_contract() {
                 "name": t.name,
                 "description": t.description,
                 "inputSchema": t.input_schema.as_ref(),
+                "outputSchema": t.output_schema.as_deref(),
                 "annotations": t.annotations,
             })
         })
