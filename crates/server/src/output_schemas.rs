@@ -40,11 +40,12 @@ fn error_schema() -> Value {
 fn output(properties: &[(&str, &str)], required: &[&str]) -> JsonObject {
     let mut props: Map<String, Value> = properties.iter().map(|(k, t)| ((*k).to_owned(), typed(t))).collect();
     props.insert("error".into(), error_schema());
-    let schema = json!({
+    let mut schema = json!({
         "type": "object",
         "properties": props,
         "anyOf": [{"required": required}, {"required": ["error"]}],
     });
+    with_properties(&mut schema);
     match schema {
         Value::Object(map) => map,
         _ => JsonObject::new(),

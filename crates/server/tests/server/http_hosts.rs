@@ -18,7 +18,7 @@ fn initialize(version: &str) -> Vec<u8> {
 }
 
 /// The SSE events of a body, each as its lines.
-fn events(body: &str) -> Vec<Vec<String>> {
+fn sse_events(body: &str) -> Vec<Vec<String>> {
     body.split("\n\n").filter(|e| !e.trim().is_empty()).map(|e| e.lines().map(str::to_owned).collect()).collect()
 }
 
@@ -31,7 +31,7 @@ fn sessions_before_2025_11_25_get_no_priming_event_and_every_message_is_named() 
         let response = post(&server.addr, &[("Authorization", &bearer)], &initialize(version));
         assert_eq!(response.status, 200);
         assert!(response.header("content-type").is_some_and(|c| c.starts_with("text/event-stream")));
-        let events = events(&response.body);
+        let events = sse_events(&response.body);
         assert_eq!(events.len(), 1, "{version}: expected only the initialize result: {:?}", response.body);
         assert_eq!(events[0][0], "event: message", "{version}: {:?}", events[0]);
         assert!(!response.body.contains("retry:"), "{version}: a priming event was sent: {}", response.body);
@@ -40,10 +40,13 @@ fn sessions_before_2025_11_25_get_no_priming_event_and_every_message_is_named() 
         assert_eq!(message["result"]["protocolVersion"], version);
         // Later requests of the session carry the version in the header: no priming either.
         let session = response.header("mcp-session-id").expect("session").to_owned();
-        let headers =
-            [("Authorization", bearer.as_str()), ("Mcp-Session-Id", session.as_str()), ("MCP-Protocol-Version", version)];
+        let headers = [
+            ("Authorization", bearer.as_str()),
+            ("Mcp-Session-Id", session.as_str()),
+            ("MCP-Protocol-Version", version),
+        ];
         let ping = post(&server.addr, &headers, br#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#);
-        assert_eq!(events(&ping.body).len(), 1, "{}", ping.body);
+        assert_eq!(sse_events(&ping.body).len(), 1, "{}", ping.body);
         assert!(!ping.body.contains("retry:") && ping.body.contains("event: message\n"), "{}", ping.body);
     }
 }
@@ -54,7 +57,7 @@ fn sessions_of_2025_11_25_get_the_priming_event_first() {
     let server = Server::start(&env, &[]);
     let bearer = format!("Bearer {}", token_of(&env));
     let response = post(&server.addr, &[("Authorization", &bearer)], &initialize("2025-11-25"));
-    let events = events(&response.body);
+    let events = sse_events(&response.body);
     assert_eq!(events.len(), 2, "{}", response.body);
     assert!(events[0].iter().any(|l| l.starts_with("retry:")), "no priming event: {:?}", events[0]);
     assert!(events[0].iter().any(|l| l == "data:" || l == "data: "), "{:?}", events[0]);
@@ -68,8 +71,11 @@ fn delete_of_a_session_answers_200_and_ends_it() {
     let bearer = format!("Bearer {}", token_of(&env));
     let init = post(&server.addr, &[("Authorization", &bearer)], &initialize_body());
     let session = init.header("mcp-session-id").expect("session").to_owned();
-    let headers =
-        [("Authorization", bearer.as_str()), ("Mcp-Session-Id", session.as_str()), ("MCP-Protocol-Version", "2025-11-25")];
+    let headers = [
+        ("Authorization", bearer.as_str()),
+        ("Mcp-Session-Id", session.as_str()),
+        ("MCP-Protocol-Version", "2025-11-25"),
+    ];
     assert_eq!(request(&server.addr, "DELETE", &headers, b"").status, 200);
     let after = post(&server.addr, &headers, br#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#);
     assert_eq!(after.status, 404, "the session still answers: {}", after.body);
@@ -97,8 +103,11 @@ fn bad_bodies_get_json_rpc_errors_with_400() {
     // Params that do not fit a known method: -32602 with the id.
     let init = post(&server.addr, &auth, &initialize_body());
     let session = init.header("mcp-session-id").expect("session").to_owned();
-    let headers =
-        [("Authorization", bearer.as_str()), ("Mcp-Session-Id", session.as_str()), ("MCP-Protocol-Version", "2025-11-25")];
+    let headers = [
+        ("Authorization", bearer.as_str()),
+        ("Mcp-Session-Id", session.as_str()),
+        ("MCP-Protocol-Version", "2025-11-25"),
+    ];
     for (body, id) in [
         (r#"{"jsonrpc":"2.0","id":8,"method":"resources/read","params":{}}"#, 8),
         (r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{}}"#, 9),
@@ -108,7 +117,8 @@ fn bad_bodies_get_json_rpc_errors_with_400() {
         assert_eq!((message["error"]["code"].clone(), message["id"].clone()), (json!(-32602), json!(id)), "{body}");
     }
     // A prompt: no prompts capability, so -32601.
-    let prompt = post(&server.addr, &headers, br#"{"jsonrpc":"2.0","id":10,"method":"prompts/get","params":{"name":"x"}}"#);
+    let prompt =
+        post(&server.addr, &headers, br#"{"jsonrpc":"2.0","id":10,"method":"prompts/get","params":{"name":"x"}}"#);
     assert_eq!(prompt.messages()[0]["error"]["code"], -32601, "{}", prompt.body);
     // rmcp's WARN line for -32601/-32602 replies is kept out of the log.
     let log = server.stderr_so_far();

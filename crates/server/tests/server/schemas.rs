@@ -56,7 +56,8 @@ async fn output_schemas(client: &Client) -> BTreeMap<String, Value> {
 fn check(schemas: &BTreeMap<String, Value>, tool: &str, out: &Outcome) {
     let schema = &schemas[tool];
     let validator = jsonschema::validator_for(schema).unwrap_or_else(|e| panic!("{tool}: bad schema: {e}"));
-    let errors: Vec<String> = validator.iter_errors(&out.structured).map(|e| format!("{e} at {}", e.instance_path)).collect();
+    let errors: Vec<String> =
+        validator.iter_errors(&out.structured).map(|e| format!("{e} at {}", e.instance_path)).collect();
     assert!(errors.is_empty(), "{tool}: the result does not match its outputSchema: {errors:?}\n{}", out.structured);
 }
 

@@ -64,9 +64,8 @@ fn malformed_lines_get_the_json_rpc_error_codes() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("stdout carries only JSON-RPC"))
         .collect();
-    let code_of = |id: Value| {
-        replies.iter().find(|r| r["id"] == id).map(|r| r["error"]["code"].clone()).unwrap_or(Value::Null)
-    };
+    let code_of =
+        |id: Value| replies.iter().find(|r| r["id"] == id).map(|r| r["error"]["code"].clone()).unwrap_or(Value::Null);
     assert_eq!(code_of(Value::Null), json!(-32700), "{replies:?}");
     assert_eq!(code_of(json!(2)), json!(-32602));
     assert_eq!(code_of(json!(3)), json!(-32602));
