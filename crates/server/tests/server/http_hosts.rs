@@ -116,10 +116,12 @@ fn bad_bodies_get_json_rpc_errors_with_400() {
         let message = response.messages().into_iter().next().expect("a response");
         assert_eq!((message["error"]["code"].clone(), message["id"].clone()), (json!(-32602), json!(id)), "{body}");
     }
-    // A prompt: no prompts capability, so -32601.
+    // An unknown prompt is invalid params; an unknown method is -32601.
     let prompt =
         post(&server.addr, &headers, br#"{"jsonrpc":"2.0","id":10,"method":"prompts/get","params":{"name":"x"}}"#);
-    assert_eq!(prompt.messages()[0]["error"]["code"], -32601, "{}", prompt.body);
+    assert_eq!(prompt.messages()[0]["error"]["code"], -32602, "{}", prompt.body);
+    let unknown = post(&server.addr, &headers, br#"{"jsonrpc":"2.0","id":11,"method":"no/such"}"#);
+    assert_eq!(unknown.messages()[0]["error"]["code"], -32601, "{}", unknown.body);
     // rmcp's WARN line for -32601/-32602 replies is kept out of the log.
     let log = server.stderr_so_far();
     assert!(!log.contains("response error"), "{log}");

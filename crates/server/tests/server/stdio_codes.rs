@@ -70,11 +70,11 @@ fn malformed_lines_get_the_json_rpc_error_codes() {
     assert_eq!(code_of(json!(2)), json!(-32602));
     assert_eq!(code_of(json!(3)), json!(-32602));
     assert_eq!(code_of(json!(4)), json!(-32600));
-    assert_eq!(code_of(json!(5)), json!(-32601));
+    assert_eq!(code_of(json!(5)), json!(-32602), "an unknown prompt is invalid params");
     assert_eq!(code_of(json!(6)), json!(-32601));
     assert!(replies.iter().any(|r| r["id"] == 7 && r["result"] == json!({})), "the ping after them: {replies:?}");
     let init = replies.iter().find(|r| r["id"] == 1).expect("initialize result");
-    assert!(init["result"]["capabilities"].get("prompts").is_none(), "prompts advertised without prompts");
+    assert!(init["result"]["capabilities"].get("prompts").is_some(), "the prompts are not advertised");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("WARN"), "protocol errors logged at WARN: {stderr}");
 }
