@@ -1,8 +1,9 @@
 //! Failed authentication, limited per client address: each address has a bucket of
 //! [`FAILURE_BURST`] failures that refills at one per [`REFILL`]. While its bucket is empty,
 //! a request from that address with a wrong or missing token gets 429 with `Retry-After`
-//! instead of 401 (cheaply: the token is not even hashed). Requests with a valid token are never
-//! limited or slowed: the limit curbs floods of bad tokens, not clients that authenticate.
+//! instead of 401. Requests with a valid token are never limited or slowed (on loopback every
+//! local client shares one address, so one misbehaving process must not lock the others out;
+//! a 256-bit token cannot be guessed anyway): the limit curbs floods of bad tokens.
 //!
 //! The table holds at most [`MAX_ADDRESSES`] addresses; when it is full, addresses whose buckets
 //! have refilled are forgotten first, then the one seen longest ago.
