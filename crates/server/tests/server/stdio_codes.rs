@@ -78,3 +78,21 @@ fn malformed_lines_get_the_json_rpc_error_codes() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("WARN"), "protocol errors logged at WARN: {stderr}");
 }
+
+#[test]
+fn a_project_dir_that_is_not_a_directory_is_a_usage_error() {
+    let env = Env::new();
+    let missing = env.root().join("no-such-project");
+    let out = env
+        .test
+        .std_command(binary().to_str().expect("utf-8 path"))
+        .args(["serve", "--project-dir"])
+        .arg(&missing)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--project-dir") && stderr.contains("not a directory"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
