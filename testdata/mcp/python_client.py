@@ -2,7 +2,8 @@
 
 Over stdio (it launches the server) or streamable HTTP (a running `serve --http`), it lists the
 tools, calls get_config and diff_config, and runs draft -> publish -> deploy (dry run, then
-confirm) into a temp client file. Prints one `ok:` line per check; exits 1 on the first failure.
+confirm) into a temp client file inside WORKDIR/TRANSPORT-project, which it declares as a root
+(`roots/list`) so the server's `file` rule allows it. Prints one `ok:` line per check; exits 1 on the first failure.
 
   python python_client.py stdio BIN HOME WORKDIR
   python python_client.py http URL TOKEN WORKDIR
@@ -85,13 +86,23 @@ async def exercise(session, transport, workdir):
     check(json.loads(text)["name"] == "mcp-orchestration", f"{transport}: resources/read capabilities://server")
 
 
+def roots_callback(transport, workdir):
+    from mcp import types
+
+    async def list_roots(context):
+        project = os.path.join(workdir, f"{transport}-project")
+        return types.ListRootsResult(roots=[types.Root(uri=f"file://{project}")])
+
+    return list_roots
+
+
 async def main():
     transport = sys.argv[1]
     if transport == "stdio":
         binary, home, workdir = sys.argv[2:5]
         params = StdioServerParameters(command=binary, args=["--home", home, "serve"], env={"HOME": workdir})
         async with stdio_client(params) as (read, write):
-            async with ClientSession(read, write) as session:
+            async with ClientSession(read, write, list_roots_callback=roots_callback("stdio", workdir)) as session:
                 await exercise(session, "stdio", workdir)
     elif transport == "http":
         import httpx2
@@ -100,7 +111,7 @@ async def main():
         async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
             async with streamable_http_client(url, http_client=http) as streams:
                 read, write = streams[0], streams[1]
-                async with ClientSession(read, write) as session:
+                async with ClientSession(read, write, list_roots_callback=roots_callback("http", workdir)) as session:
                     await exercise(session, "http", workdir)
     else:
         sys.exit(f"unknown transport {transport}")

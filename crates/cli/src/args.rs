@@ -448,6 +448,10 @@ pub struct ServeArgs {
     #[arg(long, requires = "http", value_name = "SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_timeout: u64,
+    /// A project directory whose project-scope client files (.cursor/mcp.json, …) a tool's
+    /// `file` argument may name, besides the roots the MCP client declares (repeatable)
+    #[arg(long = "project-dir", value_name = "DIR")]
+    pub project_dir: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -64,11 +64,17 @@ fn init_logs() {
     } else {
         env::var(env::LOG_LEVEL_VAR).unwrap_or_else(|| "warn".to_owned())
     };
-    let _ = tracing_subscriber::fmt()
+    // Colour only on a terminal: hosts write a server's stderr into their logs verbatim.
+    use std::io::IsTerminal as _;
+    use tracing_subscriber::prelude::*;
+    let ansi = env::var(env::NO_COLOR_VAR).is_none() && std::io::stderr().is_terminal();
+    let debug = level.contains("debug") || level.contains("trace");
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_ansi(env::var(env::NO_COLOR_VAR).is_none())
-        .with_env_filter(tracing_subscriber::EnvFilter::new(level))
-        .try_init();
+        .with_ansi(ansi)
+        .with_filter(mcp_server::logs::ProtocolErrorFilter::new(debug))
+        .with_filter(tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
 /// The exit code of a failure: the core's documented kind, or 1.

@@ -6,7 +6,8 @@
 //! `<home>/server/http-token` (0600) so that its owner can read it (`cat`); the server prints
 //! that path, never the token. Deleting `http-token` after copying it somewhere safe keeps the
 //! token working. A presented token is hashed and compared with every stored hash in constant
-//! time ([`subtle`]).
+//! time ([`subtle`]). A token file that group or others may read or write is refused at start
+//! (exit 10), as is a signing key.
 
 use std::path::{Path, PathBuf};
 
@@ -123,6 +124,9 @@ pub fn ensure_token(home: &Home) -> anyhow::Result<TokenSetup> {
             home.root().display()
         );
     }
+    for file in [&files.hashes, &files.token] {
+        refuse_if_shared(file)?;
+    }
     if files.hashes.exists() {
         let verifier = TokenVerifier::load(&files.hashes)?;
         return Ok(TokenSetup { verifier, files, created: false });
@@ -134,6 +138,31 @@ pub fn ensure_token(home: &Home) -> anyhow::Result<TokenSetup> {
     let line = format!("{}\n", hex::encode(hash(&token)));
     fsutil::write_atomic(&files.hashes, line.as_bytes(), 0o600)?;
     Ok(TokenSetup { verifier: TokenVerifier::for_tokens(&[&token]), files, created: true })
+}
+
+/// Refuses a token file that others can read or write (group or other permission bits): the
+/// token (or the list of accepted hashes) must be its owner's alone. A missing file passes.
+fn refuse_if_shared(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(orchestrator::Error::Refused {
+                    message: format!(
+                        "refused to start: {} is readable or writable by others (mode {mode:o}); run `chmod 600 {}`",
+                        path.display(),
+                        path.display()
+                    ),
+                }
+                .into());
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// The token of an `Authorization: Bearer TOKEN` header value.

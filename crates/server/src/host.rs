@@ -5,9 +5,8 @@
 //! The server is an adapter, so it may read the environment; the core never does. The CLI
 //! uses [`host_facts`] too. Which file a client reads is the core's `ClientFile`.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-use orchestrator::ErrorKind;
 use orchestrator::service::ClientFile;
 
 use crate::error::ToolError;
@@ -46,58 +45,31 @@ pub fn detected_files(facts: &dialects::HostFacts) -> Vec<ClientFile> {
     ClientFile::detected(facts)
 }
 
-/// Checks a `file` argument given by a model. The rule, so that a prompt-injected call cannot
-/// make the server read or write an arbitrary file: the path is absolute, has no `.` or `..`
-/// component, and is either one of the client's known config locations on this machine or a
-/// file with the same file name as one of them (e.g. `mcp.json` for Cursor, `config.toml` for
-/// Codex) — so a client file in a project or a temp directory is allowed, `~/.bashrc` is not.
+/// Checks a `file` argument given by a model against the rule of [`crate::file_rule`];
+/// `dirs` are the project directories (the client's declared roots and `--project-dir`s).
 pub fn check_file_argument(
     client: &dialects::ClientInfo,
     file: &str,
     facts: &dialects::HostFacts,
+    dirs: &[PathBuf],
 ) -> Result<PathBuf, ToolError> {
-    let path = PathBuf::from(file);
-    let refuse = |why: &str| {
-        ToolError::new(
-            ErrorKind::Unsafe,
-            format!("refused file {file:?}: {why}; omit `file` to use {}'s own config file", client.id),
-        )
-    };
-    if file.len() > 4096 || file.contains('\0') {
-        return Err(refuse("not a usable path"));
-    }
-    if !path.is_absolute() {
-        return Err(refuse("the path must be absolute"));
-    }
-    if path.components().any(|c| matches!(c, Component::ParentDir | Component::CurDir)) {
-        return Err(refuse("the path must not contain `.` or `..` components"));
-    }
-    let locations = client.config_paths(facts);
-    let known = locations.iter().any(|l| l.path == path);
-    let same_name = path.file_name().is_some_and(|name| locations.iter().any(|l| l.path.file_name() == Some(name)));
-    if !known && !same_name {
-        let mut names: Vec<String> =
-            locations.iter().filter_map(|l| l.path.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
-        names.sort();
-        names.dedup();
-        return Err(refuse(&format!(
-            "it is not one of {}'s config files (their names: {})",
-            client.display_name,
-            names.join(", ")
-        )));
-    }
-    Ok(path)
+    crate::file_rule::check(client, file, facts, dirs)
 }
 
 /// The client file a tool works on: the checked `file` argument, else the client's own user
 /// config file. An unknown client is passed through so the core reports it with its
 /// documented message.
-pub fn client_file(client_id: &str, file: Option<&str>, facts: &dialects::HostFacts) -> Result<ClientFile, ToolError> {
+pub fn client_file(
+    client_id: &str,
+    file: Option<&str>,
+    facts: &dialects::HostFacts,
+    dirs: &[PathBuf],
+) -> Result<ClientFile, ToolError> {
     let Some(client) = dialects::find(client_id) else {
         return Ok(ClientFile::at(client_id, Path::new(""), facts));
     };
     match file {
-        Some(file) => Ok(ClientFile::at(client_id, &check_file_argument(client, file, facts)?, facts)),
+        Some(file) => Ok(ClientFile::at(client_id, &check_file_argument(client, file, facts, dirs)?, facts)),
         None => ClientFile::default_for(client_id, facts).map_err(ToolError::from),
     }
 }

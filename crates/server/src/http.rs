@@ -34,8 +34,9 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
-use crate::McpServer;
 use crate::auth::{self, TokenVerifier};
+use crate::ratelimit::FailureLimiter;
+use crate::{McpServer, http_protocol};
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -55,6 +56,8 @@ pub struct HttpOptions {
     pub no_auth: bool,
     /// Longest wait for a request's headers before the connection is closed.
     pub header_timeout: Duration,
+    /// `--project-dir` directories (see [`crate::file_rule`]).
+    pub project_dirs: Vec<std::path::PathBuf>,
 }
 
 /// Why the options were refused before anything was bound (the CLI maps these to exit codes).
@@ -113,48 +116,74 @@ pub fn check_options(options: &HttpOptions) -> Result<SocketAddr, OptionsError> 
 /// The authentication state of the `/mcp` route.
 #[derive(Clone, Debug)]
 enum Auth {
-    Required(Arc<TokenVerifier>),
+    Required(Arc<TokenVerifier>, Arc<FailureLimiter>),
     Off,
 }
 
+/// The address of the peer of a connection (set per connection by [`serve_connections`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub IpAddr);
+
 async fn require_token(State(auth): State<Auth>, request: Request, next: Next) -> Response {
-    let Auth::Required(verifier) = auth else {
+    let Auth::Required(verifier, limiter) = auth else {
         return next.run(request).await;
     };
+    let addr = request.extensions().get::<ClientAddr>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.0);
     let presented = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(auth::bearer);
-    match presented {
-        Some(token) if verifier.verify(token) => next.run(request).await,
-        _ => {
-            let mut response = (
-                StatusCode::UNAUTHORIZED,
-                "401 Unauthorized: send `Authorization: Bearer TOKEN` with the token from the file that \
-                 `mcp-orchestration serve --http` names on start\n",
-            )
-                .into_response();
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"mcp-orchestration\""));
-            response
-        }
+    let now = std::time::Instant::now();
+    // A valid token is never limited or slowed.
+    if presented.is_some_and(|token| verifier.verify(token)) {
+        return next.run(request).await;
     }
+    if let Some(retry_after) = limiter.blocked(addr, now) {
+        return too_many(retry_after);
+    }
+    limiter.failed(addr, now);
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        "401 Unauthorized: send `Authorization: Bearer TOKEN` with the token from the file that \
+         `mcp-orchestration serve --http` names on start\n",
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"mcp-orchestration\""));
+    response
+}
+
+/// 429 with `Retry-After` for an address that sent too many bad tokens.
+fn too_many(retry_after: u64) -> Response {
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        format!(
+            "429 Too Many Requests: too many requests with a wrong or missing token from this address; retry in \
+             {retry_after} s with the token from the file `mcp-orchestration serve --http` names on start\n"
+        ),
+    )
+        .into_response();
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    response
 }
 
 /// The rmcp configuration: loopback hosts (plus the bound address), loopback origins, body limit.
 fn mcp_config(bound: SocketAddr, cancel: CancellationToken) -> StreamableHttpServerConfig {
     let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
     let ip = bound.ip();
-    let config = StreamableHttpServerConfig::default()
+    let mut config = StreamableHttpServerConfig::default()
         .with_allowed_origins(["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"])
         .enforce_origin_validation()
         .with_max_request_body_bytes(MAX_BODY_BYTES)
         .with_cancellation_token(cancel);
+    // Events are re-framed by `http_protocol`, which sends the keep-alive comments itself.
+    config.sse_keep_alive = None;
     if ip.is_unspecified() {
         // Bound to every interface: names other machines use are unknown here, so the Host check
         // is off; the bearer token (required off loopback) is what protects the server.
         tracing::warn!("bound to {ip}: Host header checks are off; the bearer token protects the server");
         return config.disable_allowed_hosts();
     }
-    if !ip.is_loopback() {
+    // The bound address itself, loopback or not (127.0.0.2 must accept `Host: 127.0.0.2:PORT`).
+    if !hosts.contains(&ip.to_string()) {
         hosts.push(ip.to_string());
     }
     config.with_allowed_hosts(hosts)
@@ -166,19 +195,21 @@ pub fn router(
     bound: SocketAddr,
     auth: Option<TokenVerifier>,
     cancel: CancellationToken,
+    project_dirs: Vec<std::path::PathBuf>,
 ) -> axum::Router {
-    let server = McpServer::new(core);
+    let server = McpServer::new(core).with_project_dirs(project_dirs);
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
         LocalSessionManager::default().into(),
         mcp_config(bound, cancel),
     );
     let auth = match auth {
-        Some(verifier) => Auth::Required(Arc::new(verifier)),
+        Some(verifier) => Auth::Required(Arc::new(verifier), Arc::new(FailureLimiter::default())),
         None => Auth::Off,
     };
     axum::Router::new()
         .nest_service("/mcp", service)
+        .layer(axum::middleware::from_fn(http_protocol::layer))
         .layer(axum::middleware::from_fn_with_state(auth, require_token))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
@@ -189,7 +220,6 @@ pub fn router(
 pub async fn run(core: Orchestrator, options: HttpOptions) -> anyhow::Result<()> {
     let socket = check_options(&options)?;
     let verifier = if options.no_auth {
-        tracing::warn!("--no-auth: requests to {socket} need no token");
         None
     } else {
         let setup = auth::ensure_token(core.home())?;
@@ -203,8 +233,11 @@ pub async fn run(core: Orchestrator, options: HttpOptions) -> anyhow::Result<()>
     };
     let listener = tokio::net::TcpListener::bind(socket).await.with_context(|| format!("cannot listen on {socket}"))?;
     let bound = listener.local_addr()?;
+    if options.no_auth {
+        tracing::warn!("--no-auth: requests to {bound} need no token");
+    }
     let cancel = CancellationToken::new();
-    let app = router(core, bound, verifier, cancel.child_token());
+    let app = router(core, bound, verifier, cancel.child_token(), options.project_dirs.clone());
     eprintln!("mcp-orchestration: listening on http://{bound}/mcp");
     // On a signal, end the MCP sessions (and their event streams) first, then the connections.
     let stop = async move {
@@ -228,7 +261,7 @@ async fn serve_connections(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
@@ -243,7 +276,8 @@ async fn serve_connections(
         if let Err(e) = stream.set_nodelay(true) {
             tracing::warn!(error = %e, "cannot set TCP_NODELAY");
         }
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let app = tower_http::add_extension::AddExtension::new(app.clone(), ClientAddr(peer.ip()));
+        let service = hyper_util::service::TowerToHyperService::new(app);
         let connection = graceful.watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(e) = connection.await {

@@ -17,9 +17,17 @@
 pub mod args;
 mod auth;
 pub mod error;
+pub mod file_rule;
 pub mod host;
 pub mod http;
+mod http_protocol;
+pub mod jsonrpc;
+pub mod logs;
+pub mod output_schemas;
+pub mod prompts;
+mod ratelimit;
 pub mod resources;
+pub mod stdio;
 pub mod tools;
 
 use std::path::PathBuf;
@@ -30,12 +38,12 @@ use orchestrator::Orchestrator;
 use orchestrator::events::{self, Event, Status};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{
-    CallToolResult, Implementation, ListResourceTemplatesResult, ListResourcesResult, MetaObject,
-    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, ServerCapabilities,
-    ServerConfig,
+    CallToolResult, GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, MetaObject, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
-use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt, tool_handler};
+use rmcp::{ErrorData as McpError, Peer, RoleServer, ServerHandler, ServiceExt, tool_handler};
 use serde_json::{Map, Value, json};
 
 pub use http::HttpOptions;
@@ -47,6 +55,9 @@ pub const SERVER_NAME: &str = "mcp-orchestration";
 
 /// The key of the trace id in a tool result's `_meta`.
 pub const TRACE_ID_META: &str = "mcp-orchestration/trace_id";
+
+/// Longest wait for the client's answer to `roots/list`.
+pub const ROOTS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 const INSTRUCTIONS: &str = "mcp-orchestration keeps signed, content-addressed canonical MCP server \
 configurations per client and profile. Read with list_clients, list_profiles, get_config, \
@@ -70,6 +81,9 @@ pub struct McpServer {
     core: Arc<Orchestrator>,
     facts: Arc<dialects::HostFacts>,
     path_dirs: Arc<Vec<PathBuf>>,
+    /// `serve --project-dir` directories: project-scope client files inside them may be named
+    /// by a `file` argument (as may those inside the roots the client declares).
+    project_dirs: Arc<Vec<PathBuf>>,
     /// Run tools on the runtime's own thread instead of the blocking pool: for stdio, where one
     /// session's requests are answered one after another anyway.
     inline: bool,
@@ -94,9 +108,35 @@ impl McpServer {
             core: Arc::new(core),
             facts: Arc::new(facts),
             path_dirs: Arc::new(path_dirs),
+            project_dirs: Arc::new(Vec::new()),
             inline: false,
             tool_router: tools::router(),
         }
+    }
+
+    /// Adds `serve --project-dir` directories (see [`file_rule`]).
+    pub fn with_project_dirs(mut self, dirs: Vec<PathBuf>) -> Self {
+        self.project_dirs = Arc::new(dirs);
+        self
+    }
+
+    /// The project directories a `file` argument may point into: the `--project-dir`s and the
+    /// roots the client declares (`roots/list`, asked only when the client has the roots
+    /// capability; a client that does not answer within [`ROOTS_TIMEOUT`] declares none).
+    // Roots are what the issue asks for and what current hosts send; rmcp marks them deprecated
+    // because a future protocol revision (SEP-2577) drops them.
+    #[allow(deprecated)]
+    async fn file_dirs(&self, peer: &Peer<RoleServer>) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = self.project_dirs.as_ref().clone();
+        let declares_roots = peer.peer_info().is_some_and(|info| info.capabilities.roots.is_some());
+        if declares_roots {
+            match tokio::time::timeout(ROOTS_TIMEOUT, peer.list_roots()).await {
+                Ok(Ok(result)) => dirs.extend(result.roots.iter().filter_map(|r| file_rule::root_dir(&r.uri))),
+                Ok(Err(e)) => tracing::debug!(error = %e, "roots/list failed"),
+                Err(_) => tracing::debug!("roots/list got no answer in time"),
+            }
+        }
+        dirs
     }
 
     /// Runs tools on the calling thread (stdio: one session, answered in order).
@@ -210,6 +250,22 @@ impl ServerHandler for McpServer {
             .with_instructions(INSTRUCTIONS)
     }
 
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult::with_all_items(prompts::list()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        prompts::get(&request.name, request.arguments.as_ref()).map(Into::into)
+    }
+
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
@@ -264,10 +320,19 @@ fn stdio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// written to stdout. When both are pipes (the way MCP clients launch servers), they are read
 /// and written through the IO reactor (rmcp's `stdio_pipes`, on descriptors of their own) rather
 /// than tokio's stdin/stdout, which hand every read and write to a blocking-pool thread.
-pub fn serve_stdio(core: Orchestrator) -> anyhow::Result<()> {
-    let server = McpServer::new(core).inline();
+///
+/// Every line is checked first ([`jsonrpc`]): malformed input gets its JSON-RPC error. A client
+/// that closes stdin before `initialize` (a host probing whether the server starts) ends the
+/// server quietly with success.
+pub fn serve_stdio(core: Orchestrator, project_dirs: Vec<PathBuf>) -> anyhow::Result<()> {
+    let server = McpServer::new(core).with_project_dirs(project_dirs).inline();
     stdio_runtime()?.block_on(async move {
-        let service = server.serve(rmcp::transport::stdio_pipes()).await?;
+        let (read, write) = rmcp::transport::stdio_pipes();
+        let service = match server.serve(stdio::LineTransport::new(read, write)).await {
+            Ok(service) => service,
+            Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => return anyhow::Ok(()),
+            Err(e) => return Err(e.into()),
+        };
         service.waiting().await?;
         anyhow::Ok(())
     })

@@ -17,13 +17,13 @@ use orchestrator::{ErrorKind, Orchestrator};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
-use rmcp::{ErrorData as McpError, tool, tool_router};
+use rmcp::{ErrorData as McpError, Peer, RoleServer, tool, tool_router};
 use serde_json::{Map, Value, json};
 
 use crate::McpServer;
 use crate::args::*;
 use crate::error::ToolError;
-use crate::host;
+use crate::{host, output_schemas};
 
 fn check_len(name: &str, value: &str, max: usize) -> Result<(), ToolError> {
     if value.len() > max {
@@ -179,8 +179,13 @@ impl McpServer {
         idempotent_hint = true,
         open_world_hint = false
     ))]
-    async fn diff_config(&self, Parameters(args): Parameters<DiffConfigArgs>) -> Result<CallToolResult, McpError> {
+    async fn diff_config(
+        &self,
+        peer: Peer<RoleServer>,
+        Parameters(args): Parameters<DiffConfigArgs>,
+    ) -> Result<CallToolResult, McpError> {
         let meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
+        let dirs = if args.file.is_some() { self.file_dirs(&peer).await } else { Vec::new() };
         self.call("diff_config", meta, move |core, facts, _| {
             check_id("client_id", &args.client_id)?;
             check_id("profile_id", &args.profile_id)?;
@@ -203,7 +208,7 @@ impl McpServer {
                 core.diff_document(&args.client_id, &args.profile_id, local.payload())?
             } else {
                 client_info(&args.client_id)?;
-                let file = host::client_file(&args.client_id, args.file.as_deref(), facts)?;
+                let file = host::client_file(&args.client_id, args.file.as_deref(), facts, &dirs)?;
                 core.diff_file(&file, Some(&args.profile_id))?
             };
             to_value(&drift)
@@ -440,13 +445,18 @@ impl McpServer {
         idempotent_hint = true,
         open_world_hint = false
     ))]
-    async fn deploy_config(&self, Parameters(args): Parameters<DeployArgs>) -> Result<CallToolResult, McpError> {
+    async fn deploy_config(
+        &self,
+        peer: Peer<RoleServer>,
+        Parameters(args): Parameters<DeployArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        let dirs = if args.file.is_some() { self.file_dirs(&peer).await } else { Vec::new() };
         let mut meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
         meta.insert("confirm".into(), json!(args.confirm));
         self.call("deploy_config", meta, move |core, facts, _| {
             check_id("profile_id", &args.profile_id)?;
             client_info(&args.client_id)?;
-            let file = host::client_file(&args.client_id, args.file.as_deref(), facts)?;
+            let file = host::client_file(&args.client_id, args.file.as_deref(), facts, &dirs)?;
             let report = core.deploy(&file, &args.profile_id, !args.confirm)?;
             let mut value = to_value(&report)?;
             if !args.confirm
@@ -482,7 +492,7 @@ impl McpServer {
                 client_info(client_id)?;
                 files.retain(|f| &f.client_id == client_id);
                 if files.is_empty() {
-                    files.push(host::client_file(client_id, None, facts)?);
+                    files.push(host::client_file(client_id, None, facts, &[])?);
                 }
             }
             let mut rows = Vec::new();
@@ -525,7 +535,12 @@ impl McpServer {
         idempotent_hint = false,
         open_world_hint = false
     ))]
-    async fn rollback_config(&self, Parameters(args): Parameters<RollbackArgs>) -> Result<CallToolResult, McpError> {
+    async fn rollback_config(
+        &self,
+        peer: Peer<RoleServer>,
+        Parameters(args): Parameters<RollbackArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        let dirs = if args.file.is_some() { self.file_dirs(&peer).await } else { Vec::new() };
         let mut meta = meta_of(&[("client_id", &args.client_id)]);
         meta.insert("confirm".into(), json!(args.confirm));
         self.call("rollback_config", meta, move |core, facts, _| {
@@ -533,7 +548,7 @@ impl McpServer {
             if let Some(id) = &args.deployment_id {
                 check_id("deployment_id", id)?;
             }
-            let file = host::client_file(&args.client_id, args.file.as_deref(), facts)?;
+            let file = host::client_file(&args.client_id, args.file.as_deref(), facts, &dirs)?;
             if !args.confirm {
                 let preview = core.rollback_preview(&file, args.deployment_id.as_deref())?;
                 let mut value = to_value(&preview)?;
@@ -625,12 +640,17 @@ impl McpServer {
         idempotent_hint = false,
         open_world_hint = false
     ))]
-    async fn import_client_config(&self, Parameters(args): Parameters<ImportArgs>) -> Result<CallToolResult, McpError> {
+    async fn import_client_config(
+        &self,
+        peer: Peer<RoleServer>,
+        Parameters(args): Parameters<ImportArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        let dirs = if args.file.is_some() { self.file_dirs(&peer).await } else { Vec::new() };
         let meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
         self.call("import_client_config", meta, move |core, facts, _| {
             check_id("profile_id", &args.profile_id)?;
             client_info(&args.client_id)?;
-            let file = host::client_file(&args.client_id, args.file.as_deref(), facts)?;
+            let file = host::client_file(&args.client_id, args.file.as_deref(), facts, &dirs)?;
             let mut value = to_value(&core.import_file(&file, &args.profile_id, args.publish)?)?;
             if let Some(object) = value.as_object_mut() {
                 object.insert("file".into(), json!(file.path.display().to_string()));
@@ -643,10 +663,20 @@ impl McpServer {
 
 /// The names of every tool, in router order.
 pub fn tool_names() -> Vec<String> {
-    McpServer::tool_router().list_all().into_iter().map(|t| t.name.to_string()).collect()
+    router().list_all().into_iter().map(|t| t.name.to_string()).collect()
 }
 
-/// Used by the router builder.
+/// Used by the router builder: every tool with its output schema, and every object schema
+/// (input and output) with `properties` (see [`crate::output_schemas`]).
 pub(crate) fn router() -> ToolRouter<McpServer> {
-    McpServer::tool_router()
+    let mut router = McpServer::tool_router();
+    for route in router.map.values_mut() {
+        let mut input = Value::Object(route.attr.input_schema.as_ref().clone());
+        output_schemas::with_properties(&mut input);
+        if let Value::Object(input) = input {
+            route.attr.input_schema = std::sync::Arc::new(input);
+        }
+        route.attr.output_schema = output_schemas::for_tool(&route.attr.name).map(std::sync::Arc::new);
+    }
+    router
 }

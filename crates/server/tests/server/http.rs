@@ -14,10 +14,12 @@ use crate::stdio::binary;
 use crate::support::Env;
 
 /// A running `serve --http` and what it said on start.
-struct Server {
-    child: Child,
-    addr: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) addr: String,
     stderr: mpsc::Receiver<String>,
+    /// The stderr lines before the listening line.
+    pub(crate) before: Vec<String>,
 }
 
 impl Drop for Server {
@@ -28,12 +30,16 @@ impl Drop for Server {
 }
 
 impl Server {
+    pub(crate) fn start(env: &Env, extra: &[&str]) -> Server {
+        Self::start_at(env, "127.0.0.1:0", extra)
+    }
+
     #[allow(clippy::zombie_processes, reason = "Drop kills and waits")]
-    fn start(env: &Env, extra: &[&str]) -> Server {
+    pub(crate) fn start_at(env: &Env, addr: &str, extra: &[&str]) -> Server {
         let mut child = env
             .test
             .std_command(binary().to_str().expect("utf-8 path"))
-            .args(["serve", "--http", "127.0.0.1:0"])
+            .args(["serve", "--http", addr])
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -55,31 +61,31 @@ impl Server {
                 rx.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| panic!("no listening line: {seen:?}"));
             if let Some(url) = line.split("listening on http://").nth(1) {
                 let addr = url.trim_end_matches("/mcp").to_owned();
-                return Server { child, addr, stderr: rx };
+                return Server { child, addr, stderr: rx, before: seen };
             }
             seen.push(line);
         }
     }
 
-    fn stderr_so_far(&self) -> String {
+    pub(crate) fn stderr_so_far(&self) -> String {
         self.stderr.try_iter().collect::<Vec<_>>().join("\n")
     }
 }
 
 /// A response: status, headers (lowercase names), body (de-chunked).
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
 }
 
 impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// The JSON-RPC messages of a JSON or SSE body.
-    fn messages(&self) -> Vec<Value> {
+    pub(crate) fn messages(&self) -> Vec<Value> {
         if self.body.trim_start().starts_with('{') {
             return vec![serde_json::from_str(&self.body).expect("JSON body")];
         }
@@ -107,11 +113,14 @@ fn dechunk(raw: &[u8]) -> Vec<u8> {
 }
 
 /// One HTTP/1.1 POST to `/mcp` with `Connection: close`.
-fn post(addr: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+pub(crate) fn post(addr: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+    request(addr, "POST", headers, body)
+}
+
+/// One HTTP/1.1 request to `/mcp` with `Connection: close` and a `Content-Length` body.
+pub(crate) fn request(addr: &str, method: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
     let mut request = format!(
-        "POST /mcp HTTP/1.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "{method} /mcp HTTP/1.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
     );
     if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
@@ -121,7 +130,14 @@ fn post(addr: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
     request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).expect("write head");
+    exchange(addr, request.as_bytes(), body)
+}
+
+/// Sends a request head and body as given, and reads the whole response.
+pub(crate) fn exchange(addr: &str, head: &[u8], body: &[u8]) -> Response {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    stream.write_all(head).expect("write head");
     // The server may answer (413, 401) before reading a large body; ignore a reset while writing.
     let _ = stream.write_all(body);
     let mut raw = Vec::new();
@@ -141,14 +157,14 @@ fn post(addr: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
     Response { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
 }
 
-fn initialize_body() -> Vec<u8> {
+pub(crate) fn initialize_body() -> Vec<u8> {
     json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "http-test", "version": "1"}}})
     .to_string()
     .into_bytes()
 }
 
-fn token_of(env: &Env) -> String {
+pub(crate) fn token_of(env: &Env) -> String {
     std::fs::read_to_string(env.home().join("server/http-token")).expect("token file").trim().to_owned()
 }
 

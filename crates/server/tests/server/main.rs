@@ -1,7 +1,11 @@
 //! The MCP server's integration tests: one binary, one module per area.
 
+mod file_rule;
 mod http;
+mod http_hosts;
 mod resources;
+mod schemas;
 mod stdio;
+mod stdio_codes;
 mod support;
 mod tools;

@@ -1,4 +1,4 @@
-//! Resources and templates over an in-process duplex transport.
+//! Resources, templates and prompts over an in-process duplex transport.
 
 use rmcp::model::ReadResourceRequestParams;
 use serde_json::json;
@@ -70,6 +70,35 @@ async fn unknown_resources_are_resource_not_found() {
         match client.inner.read_resource(ReadResourceRequestParams::new(uri)).await {
             Err(rmcp::ServiceError::McpError(e)) => assert_eq!(e.code.0, -32002, "{uri}: {}", e.message),
             other => panic!("{uri}: {other:?}"),
+        }
+    }
+    client.close().await;
+}
+
+/// The two prompts: listed, rendered with their arguments; an unknown name or a missing required
+/// argument is a -32602 error.
+#[tokio::test]
+async fn prompts_are_listed_and_rendered() {
+    let env = Env::new();
+    let client = env.client().await;
+    let prompts = client.inner.list_all_prompts().await.expect("prompts/list");
+    let names: Vec<&str> = prompts.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["deploy_profile", "review_drift"]);
+    let mut arguments = serde_json::Map::new();
+    arguments.insert("client_id".into(), serde_json::json!("cursor"));
+    let got = client
+        .inner
+        .get_prompt(rmcp::model::GetPromptRequestParams::new("deploy_profile").with_arguments(arguments))
+        .await
+        .expect("prompts/get");
+    let text = serde_json::to_value(&got.messages[0]).expect("message").to_string();
+    assert!(text.contains("`cursor`") && text.contains("confirm: true") && text.contains("`default`"), "{text}");
+    for request in
+        [rmcp::model::GetPromptRequestParams::new("nope"), rmcp::model::GetPromptRequestParams::new("deploy_profile")]
+    {
+        match client.inner.get_prompt(request).await {
+            Err(rmcp::ServiceError::McpError(e)) => assert_eq!(e.code, rmcp::model::ErrorCode::INVALID_PARAMS),
+            other => panic!("expected -32602, got {other:?}"),
         }
     }
     client.close().await;

@@ -9,8 +9,12 @@ use mcp_server::McpServer;
 use orchestrator::Orchestrator;
 use orchestrator::clock::FixedClock;
 use orchestrator::home::Home;
-use rmcp::model::{CallToolRequestParams, CallToolResult, ReadResourceRequestParams};
-use rmcp::service::RunningService;
+#[allow(deprecated)] // roots: see McpServer::file_dirs
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation, ListRootsResult,
+    ReadResourceRequestParams, Root,
+};
+use rmcp::service::{RequestContext, RunningService};
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::Value;
 
@@ -58,14 +62,28 @@ impl Env {
 
     /// An MCP client talking to a fresh server over an in-process duplex pipe.
     pub async fn client(&self) -> Client {
+        self.client_with(None, Vec::new()).await
+    }
+
+    /// A client that declares the roots capability and answers `roots/list` with these URIs.
+    pub async fn client_with_roots(&self, roots: &[String]) -> Client {
+        self.client_with(Some(roots.to_vec()), Vec::new()).await
+    }
+
+    /// A client (no roots) of a server given these `--project-dir` directories.
+    pub async fn client_with_project_dirs(&self, dirs: Vec<PathBuf>) -> Client {
+        self.client_with(None, dirs).await
+    }
+
+    async fn client_with(&self, roots: Option<Vec<String>>, project_dirs: Vec<PathBuf>) -> Client {
         let (server_io, client_io) = tokio::io::duplex(1 << 20);
-        let server = McpServer::with_host(self.core(), self.facts(), Vec::new());
+        let server = McpServer::with_host(self.core(), self.facts(), Vec::new()).with_project_dirs(project_dirs);
         tokio::spawn(async move {
             if let Ok(running) = server.serve(server_io).await {
                 let _ = running.waiting().await;
             }
         });
-        let client = ().serve(client_io).await.expect("client handshake");
+        let client = RootsClient { roots }.serve(client_io).await.expect("client handshake");
         Client { inner: client }
     }
 
@@ -90,9 +108,30 @@ impl Env {
     }
 }
 
+/// The in-process client's handler: declares roots (and lists them) when it has some.
+pub struct RootsClient {
+    roots: Option<Vec<String>>,
+}
+
+#[allow(deprecated)] // roots: see McpServer::file_dirs
+impl rmcp::ClientHandler for RootsClient {
+    fn get_info(&self) -> ClientConfig {
+        let capabilities = match self.roots {
+            Some(_) => ClientCapabilities::builder().enable_roots().build(),
+            None => ClientCapabilities::default(),
+        };
+        ClientConfig::new(capabilities, Implementation::new("test-client", "1"))
+    }
+
+    async fn list_roots(&self, _context: RequestContext<RoleClient>) -> Result<ListRootsResult, rmcp::ErrorData> {
+        let roots = self.roots.clone().unwrap_or_default();
+        Ok(ListRootsResult::new(roots.into_iter().map(Root::new).collect()))
+    }
+}
+
 /// The in-process client.
 pub struct Client {
-    pub inner: RunningService<RoleClient, ()>,
+    pub inner: RunningService<RoleClient, RootsClient>,
 }
 
 /// A tool result reduced to what tests compare.

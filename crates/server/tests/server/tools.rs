@@ -43,6 +43,7 @@ async fn tools_list_is_the_contract() {
                 "name": t.name,
                 "description": t.description,
                 "inputSchema": t.input_schema.as_ref(),
+                "outputSchema": t.output_schema.as_deref(),
                 "annotations": t.annotations,
             })
         })
@@ -209,7 +210,8 @@ async fn catalog_tools() {
 #[tokio::test]
 async fn draft_publish_deploy_rollback_into_a_client_file() {
     let env = Env::new();
-    let client = env.client().await;
+    // The project is a root the client declares, so its `.cursor/mcp.json` may be named.
+    let client = env.client_with_roots(&[format!("file://{}", env.root().join("project").display())]).await;
     let c = |extra: &[(&str, Value)]| {
         let mut a = args(&[("client_id", json!("cursor")), ("profile_id", json!("dev"))]);
         for (k, v) in extra {

@@ -1,0 +1,165 @@
+//! The axum layer in front of rmcp's streamable HTTP service that makes its answers what every
+//! MCP host, old and new, expects:
+//!
+//! - **Bodies.** A JSON POST body is read here (so an oversized chunked body gets 413, not 500)
+//!   and checked by [`crate::jsonrpc`]: malformed or too deep JSON gets 400 with a -32700
+//!   response (rmcp said 415), a non-message 400 with -32600 (keeping the request's id), a known
+//!   method with params that do not fit it a -32602 response (rmcp said -32601). A malformed
+//!   notification gets 202 and no answer.
+//! - **SSE framing.** Every event that carries a message gets `event: message`, as the official
+//!   SDK servers send (chuk-mcp dispatches nothing else). The empty priming event (`id`,
+//!   `retry`, empty `data`) is sent only to sessions of protocol 2025-11-25 or later, as the
+//!   official servers do: older SDKs fail to parse it ("Unexpected end of JSON input"). The
+//!   version is the one asked for in `initialize`, else the `MCP-Protocol-Version` header,
+//!   else 2025-03-26 (which the spec tells servers to assume). Keep-alive comments are sent here
+//!   every [`KEEP_ALIVE`] (rmcp's are switched off, since re-framing its events drops them).
+//! - **DELETE** of a session answers 200 (rmcp says 202; the Python SDK accepts 200, 204, 405).
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt as _;
+use rmcp::model::{ClientRequest, JsonRpcMessage};
+use sse_stream::{KeepAlive, Sse, SseBody, SseStream};
+
+use crate::jsonrpc::{self, Checked};
+
+/// The first protocol revision whose clients expect SSE priming events.
+pub const PRIMING_SINCE: &str = "2025-11-25";
+/// What a server assumes when a request names no protocol version.
+pub const ASSUMED_VERSION: &str = "2025-03-26";
+/// Interval of the keep-alive comments on event streams.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The layer (use with `axum::middleware::from_fn`).
+pub async fn layer(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let mut version = request
+        .headers()
+        .get("mcp-protocol-version")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or(ASSUMED_VERSION)
+        .to_owned();
+    let request = if method == Method::POST && is_json(&request) {
+        let (parts, body) = request.into_parts();
+        let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+            Ok(bytes) => bytes,
+            Err(e) if is_length_limit(&e) => {
+                return (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("413 Payload Too Large: the request body is over {} bytes\n", crate::http::MAX_BODY_BYTES),
+                )
+                    .into_response();
+            }
+            Err(_) => {
+                return (StatusCode::BAD_REQUEST, "400 Bad Request: the request body could not be read\n")
+                    .into_response();
+            }
+        };
+        match jsonrpc::check(&bytes) {
+            Checked::Message(message) => {
+                if let JsonRpcMessage::Request(request) = message.as_ref()
+                    && let ClientRequest::InitializeRequest(init) = &request.request
+                {
+                    version = init.params.protocol_version.to_string();
+                }
+            }
+            Checked::Reply(reply) => {
+                tracing::debug!(code = reply.code, "answered a malformed message");
+                let status =
+                    if reply.code == jsonrpc::INVALID_PARAMS { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+                let mut response = (status, reply.to_line()).into_response();
+                response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                return response;
+            }
+            Checked::Ignore => return StatusCode::ACCEPTED.into_response(),
+        }
+        Request::from_parts(parts, Body::from(bytes))
+    } else {
+        request
+    };
+    let response = next.run(request).await;
+    if method == Method::DELETE && response.status() == StatusCode::ACCEPTED {
+        let (mut parts, body) = response.into_parts();
+        parts.status = StatusCode::OK;
+        return Response::from_parts(parts, body);
+    }
+    if is_event_stream(&response) {
+        return reframe(response, version.as_str() >= PRIMING_SINCE);
+    }
+    response
+}
+
+fn is_json(request: &Request) -> bool {
+    request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.split(';').next().is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+    })
+}
+
+fn is_event_stream(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"))
+}
+
+/// True when reading the body failed because it is over the body limit.
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
+/// Rewrites an event stream: `event: message` on every message, priming events only when
+/// `priming`, keep-alive comments every [`KEEP_ALIVE`].
+fn reframe(response: Response, priming: bool) -> Response {
+    let (parts, body) = response.into_parts();
+    let events = SseStream::from_bytes_stream(body.into_data_stream()).filter_map(move |event| {
+        let event = match event {
+            Ok(mut event) => {
+                let message = event.data.as_deref().is_some_and(|d| !d.is_empty());
+                if message && event.event.is_none() {
+                    event.event = Some("message".to_owned());
+                }
+                (message || priming).then_some(Ok::<Sse, sse_stream::Error>(event))
+            }
+            Err(e) => Some(Err(e)),
+        };
+        std::future::ready(event)
+    });
+    let body = SseBody::new(events).with_keep_alive::<SleepTimer>(KeepAlive::new().interval(KEEP_ALIVE));
+    Response::from_parts(parts, Body::new(body))
+}
+
+/// The timer of the keep-alive comments.
+struct SleepTimer(Pin<Box<tokio::time::Sleep>>);
+
+impl std::future::Future for SleepTimer {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+impl sse_stream::Timer for SleepTimer {
+    fn from_duration(duration: Duration) -> Self {
+        SleepTimer(Box::pin(tokio::time::sleep(duration)))
+    }
+
+    fn reset(mut self: Pin<&mut Self>, when: std::time::Instant) {
+        self.0.as_mut().reset(tokio::time::Instant::from_std(when));
+    }
+}

@@ -1,0 +1,204 @@
+//! The JSON-RPC checks rmcp does not make the way JSON-RPC 2.0 says, applied to every incoming
+//! message (one stdio line or one HTTP body) before rmcp sees it:
+//!
+//! - not JSON (or nested deeper than serde_json's limit of 128) → `-32700 Parse error`,
+//!   `id: null` (rmcp stays silent over stdio and answers HTTP 415);
+//! - JSON that is no JSON-RPC message → `-32600 Invalid Request` carrying the request's `id`
+//!   when it has a usable one (rmcp always sends `id: null`);
+//! - a known MCP method whose params do not fit it (`resources/read {}`, `tools/call {}`) →
+//!   `-32602 Invalid params` (rmcp parses it as an unknown custom request and answers -32601);
+//! - a malformed notification gets no answer (JSON-RPC never answers notifications).
+//!
+//! Everything else is handed to rmcp unchanged.
+
+use rmcp::model::{
+    CallToolRequestParams, ClientJsonRpcMessage, ClientRequest, GetPromptRequestParams, InitializeRequestParams,
+    JsonRpcMessage, ReadResourceRequestParams,
+};
+use serde_json::{Value, json};
+
+/// JSON-RPC: invalid JSON was received.
+pub const PARSE_ERROR: i64 = -32700;
+/// JSON-RPC: the JSON sent is not a valid request object.
+pub const INVALID_REQUEST: i64 = -32600;
+/// JSON-RPC: invalid method parameters.
+pub const INVALID_PARAMS: i64 = -32602;
+
+/// The MCP requests a client may send whose params rmcp parses into a typed request.
+const KNOWN_REQUESTS: &[&str] = &[
+    "initialize",
+    "ping",
+    "server/discover",
+    "completion/complete",
+    "logging/setLevel",
+    "prompts/get",
+    "prompts/list",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "tools/call",
+    "tools/list",
+];
+
+/// What to do with one incoming message.
+#[derive(Debug)]
+pub enum Checked {
+    /// A message rmcp handles.
+    Message(Box<ClientJsonRpcMessage>),
+    /// A message answered here: the JSON-RPC error response to send back.
+    Reply(Reply),
+    /// A malformed notification: no answer.
+    Ignore,
+}
+
+/// A JSON-RPC error response produced here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// The error code (-32700, -32600 or -32602).
+    pub code: i64,
+    /// The whole response object.
+    pub body: Value,
+}
+
+impl Reply {
+    fn new(code: i64, id: Value, message: String) -> Self {
+        let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}});
+        Reply { code, body }
+    }
+
+    /// The response as one line of JSON (no trailing newline).
+    pub fn to_line(&self) -> String {
+        self.body.to_string()
+    }
+}
+
+/// The id of a request object when it is one JSON-RPC allows (a string or a number).
+fn usable_id(value: &Value) -> Value {
+    match value.get("id") {
+        Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
+        _ => Value::Null,
+    }
+}
+
+/// Why the params of a known method do not fit it (the serde message of its params type).
+fn params_error(method: &str, params: Option<&Value>) -> String {
+    let params = params.cloned().unwrap_or(Value::Null);
+    let why = match method {
+        "initialize" => serde_json::from_value::<InitializeRequestParams>(params).err(),
+        "tools/call" => serde_json::from_value::<CallToolRequestParams>(params).err(),
+        "resources/read" => serde_json::from_value::<ReadResourceRequestParams>(params).err(),
+        "prompts/get" => serde_json::from_value::<GetPromptRequestParams>(params).err(),
+        _ => None,
+    };
+    match why {
+        Some(e) => format!("Invalid params for {method}: {e}"),
+        None => format!("Invalid params for {method}: see the method's params in the MCP specification"),
+    }
+}
+
+/// Checks one incoming message (a line without its newline, or an HTTP body).
+pub fn check(bytes: &[u8]) -> Checked {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(value) => value,
+        Err(e) => return Checked::Reply(Reply::new(PARSE_ERROR, Value::Null, format!("Parse error: {e}"))),
+    };
+    let method = value.get("method").and_then(Value::as_str).map(str::to_owned);
+    let has_id = value.get("id").is_some();
+    let id = usable_id(&value);
+    match serde_json::from_value::<ClientJsonRpcMessage>(value.clone()) {
+        Ok(JsonRpcMessage::Request(request)) => {
+            if let ClientRequest::CustomRequest(custom) = &request.request
+                && KNOWN_REQUESTS.contains(&custom.method.as_str())
+            {
+                let message = params_error(&custom.method, value.get("params"));
+                return Checked::Reply(Reply::new(INVALID_PARAMS, id, message));
+            }
+            Checked::Message(Box::new(JsonRpcMessage::Request(request)))
+        }
+        Ok(message) => Checked::Message(Box::new(message)),
+        Err(_) if method.is_some() && !has_id => Checked::Ignore,
+        Err(e) => {
+            let message = match &method {
+                Some(m) => format!("Invalid Request: {m}: {e}"),
+                None if value.is_object() => format!("Invalid Request: not a JSON-RPC 2.0 request: {e}"),
+                None => "Invalid Request: a JSON-RPC message is a JSON object".to_owned(),
+            };
+            Checked::Reply(Reply::new(INVALID_REQUEST, id, message))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(input: &str) -> Reply {
+        match check(input.as_bytes()) {
+            Checked::Reply(reply) => reply,
+            other => panic!("{input}: expected a reply, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn malformed_json_is_a_parse_error_with_a_null_id() {
+        let r = reply("not json");
+        assert_eq!(r.code, PARSE_ERROR);
+        assert_eq!(r.body["id"], Value::Null);
+        assert_eq!(r.body["jsonrpc"], "2.0");
+        let r = reply(r#"{"jsonrpc":"2.0","id":1,"method":"ping""#);
+        assert_eq!(r.code, PARSE_ERROR);
+    }
+
+    #[test]
+    fn too_deep_json_is_a_parse_error() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(reply(&deep).code, PARSE_ERROR);
+    }
+
+    #[test]
+    fn invalid_params_of_known_methods_are_32602_with_the_id() {
+        for (input, id) in [
+            (r#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{}}"#, json!(2)),
+            (r#"{"jsonrpc":"2.0","id":"t","method":"tools/call","params":{}}"#, json!("t")),
+            (r#"{"jsonrpc":"2.0","id":3,"method":"tools/call"}"#, json!(3)),
+            (r#"{"jsonrpc":"2.0","id":4,"method":"prompts/get","params":{"name":5}}"#, json!(4)),
+        ] {
+            let r = reply(input);
+            assert_eq!(r.code, INVALID_PARAMS, "{input}");
+            assert_eq!(r.body["id"], id, "{input}");
+            assert!(r.body["error"]["message"].as_str().unwrap_or_default().starts_with("Invalid params for "));
+        }
+    }
+
+    #[test]
+    fn invalid_requests_keep_their_id() {
+        let r = reply(r#"{"id":6,"method":"ping"}"#);
+        assert_eq!((r.code, r.body["id"].clone()), (INVALID_REQUEST, json!(6)));
+        let r = reply(r#"{"jsonrpc":"2.0","id":"x"}"#);
+        assert_eq!((r.code, r.body["id"].clone()), (INVALID_REQUEST, json!("x")));
+        let r = reply("[1]");
+        assert_eq!((r.code, r.body["id"].clone()), (INVALID_REQUEST, Value::Null));
+        let r = reply(r#"{"jsonrpc":"2.0","id":{"a":1},"method":7}"#);
+        assert_eq!((r.code, r.body["id"].clone()), (INVALID_REQUEST, Value::Null));
+    }
+
+    #[test]
+    fn unknown_methods_and_good_requests_go_to_rmcp() {
+        for input in [
+            r#"{"jsonrpc":"2.0","id":7,"method":"nope/nope"}"#,
+            r#"{"jsonrpc":"2.0","id":8,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":9,"method":"resources/read","params":{"uri":"x://y"}}"#,
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        ] {
+            assert!(matches!(check(input.as_bytes()), Checked::Message(_)), "{input}");
+        }
+    }
+
+    #[test]
+    fn malformed_notifications_get_no_answer() {
+        assert!(matches!(check(br#"{"jsonrpc":"1.0","method":"notifications/initialized"}"#), Checked::Ignore));
+    }
+}

@@ -1,0 +1,215 @@
+//! `serve --http` as old and new MCP hosts see it: SSE framing (`event: message`, priming
+//! events only for 2025-11-25+ sessions), DELETE of a session, JSON-RPC errors for bad bodies
+//! (400, not 415 or 500), oversized chunked bodies (413), the failed-authentication limit
+//! (429 with `Retry-After`), token files others can read, `--no-auth` on 127.0.0.2, and logs
+//! without colour codes or port 0.
+
+use serde_json::{Value, json};
+
+use crate::http::{Server, exchange, initialize_body, post, request, token_of};
+use crate::stdio::binary;
+use crate::support::Env;
+
+fn initialize(version: &str) -> Vec<u8> {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "old-host", "version": "1"}}})
+    .to_string()
+    .into_bytes()
+}
+
+/// The SSE events of a body, each as its lines.
+fn sse_events(body: &str) -> Vec<Vec<String>> {
+    body.split("\n\n").filter(|e| !e.trim().is_empty()).map(|e| e.lines().map(str::to_owned).collect()).collect()
+}
+
+#[test]
+fn sessions_before_2025_11_25_get_no_priming_event_and_every_message_is_named() {
+    let env = Env::new();
+    let server = Server::start(&env, &[]);
+    let bearer = format!("Bearer {}", token_of(&env));
+    for version in ["2025-03-26", "2025-06-18"] {
+        let response = post(&server.addr, &[("Authorization", &bearer)], &initialize(version));
+        assert_eq!(response.status, 200);
+        assert!(response.header("content-type").is_some_and(|c| c.starts_with("text/event-stream")));
+        let events = sse_events(&response.body);
+        assert_eq!(events.len(), 1, "{version}: expected only the initialize result: {:?}", response.body);
+        assert_eq!(events[0][0], "event: message", "{version}: {:?}", events[0]);
+        assert!(!response.body.contains("retry:"), "{version}: a priming event was sent: {}", response.body);
+        let data = events[0].iter().find_map(|l| l.strip_prefix("data: ")).expect("data line");
+        let message: Value = serde_json::from_str(data).expect("the data is JSON");
+        assert_eq!(message["result"]["protocolVersion"], version);
+        // Later requests of the session carry the version in the header: no priming either.
+        let session = response.header("mcp-session-id").expect("session").to_owned();
+        let headers = [
+            ("Authorization", bearer.as_str()),
+            ("Mcp-Session-Id", session.as_str()),
+            ("MCP-Protocol-Version", version),
+        ];
+        let ping = post(&server.addr, &headers, br#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#);
+        assert_eq!(sse_events(&ping.body).len(), 1, "{}", ping.body);
+        assert!(!ping.body.contains("retry:") && ping.body.contains("event: message\n"), "{}", ping.body);
+    }
+}
+
+#[test]
+fn sessions_of_2025_11_25_get_the_priming_event_first() {
+    let env = Env::new();
+    let server = Server::start(&env, &[]);
+    let bearer = format!("Bearer {}", token_of(&env));
+    let response = post(&server.addr, &[("Authorization", &bearer)], &initialize("2025-11-25"));
+    let events = sse_events(&response.body);
+    assert_eq!(events.len(), 2, "{}", response.body);
+    assert!(events[0].iter().any(|l| l.starts_with("retry:")), "no priming event: {:?}", events[0]);
+    assert!(events[0].iter().any(|l| l == "data:" || l == "data: "), "{:?}", events[0]);
+    assert_eq!(events[1][0], "event: message");
+}
+
+#[test]
+fn delete_of_a_session_answers_200_and_ends_it() {
+    let env = Env::new();
+    let server = Server::start(&env, &[]);
+    let bearer = format!("Bearer {}", token_of(&env));
+    let init = post(&server.addr, &[("Authorization", &bearer)], &initialize_body());
+    let session = init.header("mcp-session-id").expect("session").to_owned();
+    let headers = [
+        ("Authorization", bearer.as_str()),
+        ("Mcp-Session-Id", session.as_str()),
+        ("MCP-Protocol-Version", "2025-11-25"),
+    ];
+    assert_eq!(request(&server.addr, "DELETE", &headers, b"").status, 200);
+    let after = post(&server.addr, &headers, br#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#);
+    assert_eq!(after.status, 404, "the session still answers: {}", after.body);
+}
+
+#[test]
+fn bad_bodies_get_json_rpc_errors_with_400() {
+    let env = Env::new();
+    let server = Server::start(&env, &[]);
+    let bearer = format!("Bearer {}", token_of(&env));
+    let auth = [("Authorization", bearer.as_str())];
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    for body in ["{not json", deep.as_str()] {
+        let response = post(&server.addr, &auth, body.as_bytes());
+        assert_eq!(response.status, 400, "{}", response.body);
+        assert_eq!(response.header("content-type"), Some("application/json"));
+        let message: Value = serde_json::from_str(&response.body).expect("a JSON-RPC response");
+        assert_eq!(message["error"]["code"], -32700);
+        assert_eq!(message["id"], Value::Null);
+    }
+    let response = post(&server.addr, &auth, br#"{"id":7,"method":"ping"}"#);
+    assert_eq!(response.status, 400);
+    let message: Value = serde_json::from_str(&response.body).expect("JSON");
+    assert_eq!((message["error"]["code"].clone(), message["id"].clone()), (json!(-32600), json!(7)));
+    // Params that do not fit a known method: -32602 with the id.
+    let init = post(&server.addr, &auth, &initialize_body());
+    let session = init.header("mcp-session-id").expect("session").to_owned();
+    let headers = [
+        ("Authorization", bearer.as_str()),
+        ("Mcp-Session-Id", session.as_str()),
+        ("MCP-Protocol-Version", "2025-11-25"),
+    ];
+    for (body, id) in [
+        (r#"{"jsonrpc":"2.0","id":8,"method":"resources/read","params":{}}"#, 8),
+        (r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{}}"#, 9),
+    ] {
+        let response = post(&server.addr, &headers, body.as_bytes());
+        let message = response.messages().into_iter().next().expect("a response");
+        assert_eq!((message["error"]["code"].clone(), message["id"].clone()), (json!(-32602), json!(id)), "{body}");
+    }
+    // An unknown prompt is invalid params; an unknown method is -32601.
+    let prompt =
+        post(&server.addr, &headers, br#"{"jsonrpc":"2.0","id":10,"method":"prompts/get","params":{"name":"x"}}"#);
+    assert_eq!(prompt.messages()[0]["error"]["code"], -32602, "{}", prompt.body);
+    let unknown = post(&server.addr, &headers, br#"{"jsonrpc":"2.0","id":11,"method":"no/such"}"#);
+    assert_eq!(unknown.messages()[0]["error"]["code"], -32601, "{}", unknown.body);
+    // rmcp's WARN line for -32601/-32602 replies is kept out of the log.
+    let log = server.stderr_so_far();
+    assert!(!log.contains("response error"), "{log}");
+}
+
+#[test]
+fn an_oversized_chunked_body_gets_413() {
+    let env = Env::new();
+    let server = Server::start(&env, &[]);
+    let bearer = format!("Bearer {}", token_of(&env));
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n\
+         Authorization: {bearer}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        server.addr
+    );
+    let chunk = vec![b'a'; 1024 * 1024];
+    let mut body = Vec::new();
+    body.extend_from_slice(br#"f"#);
+    body.extend_from_slice(b"\r\n{\"jsonrpc\":\"2.0\r\n");
+    for _ in 0..5 {
+        body.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        body.extend_from_slice(&chunk);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    let response = exchange(&server.addr, head.as_bytes(), &body);
+    assert_eq!(response.status, 413, "{}", response.body);
+    assert!(response.body.contains("over"), "{}", response.body);
+}
+
+#[test]
+fn a_burst_of_bad_tokens_gets_429_and_good_tokens_pass() {
+    let env = Env::new();
+    let server = Server::start(&env, &[]);
+    let bearer = format!("Bearer {}", token_of(&env));
+    let (mut unauthorized, mut limited, mut retry_after) = (0, 0, None);
+    for i in 0..2000 {
+        let wrong = format!("Bearer mcpo_wrong{i}");
+        let response = post(&server.addr, &[("Authorization", &wrong)], &initialize_body());
+        match response.status {
+            401 => unauthorized += 1,
+            429 => {
+                limited += 1;
+                retry_after = response.header("retry-after").map(str::to_owned);
+            }
+            other => panic!("unexpected {other}: {}", response.body),
+        }
+    }
+    assert!(unauthorized <= 100, "{unauthorized} bad tokens got 401 before the limit");
+    assert!(limited >= 1900, "only {limited} of 2000 bad tokens were limited");
+    let retry: u64 = retry_after.expect("Retry-After").parse().expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    // The right token is not limited.
+    assert_eq!(post(&server.addr, &[("Authorization", &bearer)], &initialize_body()).status, 200);
+    // Without any token, still limited.
+    assert_eq!(post(&server.addr, &[], &initialize_body()).status, 429);
+}
+
+#[test]
+fn a_token_file_others_can_read_is_refused_at_start() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = Env::new();
+    drop(Server::start(&env, &[]));
+    for name in ["http-token", "tokens.sha256"] {
+        let file = env.home().join("server").join(name);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let out = env
+            .test
+            .std_command(binary().to_str().expect("utf-8 path"))
+            .args(["serve", "--http", "127.0.0.1:0"])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(10), "{name}: {stderr}");
+        assert!(stderr.contains(name) && stderr.contains("chmod 600"), "{stderr}");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+}
+
+#[test]
+fn no_auth_on_127_0_0_2_accepts_its_own_host_and_logs_the_bound_port_without_colour() {
+    let env = Env::new();
+    let server = Server::start_at(&env, "127.0.0.2:0", &["--no-auth"]);
+    let response = post(&server.addr, &[("Host", &server.addr)], &initialize_body());
+    assert_eq!(response.status, 200, "{}", response.body);
+    let port = server.addr.rsplit(':').next().expect("port");
+    let log = server.before.join("\n");
+    assert!(log.contains(&format!("127.0.0.2:{port} need no token")), "{log}");
+    assert!(!log.contains(":0 need"), "{log}");
+    assert!(!log.contains('\u{1b}'), "colour codes in a piped log: {log:?}");
+}
