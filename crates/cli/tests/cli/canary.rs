@@ -51,6 +51,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("servers list", &["servers", "list"]),
     ("servers show", &["servers", "show", "github"]),
     ("servers import", &["servers", "import", "{serverjson}"]),
+    ("servers remove", &["servers", "remove", "io.github.example/canary"]),
     ("draft show", &["draft", "show", "claude-desktop", "--profile", "imported"]),
     ("draft add-server", &["draft", "add-server", "claude-desktop", "--profile", "dev", "fetch"]),
     ("draft remove-server", &["draft", "remove-server", "claude-desktop", "--profile", "dev", "fetch"]),

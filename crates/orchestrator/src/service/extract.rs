@@ -140,12 +140,12 @@ fn document_slot<'a>(entry: &'a mut Value, pointer: &str, server: &str) -> Optio
     entry.pointer_mut(pointer.strip_prefix(&prefix)?)
 }
 
-/// The shortest stored value recognised inside another string (shorter ones would match by
-/// chance).
+/// The shortest stored value recognised where no secret-looking name marks it (shorter ones
+/// would match by chance).
 const MIN_STORED_LENGTH: usize = 6;
 
-/// Replaces every occurrence of a stored secret's value (a value this home wrote into the file,
-/// or the user stored) by its reference, wherever it sits (`--config {"key":"…"}` included).
+/// Replaces every value that is a stored secret's value (one this home wrote into the file,
+/// or the user stored) by its reference, wherever it sits (`--config VALUE` included).
 fn reference_stored_values(document: &mut Value, store: &SecretStore) -> Vec<MovedSecret> {
     let mut known: Vec<(String, String)> = store
         .names()
@@ -164,11 +164,15 @@ fn reference_stored_values(document: &mut Value, store: &SecretStore) -> Vec<Mov
 fn walk(value: &mut Value, at: String, known: &[(String, String)], moved: &mut Vec<MovedSecret>) {
     match value {
         Value::String(text) => {
-            for (name, secret) in known {
-                if text.contains(secret.as_str()) {
-                    *text = text.replace(secret.as_str(), &format!("${{secret:{name}}}"));
-                    moved.push(MovedSecret { pointer: at.clone(), secret: name.clone() });
-                }
+            // Whole values only (and `Bearer VALUE`): a stored value found inside a longer
+            // literal is left to the secret-shape rules, which move the literal whole.
+            let (prefix, body) = match text.strip_prefix("Bearer ") {
+                Some(rest) => ("Bearer ", rest),
+                None => ("", text.as_str()),
+            };
+            if let Some((name, _)) = known.iter().find(|(_, secret)| secret == body) {
+                moved.push(MovedSecret { pointer: at, secret: name.clone() });
+                *text = format!("{prefix}${{secret:{name}}}");
             }
         }
         Value::Array(items) => {
