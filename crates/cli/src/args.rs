@@ -129,6 +129,17 @@ pub enum Command {
     /// Move artifacts of a home written by the original Python tool into signed versions
     #[command(after_help = "Example:\n  mcp-orchestration migrate --dry-run\n  mcp-orchestration migrate")]
     Migrate(MigrateArgs),
+    /// Run a command with every stored secret in its environment (as NAME=value), for clients
+    /// that read ${NAME} / ${env:NAME} from their environment instead of holding the value
+    #[command(after_help = "Example:\n  mcp-orchestration exec -- claude\n  mcp-orchestration exec -- code .")]
+    Exec(ExecArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The command and its arguments (after `--`)
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -15,5 +15,6 @@ mod cli {
     mod migrate;
     mod perms;
     mod publish_get;
+    mod secrets;
     mod tamper;
 }

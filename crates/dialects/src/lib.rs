@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 pub use document::{CLIENT_OPTIONS_KEY, SERVERS_KEY, Transport, entry_transport};
 pub use error::DialectError;
 pub use paths::{ConfigLocation, Detected, ENV_OVERRIDES, HostFacts, Os, Placement, Presence, Scope};
-pub use secrets::secret_like_values;
+pub use secrets::{secret_like_values, url_holds_secret};
 
 /// The file format a client's config file is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

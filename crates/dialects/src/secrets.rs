@@ -4,7 +4,10 @@
 //! A value counts when it is a literal (not only `${env:…}`, `${secret:…}`, `${input:…}`,
 //! `${VAR}` or `$VAR` references) and either sits under a secret-like name in `env`,
 //! `headers` (or a client's own copy of them) or has the shape of a known key (`sk-…`,
-//! `ghp_…`, `xoxb-…`, `AKIA…`, the corpus's `REDACTED_SECRET_N` placeholders, …).
+//! `ghp_…`, `xoxb-…`, `AKIA…`, the corpus's `REDACTED_SECRET_N` placeholders, …), or is a URL
+//! or connection string with a literal password or a secret-looking query value. A
+//! secret-sounding name holding a file path or (where a name is expected) a variable name
+//! is not a secret.
 
 use serde_json::Value;
 
@@ -40,8 +43,9 @@ fn walk(value: &Value, at: &str, key: Option<&str>, found: &mut Vec<String>) {
             if literal.is_empty() {
                 return;
             }
-            let named = key.is_some_and(secret_name) && !literal.chars().all(|c| c.is_ascii_digit());
-            if named || has_key_shape(&literal) {
+            let named = key.is_some_and(|k| secret_name(k) && !names_a_place_or_variable(k, &literal))
+                && !literal.chars().all(|c| c.is_ascii_digit());
+            if named || has_key_shape(&literal) || url_holds_secret(s) {
                 found.push(at.to_owned());
             }
         }
@@ -74,6 +78,53 @@ fn literal_part(s: &str) -> String {
         .filter(|w| !matches!(w.to_ascii_lowercase().as_str(), "bearer" | "token" | "basic"))
         .collect();
     words.join(" ")
+}
+
+/// Whether a secret-sounding name holds something that is plainly not the secret itself: a
+/// file path (`TOKEN_PATH=/etc/token`, `PASSWORD_FILE=/run/secrets/pw`, any value starting
+/// with `/`, `~/`, `./` or a drive letter), or the *name* of an environment variable where a
+/// name is expected (Codex `bearer_token_env_var`, `*_ENV` / `*_ENV_VAR` / `*_VAR` keys
+/// holding an upper-case identifier).
+fn names_a_place_or_variable(name: &str, value: &str) -> bool {
+    let words = name_words(name);
+    let path_like = value.starts_with('/')
+        || value.starts_with("~/")
+        || value.starts_with("./")
+        || value.starts_with("../")
+        || value.get(1..3).is_some_and(|s| s == ":\\" || s == ":/")
+            && value.starts_with(|c: char| c.is_ascii_alphabetic());
+    let names_a_file = words.iter().any(|w| matches!(w.as_str(), "PATH" | "FILE" | "DIR" | "FILENAME"));
+    let identifier = value.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
+        && value.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    let names_a_variable = words.last().is_some_and(|w| w == "ENV" || w == "VAR")
+        || words.windows(2).any(|p| p[0] == "ENV" && p[1] == "VAR");
+    (path_like && (names_a_file || !value.contains(char::is_whitespace))) || (identifier && names_a_variable)
+}
+
+/// Whether a string holds a URL (or connection string) with a literal password in its user
+/// info (`postgres://user:pw@host`) or a literal value in a secret-looking query parameter
+/// (`?api_key=…`, `&token=…`, `key=`).
+pub fn url_holds_secret(text: &str) -> bool {
+    text.split_whitespace().any(|word| {
+        let Some(scheme_end) = word.find("://") else { return false };
+        let rest = &word[scheme_end + 3..];
+        let (main, query) = match rest.split_once('?') {
+            Some((main, query)) => (main, Some(query)),
+            None => (rest, None),
+        };
+        let authority = main.split('/').next().unwrap_or_default();
+        let password = authority
+            .rsplit_once('@')
+            .and_then(|(userinfo, _)| userinfo.split_once(':'))
+            .is_some_and(|(_, password)| !literal_part(password).is_empty());
+        let secret_query = query.is_some_and(|q| {
+            q.split(['&', '#']).filter_map(|p| p.split_once('=')).any(|(name, value)| {
+                (secret_name(name) || name.eq_ignore_ascii_case("key") || name.eq_ignore_ascii_case("sig"))
+                    && !literal_part(value).is_empty()
+            })
+        });
+        password || secret_query
+    })
 }
 
 /// Whether an env or header name suggests a secret (`GITHUB_TOKEN`, `X-Api-Key`,

@@ -28,6 +28,10 @@ pub struct Resolved {
     pub secrets_used: Vec<(String, SecretValue)>,
     /// The environment values written into it, by variable name, likewise.
     pub env_used: Vec<(String, String)>,
+    /// Secrets written as the client's own environment reference instead of their values
+    /// (`${NAME}`, `${env:NAME}`): the client reads them from its environment, so they must
+    /// be exported where it starts (or the client started by `mcp-orchestration exec`).
+    pub client_reads_from_env: Vec<String>,
 }
 
 /// One reference found in a string.
@@ -67,6 +71,20 @@ pub struct Options<'a> {
     /// When set, only these environment variables may be resolved; any other `${env:NAME}`
     /// is refused with the command that allows it.
     pub env_allowlist: Option<&'a BTreeSet<String>>,
+    /// Write `${secret:NAME}` as the client's own environment reference to `NAME` (with
+    /// `client_env`'s syntax) instead of its value, so the secret never sits in the file.
+    pub secrets_from_client_env: bool,
+}
+
+impl<'a> Options<'a> {
+    /// How references are resolved for a file of `client_id`: `${env:…}` in the client's own
+    /// syntax where it expands variables, and `${secret:…}` likewise where that keeps the
+    /// secret out of the file (Cursor `${env:NAME}`, Claude Code and Gemini CLI `${NAME}`).
+    pub fn for_client(client_id: &str, env_allowlist: Option<&'a BTreeSet<String>>) -> Self {
+        let client_env = dialects::env_expansion(client_id);
+        let secrets_from_client_env = matches!(client_id, "cursor" | "claude-code" | "gemini-cli");
+        Options { client_env, env_allowlist, secrets_from_client_env }
+    }
 }
 
 /// What was put into a document while resolving it.
@@ -74,6 +92,7 @@ pub struct Options<'a> {
 struct Used {
     secrets: Vec<(String, SecretValue)>,
     env: Vec<(String, String)>,
+    client_env: Vec<String>,
 }
 
 /// Resolves every reference of `document`.
@@ -85,7 +104,13 @@ pub fn resolve(
 ) -> Result<Resolved> {
     let mut used = Used::default();
     let document = walk(document, At::Root, env, store, options, &mut used)?;
-    Ok(Resolved { document, holds_secrets: !used.secrets.is_empty(), secrets_used: used.secrets, env_used: used.env })
+    Ok(Resolved {
+        document,
+        holds_secrets: !used.secrets.is_empty(),
+        secrets_used: used.secrets,
+        env_used: used.env,
+        client_reads_from_env: used.client_env,
+    })
 }
 
 /// `document` as output shows it: `${secret:NAME}` kept, `${env:NAME}` kept or, for a client
@@ -171,6 +196,25 @@ fn substitute(
             && let Some(syntax) = options.client_env
         {
             out = out.replace(&format!("${{env:{}}}", r.name), &syntax.reference(&r.name));
+            continue;
+        }
+        if r.kind == "secret"
+            && options.secrets_from_client_env
+            && let Some(syntax) = options.client_env
+        {
+            if store.get(&r.name).is_none() {
+                return Err(Error::Validation {
+                    pointer: at.pointer(),
+                    message: format!(
+                        "${{secret:{}}} cannot be resolved: store it with `mcp-orchestration secrets set {}`",
+                        r.name, r.name
+                    ),
+                });
+            }
+            out = out.replace(&format!("${{secret:{}}}", r.name), &syntax.reference(&r.name));
+            if !used.client_env.contains(&r.name) {
+                used.client_env.push(r.name.clone());
+            }
             continue;
         }
         if r.kind == "env"

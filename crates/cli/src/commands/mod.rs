@@ -6,6 +6,7 @@ mod catalog;
 mod clients;
 mod drift;
 mod events;
+mod exec;
 mod files;
 mod init;
 mod keys;
@@ -28,6 +29,7 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Events(cmd) => events::run(ctx, &cmd),
         Command::Keys(cmd) => keys::run(ctx, &cmd),
         Command::Migrate(args) => migrate::run(ctx, &args),
+        Command::Exec(args) => exec::run(ctx, &args),
         Command::Import(args) => files::import(ctx, &args),
         Command::Diff(args) => drift::diff(ctx, &args),
         Command::Status(args) => drift::status(ctx, &args),

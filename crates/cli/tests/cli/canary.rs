@@ -66,6 +66,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("secrets disallow-env", &["secrets", "disallow-env", "NOT_USED"]),
     ("secrets allowed-env", &["secrets", "allowed-env"]),
     ("migrate", &["migrate", "--dry-run"]),
+    ("exec", &["exec", "--", "true"]),
     ("init-configs", &["init-configs"]),
     ("keys rotate", &["keys", "rotate"]),
     // `serve` is swept through a real MCP session below.

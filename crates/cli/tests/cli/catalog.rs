@@ -101,8 +101,10 @@ fn draft_add_validate_publish_get_deploy_end_to_end() {
     let out = run(&env, &["deploy", "cursor", "--profile", "team", "--file", file.to_str().expect("utf8")]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let written = std::fs::read_to_string(&file).expect("read");
-    assert!(written.contains("ghp_literal0123456789abcdefghij"), "the secret is resolved into the client file");
-    assert_eq!(mcp_testkit::mode(&file), 0o600);
+    assert!(
+        written.contains(&format!("${{env:{token_var}}}")) && !written.contains("ghp_literal"),
+        "Cursor reads the secret from its environment; the value stays out of the file: {written}"
+    );
 }
 
 #[test]
@@ -198,7 +200,10 @@ fn no_secret_value_appears_in_any_output_event_or_signed_file() {
     record(run(&env, &["events", "query", "--json"]));
     std::fs::write(
         &file,
-        std::fs::read_to_string(&file).expect("read").replace(secret, "ghp_changed0000000000000000000000"),
+        // The user pastes a value over the reference Cursor would expand.
+        std::fs::read_to_string(&file)
+            .expect("read")
+            .replace("${env:GITHUB_TOKEN}", "ghp_changed0000000000000000000000"),
     )
     .expect("edit");
     let out = run(&env, &["diff", "cursor", "--profile", "p", "--file", path, "--json"]);

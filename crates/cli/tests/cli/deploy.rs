@@ -68,13 +68,32 @@ fn every_corpus_file_deploys_unchanged_then_changed_then_rolls_back_to_its_bytes
         let profile = format!("p{n}");
         let out = run(&env, &["import", client, "--file", path, "--profile", &profile, "--publish", "--json"]);
         assert_eq!(code(&out), 0, "{corpus_file}: {}", stderr(&out));
-        let mut doc = json(&out)["document"].clone();
+        let report = json(&out);
+        let mut doc = report["document"].clone();
         let out = deploy(&env, client, &profile, &file);
         assert_eq!(code(&out), 0, "{corpus_file}: {}", stderr(&out));
+        // Clients that expand variables get the secrets moved on import as references to
+        // their environment; every other byte stays.
+        let mut expected = String::from_utf8(original.clone()).expect("utf8");
+        let reference = match client {
+            "cursor" => Some("${env:"),
+            "claude-code" | "gemini-cli" => Some("${"),
+            _ => None,
+        };
+        if let Some(opening) = reference {
+            let store: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(env.home().join("secrets.json")).unwrap_or_default())
+                    .unwrap_or_default();
+            for moved in report["secrets_moved"].as_array().expect("list") {
+                let name = moved["secret"].as_str().expect("name");
+                let value = store[name].as_str().expect("stored");
+                expected = expected.replace(value, &format!("{opening}{name}}}"));
+            }
+        }
         assert_eq!(
-            std::fs::read(&file).expect("read"),
-            original,
-            "{corpus_file}: deploying what was imported changed it"
+            String::from_utf8(std::fs::read(&file).expect("read")).expect("utf8"),
+            expected,
+            "{corpus_file}: deploying what was imported changed more than its secrets"
         );
         doc["mcpServers"]["mcpo-added"] = serde_json::json!({"command": "npx", "args": ["-y", "mcpo-test"]});
         publish(&env, client, &profile, &doc.to_string());
@@ -84,7 +103,11 @@ fn every_corpus_file_deploys_unchanged_then_changed_then_rolls_back_to_its_bytes
         assert!(changed.contains("mcpo-added") && changed.contains("mcpo-test"), "{corpus_file}");
         let out = run(&env, &["rollback", client, "--file", path]);
         assert_eq!(code(&out), 0, "{corpus_file}: {}", stderr(&out));
-        assert_eq!(std::fs::read(&file).expect("read"), original, "{corpus_file}: rollback did not restore the bytes");
+        assert_eq!(
+            String::from_utf8(std::fs::read(&file).expect("read")).expect("utf8"),
+            expected,
+            "{corpus_file}: rollback did not restore the bytes of the first deploy"
+        );
         checked += 1;
     }
     assert_eq!(checked, 105 - CORPUS_REFUSED.len());
@@ -147,9 +170,50 @@ fn a_file_that_receives_a_secret_is_written_0600_and_the_secret_never_printed() 
     assert!(!shown.contains("ghp_supersecretvalue123") && shown.contains("${secret:GH_TOKEN}"), "{shown}");
     let out = deploy(&env, "cursor", "dev", &file);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(std::fs::read_to_string(&file).expect("read").contains("ghp_supersecretvalue123"));
-    assert_eq!(mode(&file), 0o600);
+    // Cursor expands ${env:NAME} itself: the secret stays out of the file.
+    let written = std::fs::read_to_string(&file).expect("read");
+    assert!(written.contains("\"GITHUB_TOKEN\": \"${env:GH_TOKEN}\"") && !written.contains("ghp_"), "{written}");
     assert!(!stderr(&out).contains("ghp_supersecretvalue123"));
+    // A client with no indirection gets the value, in a 0600 file.
+    publish(&env, "claude-desktop", "dev", doc);
+    let desktop = place(&env, "claude-desktop/001.json", "d", "claude_desktop_config.json");
+    set_mode(&desktop, 0o644);
+    let out = deploy(&env, "claude-desktop", "dev", &desktop);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&desktop).expect("read").contains("ghp_supersecretvalue123"));
+    assert_eq!(mode(&desktop), 0o600);
+    assert!(!stderr(&out).contains("ghp_supersecretvalue123"));
+}
+
+#[test]
+fn clients_that_expand_variables_get_references_and_exec_provides_the_values() {
+    let env = initialized();
+    std::fs::write(env.home().join("secrets.json"), r#"{"GH_TOKEN": "ghp_supersecretvalue123"}"#).expect("write");
+    set_mode(&env.home().join("secrets.json"), 0o600);
+    let doc =
+        r#"{"mcpServers": {"gh": {"command": "npx", "args": ["gh"], "env": {"GITHUB_TOKEN": "${secret:GH_TOKEN}"}}}}"#;
+    for (client, name, reference) in
+        [("claude-code", ".mcp.json", "${GH_TOKEN}"), ("gemini-cli", "settings.json", "${GH_TOKEN}")]
+    {
+        publish(&env, client, "dev", doc);
+        let file = env.write_file(&format!("{client}/{name}"), "{}\n");
+        let out = deploy(&env, client, "dev", &file);
+        assert_eq!(code(&out), 0, "{client}: {}", stderr(&out));
+        let written = std::fs::read_to_string(&file).expect("read");
+        assert!(written.contains(&format!("\"GITHUB_TOKEN\": \"{reference}\"")), "{client}: {written}");
+        assert!(!written.contains("ghp_"), "{client}: {written}");
+    }
+    let out_file = env.root().join("exec-out");
+    let script = format!("printf %s \"$GH_TOKEN\" > {}", out_file.display());
+    let out = run(&env, &["exec", "--", "sh", "-c", &script]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(out.stdout.is_empty() && stderr(&out).is_empty(), "exec prints nothing of its own");
+    assert_eq!(std::fs::read_to_string(&out_file).expect("read"), "ghp_supersecretvalue123");
+    let out = run(&env, &["exec", "--", "sh", "-c", "exit 3"]);
+    assert_eq!(code(&out), 3, "the program's exit code");
+    let out = run(&env, &["exec", "--", "no-such-program-here"]);
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(stderr(&out).contains("no-such-program-here: command not found"), "{}", stderr(&out));
 }
 
 #[test]

@@ -106,9 +106,8 @@ fn a_changed_secret_is_drift_but_never_shown() {
     assert_eq!(code(&run(&env, &["deploy", "cursor", "--profile", "team"])), 0);
     let (_, report) = diff_json(&env, &[]);
     assert_eq!(report["status"], "up-to-date");
-    let text = std::fs::read_to_string(cursor_file(&env))
-        .expect("read")
-        .replace("sk-live-0123456789abcdef", "sk-live-rotated-99999999");
+    let text =
+        std::fs::read_to_string(cursor_file(&env)).expect("read").replace("${env:TOKEN}", "sk-live-rotated-99999999");
     std::fs::write(cursor_file(&env), text).expect("edit");
     let out = run(&env, &["diff", "cursor", "--json"]);
     let shown = String::from_utf8_lossy(&out.stdout).into_owned() + &stderr(&out);

@@ -58,10 +58,7 @@ impl Orchestrator {
         store: &SecretStore,
     ) -> Result<Resolved> {
         let allowlist = self.env_allowlist()?;
-        let options = resolve::Options {
-            client_env: dialects::env_expansion(client.as_str()),
-            env_allowlist: allowlist.as_ref(),
-        };
+        let options = resolve::Options::for_client(client.as_str(), allowlist.as_ref());
         let mut resolved = resolve::resolve(document, &self.environment, store, options)?;
         let rendered = dialects::render_at(client.as_str(), &file.placement, None, &resolved.document, &[])
             .and_then(|text| dialects::import_at(client.as_str(), &file.placement, &text))
@@ -109,10 +106,7 @@ impl Orchestrator {
         let ever_deployed = deployed.as_ref().is_some_and(|(p, _)| *p == profile_id.as_str());
         let head = self.load_head(trust, &client, &profile_id)?;
         let allowlist = self.env_allowlist()?;
-        let options = resolve::Options {
-            client_env: dialects::env_expansion(client.as_str()),
-            env_allowlist: allowlist.as_ref(),
-        };
+        let options = resolve::Options::for_client(client.as_str(), allowlist.as_ref());
         let resolved = resolve::resolve(head.payload(), &self.environment, store, options)?;
         let mut live = self.live_document(file)?;
         if ever_deployed {

@@ -38,6 +38,9 @@ fn base_name(segments: &[String]) -> String {
             sanitize(key)
         }
         [_, server, field, key] if field == "args" => sanitize(&format!("{server}_ARG_{key}")),
+        // A field already named after its server (`CONTEXT7_API_KEY` of `context7`) is not
+        // prefixed twice.
+        [_, server, .., last] if sanitize(last).starts_with(&format!("{}_", sanitize(server))) => sanitize(last),
         [_, server, .., last] => sanitize(&format!("{server}_{last}")),
         _ => "SECRET".to_owned(),
     }
@@ -50,6 +53,10 @@ pub fn extract_secrets(document: &mut Value, store: &mut SecretStore) -> Vec<Mov
     for pointer in dialects::secret_like_values(document) {
         let Some(slot) = document.pointer_mut(&pointer) else { continue };
         let Some(text) = slot.as_str().map(str::to_owned) else { continue };
+        if dialects::url_holds_secret(&text) && !text.trim_start().starts_with("Bearer ") {
+            // Only the URL's password and secret query values move (below); the URL stays.
+            continue;
+        }
         let (prefix, secret) = match text.strip_prefix("Bearer ") {
             Some(token) if !token.is_empty() => ("Bearer ", token.to_owned()),
             _ => ("", text.clone()),

@@ -235,7 +235,7 @@ impl Orchestrator {
         };
         let store = SecretStore::load(self.home())?;
         let client_env = dialects::env_expansion(client.as_str());
-        let options = resolve::Options { client_env, env_allowlist: None };
+        let options = resolve::Options::for_client(client.as_str(), None);
         if let Ok(resolved) = resolve::resolve(verified.payload(), &self.environment, &store, options) {
             let shown = resolve::shown(verified.payload(), client_env);
             crate::diff::shown::unresolve(document, &shown, &resolved.document);
@@ -252,10 +252,7 @@ impl Orchestrator {
         let verified = self.get(client.as_str(), profile.as_str())?;
         let store = SecretStore::load(self.home())?;
         let allowlist = self.env_allowlist()?;
-        let options = resolve::Options {
-            client_env: dialects::env_expansion(client.as_str()),
-            env_allowlist: allowlist.as_ref(),
-        };
+        let options = resolve::Options::for_client(client.as_str(), allowlist.as_ref());
         let resolved = resolve::resolve(verified.payload(), &self.environment, &store, options)?;
         Ok((verified, resolved, store))
     }

@@ -31,6 +31,7 @@ mod drift;
 mod extract;
 mod files;
 mod preview;
+mod secretenv;
 mod trace;
 
 pub use doctor::{Check, Verdict, command_resolves};

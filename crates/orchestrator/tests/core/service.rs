@@ -92,7 +92,7 @@ fn references_are_found_and_resolved_or_refused_with_the_pointer() {
         &document,
         &env_map,
         &store,
-        Options { client_env: dialects::env_expansion("cursor"), env_allowlist: None },
+        Options { client_env: dialects::env_expansion("cursor"), ..Options::default() },
     )
     .expect("resolve");
     assert_eq!(kept.document["mcpServers"]["a"]["args"][0], "${env:HOME}/x");
@@ -100,7 +100,7 @@ fn references_are_found_and_resolved_or_refused_with_the_pointer() {
         &document,
         &env_map,
         &store,
-        Options { client_env: dialects::env_expansion("claude-code"), env_allowlist: None },
+        Options { client_env: dialects::env_expansion("claude-code"), ..Options::default() },
     )
     .expect("resolve");
     assert_eq!(claude.document["mcpServers"]["a"]["args"][0], "${HOME}/x", "Claude Code expands ${{NAME}} itself");
@@ -115,7 +115,7 @@ fn references_are_found_and_resolved_or_refused_with_the_pointer() {
         other => panic!("{other:?}"),
     }
     let allow = std::collections::BTreeSet::from(["PATH".to_owned()]);
-    let restricted = Options { client_env: None, env_allowlist: Some(&allow) };
+    let restricted = Options { env_allowlist: Some(&allow), ..Options::default() };
     match resolve::resolve(&document, &env_map, &store, restricted) {
         Err(Error::Validation { pointer, message }) => {
             assert_eq!(pointer, "/mcpServers/a/args/0");

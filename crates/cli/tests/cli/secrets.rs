@@ -1,0 +1,112 @@
+//! Secrets as a user meets them: what publish refuses and accepts, what import moves into the
+//! store (and under which names), and what previews show of a changed secret.
+
+use serde_json::json;
+
+use super::common::{code, initialized, json, run, stderr};
+
+fn publish_doc(env: &mcp_testkit::TestEnv, doc: &serde_json::Value) -> std::process::Output {
+    let file = env.write_file("doc.json", &doc.to_string());
+    run(env, &["publish", "claude-desktop", "--profile", "dev", "--file", file.to_str().expect("utf8")])
+}
+
+#[test]
+fn publish_refuses_a_password_in_a_connection_string_without_showing_it() {
+    let env = initialized();
+    let out = publish_doc(
+        &env,
+        &json!({"mcpServers": {"db": {"command": "npx", "args": ["-y", "pg-mcp", "postgres://app:hunter2pw@db.internal/prod"]}}}),
+    );
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(stderr(&out).contains("/mcpServers/db/args/2"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("hunter2pw"), "{}", stderr(&out));
+}
+
+#[test]
+fn publish_refuses_a_secret_query_parameter_in_a_url() {
+    let env = initialized();
+    for url in ["https://mcp.example.com/sse?api_key=abcd1234efgh", "https://mcp.example.com/mcp?x=1&token=zzzz9999"] {
+        let out = publish_doc(&env, &json!({"mcpServers": {"remote": {"type": "sse", "url": url}}}));
+        assert_eq!(code(&out), 6, "{url}: {}", stderr(&out));
+        assert!(stderr(&out).contains("/mcpServers/remote/url"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn publish_accepts_paths_references_and_variable_names_under_secret_sounding_names() {
+    let env = initialized();
+    let doc = json!({"mcpServers": {"figma": {"command": "npx", "args": ["-y", "figma-mcp"], "env": {
+        "TOKEN_PATH": "/etc/token",
+        "PASSWORD_FILE": "/run/secrets/pw",
+        "FIGMA_BEARER_TOKEN_ENV_VAR": "FIGMA_TOKEN",
+        "API_KEY": "${secret:FIGMA_KEY}",
+        "DB_URL": "postgres://app:${secret:DB_PASSWORD}@db/prod"
+    }}}});
+    let out = publish_doc(&env, &doc);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn import_names_secrets_once_keeps_variable_names_and_moves_only_url_passwords() {
+    let env = initialized();
+    let file = env.write_file(
+        "claude_desktop_config.json",
+        &json!({"mcpServers": {
+            "context7": {"type": "http", "url": "https://mcp.context7.com/mcp", "headers": {"CONTEXT7_API_KEY": "ctx7sk-literal-1234567"}},
+            "figma": {"command": "npx", "args": ["figma"], "env": {"FIGMA_BEARER_TOKEN_ENV_VAR": "FIGMA_TOKEN"}},
+            "db": {"command": "npx", "args": ["pg", "postgres://app:s3cretpw99@db/prod"]}
+        }})
+        .to_string(),
+    );
+    let out =
+        run(&env, &["import", "claude-desktop", "--file", file.to_str().expect("utf8"), "--profile", "mine", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    let names: Vec<&str> =
+        report["secrets_moved"].as_array().expect("list").iter().map(|m| m["secret"].as_str().expect("name")).collect();
+    assert!(names.contains(&"CONTEXT7_API_KEY"), "{names:?}");
+    assert!(names.contains(&"DB_URL_PASSWORD"), "{names:?}");
+    assert_eq!(names.len(), 2, "{names:?}");
+    let document = &report["document"]["mcpServers"];
+    assert_eq!(document["figma"]["env"]["FIGMA_BEARER_TOKEN_ENV_VAR"], "FIGMA_TOKEN");
+    assert_eq!(document["db"]["args"][1], "postgres://app:${secret:DB_URL_PASSWORD}@db/prod");
+    assert!(!out.stdout.windows(10).any(|w| w == b"s3cretpw99"));
+}
+
+#[test]
+fn a_rotated_secret_shows_as_a_changed_line_of_redactions_and_render_shows_references() {
+    let env = initialized();
+    let set = |value: &str| {
+        let mut child = env
+            .std_command(super::common::BIN)
+            .args(["secrets", "set", "API_TOKEN"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), value.as_bytes()).expect("write");
+        assert!(child.wait().expect("wait").success());
+    };
+    set("first-value-aaaa1111");
+    let out = publish_doc(
+        &env,
+        &json!({"mcpServers": {"svc": {"command": "npx", "args": ["svc"], "env": {"API_TOKEN": "${secret:API_TOKEN}", "MODE": "fast"}}}}),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let file = env.root().join("claude_desktop_config.json");
+    let path = file.to_str().expect("utf8");
+    let out = run(&env, &["deploy", "claude-desktop", "--profile", "dev", "--file", path]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    set("second-value-bbbb2222");
+    let out = run(&env, &["deploy", "claude-desktop", "--profile", "dev", "--file", path, "--dry-run"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned() + &stderr(&out);
+    assert!(!shown.contains("first-value") && !shown.contains("second-value"), "{shown}");
+    assert!(shown.contains("-        \"API_TOKEN\": \"«redacted»\""), "the old value is a removed line:\n{shown}");
+    assert!(shown.contains("+        \"API_TOKEN\": \"${secret:API_TOKEN}\""), "the new one a reference:\n{shown}");
+    assert!(!shown.contains("-        \"MODE\""), "unchanged lines are context:\n{shown}");
+    let out = run(&env, &["render", "claude-desktop", "--profile", "dev", "--into", path]);
+    let rendered = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(rendered.contains("\"API_TOKEN\": \"${secret:API_TOKEN}\""), "{rendered}");
+    assert!(!rendered.contains("value-"), "{rendered}");
+    assert!(std::fs::read_to_string(&file).expect("read").contains("first-value-aaaa1111"), "the file holds the value");
+}
