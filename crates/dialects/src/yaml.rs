@@ -99,10 +99,11 @@ struct Located {
 pub(crate) fn apply(
     path: &[String],
     list: Option<&str>,
+    new_file: &[(&str, &str)],
     original: Option<&str>,
     actions: &[(String, Action)],
 ) -> Result<String, DialectError> {
-    let Some(text) = original else { return fresh(path, list.is_some(), actions) };
+    let Some(text) = original else { return fresh(path, list.is_some(), new_file, actions) };
     let [key] = path else { return Err(edit_failed("servers must live under one top-level key in a YAML file")) };
     let entries = read(path, list, text)?;
     let file = YamlFile::from_str(text).map_err(|e| edit_failed(e.to_string()))?;
@@ -225,16 +226,26 @@ fn verify(
     if after == expected { Ok(()) } else { Err(edit_failed("the edited servers do not read back as written")) }
 }
 
-/// A new file holding only the servers.
-fn fresh(path: &[String], list: bool, actions: &[(String, Action)]) -> Result<String, DialectError> {
+/// A new file holding the client's required top-level fields (`new_file`) and the servers.
+fn fresh(
+    path: &[String],
+    list: bool,
+    new_file: &[(&str, &str)],
+    actions: &[(String, Action)],
+) -> Result<String, DialectError> {
     let natives = actions.iter().filter_map(|(name, a)| match a {
         Action::Set(native) => Some((name.clone(), Value::Object(native.clone()))),
         Action::Remove => None,
     });
     let mut value =
         if list { Value::Array(natives.map(|(_, v)| v).collect()) } else { Value::Object(natives.collect()) };
-    for key in path.iter().rev() {
+    for (depth, key) in path.iter().enumerate().rev() {
         let mut parent = Map::new();
+        if depth == 0 {
+            for (field, text) in new_file {
+                parent.insert((*field).to_owned(), Value::String((*text).to_owned()));
+            }
+        }
         parent.insert(key.clone(), value);
         value = Value::Object(parent);
     }

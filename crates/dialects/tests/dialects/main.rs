@@ -6,4 +6,5 @@ mod edits;
 mod paths;
 mod quirks;
 mod secrets;
+mod sources;
 mod support;
