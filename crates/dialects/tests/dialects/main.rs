@@ -3,6 +3,7 @@
 
 mod corpus;
 mod edits;
+mod hostile;
 mod paths;
 mod quirks;
 mod secrets;
