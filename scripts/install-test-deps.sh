@@ -39,3 +39,6 @@ cargo llvm-cov --version >/dev/null
 
 # The real MCP clients (and client programs) the tests run.
 ./scripts/install-mcp-clients.sh
+
+# The MCP clients' own programs that read back the files deploy writes (scripts/test-client-programs.sh).
+./scripts/install-client-programs.sh

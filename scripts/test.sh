@@ -28,3 +28,6 @@ python3 scripts/coverage-check.py target/coverage-summary.json
 
 echo "== the MCP server against real clients (Inspector CLI, Python SDK, conformance suite)"
 ./scripts/test-mcp-clients.sh
+
+echo "== the client programs read back what deploy writes (claude, gemini, qwen, codex, opencode, copilot, Continue's schema)"
+./scripts/test-client-programs.sh

@@ -7,8 +7,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::document::{CLIENT_OPTIONS_KEY, Transport, client_options, entry_transport};
+use crate::document::{CLIENT_OPTIONS_KEY, client_options, entry_transport};
 use crate::error::DialectError;
+use crate::transport::Transport;
 
 /// How the program and its arguments are spelled.
 #[derive(Debug, Clone, Copy)]
@@ -114,6 +115,72 @@ pub(crate) struct Dialect {
     pub timeout: Option<(&'static str, TimeUnit)>,
     /// Whether an entry of the file is an MCP server this tool manages (Goose builtins are not).
     pub managed: fn(&Map<String, Value>) -> bool,
+    /// Keys the client requires on a stdio entry, written blank when the entry has none
+    /// (Goose and Zed `args`, Goose `description`).
+    pub stdio_required: &'static [(&'static str, Blank)],
+    /// Keys the client requires on a remote entry (Goose `description`).
+    pub remote_required: &'static [(&'static str, Blank)],
+    /// Top-level string fields a new file starts with (Continue `name`, `version`, `schema`).
+    pub new_file: &'static [(&'static str, &'static str)],
+}
+
+/// The blank value of a required key.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Blank {
+    String,
+    Array,
+}
+
+impl Blank {
+    fn value(self) -> Value {
+        match self {
+            Blank::String => Value::String(String::new()),
+            Blank::Array => Value::Array(Vec::new()),
+        }
+    }
+}
+
+impl Dialect {
+    /// The keys of a native entry this dialect reads into the servers document; every other
+    /// key of an entry in a file is the user's (or the client's) and survives an update.
+    fn modeled(&self, key: &str) -> bool {
+        let mut keys: Vec<&str> = Vec::with_capacity(12);
+        keys.extend(self.name_key.or(self.list_name_key));
+        keys.extend(self.kind.map(|k| k.key));
+        match self.command {
+            CommandStyle::Split { command, args } => keys.extend([command, args]),
+            CommandStyle::Array(command) => keys.push(command),
+        }
+        if self.nested_command {
+            keys.push("command");
+        }
+        keys.extend(self.env);
+        keys.extend(self.cwd);
+        match self.url {
+            UrlStyle::Key { key, aliases } => {
+                keys.push(key);
+                keys.extend(aliases);
+            }
+            UrlStyle::PerTransport { http, sse } => keys.extend([http, sse]),
+        }
+        keys.extend(self.headers.and_then(|h| h.first().copied()));
+        match self.toggle {
+            Toggle::None => {}
+            Toggle::Disabled(k) | Toggle::Enabled { key: k, .. } => keys.push(k),
+        }
+        keys.extend(self.timeout.map(|(k, _)| k));
+        keys.contains(&key)
+    }
+
+    /// Whether `existing` switches the server off with this dialect's toggle.
+    fn existing_disabled(&self, existing: Option<&Map<String, Value>>) -> Option<bool> {
+        let existing = existing?;
+        match self.toggle {
+            Toggle::None => None,
+            Toggle::Disabled(key) => existing.get(key)?.as_bool(),
+            Toggle::Enabled { key, .. } => existing.get(key)?.as_bool().map(|on| !on),
+        }
+    }
 }
 
 pub(crate) fn always_managed(_: &Map<String, Value>) -> bool {
@@ -309,7 +376,9 @@ pub(crate) fn to_native(
     {
         return Err(DialectError::UnsupportedTransport { client, server: name.to_owned(), transport: t });
     }
-    let disabled = neutral.get("disabled").and_then(Value::as_bool);
+    // A document that does not say keeps the file's own switch (a user's disabled server
+    // stays disabled when its command changes).
+    let disabled = neutral.get("disabled").and_then(Value::as_bool).or_else(|| d.existing_disabled(existing));
     if disabled == Some(true) && matches!(d.toggle, Toggle::None) {
         return Ok(None);
     }
@@ -319,7 +388,11 @@ pub(crate) fn to_native(
     if let Some(key) = d.list_name_key {
         out.insert(key.to_owned(), Value::String(name.to_owned()));
     } else if let Some(key) = d.name_key {
-        let display = options.and_then(|o| o.get(key)).cloned().unwrap_or_else(|| Value::String(name.to_owned()));
+        let display = options
+            .and_then(|o| o.get(key))
+            .or_else(|| existing.and_then(|e| e.get(key)))
+            .cloned()
+            .unwrap_or_else(|| Value::String(name.to_owned()));
         out.insert(key.to_owned(), display);
     }
     if let (Some(tf), Some(t)) = (&d.kind, transport) {
@@ -357,6 +430,9 @@ pub(crate) fn to_native(
             }
         }
     }
+    if transport == Some(Transport::Stdio) {
+        fill_required(d, d.stdio_required, existing, &mut out);
+    }
     if let Some(env) = neutral.get("env") {
         out.insert(d.env.ok_or_else(|| unsupported("env"))?.to_owned(), env.clone());
     }
@@ -376,6 +452,9 @@ pub(crate) fn to_native(
             },
         };
         out.insert(key.to_owned(), url.clone());
+    }
+    if matches!(transport, Some(Transport::Http | Transport::Sse)) {
+        fill_required(d, d.remote_required, existing, &mut out);
     }
     if let Some(headers) = neutral.get("headers") {
         put_nested(&mut out, d.headers.ok_or_else(|| unsupported("headers"))?, headers.clone());
@@ -412,5 +491,71 @@ pub(crate) fn to_native(
             }
         }
     }
-    Ok(Some(out))
+    Ok(Some(match existing {
+        Some(existing) => keep_unmodeled(d, neutral, existing, out),
+        None => out,
+    }))
+}
+
+/// Writes the keys the client requires and the entry lacks: the file's own value of a key the
+/// servers document does not model (a Goose `description`), else a blank one.
+fn fill_required(
+    d: &Dialect,
+    required: &[(&'static str, Blank)],
+    existing: Option<&Map<String, Value>>,
+    out: &mut Map<String, Value>,
+) {
+    for (key, blank) in required {
+        if out.contains_key(*key) {
+            continue;
+        }
+        let kept = existing.and_then(|e| e.get(*key)).filter(|_| !d.modeled(key)).cloned();
+        out.insert((*key).to_owned(), kept.unwrap_or_else(|| blank.value()));
+    }
+}
+
+/// Adds to `out` what the entry already in the file has and the servers document does not
+/// carry: keys the dialect does not model (Goose `bundled`, `description`, Zed `remote`, …),
+/// the timeout when the document has none, and the rest of an object the headers live in
+/// (Continue `requestOptions`). Keys keep the file's order; new ones follow.
+fn keep_unmodeled(
+    d: &Dialect,
+    neutral: &Map<String, Value>,
+    existing: &Map<String, Value>,
+    mut out: Map<String, Value>,
+) -> Map<String, Value> {
+    let timeout_key = d.timeout.map(|(k, _)| k);
+    for (key, value) in existing {
+        if out.contains_key(key) {
+            continue;
+        }
+        let keep = !d.modeled(key) || (Some(key.as_str()) == timeout_key && !neutral.contains_key("timeout"));
+        if keep {
+            out.insert(key.clone(), value.clone());
+        }
+    }
+    if let Some([outer, inner @ ..]) = d.headers
+        && !inner.is_empty()
+        && let Some(Value::Object(kept)) = existing.get(*outer)
+    {
+        let leaf = inner.first().copied().unwrap_or_default();
+        let rest: Map<String, Value> =
+            kept.iter().filter(|(k, _)| k.as_str() != leaf).map(|(k, v)| (k.clone(), v.clone())).collect();
+        if !rest.is_empty() {
+            let slot = out.entry((*outer).to_owned()).or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(target) = slot {
+                for (k, v) in rest {
+                    target.entry(k).or_insert(v);
+                }
+            }
+        }
+    }
+    let mut ordered = Map::new();
+    for key in existing.keys() {
+        if let Some(value) = out.remove(key) {
+            ordered.insert(key.clone(), value);
+        }
+    }
+    ordered.extend(out);
+    ordered
 }

@@ -2,7 +2,7 @@
 //! a servers document into a client's dialect, or writing it back.
 
 use crate::Format;
-use crate::document::Transport;
+use crate::transport::Transport;
 
 /// Why a client file could not be imported or rendered.
 ///

@@ -122,15 +122,68 @@ pub(crate) fn read(
     // `JSON.parse` does). A shape the dialect does not expect and syntax errors go the CST way,
     // which reports positions.
     if let Some(entries) = read_fast(syntax, path, text) {
+        check_duplicates(syntax, format, text, path)?;
         return Ok(entries);
     }
     let (_root, object) = parse(syntax, format, text)?;
+    check_duplicates(syntax, format, text, path)?;
     let Some(servers) = container(syntax, format, text, &object, path, false)? else { return Ok(Vec::new()) };
     Ok(servers
         .properties()
         .into_iter()
         .filter_map(|prop| Some((prop.decoded_name()?, prop.value()?.to_serde_value()?)))
         .collect())
+}
+
+/// Refuses a key on the way to the servers, or a server name, that appears twice: the client
+/// reads the last one (`JSON.parse`) while an editor may change the first, so such a file is
+/// ambiguous. The error names both positions. Other duplicate keys are left alone.
+fn check_duplicates(syntax: Syntax, format: Format, text: &str, path: &[String]) -> Result<(), DialectError> {
+    use jsonc_parser::ast::Value as Ast;
+    let Ok(parsed) = jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &options(syntax)) else {
+        return Ok(());
+    };
+    let Some(Ast::Object(mut object)) = parsed.value else { return Ok(()) };
+    for key in path {
+        let mut found = object.properties.into_iter().filter(|p| p.name.as_str() == key.as_str());
+        let first = found.next();
+        if let (Some(a), Some(b)) = (&first, found.next()) {
+            return Err(duplicate(format, text, "key", key, a.start(), b.start()));
+        }
+        match first.map(|p| p.value) {
+            Some(Ast::Object(next)) => object = next,
+            _ => return Ok(()),
+        }
+    }
+    let mut seen: Vec<(String, usize)> = Vec::with_capacity(object.properties.len());
+    for prop in &object.properties {
+        let name = prop.name.as_str();
+        if let Some((_, at)) = seen.iter().find(|(n, _)| n == name) {
+            return Err(duplicate(format, text, "server", name, *at, prop.start()));
+        }
+        seen.push((name.to_owned(), prop.start()));
+    }
+    Ok(())
+}
+
+/// A [`DialectError::Parse`] at the second of two equal keys, naming the first.
+pub(crate) fn duplicate(
+    format: Format,
+    text: &str,
+    what: &str,
+    name: &str,
+    first: usize,
+    second: usize,
+) -> DialectError {
+    let (line, column) = line_column(text, first);
+    DialectError::parse_at(
+        format,
+        text,
+        second,
+        format!(
+            "{what} `{name}` appears twice (first at line {line}, column {column}); the client reads only one of them, so remove or merge the other"
+        ),
+    )
 }
 
 /// The entries at `path` from a plain parse, or `None` when the slow path must decide (a
@@ -166,6 +219,7 @@ pub(crate) fn apply(
             found: "missing",
             at: None,
         })?;
+    let mut appended: Vec<(&str, &Map<String, Value>)> = Vec::new();
     for (name, action) in actions {
         match (action, servers.get(name)) {
             (Action::Remove, Some(prop)) => prop.remove(),
@@ -174,16 +228,83 @@ pub(crate) fn apply(
                 Some(entry) => merge(&entry, native),
                 None => prop.set_value(to_input(&Value::Object(native.clone()))),
             },
-            (Action::Set(native), None) => {
-                servers.append(name, to_input(&Value::Object(native.clone())));
-            }
+            (Action::Set(native), None) => appended.push((name, native)),
         }
     }
     if syntax != Syntax::Jsonc {
         // Strict JSON never gets a trailing comma (there was none: the parse refuses them).
         root.set_trailing_commas(TrailingCommaMode::Never);
     }
-    Ok(root.to_string())
+    let edited = root.to_string();
+    if appended.is_empty() {
+        return Ok(edited);
+    }
+    // The CST re-spaces a container it appends to (blank lines next to the insertion point
+    // go); so new entries are formatted by the CST and spliced in after the last entry.
+    let (root, object) = parse(syntax, format, &edited)?;
+    let servers =
+        container(syntax, format, &edited, &object, path, true)?.ok_or_else(|| DialectError::UnexpectedShape {
+            format,
+            path: path.join("."),
+            expected: "an object",
+            found: "missing",
+            at: None,
+        })?;
+    let props: Vec<String> = appended
+        .iter()
+        .map(|(name, native)| servers.append(name, to_input(&Value::Object((*native).clone()))).to_string())
+        .collect();
+    if syntax != Syntax::Jsonc {
+        root.set_trailing_commas(TrailingCommaMode::Never);
+    }
+    Ok(splice_after_last(syntax, &edited, path, &props).unwrap_or_else(|| root.to_string()))
+}
+
+/// `text` with `props` (entry texts) inserted after the last entry of the container at `path`,
+/// each on a line of its own at that entry's indentation; every other byte stays. `None` when
+/// the container has no entry, or its last one does not sit on a line of its own (the caller
+/// then uses the CST's own layout).
+fn splice_after_last(syntax: Syntax, text: &str, path: &[String], props: &[String]) -> Option<String> {
+    use jsonc_parser::ast::Value as Ast;
+    let parsed = jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &options(syntax)).ok()?;
+    let mut value = parsed.value?;
+    for key in path {
+        let Ast::Object(object) = value else { return None };
+        value = object.properties.into_iter().rev().find(|p| p.name.as_str() == key.as_str())?.value;
+    }
+    let Ast::Object(servers) = value else { return None };
+    let last = servers.properties.last()?;
+    let (start, end) = (last.start(), last.end());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..start];
+    if !indent.chars().all(|c| c == ' ' || c == '\t') {
+        return None;
+    }
+    let rest = &text[end..];
+    let trailing_comma = rest.trim_start_matches([' ', '\t']).starts_with(',');
+    let at = if trailing_comma { end + rest.find(',')? + 1 } else { end };
+    let line_rest = text[at..].split('\n').next().unwrap_or_default();
+    if !line_rest.trim().is_empty() {
+        return None;
+    }
+    let newline = if text[..start].ends_with(&format!("\r\n{indent}")) { "\r\n" } else { "\n" };
+    let mut inserted = String::new();
+    for prop in props {
+        if !trailing_comma {
+            inserted.push(',');
+        }
+        inserted.push_str(newline);
+        inserted.push_str(indent);
+        inserted.push_str(prop);
+        if trailing_comma {
+            inserted.push(',');
+        }
+    }
+    let mut out = String::with_capacity(text.len() + inserted.len());
+    out.push_str(&text[..at]);
+    out.push_str(&inserted);
+    out.push_str(&text[at..]);
+    Some(out)
 }
 
 /// Updates `entry` key by key to `native`: equal values keep their bytes.

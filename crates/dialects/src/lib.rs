@@ -19,15 +19,17 @@ mod paths;
 mod secrets;
 mod table;
 mod toml;
+mod transport;
 mod yaml;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use document::{CLIENT_OPTIONS_KEY, SERVERS_KEY, Transport, entry_transport};
+pub use document::{CLIENT_OPTIONS_KEY, SERVERS_KEY, entry_transport};
 pub use error::DialectError;
 pub use paths::{ConfigLocation, Detected, ENV_OVERRIDES, HostFacts, Os, Placement, Presence, Scope};
 pub use secrets::{secret_like_values, url_holds_secret};
+pub use transport::Transport;
 
 /// The file format a client's config file is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -250,7 +252,7 @@ pub fn render_at(
             json::apply(c.syntax, c.format, &placement.0, original, &actions)
         }
         Syntax::Toml => toml::apply(&placement.0, original, &actions),
-        Syntax::Yaml => yaml::apply(&placement.0, list, original, &actions),
+        Syntax::Yaml => yaml::apply(&placement.0, list, c.dialect.new_file, original, &actions),
     }
 }
 

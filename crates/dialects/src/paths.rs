@@ -115,6 +115,8 @@ pub(crate) enum Base {
     LocalAppData,
     /// The project directory (the location is skipped without one).
     Project,
+    /// `$VAR` when it is set; the location does not exist otherwise.
+    VarOnly(&'static str),
     /// `$VAR` if set, else `default` joined with `default_rel`.
     Var {
         var: &'static str,
@@ -191,6 +193,7 @@ fn base_dir(facts: &HostFacts, base: &Base) -> Option<String> {
             var(facts, "LOCALAPPDATA").map_or_else(|| join(os, &home, "AppData/Local"), str::to_owned)
         }
         Base::Project => facts.project_dir.as_ref()?.to_string_lossy().into_owned(),
+        Base::VarOnly(name) => var(facts, name)?.to_owned(),
         Base::Var { var: name, default, default_rel } => match var(facts, name) {
             Some(v) => v.to_owned(),
             None => join(os, &base_dir(facts, default)?, default_rel),

@@ -4,13 +4,13 @@
 //! Locations and fields come from each client's documentation; where a detail could not be
 //! confirmed, the most common documented shape is used and a comment says so.
 
-use crate::dialect::{CommandStyle, Dialect, Presence, TimeUnit, Toggle, TypeField, UrlStyle, always_managed};
-use crate::document::Transport::{self, Http, Sse, Stdio};
+use crate::dialect::{Blank, CommandStyle, Dialect, Presence, TimeUnit, Toggle, TypeField, UrlStyle, always_managed};
 use crate::paths::Base::{AppConfig, Home, LocalAppData, Project, Var, XdgConfig};
 use crate::paths::OnOs::{All, Only, Unix};
 use crate::paths::Os::{Linux, Macos, Windows};
 use crate::paths::Scope::{Local, Project as ProjectScope, User};
 use crate::paths::{Base, LocationSpec as L};
+use crate::transport::Transport::{self, Http, Sse, Stdio};
 use crate::{ClientInfo, Format, Syntax};
 
 const ALL: &[Transport] = &[Stdio, Http, Sse];
@@ -40,6 +40,9 @@ const STANDARD: Dialect = Dialect {
     toggle: Toggle::None,
     timeout: None,
     managed: always_managed,
+    stdio_required: &[],
+    remote_required: &[],
+    new_file: &[],
 };
 
 /// Clients where `type` is optional for remote servers too (the client probes the transport).
@@ -49,7 +52,13 @@ const OPTIONAL_TYPE: Dialect =
 /// Cline, Roo Code, Kilo Code, Kiro, Amazon Q: `disabled` switches a server off.
 const WITH_DISABLED: Dialect = Dialect { toggle: Toggle::Disabled("disabled"), ..STANDARD };
 
-const VSCODE: Dialect = Dialect { container: &["servers"], ..STANDARD };
+/// code.visualstudio.com/docs/copilot/reference/mcp-configuration: `type` is required for
+/// stdio servers too.
+const VSCODE: Dialect = Dialect {
+    container: &["servers"],
+    kind: Some(TypeField { stdio_presence: Presence::Always, ..TYPE_STD }),
+    ..STANDARD
+};
 
 const WINDSURF: Dialect = Dialect {
     url: UrlStyle::Key { key: "serverUrl", aliases: &["url"] },
@@ -58,7 +67,19 @@ const WINDSURF: Dialect = Dialect {
     ..STANDARD
 };
 
+/// google-gemini/gemini-cli packages/core/src/tools/mcp-client.ts (@google/gemini-cli 0.61.0):
+/// `url` + `type: "http" | "sse"`; `url` alone is streamable HTTP (SSE fallback); `httpUrl` is
+/// deprecated (still read, and kept where a file has it).
 const GEMINI: Dialect = Dialect {
+    url: UrlStyle::Key { key: "url", aliases: &["httpUrl"] },
+    kind: Some(TypeField { stdio_presence: Presence::Never, remote_presence: Presence::Always, ..TYPE_STD }),
+    timeout: Some(("timeout", TimeUnit::Millis)),
+    ..STANDARD
+};
+
+/// Qwen Code (@qwen-code/qwen-code 0.15.10 `cli.js`, `createTransport`) keeps Gemini CLI's
+/// older rule: `httpUrl` is streamable HTTP, `url` is SSE, `type` is not read.
+const QWEN: Dialect = Dialect {
     url: UrlStyle::PerTransport { http: "httpUrl", sse: "url" },
     kind: Some(TypeField { remote_presence: Presence::Never, ..TYPE_STD }),
     timeout: Some(("timeout", TimeUnit::Millis)),
@@ -74,7 +95,17 @@ const CODEX: Dialect = Dialect {
     ..STANDARD
 };
 
-const ZED: Dialect = Dialect { container: &["context_servers"], nested_command: true, kind: None, ..STANDARD };
+/// zed-industries/zed crates/settings/src/settings_content/project.rs: `ContextServerCommand
+/// { command, args: Vec<String> (required), env, timeout (seconds) }`, `enabled` (default true).
+const ZED: Dialect = Dialect {
+    container: &["context_servers"],
+    nested_command: true,
+    kind: None,
+    toggle: Toggle::Enabled { key: "enabled", always: false },
+    timeout: Some(("timeout", TimeUnit::Seconds)),
+    stdio_required: &[("args", Blank::Array)],
+    ..STANDARD
+};
 
 const CLINE: Dialect = Dialect {
     kind: Some(TypeField { http: "streamableHttp", aliases: &[("http", Http), ("streamable-http", Http)], ..TYPE_STD }),
@@ -90,11 +121,16 @@ const ROO: Dialect = Dialect {
     ..STANDARD
 };
 
+/// @continuedev/config-yaml 1.42.0 (continuedev/continue packages/config-yaml/src/schemas):
+/// a list of `{name, command, args, env, cwd}` / `{name, type: sse|streamable-http, url,
+/// requestOptions.headers}`, `connectionTimeout` in ms; a config needs `name` and `version`.
 const CONTINUE: Dialect = Dialect {
     list_name_key: Some("name"),
     kind: Some(TypeField { http: "streamable-http", aliases: &[("http", Http)], ..TYPE_STD }),
     // Continue sends remote headers from `requestOptions.headers`.
     headers: Some(&["requestOptions", "headers"]),
+    timeout: Some(("connectionTimeout", TimeUnit::Millis)),
+    new_file: &[("name", "MCP servers"), ("version", "0.0.1"), ("schema", "v1")],
     ..STANDARD
 };
 
@@ -114,6 +150,10 @@ const GOOSE: Dialect = Dialect {
     toggle: Toggle::Enabled { key: "enabled", always: true },
     timeout: Some(("timeout", TimeUnit::Seconds)),
     managed: goose_managed,
+    // block/goose crates/goose/src/agents/extension.rs: stdio `args: Vec<String>` has no
+    // default; streamable_http `description: String` has none either.
+    stdio_required: &[("args", Blank::Array), ("description", Blank::String)],
+    remote_required: &[("description", Blank::String)],
     ..STANDARD
 };
 
@@ -172,7 +212,8 @@ const CLAUDE_DIR: Base = Var { var: "CLAUDE_CONFIG_DIR", default: &Home, default
 const CODEX_DIR: Base = Var { var: "CODEX_HOME", default: &Home, default_rel: ".codex" };
 const CONTINUE_DIR: Base = Var { var: "CONTINUE_GLOBAL_DIR", default: &Home, default_rel: ".continue" };
 const COPILOT_DIR: Base = Var { var: "COPILOT_HOME", default: &Home, default_rel: ".copilot" };
-const OPENCODE_FILE: Base = Var { var: "OPENCODE_CONFIG", default: &XdgConfig, default_rel: "opencode/opencode.json" };
+/// opencode.ai/docs/config: `OPENCODE_CONFIG` names one more file merged over the global one.
+const OPENCODE_EXTRA: Base = Base::VarOnly("OPENCODE_CONFIG");
 
 macro_rules! client {
     ($id:literal, $name:literal, $format:ident, $syntax:ident, $dialect:expr, $transports:expr, [$($loc:expr),* $(,)?]) => {
@@ -312,7 +353,7 @@ pub(crate) const CLIENTS: &[ClientInfo] = &[
         Yaml,
         Yaml,
         GOOSE,
-        ALL,
+        &[Stdio, Http],
         [user(Unix, XdgConfig, "goose/config.yaml"), user(Only(Windows), AppConfig, "Block/goose/config/config.yaml"),]
     ),
     client!(
@@ -323,7 +364,8 @@ pub(crate) const CLIENTS: &[ClientInfo] = &[
         OPENCODE,
         ALL,
         [
-            user(All, OPENCODE_FILE, ""),
+            user(All, XdgConfig, "opencode/opencode.json"),
+            user(All, OPENCODE_EXTRA, ""),
             user(All, XdgConfig, "opencode/opencode.jsonc").alt(),
             project("opencode.json"),
             project("opencode.jsonc").alt(),
@@ -387,7 +429,12 @@ pub(crate) const CLIENTS: &[ClientInfo] = &[
         Jsonc,
         AMP,
         ALL,
-        [user(Unix, XdgConfig, "amp/settings.json"), user(Only(Windows), AppConfig, "amp/settings.json"),]
+        [
+            // ampcode.com/manual: `%USERPROFILE%\.config\amp\settings.json` on Windows.
+            user(Unix, XdgConfig, "amp/settings.json"),
+            user(Only(Windows), Home, ".config/amp/settings.json"),
+            project(".amp/settings.json"),
+        ]
     ),
     client!(
         "crush",
@@ -473,7 +520,7 @@ pub(crate) const CLIENTS: &[ClientInfo] = &[
         "Qwen Code",
         Json,
         JsonComments,
-        GEMINI,
+        QWEN,
         ALL,
         [user(All, Home, ".qwen/settings.json"), project(".qwen/settings.json"),]
     ),

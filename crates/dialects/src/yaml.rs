@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use yaml_edit::{Mapping, YamlFile, YamlNode};
 
 use crate::error::DialectError;
-use crate::json::kind_of;
+use crate::json::{duplicate, kind_of};
 use crate::{Action, Format, keep_newline_style};
 
 fn parse_value(text: &str) -> Result<Value, DialectError> {
@@ -38,6 +38,7 @@ fn edit_failed(message: impl Into<String>) -> DialectError {
 /// objects named by `key`.
 pub(crate) fn read(path: &[String], list: Option<&str>, text: &str) -> Result<Vec<(String, Value)>, DialectError> {
     let value = parse_value(text)?;
+    check_duplicates(path, list, text)?;
     let mut current = &value;
     for key in path {
         match current {
@@ -58,6 +59,54 @@ pub(crate) fn read(path: &[String], list: Option<&str>, text: &str) -> Result<Ve
         (other, None) => Err(shape(path, "a mapping of servers", kind_of(other))),
         (other, Some(_)) => Err(shape(path, "a list of servers", kind_of(other))),
     }
+}
+
+/// Refuses a top-level servers key or a server name that appears twice (YAML readers keep one
+/// of them, an editor would change the other), naming both positions.
+fn check_duplicates(path: &[String], list: Option<&str>, text: &str) -> Result<(), DialectError> {
+    let [key] = path else { return Ok(()) };
+    let Ok(file) = YamlFile::from_str(text) else { return Ok(()) };
+    let Some(root) = file.document().and_then(|d| d.as_mapping()) else { return Ok(()) };
+    let mut containers = Vec::new();
+    for entry in root.entries() {
+        let Some(k) = entry.key_node() else { continue };
+        if k.as_scalar().map(|s| s.as_string()).as_deref() == Some(key.as_str()) {
+            containers.push((range(&k).0, entry.value_node()));
+        }
+    }
+    if let [(first, _), (second, _), ..] = containers.as_slice() {
+        return Err(duplicate(Format::Yaml, text, "key", key, *first, *second));
+    }
+    let Some((_, Some(value))) = containers.pop() else { return Ok(()) };
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut check = |name: String, at: usize| match seen.iter().find(|(n, _)| *n == name) {
+        Some((_, first)) => Err(duplicate(Format::Yaml, text, "server", &name, *first, at)),
+        None => {
+            seen.push((name, at));
+            Ok(())
+        }
+    };
+    if let Some(mapping) = value.as_mapping() {
+        for entry in mapping.entries() {
+            if let Some(k) = entry.key_node()
+                && let Some(name) = k.as_scalar().map(|s| s.as_string())
+            {
+                check(name, range(&k).0)?;
+            }
+        }
+    } else if let (Some(sequence), Some(name_key)) = (value.as_sequence(), list) {
+        for item in sequence.values() {
+            let Some(item_map) = item.as_mapping() else { continue };
+            let name = item_map.entries().find_map(|e| {
+                let k = e.key_node()?;
+                (k.as_scalar()?.as_string() == name_key).then(|| e.value_node()?.as_scalar().map(|s| s.as_string()))?
+            });
+            if let Some(name) = name {
+                check(name, range(&item).0)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Byte range of the whole lines holding `start..end`, and the indentation of the first line.
@@ -99,10 +148,11 @@ struct Located {
 pub(crate) fn apply(
     path: &[String],
     list: Option<&str>,
+    new_file: &[(&str, &str)],
     original: Option<&str>,
     actions: &[(String, Action)],
 ) -> Result<String, DialectError> {
-    let Some(text) = original else { return fresh(path, list.is_some(), actions) };
+    let Some(text) = original else { return fresh(path, list.is_some(), new_file, actions) };
     let [key] = path else { return Err(edit_failed("servers must live under one top-level key in a YAML file")) };
     let entries = read(path, list, text)?;
     let file = YamlFile::from_str(text).map_err(|e| edit_failed(e.to_string()))?;
@@ -225,16 +275,26 @@ fn verify(
     if after == expected { Ok(()) } else { Err(edit_failed("the edited servers do not read back as written")) }
 }
 
-/// A new file holding only the servers.
-fn fresh(path: &[String], list: bool, actions: &[(String, Action)]) -> Result<String, DialectError> {
+/// A new file holding the client's required top-level fields (`new_file`) and the servers.
+fn fresh(
+    path: &[String],
+    list: bool,
+    new_file: &[(&str, &str)],
+    actions: &[(String, Action)],
+) -> Result<String, DialectError> {
     let natives = actions.iter().filter_map(|(name, a)| match a {
         Action::Set(native) => Some((name.clone(), Value::Object(native.clone()))),
         Action::Remove => None,
     });
     let mut value =
         if list { Value::Array(natives.map(|(_, v)| v).collect()) } else { Value::Object(natives.collect()) };
-    for key in path.iter().rev() {
+    for (depth, key) in path.iter().enumerate().rev() {
         let mut parent = Map::new();
+        if depth == 0 {
+            for (field, text) in new_file {
+                parent.insert((*field).to_owned(), Value::String((*text).to_owned()));
+            }
+        }
         parent.insert(key.clone(), value);
         value = Value::Object(parent);
     }

@@ -100,7 +100,13 @@ fn adding_a_server_to_a_commented_jsonc_file_keeps_every_comment() {
         for line in text.lines().filter(|l| l.contains("//")) {
             assert!(out.contains(line), "{file}: lost comment line {line:?}");
         }
-        assert_eq!(import(client, &out)["mcpServers"]["added"], doc["mcpServers"]["added"], "{file}");
+        let mut added = import(client, &out)["mcpServers"]["added"].clone();
+        // VS Code requires `type` on stdio entries too; it is written, and means stdio.
+        if client == "vscode" {
+            assert_eq!(added["type"], json!("stdio"), "{file}");
+            added.as_object_mut().map(|a| a.remove("type"));
+        }
+        assert_eq!(added, doc["mcpServers"]["added"], "{file}");
     }
 }
 
@@ -138,7 +144,7 @@ fn crlf_toml_and_yaml_files_keep_crlf_line_endings() {
     let out = dialects::render("goose", Some(yaml), &doc, &[]).expect("render");
     assert_eq!(
         out,
-        "GOOSE_MODE: auto\r\nextensions:\r\n  a:\r\n    cmd: a\r\n    enabled: true\r\n    name: a\r\n    type: stdio\r\n  b:\r\n    name: b\r\n    type: stdio\r\n    cmd: b\r\n    enabled: true\r\n"
+        "GOOSE_MODE: auto\r\nextensions:\r\n  a:\r\n    cmd: a\r\n    enabled: true\r\n    name: a\r\n    type: stdio\r\n  b:\r\n    name: b\r\n    type: stdio\r\n    cmd: b\r\n    args: []\r\n    description: ''\r\n    enabled: true\r\n"
     );
 }
 
@@ -228,7 +234,7 @@ fn adding_to_a_file_without_the_servers_key_creates_it_at_the_end() {
     let out = dialects::render("goose", Some(yaml), &doc, &[]).expect("render");
     assert_eq!(
         out,
-        "GOOSE_MODE: auto\nextensions:\n  t:\n    name: t\n    type: stdio\n    cmd: t\n    enabled: true\n"
+        "GOOSE_MODE: auto\nextensions:\n  t:\n    name: t\n    type: stdio\n    cmd: t\n    args: []\n    description: ''\n    enabled: true\n"
     );
 }
 

@@ -3,7 +3,9 @@
 
 mod corpus;
 mod edits;
+mod hostile;
 mod paths;
 mod quirks;
 mod secrets;
+mod sources;
 mod support;

@@ -169,10 +169,10 @@ fn other_clients_resolve_their_documented_files() {
     );
     assert_eq!(first("continue", &linux), "/home/ann/.continue/config.yaml");
     assert_eq!(first("opencode", &linux), "/home/ann/.config/opencode/opencode.json");
-    assert_eq!(
-        first("opencode", &facts(Os::Linux, LINUX_HOME, &[("OPENCODE_CONFIG", "/etc/oc.json")], None)),
-        "/etc/oc.json"
-    );
+    // OPENCODE_CONFIG is a layer over the global file, listed after it (opencode.ai/docs/config).
+    let layered = paths("opencode", &facts(Os::Linux, LINUX_HOME, &[("OPENCODE_CONFIG", "/etc/oc.json")], None));
+    assert_eq!(layered[0].1, "/home/ann/.config/opencode/opencode.json");
+    assert_eq!(layered[1], (Scope::User, "/etc/oc.json".into(), false));
     assert_eq!(first("lm-studio", &linux), "/home/ann/.lmstudio/mcp.json");
     assert_eq!(paths("lm-studio", &linux)[1], (Scope::User, "/home/ann/.cache/lm-studio/mcp.json".into(), true));
     assert_eq!(

@@ -143,7 +143,7 @@ fn goose_uses_uri_envs_and_leaves_builtins_alone() {
     assert!(out.starts_with(&text), "appended after the last extension:\n{out}");
     assert_eq!(
         &out[text.len()..],
-        "  docs:\n    name: docs\n    type: streamable_http\n    uri: https://example.com/mcp\n    enabled: true\n  fetch:\n    name: fetch\n    type: stdio\n    cmd: uvx\n    args:\n    - mcp-server-fetch\n    envs:\n      A: '1'\n    enabled: true\n"
+        "  docs:\n    name: docs\n    type: streamable_http\n    uri: https://example.com/mcp\n    description: ''\n    enabled: true\n  fetch:\n    name: fetch\n    type: stdio\n    cmd: uvx\n    args:\n    - mcp-server-fetch\n    description: ''\n    envs:\n      A: '1'\n    enabled: true\n"
     );
     let clash = doc("developer", json!({"command": "x"}));
     let err = dialects::render("goose", Some(&text), &clash, &[]).expect_err("builtin");
@@ -166,12 +166,15 @@ fn windsurf_writes_server_url() {
 }
 
 #[test]
-fn gemini_writes_http_url_for_streamable_http_and_url_for_sse() {
-    let imported = dialects::import("gemini-cli", &corpus("gemini/004.json")).expect("import");
+fn gemini_reads_http_url_and_writes_url_with_type() {
+    // The corpus file's `httpUrl` (deprecated) reads as streamable HTTP and is kept as it is.
+    let text = crate::support::corpus("gemini/004.json");
+    let imported = dialects::import("gemini-cli", &text).expect("import");
     assert_eq!(
         imported["mcpServers"]["context7"],
-        json!({"type": "http", "url": "https://mcp.context7.com/mcp", "clientOptions": {"gemini-cli": {"trust": true}}})
+        json!({"url": "https://mcp.context7.com/mcp", "clientOptions": {"gemini-cli": {"trust": true}}})
     );
+    assert_eq!(dialects::render("gemini-cli", Some(&text), &imported, &[]).expect("same"), text);
     let servers = json!({"mcpServers": {
         "a": {"type": "http", "url": "https://a.example/mcp", "timeout": 1.5},
         "b": {"type": "sse", "url": "https://b.example/sse"}
@@ -180,9 +183,16 @@ fn gemini_writes_http_url_for_streamable_http_and_url_for_sse() {
     let written: Value = serde_json::from_str(&out).expect("json");
     assert_eq!(
         written,
-        json!({"mcpServers": {"a": {"httpUrl": "https://a.example/mcp", "timeout": 1500}, "b": {"url": "https://b.example/sse"}}})
+        json!({"mcpServers": {"a": {"type": "http", "url": "https://a.example/mcp", "timeout": 1500}, "b": {"type": "sse", "url": "https://b.example/sse"}}})
     );
     assert_eq!(dialects::import("gemini-cli", &out).expect("back")["mcpServers"]["a"]["timeout"], json!(1.5));
+    // Qwen Code keeps the older rule: `httpUrl` for streamable HTTP, `url` for SSE, no `type`
+    // (@qwen-code/qwen-code 0.15.10 cli.js, createTransport).
+    let out = dialects::render("qwen-code", None, &servers, &[]).expect("render");
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).expect("json"),
+        json!({"mcpServers": {"a": {"httpUrl": "https://a.example/mcp", "timeout": 1500}, "b": {"url": "https://b.example/sse"}}})
+    );
 }
 
 #[test]
@@ -218,7 +228,7 @@ fn vscode_uses_servers_in_mcp_json_and_mcp_servers_in_settings_json() {
     let expected = settings.replacen(
         tail,
         &format!(
-            "{}}},\n            \"time\": {{\n                \"command\": \"uvx\"\n            }}\n",
+            "{}}},\n            \"time\": {{\n                \"type\": \"stdio\",\n                \"command\": \"uvx\"\n            }}\n",
             tail.trim_end_matches("}\n")
         ),
         1,

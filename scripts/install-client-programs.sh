@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the MCP clients' own programs that the dialect tests run against the files this
+# project writes (crates/dialects/tests/programs/), into target/test-clients/programs/ (ignored
+# by git, removed by `cargo clean`). Only the npm registry is used.
+#
+# Every install command runs on every call (npm finds a satisfied package cheaply), so a CI
+# run proves that a fresh machine gets the same programs. A package that cannot be installed
+# is reported here, loudly, with a non-zero exit; the test of that client then fails because
+# its program is missing (it is never skipped).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DIR="${MCP_CLIENT_PROGRAMS_DIR:-$ROOT/target/test-clients/programs}"
+say() { echo "install-client-programs: $*" >&2; }
+command -v npm >/dev/null 2>&1 || { say "missing npm: install Node.js >= 20 (Debian: apt-get install nodejs npm)"; exit 1; }
+
+# package spec -> what it provides. Versions float on purpose: the point is that the clients
+# as users install them today accept what we write.
+PACKAGES=(
+  "@anthropic-ai/claude-code"   # claude mcp list / get
+  "@google/gemini-cli"          # gemini mcp list
+  "@openai/codex"               # codex mcp list --json
+  "opencode-ai"                 # opencode mcp list
+  "@qwen-code/qwen-code"        # qwen mcp list
+  "@github/copilot"             # copilot (reads ~/.copilot/mcp-config.json)
+  "@continuedev/config-yaml"    # Continue's own config schema (zod)
+)
+
+mkdir -p "$DIR"
+[ -f "$DIR/package.json" ] || echo '{"name":"mcp-client-programs","private":true}' >"$DIR/package.json"
+failed=()
+for spec in "${PACKAGES[@]}"; do
+  say "npm install $spec"
+  if ! (cd "$DIR" && npm install --no-audit --no-fund --loglevel=error "$spec" >&2); then
+    failed+=("$spec")
+  fi
+done
+if [ "${#failed[@]}" -gt 0 ]; then
+  say "FAILED to install: ${failed[*]} — the tests of these clients will fail"
+  exit 1
+fi
+say "ready in $DIR/node_modules/.bin: $(ls "$DIR/node_modules/.bin" | tr '\n' ' ')"
