@@ -260,6 +260,64 @@ pub(crate) fn apply(
     Ok(splice_after_last(syntax, &edited, path, &props).unwrap_or_else(|| root.to_string()))
 }
 
+/// `text` with an `inputs` entry (`{"type": "promptString", "id": NAME, "password": true,
+/// "description": …}`) for each of `names` that the `inputs` array of the object at `parent`
+/// does not have yet (VS Code prompts for them once and keeps them in its secret storage).
+/// The user's own inputs and every other byte stay.
+pub(crate) fn ensure_inputs(
+    syntax: Syntax,
+    format: Format,
+    text: &str,
+    parent: &[String],
+    names: &[String],
+) -> Result<String, DialectError> {
+    let (root, object) = parse(syntax, format, text)?;
+    let Some(parent) = container(syntax, format, text, &object, parent, true)? else { return Ok(text.to_owned()) };
+    let input = |name: &str| {
+        let mut map = Map::new();
+        map.insert("type".into(), Value::String("promptString".into()));
+        map.insert("id".into(), Value::String(name.to_owned()));
+        map.insert(
+            "description".into(),
+            Value::String(format!("{name} (a secret of mcp-orchestration: `mcp-orchestration secrets set {name}`)")),
+        );
+        map.insert("password".into(), Value::Bool(true));
+        Value::Object(map)
+    };
+    match parent.get("inputs").and_then(|prop| prop.value()) {
+        Some(value) => {
+            let Some(array) = value.as_array() else {
+                return Err(DialectError::UnexpectedShape {
+                    format,
+                    path: "inputs".to_owned(),
+                    expected: "an array",
+                    found: kind_of_node(&value),
+                    at: None,
+                });
+            };
+            let present: Vec<String> = array
+                .elements()
+                .iter()
+                .filter_map(|e| e.to_serde_value()?.get("id")?.as_str().map(str::to_owned))
+                .collect();
+            let missing: Vec<&String> = names.iter().filter(|n| !present.contains(n)).collect();
+            if missing.is_empty() {
+                return Ok(text.to_owned());
+            }
+            for name in missing {
+                array.append(to_input(&input(name)));
+            }
+        }
+        None => {
+            parent.append("inputs", to_input(&Value::Array(names.iter().map(|n| input(n)).collect())));
+        }
+    }
+    if syntax != Syntax::Jsonc {
+        root.set_trailing_commas(TrailingCommaMode::Never);
+    }
+    Ok(root.to_string())
+}
+
 /// `text` with `props` (entry texts) inserted after the last entry of the container at `path`,
 /// each on a line of its own at that entry's indentation; every other byte stays. `None` when
 /// the container has no entry, or its last one does not sit on a line of its own (the caller

@@ -249,11 +249,51 @@ pub fn render_at(
     let list = c.dialect.list_name_key;
     match c.syntax {
         Syntax::StrictJson | Syntax::JsonComments | Syntax::Jsonc => {
-            json::apply(c.syntax, c.format, &placement.0, original, &actions)
+            let text = json::apply(c.syntax, c.format, &placement.0, original, &actions)?;
+            let inputs = input_references(c, &actions);
+            if inputs.is_empty() {
+                return Ok(text);
+            }
+            let parent = &placement.0[..placement.0.len().saturating_sub(1)];
+            json::ensure_inputs(c.syntax, c.format, &text, parent, &inputs)
         }
         Syntax::Toml => toml::apply(&placement.0, original, &actions),
         Syntax::Yaml => yaml::apply(&placement.0, list, c.dialect.new_file, original, &actions),
     }
+}
+
+/// The `${input:NAME}` names that entries being written into a VS Code file use: each needs
+/// an `inputs` entry (a password prompt), which VS Code asks for when it starts the server, so
+/// the secret never sits in the file.
+fn input_references(c: &ClientInfo, actions: &[(String, Action)]) -> Vec<String> {
+    fn walk(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::String(text) => {
+                let mut rest = text.as_str();
+                while let Some(at) = rest.find("${input:") {
+                    let after = &rest[at + 8..];
+                    let Some(end) = after.find('}') else { break };
+                    let name = &after[..end];
+                    if !name.is_empty() && !out.iter().any(|n| n == name) {
+                        out.push(name.to_owned());
+                    }
+                    rest = &after[end + 1..];
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            Value::Object(map) => map.values().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if c.id == "vscode" {
+        for (_, action) in actions {
+            if let Action::Set(native) = action {
+                native.values().for_each(|v| walk(v, &mut out));
+            }
+        }
+    }
+    out
 }
 
 /// One change to the server container of a file.

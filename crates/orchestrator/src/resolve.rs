@@ -32,6 +32,8 @@ pub struct Resolved {
     /// (`${NAME}`, `${env:NAME}`): the client reads them from its environment, so they must
     /// be exported where it starts (or the client started by `mcp-orchestration exec`).
     pub client_reads_from_env: Vec<String>,
+    /// Secrets written as `${input:NAME}`: the client prompts for them once (VS Code).
+    pub client_prompts_for: Vec<String>,
 }
 
 /// One reference found in a string.
@@ -71,9 +73,19 @@ pub struct Options<'a> {
     /// When set, only these environment variables may be resolved; any other `${env:NAME}`
     /// is refused with the command that allows it.
     pub env_allowlist: Option<&'a BTreeSet<String>>,
-    /// Write `${secret:NAME}` as the client's own environment reference to `NAME` (with
-    /// `client_env`'s syntax) instead of its value, so the secret never sits in the file.
-    pub secrets_from_client_env: bool,
+    /// Write `${secret:NAME}` as the client's own reference to `NAME` instead of its value,
+    /// so the secret never sits in the file.
+    pub secret_indirection: Option<SecretIndirection>,
+}
+
+/// How a client takes a secret without it sitting in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretIndirection {
+    /// From its environment, in `client_env`'s syntax (`${NAME}`, `${env:NAME}`).
+    ClientEnv,
+    /// VS Code: `${input:NAME}` with a password prompt in the file's `inputs` (the dialect
+    /// adds it); VS Code asks once and keeps the value in its own secret storage.
+    Input,
 }
 
 impl<'a> Options<'a> {
@@ -82,8 +94,12 @@ impl<'a> Options<'a> {
     /// secret out of the file (Cursor `${env:NAME}`, Claude Code and Gemini CLI `${NAME}`).
     pub fn for_client(client_id: &str, env_allowlist: Option<&'a BTreeSet<String>>) -> Self {
         let client_env = dialects::env_expansion(client_id);
-        let secrets_from_client_env = matches!(client_id, "cursor" | "claude-code" | "gemini-cli");
-        Options { client_env, env_allowlist, secrets_from_client_env }
+        let secret_indirection = match client_id {
+            "cursor" | "claude-code" | "gemini-cli" => Some(SecretIndirection::ClientEnv),
+            "vscode" => Some(SecretIndirection::Input),
+            _ => None,
+        };
+        Options { client_env, env_allowlist, secret_indirection }
     }
 }
 
@@ -93,6 +109,7 @@ struct Used {
     secrets: Vec<(String, SecretValue)>,
     env: Vec<(String, String)>,
     client_env: Vec<String>,
+    prompts: Vec<String>,
 }
 
 /// Resolves every reference of `document`.
@@ -110,6 +127,7 @@ pub fn resolve(
         secrets_used: used.secrets,
         env_used: used.env,
         client_reads_from_env: used.client_env,
+        client_prompts_for: used.prompts,
     })
 }
 
@@ -198,10 +216,16 @@ fn substitute(
             out = out.replace(&format!("${{env:{}}}", r.name), &syntax.reference(&r.name));
             continue;
         }
-        if r.kind == "secret"
-            && options.secrets_from_client_env
-            && let Some(syntax) = options.client_env
-        {
+        let indirect = match (r.kind.as_str(), options.secret_indirection, options.client_env) {
+            ("secret", Some(SecretIndirection::ClientEnv), Some(syntax)) => {
+                Some((syntax.reference(&r.name), &mut used.client_env))
+            }
+            ("secret", Some(SecretIndirection::Input), _) => {
+                Some((format!("${{input:{}}}", r.name), &mut used.prompts))
+            }
+            _ => None,
+        };
+        if let Some((reference, names)) = indirect {
             if store.get(&r.name).is_none() {
                 return Err(Error::Validation {
                     pointer: at.pointer(),
@@ -211,9 +235,9 @@ fn substitute(
                     ),
                 });
             }
-            out = out.replace(&format!("${{secret:{}}}", r.name), &syntax.reference(&r.name));
-            if !used.client_env.contains(&r.name) {
-                used.client_env.push(r.name.clone());
+            out = out.replace(&format!("${{secret:{}}}", r.name), &reference);
+            if !names.contains(&r.name) {
+                names.push(r.name.clone());
             }
             continue;
         }

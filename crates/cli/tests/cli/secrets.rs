@@ -110,3 +110,52 @@ fn a_rotated_secret_shows_as_a_changed_line_of_redactions_and_render_shows_refer
     assert!(!rendered.contains("value-"), "{rendered}");
     assert!(std::fs::read_to_string(&file).expect("read").contains("first-value-aaaa1111"), "the file holds the value");
 }
+
+#[test]
+fn vscode_gets_an_input_prompt_merged_with_the_users_own_inputs() {
+    let env = initialized();
+    let mut child = env
+        .std_command(super::common::BIN)
+        .args(["secrets", "set", "GH_TOKEN"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), b"ghp_vscodevalue0123456789abcdef")
+        .expect("write");
+    assert!(child.wait().expect("wait").success());
+    let doc = json!({"mcpServers": {"gh": {"type": "http", "url": "https://api.githubcopilot.com/mcp/",
+        "headers": {"Authorization": "Bearer ${secret:GH_TOKEN}"}}}});
+    let file = env.write_file("doc.json", &doc.to_string());
+    let out = run(&env, &["publish", "vscode", "--profile", "dev", "--file", file.to_str().expect("utf8")]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let users = "{\n  // mine\n  \"inputs\": [\n    {\"type\": \"promptString\", \"id\": \"mine\", \"password\": true}\n  ],\n  \"servers\": {}\n}\n";
+    let target = env.write_file("ws/.vscode/mcp.json", users);
+    let out = run(&env, &["deploy", "vscode", "--profile", "dev", "--file", target.to_str().expect("utf8")]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let written = std::fs::read_to_string(&target).expect("read");
+    assert!(!written.contains("ghp_vscodevalue"), "{written}");
+    assert!(written.contains("\"Authorization\": \"Bearer ${input:GH_TOKEN}\""), "{written}");
+    assert!(written.contains("// mine") && written.contains("\"id\": \"mine\""), "the user's input stays: {written}");
+    assert_eq!(jsonc_ids(&written), Some(vec!["mine".to_owned(), "GH_TOKEN".to_owned()]), "{written}");
+    // A second deploy adds no second prompt.
+    publish_doc_vscode_again(&env, &doc);
+    let out = run(&env, &["deploy", "vscode", "--profile", "dev", "--file", target.to_str().expect("utf8")]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let again = std::fs::read_to_string(&target).expect("read");
+    assert_eq!(again.matches("\"id\": \"GH_TOKEN\"").count(), 1, "{again}");
+}
+
+fn publish_doc_vscode_again(env: &mcp_testkit::TestEnv, doc: &serde_json::Value) {
+    let mut doc = doc.clone();
+    doc["mcpServers"]["other"] = json!({"command": "npx", "args": ["other"]});
+    let file = env.write_file("doc2.json", &doc.to_string());
+    let out = run(env, &["publish", "vscode", "--profile", "dev", "--file", file.to_str().expect("utf8")]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+/// The `id`s of a JSONC file's top-level `inputs`.
+fn jsonc_ids(text: &str) -> Option<Vec<String>> {
+    let stripped: String = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+    let value: serde_json::Value = serde_json::from_str(&stripped).ok()?;
+    Some(value["inputs"].as_array()?.iter().filter_map(|i| i["id"].as_str().map(str::to_owned)).collect())
+}

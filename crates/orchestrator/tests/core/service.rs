@@ -339,7 +339,8 @@ fn rollback_preview_shows_the_diff_writes_nothing_and_hides_secrets() {
     assert_eq!(Some(preview.restores_from.clone()), deployed.deployment_id);
     assert!(preview.changed && !preview.would_remove_file);
     assert!(preview.diff.lines().any(|l| l.starts_with("-") && l.contains("\"gh\"")), "{}", preview.diff);
-    assert!(preview.diff.contains("«secret:TOKEN»") && !preview.diff.contains("ghp_previewsecret"), "{}", preview.diff);
+    // Cursor reads the secret from its environment: the file holds the reference.
+    assert!(preview.diff.contains("${env:TOKEN}") && !preview.diff.contains("ghp_previewsecret"), "{}", preview.diff);
     assert_eq!(std::fs::read(&file.path).expect("read"), bytes, "a preview writes nothing");
     assert_eq!(orch.deployments("cursor", Some(&file.path)).expect("records").len(), 1);
     assert_eq!(
