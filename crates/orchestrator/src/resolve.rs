@@ -86,6 +86,11 @@ pub enum SecretIndirection {
     /// VS Code: `${input:NAME}` with a password prompt in the file's `inputs` (the dialect
     /// adds it); VS Code asks once and keeps the value in its own secret storage.
     Input,
+    /// Codex: an env entry `NAME = "${secret:NAME}"` becomes `env_vars = ["NAME"]` (Codex
+    /// passes the variable through from its own environment) and a header
+    /// `Authorization: Bearer ${secret:NAME}` becomes `bearer_token_env_var = "NAME"`; a
+    /// secret Codex cannot take that way is written as its value.
+    CodexEnvVars,
 }
 
 impl<'a> Options<'a> {
@@ -97,6 +102,7 @@ impl<'a> Options<'a> {
         let secret_indirection = match client_id {
             "cursor" | "claude-code" | "gemini-cli" => Some(SecretIndirection::ClientEnv),
             "vscode" => Some(SecretIndirection::Input),
+            "codex" => Some(SecretIndirection::CodexEnvVars),
             _ => None,
         };
         Options { client_env, env_allowlist, secret_indirection }
@@ -120,6 +126,13 @@ pub fn resolve(
     options: Options<'_>,
 ) -> Result<Resolved> {
     let mut used = Used::default();
+    let codex;
+    let document = if options.secret_indirection == Some(SecretIndirection::CodexEnvVars) {
+        codex = codex_env_vars(document, store, &mut used)?;
+        &codex
+    } else {
+        document
+    };
     let document = walk(document, At::Root, env, store, options, &mut used)?;
     Ok(Resolved {
         document,
@@ -129,6 +142,83 @@ pub fn resolve(
         client_reads_from_env: used.client_env,
         client_prompts_for: used.prompts,
     })
+}
+
+/// Codex's own indirection (see [`SecretIndirection::CodexEnvVars`]), applied to every entry
+/// before the rest is resolved.
+fn codex_env_vars(document: &Value, store: &SecretStore, used: &mut Used) -> Result<Value> {
+    let mut out = document.clone();
+    let Some(servers) = out.get_mut("mcpServers").and_then(Value::as_object_mut) else { return Ok(out) };
+    for (server, entry) in servers.iter_mut() {
+        let Some(entry) = entry.as_object_mut() else { continue };
+        let mut env_vars: Vec<String> = Vec::new();
+        if let Some(env) = entry.get_mut("env").and_then(Value::as_object_mut) {
+            let passed: Vec<String> = env
+                .iter()
+                .filter(|(key, value)| value.as_str() == Some(&format!("${{secret:{key}}}")))
+                .map(|(key, _)| key.clone())
+                .collect();
+            for key in passed {
+                env.remove(&key);
+                env_vars.push(key);
+            }
+        }
+        if entry.get("env").and_then(Value::as_object).is_some_and(serde_json::Map::is_empty) {
+            entry.remove("env");
+        }
+        let mut bearer = None;
+        if let Some(headers) = entry.get_mut("headers").and_then(Value::as_object_mut) {
+            let found = headers.iter().find_map(|(key, value)| {
+                let name = value.as_str()?.strip_prefix("Bearer ${secret:")?.strip_suffix('}')?;
+                (key.eq_ignore_ascii_case("authorization") && secrets::valid_name(name))
+                    .then(|| (key.clone(), name.to_owned()))
+            });
+            if let Some((key, name)) = found {
+                headers.remove(&key);
+                bearer = Some(name);
+            }
+        }
+        if entry.get("headers").and_then(Value::as_object).is_some_and(serde_json::Map::is_empty) {
+            entry.remove("headers");
+        }
+        for name in env_vars.iter().chain(bearer.iter()) {
+            if store.get(name).is_none() {
+                return Err(Error::Validation {
+                    pointer: format!("/mcpServers/{}", server.replace('~', "~0").replace('/', "~1")),
+                    message: format!(
+                        "${{secret:{name}}} cannot be resolved: store it with `mcp-orchestration secrets set {name}`"
+                    ),
+                });
+            }
+            if !used.client_env.contains(name) {
+                used.client_env.push(name.clone());
+            }
+        }
+        if env_vars.is_empty() && bearer.is_none() {
+            continue;
+        }
+        let options = entry
+            .entry("clientOptions")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()))
+            .as_object_mut()
+            .map(|o| o.entry("codex").or_insert_with(|| Value::Object(serde_json::Map::new())));
+        if let Some(Value::Object(codex)) = options {
+            if !env_vars.is_empty() {
+                let list = codex.entry("env_vars").or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(items) = list {
+                    for name in env_vars {
+                        if !items.iter().any(|i| i.as_str() == Some(&name)) {
+                            items.push(Value::String(name));
+                        }
+                    }
+                }
+            }
+            if let Some(name) = bearer {
+                codex.insert("bearer_token_env_var".to_owned(), Value::String(name));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `document` as output shows it: `${secret:NAME}` kept, `${env:NAME}` kept or, for a client

@@ -159,3 +159,46 @@ fn jsonc_ids(text: &str) -> Option<Vec<String>> {
     let value: serde_json::Value = serde_json::from_str(&stripped).ok()?;
     Some(value["inputs"].as_array()?.iter().filter_map(|i| i["id"].as_str().map(str::to_owned)).collect())
 }
+
+#[test]
+fn codex_passes_secrets_through_env_vars_and_bearer_token_env_var() {
+    let env = initialized();
+    for (name, value) in
+        [("GITHUB_TOKEN", "ghp_codexvalue0123456789abcdefgh"), ("API_TOKEN", "sk-codexbearer0123456789")]
+    {
+        let mut child = env
+            .std_command(super::common::BIN)
+            .args(["secrets", "set", name])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), value.as_bytes()).expect("write");
+        assert!(child.wait().expect("wait").success());
+    }
+    let doc = json!({"mcpServers": {
+        "gh": {"command": "npx", "args": ["gh"], "env": {"GITHUB_TOKEN": "${secret:GITHUB_TOKEN}", "MODE": "x"}},
+        "remote": {"type": "http", "url": "https://example.com/mcp", "headers": {"Authorization": "Bearer ${secret:API_TOKEN}"}},
+        "renamed": {"command": "npx", "args": ["r"], "env": {"OTHER_NAME": "${secret:GITHUB_TOKEN}"}}
+    }});
+    let file = env.write_file("doc.json", &doc.to_string());
+    let out = run(&env, &["publish", "codex", "--profile", "dev", "--file", file.to_str().expect("utf8")]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let target = env.write_file(".codex/config.toml", "# mine\nmodel = \"o3\"\n");
+    let out = run(&env, &["deploy", "codex", "--profile", "dev", "--file", target.to_str().expect("utf8")]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let written = std::fs::read_to_string(&target).expect("read");
+    let parsed: toml_edit::DocumentMut = written.parse().expect("toml");
+    let servers = &parsed["mcp_servers"];
+    assert_eq!(servers["gh"]["env_vars"].as_array().map(|a| a.len()), Some(1), "{written}");
+    assert_eq!(
+        servers["gh"]["env_vars"].as_array().and_then(|a| a.get(0)).and_then(|v| v.as_str()),
+        Some("GITHUB_TOKEN")
+    );
+    assert_eq!(servers["gh"]["env"]["MODE"].as_str(), Some("x"), "{written}");
+    assert_eq!(servers["remote"]["bearer_token_env_var"].as_str(), Some("API_TOKEN"), "{written}");
+    assert!(!written.contains("sk-codexbearer"), "{written}");
+    // A secret under another name cannot be passed through: it is written as its value (0600).
+    assert_eq!(servers["renamed"]["env"]["OTHER_NAME"].as_str(), Some("ghp_codexvalue0123456789abcdefgh"));
+    assert_eq!(mcp_testkit::mode(&target), 0o600);
+    assert!(written.starts_with("# mine\nmodel = \"o3\"\n"), "{written}");
+}
