@@ -115,6 +115,9 @@ pub enum EnvExpansion {
     EnvColon,
     /// `${NAME}` (Claude Code `.mcp.json`/`~/.claude.json`, Gemini CLI `settings.json`).
     DollarBrace,
+    /// `{env:NAME}` (OpenCode substitutes it anywhere in its config; anomalyco/opencode
+    /// issue 5299 shows it in URLs and headers).
+    BraceEnv,
 }
 
 impl EnvExpansion {
@@ -123,6 +126,7 @@ impl EnvExpansion {
         match self {
             EnvExpansion::EnvColon => format!("${{env:{name}}}"),
             EnvExpansion::DollarBrace => format!("${{{name}}}"),
+            EnvExpansion::BraceEnv => format!("{{env:{name}}}"),
         }
     }
 }
@@ -133,6 +137,7 @@ pub fn env_expansion(client_id: &str) -> Option<EnvExpansion> {
     match client_id {
         "cursor" | "vscode" => Some(EnvExpansion::EnvColon),
         "claude-code" | "gemini-cli" => Some(EnvExpansion::DollarBrace),
+        "opencode" => Some(EnvExpansion::BraceEnv),
         _ => None,
     }
 }

@@ -96,11 +96,12 @@ pub enum SecretIndirection {
 impl<'a> Options<'a> {
     /// How references are resolved for a file of `client_id`: `${env:…}` in the client's own
     /// syntax where it expands variables, and `${secret:…}` likewise where that keeps the
-    /// secret out of the file (Cursor `${env:NAME}`, Claude Code and Gemini CLI `${NAME}`).
+    /// secret out of the file (Cursor `${env:NAME}`, Claude Code and Gemini CLI `${NAME}`,
+    /// OpenCode `{env:NAME}`, VS Code `${input:NAME}`, Codex `env_vars`).
     pub fn for_client(client_id: &str, env_allowlist: Option<&'a BTreeSet<String>>) -> Self {
         let client_env = dialects::env_expansion(client_id);
         let secret_indirection = match client_id {
-            "cursor" | "claude-code" | "gemini-cli" => Some(SecretIndirection::ClientEnv),
+            "cursor" | "claude-code" | "gemini-cli" | "opencode" => Some(SecretIndirection::ClientEnv),
             "vscode" => Some(SecretIndirection::Input),
             "codex" => Some(SecretIndirection::CodexEnvVars),
             _ => None,

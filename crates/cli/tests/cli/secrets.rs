@@ -202,3 +202,33 @@ fn codex_passes_secrets_through_env_vars_and_bearer_token_env_var() {
     assert_eq!(mcp_testkit::mode(&target), 0o600);
     assert!(written.starts_with("# mine\nmodel = \"o3\"\n"), "{written}");
 }
+
+#[test]
+fn opencode_gets_its_own_env_substitution() {
+    let env = initialized();
+    let mut child = env
+        .std_command(super::common::BIN)
+        .args(["secrets", "set", "GH_TOKEN"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), b"ghp_opencodevalue0123456789abc")
+        .expect("write");
+    assert!(child.wait().expect("wait").success());
+    let doc = json!({"mcpServers": {
+        "gh": {"command": "npx", "args": ["gh"], "env": {"GITHUB_TOKEN": "${secret:GH_TOKEN}"}},
+        "remote": {"type": "http", "url": "https://example.com/mcp", "headers": {"Authorization": "Bearer ${secret:GH_TOKEN}"}}
+    }});
+    let file = env.write_file("doc.json", &doc.to_string());
+    let out = run(&env, &["publish", "opencode", "--profile", "dev", "--file", file.to_str().expect("utf8")]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let target = env.write_file("oc/opencode.json", "{}\n");
+    let out = run(&env, &["deploy", "opencode", "--profile", "dev", "--file", target.to_str().expect("utf8")]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let written = std::fs::read_to_string(&target).expect("read");
+    assert!(!written.contains("ghp_opencodevalue"), "{written}");
+    assert!(written.contains("\"GITHUB_TOKEN\": \"{env:GH_TOKEN}\""), "{written}");
+    assert!(written.contains("\"Authorization\": \"Bearer {env:GH_TOKEN}\""), "{written}");
+    let out = run(&env, &["diff", "opencode", "--profile", "dev", "--file", target.to_str().expect("utf8"), "--json"]);
+    assert_eq!(json(&out)["status"], "up-to-date", "{}", String::from_utf8_lossy(&out.stdout));
+}

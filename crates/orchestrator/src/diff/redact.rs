@@ -112,7 +112,9 @@ pub fn looks_secret(text: &str) -> bool {
 /// Whether the letters and digits of a string all belong to references or scheme words.
 pub fn holds_no_literal(text: &str) -> bool {
     let mut literal = String::new();
-    let mut rest = text;
+    // OpenCode's `{env:NAME}` is a reference too.
+    let without_brace_env = strip_brace_env(text);
+    let mut rest = without_brace_env.as_str();
     while let Some(at) = rest.find('$') {
         literal.push_str(&rest[..at]);
         let after = &rest[at + 1..];
@@ -184,6 +186,28 @@ fn redact_args(items: &[Value], mask: &dyn Fn(&str) -> String) -> Vec<Value> {
         after_secret_flag = arg.starts_with('-') && !arg.contains('=') && secret_name(arg);
         out.push(Value::String(shown));
     }
+    out
+}
+
+/// `text` with every OpenCode `{env:NAME}` reference replaced by a space.
+fn strip_brace_env(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("{env:") {
+        let after = &rest[at + 5..];
+        match after.find('}') {
+            Some(end) if end > 0 && variable_name(&after[..end]) && (at == 0 || !rest[..at].ends_with('$')) => {
+                out.push_str(&rest[..at]);
+                out.push(' ');
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..at + 5]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 

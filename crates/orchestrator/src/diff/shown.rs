@@ -136,7 +136,12 @@ impl Shown {
         match value {
             // A string still holding a reference is the profile's own text (shown as it is);
             // one without is what a reference resolved to.
-            Value::String(text) if pointers.contains(at) && !text.contains("${") && !redact::holds_no_literal(text) => {
+            Value::String(text)
+                if pointers.contains(at)
+                    && !text.contains("${")
+                    && !text.contains("{env:")
+                    && !redact::holds_no_literal(text) =>
+            {
                 Value::String(self.token(text))
             }
             Value::Array(items) => Value::Array(
