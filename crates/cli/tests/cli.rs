@@ -13,7 +13,9 @@ mod cli {
     mod init;
     mod keys;
     mod migrate;
+    mod ownership;
     mod perms;
     mod publish_get;
     mod tamper;
+    mod undo;
 }

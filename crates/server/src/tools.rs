@@ -479,7 +479,7 @@ impl McpServer {
                 dry_run: !args.confirm,
                 adopt: args.adopt.clone(),
                 adopt_all: args.adopt_all,
-                create: args.create,
+                create: args.create || args.file.is_some(),
             };
             let report = core.deploy_with(&file, &args.profile_id, &options)?;
             let mut value = to_value(&report)?;

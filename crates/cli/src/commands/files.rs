@@ -61,7 +61,9 @@ pub fn deploy(ctx: &Context, args: &DeployArgs) -> anyhow::Result<u8> {
         dry_run: args.dry_run,
         adopt: args.adopt.clone(),
         adopt_all: args.adopt_all,
-        create: args.create,
+        // A file named with --file is created where asked; the client's own file only with
+        // --create (its directory missing means the client is not installed here).
+        create: args.create || args.file.is_some(),
     };
     let report = ctx.core.deploy_with(&file, &args.profile, &options)?;
     if ctx.json {

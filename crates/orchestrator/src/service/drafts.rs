@@ -238,11 +238,21 @@ impl Orchestrator {
     }
 
     /// Saves `document` as the draft, made from `base_version` (kept from the draft edited).
-    pub(super) fn save_draft(&self, client: &str, profile: &str, document: Value, base_version: Option<u64>) -> Result<Draft> {
+    pub(super) fn save_draft(
+        &self,
+        client: &str,
+        profile: &str,
+        document: Value,
+        base_version: Option<u64>,
+    ) -> Result<Draft> {
         let (client_id, profile_id) = self.draft_ids(client, profile)?;
         {
             let _lock = self.lock()?;
-            fsutil::write_atomic(&self.home().draft(&client_id, &profile_id), &draft_bytes(&document, base_version), 0o600)?;
+            fsutil::write_atomic(
+                &self.home().draft(&client_id, &profile_id),
+                &draft_bytes(&document, base_version),
+                0o600,
+            )?;
         }
         let head = registry::head(self.home(), &client_id, &profile_id)?.map(|h| h.version);
         Ok(Draft {

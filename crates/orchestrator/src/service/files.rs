@@ -330,13 +330,18 @@ impl Orchestrator {
         let mut adopted = Vec::new();
         if let Some(text) = original {
             let live = dialects::import_at(client.as_str(), &file.placement, text).map_err(|e| unparsable(file, e))?;
-            let reads = self.as_client_reads(client, file, verified.payload(), &store)?;
+            // Compared as the client reads them back; a document the client's dialect cannot
+            // write from scratch (kept only by lossless edits) is compared as resolved.
+            let reads = self
+                .as_client_reads(client, file, verified.payload(), &store)
+                .map(|r| r.document)
+                .unwrap_or_else(|_| resolved.document.clone());
             let own = Ownership {
                 profile_owned: previously.clone(),
                 home_owned: record::home_owned(&records),
                 managed: true,
             };
-            let part = ownership::partition(&live, &reads.document, &own);
+            let part = ownership::partition(&live, &reads, &own);
             let in_file = server_names(&live);
             for name in &options.adopt {
                 if !wanted.contains(name) || !in_file.contains(name) {
@@ -354,7 +359,16 @@ impl Orchestrator {
             let adopts = |n: &String| options.adopt_all || options.adopt.contains(n);
             let refused: Vec<String> = part.conflicts.iter().filter(|n| !adopts(n)).cloned().collect();
             if !refused.is_empty() {
-                let message = self.conflict_message(client, file, profile, &live, verified.payload(), &resolved, &store, &refused)?;
+                let message = self.conflict_message(
+                    client,
+                    file,
+                    profile,
+                    &live,
+                    verified.payload(),
+                    &resolved,
+                    &store,
+                    &refused,
+                )?;
                 return Err(Error::Conflict { message });
             }
             // The file's own entries that already equal the profile's stay the user's,

@@ -512,7 +512,13 @@ impl Orchestrator {
     /// first error). A document equal to the head creates no version unless `allow_same`
     /// (the head is returned, `created: false`). An expiry of zero or beyond the calendar is
     /// refused (exit 2).
-    pub fn publish_with(&self, client: &str, profile: &str, payload_text: &str, options: &PublishOptions<'_>) -> Result<PublishOutcome> {
+    pub fn publish_with(
+        &self,
+        client: &str,
+        profile: &str,
+        payload_text: &str,
+        options: &PublishOptions<'_>,
+    ) -> Result<PublishOutcome> {
         let meta = ids_meta(client, profile);
         self.traced("config_publish", meta, || {
             let client = ClientId::parse(client)?;

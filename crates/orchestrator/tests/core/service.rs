@@ -342,7 +342,7 @@ fn rollback_preview_shows_the_diff_writes_nothing_and_hides_secrets() {
     assert_eq!(preview.restores_from, deployed.deployment_id);
     assert!(preview.changed && !preview.would_remove_file);
     assert!(preview.diff.lines().any(|l| l.starts_with("-") && l.contains("\"gh\"")), "{}", preview.diff);
-    assert!(preview.diff.contains("«secret:TOKEN»") && !preview.diff.contains("ghp_previewsecret"), "{}", preview.diff);
+    assert!(preview.diff.contains("«redacted»") && !preview.diff.contains("ghp_previewsecret"), "{}", preview.diff);
     assert_eq!(std::fs::read(&file.path).expect("read"), bytes, "a preview writes nothing");
     assert_eq!(orch.deployments("cursor", Some(&file.path)).expect("records").len(), 1);
     assert!(orch.rollback_preview(&cursor_file(&env, "other/mcp.json"), None).expect("none").nothing_to_undo);
