@@ -180,6 +180,9 @@ pub struct PublishArgs {
     /// Refuse this version after the duration (e.g. 12h, 30d)
     #[arg(long, value_name = "DURATION")]
     pub expires_in: Option<humantime::Duration>,
+    /// Publish even when the document equals the head (otherwise no version is created)
+    #[arg(long)]
+    pub allow_same: bool,
 }
 
 #[derive(Debug, Args)]
@@ -278,6 +281,16 @@ pub struct DeployArgs {
     /// Print the unified diff of the file's bytes and write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Let the profile replace and manage the file's own entry NAME (one with a profile
+    /// server's name that this home did not write); repeatable
+    #[arg(long, value_name = "NAME")]
+    pub adopt: Vec<String>,
+    /// Adopt every such entry
+    #[arg(long, conflicts_with = "adopt")]
+    pub adopt_all: bool,
+    /// Create the file's directory when it does not exist (the client may not be installed)
+    #[arg(long)]
+    pub create: bool,
 }
 
 #[derive(Debug, Args)]
@@ -287,9 +300,16 @@ pub struct RollbackArgs {
     /// The file (default: the client's config file on this machine)
     #[arg(long, short)]
     pub file: Option<PathBuf>,
-    /// Restore the bytes this deployment wrote (default: the bytes before the latest one)
-    #[arg(long, value_name = "DEPLOYMENT_ID")]
+    /// Restore the bytes this deployment wrote, or `original` for those before the first
+    /// deploy (default: the bytes before the latest write)
+    #[arg(long, value_name = "DEPLOYMENT_ID|original")]
     pub to: Option<String>,
+    /// Roll back even though the file changed since it was written (those edits are lost)
+    #[arg(long)]
+    pub force: bool,
+    /// Print the unified diff the rollback would make and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -411,6 +431,8 @@ pub enum DraftCommand {
     },
     /// Drop the draft
     Discard(DraftTarget),
+    /// Re-apply the draft's changes onto the profile's current head (after someone published)
+    Rebase(DraftTarget),
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,8 +13,10 @@ mod cli {
     mod init;
     mod keys;
     mod migrate;
+    mod ownership;
     mod perms;
     mod publish_get;
     mod secrets;
     mod tamper;
+    mod undo;
 }

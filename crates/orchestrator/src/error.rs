@@ -186,6 +186,20 @@ pub enum Error {
         /// The client.
         client: String,
     },
+    /// A change refused because it would overwrite something this home does not own, or that
+    /// changed since (exit 7): the user's own entries, edits made after a deployment, a draft
+    /// made from an older head.
+    #[error("{message}")]
+    Conflict {
+        /// What conflicts, shown redacted, and what to do.
+        message: String,
+    },
+    /// An option or argument the operation cannot use (exit 2).
+    #[error("{message}")]
+    Usage {
+        /// Which option and what to give instead.
+        message: String,
+    },
     /// A refusal that protects the user (e.g. untrusting the active signing key).
     #[error("{message}")]
     Refused {
@@ -231,7 +245,8 @@ impl Error {
             Error::Write(WriteError::Fs(e)) if e.is_not_found() => ErrorKind::NotFound,
             Error::Write(WriteError::Fs(_)) => ErrorKind::Other,
             Error::DeploymentNotFound { .. } | Error::ServerNotFound { .. } => ErrorKind::NotFound,
-            Error::NoConfigFile { .. } => ErrorKind::Usage,
+            Error::NoConfigFile { .. } | Error::Usage { .. } => ErrorKind::Usage,
+            Error::Conflict { .. } => ErrorKind::Conflict,
             Error::Catalog(e) => e.kind(),
         }
     }

@@ -224,6 +224,17 @@ pub struct DeployArgs {
     /// diff a deploy would make. Show that diff to the user and ask before confirming.
     #[serde(default)]
     pub confirm: bool,
+    /// Names of the file's own entries (same name as a profile server, not written by this
+    /// home) the profile may replace and manage. Without it such entries refuse the deploy;
+    /// ask the user before adopting.
+    #[serde(default)]
+    pub adopt: Vec<String>,
+    /// Adopt every such entry (ask the user first).
+    #[serde(default)]
+    pub adopt_all: bool,
+    /// Create the file's directory when it does not exist (the client may not be installed).
+    #[serde(default)]
+    pub create: bool,
 }
 
 /// Arguments of `get_deployment_status`.
@@ -246,14 +257,19 @@ pub struct RollbackArgs {
     /// Absolute path of the client config file to restore; omit for the client's own file.
     #[serde(default)]
     pub file: Option<String>,
-    /// Restore the state right after this deployment (ids from `get_deployment_status`); omit
-    /// to undo the latest deploy or rollback of the file.
+    /// Restore the state right after this deployment (ids from `get_deployment_status`), or
+    /// `original` for the bytes from before the first deploy; omit to undo the latest deploy
+    /// or rollback that changed the file.
     #[serde(default)]
     pub deployment_id: Option<String>,
     /// `true` writes the file. Omitted or `false`: nothing is written and the result shows the
     /// diff the rollback would make.
     #[serde(default)]
     pub confirm: bool,
+    /// Roll back even though the file changed since this home last wrote it (those edits are
+    /// lost; the refusal shows them). Ask the user first.
+    #[serde(default)]
+    pub force: bool,
 }
 
 /// Arguments of `verify_artifact`.

@@ -412,7 +412,9 @@ impl McpServer {
     }
 
     /// Validate and sign a profile's draft as its next version (content-addressed, Ed25519),
-    /// then drop the draft. Returns the new artifact.
+    /// then drop the draft. Returns the new artifact (`created: false` and the head when the
+    /// draft equals it). Refused when the head moved since the draft was made (publishing it
+    /// would undo what was published since): rebase it with the CLI's `draft rebase`.
     #[tool(annotations(
         title = "Publish the draft",
         read_only_hint = false,
@@ -428,14 +430,21 @@ impl McpServer {
             if let Some(note) = &args.note {
                 check_len("note", note, MAX_TEXT_LEN)?;
             }
-            let verified = core.draft_publish(&args.client_id, &args.profile_id, args.note.as_deref(), path_dirs)?;
-            Ok(verified.to_json())
+            let outcome = core.draft_publish(&args.client_id, &args.profile_id, args.note.as_deref(), path_dirs)?;
+            let mut value = outcome.verified.to_json();
+            value["created"] = json!(outcome.created);
+            if !outcome.created {
+                value["message"] = json!("the draft equals the head: no new version was created");
+            }
+            Ok(value)
         })
         .await
     }
 
     /// Write a profile's verified head into a client's config file: only the server entries
     /// the profile owns change, the rest of the file stays byte-for-byte, a backup is kept.
+    /// An entry of the file's own with a profile server's name is refused unless named in
+    /// `adopt` (or `adopt_all`); a missing config directory is refused unless `create`.
     /// Without `confirm: true` nothing is written and the result is the diff a deploy would
     /// make (`dry_run: true`).
     #[tool(annotations(
@@ -457,7 +466,22 @@ impl McpServer {
             check_id("profile_id", &args.profile_id)?;
             client_info(&args.client_id)?;
             let file = host::client_file(&args.client_id, args.file.as_deref(), facts, &dirs)?;
-            let report = core.deploy(&file, &args.profile_id, !args.confirm)?;
+            if args.adopt.len() > MAX_MAP_ENTRIES {
+                return Err(ToolError::usage(format!(
+                    "`adopt` has {} names; the limit is {MAX_MAP_ENTRIES}",
+                    args.adopt.len()
+                )));
+            }
+            for name in &args.adopt {
+                check_id("adopt", name)?;
+            }
+            let options = orchestrator::service::DeployOptions {
+                dry_run: !args.confirm,
+                adopt: args.adopt.clone(),
+                adopt_all: args.adopt_all,
+                create: args.create || args.file.is_some(),
+            };
+            let report = core.deploy_with(&file, &args.profile_id, &options)?;
             let mut value = to_value(&report)?;
             if !args.confirm
                 && let Some(object) = value.as_object_mut()
@@ -525,7 +549,9 @@ impl McpServer {
     }
 
     /// Restore a client config file's earlier bytes: by default those before its latest deploy
-    /// or rollback; with `deployment_id`, those right after that deployment. The restore is
+    /// or rollback; with `deployment_id`, those right after that deployment (`original`: from
+    /// before the first deploy). Refused when the file changed since it was written, unless
+    /// `force`; with nothing to undo nothing is written. The restore is
     /// recorded and can itself be rolled back. Without `confirm: true` nothing is written and
     /// the result is the diff the rollback would make.
     #[tool(annotations(
@@ -557,7 +583,7 @@ impl McpServer {
                     json!("nothing was written: call rollback_config again with confirm: true to restore");
                 return Ok(value);
             }
-            let report = core.rollback(&file, args.deployment_id.as_deref())?;
+            let report = core.rollback(&file, args.deployment_id.as_deref(), args.force)?;
             to_value(&report)
         })
         .await

@@ -133,12 +133,37 @@ pub fn draft(ctx: &Context, command: &DraftCommand) -> anyhow::Result<u8> {
             return Ok(if report.valid { 0 } else { orchestrator::ErrorKind::Validation.exit_code() });
         }
         DraftCommand::Publish { target, note } => {
-            let verified = ctx.core.draft_publish(&target.client, &target.profile, note.as_deref(), &path_dirs())?;
+            let outcome = ctx.core.draft_publish(&target.client, &target.profile, note.as_deref(), &path_dirs())?;
+            let s = outcome.verified.statement();
             if ctx.json {
-                output::json(&verified.to_json());
-            } else {
-                let s = verified.statement();
+                let mut value = outcome.verified.to_json();
+                value["created"] = json!(outcome.created);
+                output::json(&value);
+            } else if outcome.created {
                 output::say(&format!("published {}/{} v{} {}", s.client_id, s.profile_id, s.version, s.artifact_id));
+            } else {
+                output::say(&format!(
+                    "the draft equals the head {}/{} v{}: no new version was created (draft dropped)",
+                    s.client_id, s.profile_id, s.version
+                ));
+            }
+        }
+        DraftCommand::Rebase(t) => {
+            let report = ctx.core.draft_rebase(&t.client, &t.profile)?;
+            if ctx.json {
+                output::json(&serde_json::to_value(&report)?);
+            } else if !report.draft.exists {
+                output::say(&format!("there is no draft of {}/{}: nothing to rebase", t.client, t.profile));
+            } else if !report.rebased {
+                output::say("the draft is already based on the head: nothing to rebase");
+            } else {
+                let from = report.from_version.map(|v| format!("v{v}")).unwrap_or_else(|| "an unknown version".into());
+                let onto = report.onto_version.map(|v| format!("v{v}")).unwrap_or_else(|| "none".into());
+                output::say(&format!("rebased the draft of {}/{} from {from} onto {onto}", t.client, t.profile));
+                for name in &report.from_head {
+                    output::say(&format!("  {name}: taken from {onto} (the draft did not change it)"));
+                }
+                output::say("review it with `draft show`, then `draft publish`");
             }
         }
         DraftCommand::Discard(t) => {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use orchestrator::service::ClientFile;
+use orchestrator::service::{ClientFile, DeployOptions};
 use serde_json::json;
 
 use crate::args::{DeployArgs, FileArgs, ImportArgs, RenderArgs, RollbackArgs};
@@ -32,10 +32,13 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<u8> {
         return Ok(0);
     }
     let count = report.document["mcpServers"].as_object().map_or(0, |m| m.len());
-    output::say(&format!("imported {count} server(s) from {} into draft {}", file.path.display(), report.draft));
+    if report.published.is_none() {
+        output::say(&format!("imported {count} server(s) from {} into draft {}", file.path.display(), report.draft));
+    }
     if let Some(published) = &report.published {
         output::say(&format!(
-            "published {}/{} v{} {}",
+            "imported {count} server(s) from {} and published {}/{} v{} {} (no draft left)",
+            file.path.display(),
             args.client,
             args.profile,
             published["version"],
@@ -54,7 +57,15 @@ pub fn render(ctx: &Context, args: &RenderArgs) -> anyhow::Result<u8> {
 
 pub fn deploy(ctx: &Context, args: &DeployArgs) -> anyhow::Result<u8> {
     let file = client_file(&args.client, args.file.as_ref())?;
-    let report = ctx.core.deploy(&file, &args.profile, args.dry_run)?;
+    let options = DeployOptions {
+        dry_run: args.dry_run,
+        adopt: args.adopt.clone(),
+        adopt_all: args.adopt_all,
+        // A file named with --file is created where asked; the client's own file only with
+        // --create (its directory missing means the client is not installed here).
+        create: args.create || args.file.is_some(),
+    };
+    let report = ctx.core.deploy_with(&file, &args.profile, &options)?;
     if ctx.json {
         output::json(&serde_json::to_value(&report)?);
         return Ok(0);
@@ -63,6 +74,16 @@ pub fn deploy(ctx: &Context, args: &DeployArgs) -> anyhow::Result<u8> {
         output::data(&report.diff);
         let verdict = if report.changed { "would change" } else { "would not change" };
         output::say(&format!("dry run: {} {verdict}; nothing was written", report.file));
+        return Ok(0);
+    }
+    for name in &report.adopted {
+        output::say(&format!("adopted {name}: the profile manages it from now on"));
+    }
+    if report.deployment_id.is_none() {
+        output::say(&format!(
+            "already up to date: {}/{} v{} {} in {}; nothing written, no deployment recorded",
+            args.client, args.profile, report.version, report.artifact_id, report.file
+        ));
         return Ok(0);
     }
     let verb = if report.changed { "deployed" } else { "already up to date:" };
@@ -84,15 +105,40 @@ pub fn deploy(ctx: &Context, args: &DeployArgs) -> anyhow::Result<u8> {
 
 pub fn rollback(ctx: &Context, args: &RollbackArgs) -> anyhow::Result<u8> {
     let file = client_file(&args.client, args.file.as_ref())?;
-    let report = ctx.core.rollback(&file, args.to.as_deref())?;
+    if args.dry_run {
+        let preview = ctx.core.rollback_preview(&file, args.to.as_deref())?;
+        if ctx.json {
+            output::json(&serde_json::to_value(&preview)?);
+            return Ok(0);
+        }
+        output::data(&preview.diff);
+        if preview.nothing_to_undo {
+            output::say(&format!("dry run: nothing to undo in {}; nothing was written", preview.file));
+        } else {
+            output::say(&format!(
+                "dry run: {} would be restored from deployment {}; nothing was written",
+                preview.file,
+                preview.restores_from.as_deref().unwrap_or("-")
+            ));
+            if preview.changed_since {
+                output::say("the file changed since it was written: a rollback needs --force and loses those edits");
+            }
+        }
+        return Ok(0);
+    }
+    let report = ctx.core.rollback(&file, args.to.as_deref(), args.force)?;
+    let from = report.restored_from.as_deref().unwrap_or("-");
     if ctx.json {
         output::json(&serde_json::to_value(&report)?);
+    } else if report.nothing_to_undo {
+        output::say(&format!("nothing to undo: {} already holds those bytes; nothing was written", report.file));
     } else if report.removed {
-        output::say(&format!("removed {} (it did not exist before deployment {})", report.file, report.restored_from));
+        output::say(&format!("removed {} (it did not exist before deployment {from})", report.file));
     } else {
         output::say(&format!(
-            "restored {} (deployment {}); recorded as {}",
-            report.file, report.restored_from, report.deployment_id
+            "restored {} (deployment {from}); recorded as {}",
+            report.file,
+            report.deployment_id.as_deref().unwrap_or("-")
         ));
     }
     Ok(0)

@@ -62,12 +62,27 @@ pub fn publish(ctx: &Context, args: &PublishArgs) -> anyhow::Result<u8> {
         std::fs::read_to_string(&args.file)
             .map_err(|e| orchestrator::fsutil::FsError::new("cannot read servers document", &args.file, e))?
     };
-    let expires_in = args.expires_in.map(Into::into);
-    let verified = ctx.core.publish(&args.client, &args.profile, &text, args.note.as_deref(), expires_in)?;
+    let path_dirs: Vec<std::path::PathBuf> =
+        crate::env::var("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
+    let options = orchestrator::service::PublishOptions {
+        note: args.note.as_deref(),
+        expires_in: args.expires_in.map(Into::into),
+        allow_same: args.allow_same,
+        validate_on: Some(&path_dirs),
+        expect_head: None,
+    };
+    let outcome = ctx.core.publish_with(&args.client, &args.profile, &text, &options)?;
     if ctx.json {
-        output::json(&verified.to_json());
+        let mut value = outcome.verified.to_json();
+        value["created"] = json!(outcome.created);
+        output::json(&value);
+    } else if outcome.created {
+        output::say(&format!("published {}", summary(&outcome.verified)));
     } else {
-        output::say(&format!("published {}", summary(&verified)));
+        output::say(&format!(
+            "the document equals the head {}: no new version was created (--allow-same publishes it anyway)",
+            summary(&outcome.verified)
+        ));
     }
     Ok(0)
 }

@@ -58,6 +58,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("draft set", &["draft", "set", "claude-desktop", "--profile", "dev", "{doc}"]),
     ("draft validate", &["draft", "validate", "claude-desktop", "--profile", "dev"]),
     ("draft publish", &["draft", "publish", "claude-desktop", "--profile", "dev"]),
+    ("draft rebase", &["draft", "rebase", "claude-desktop", "--profile", "dev"]),
     ("draft discard", &["draft", "discard", "claude-desktop", "--profile", "imported"]),
     ("secrets set", &["secrets", "set", "OTHER_SECRET"]),
     ("secrets list", &["secrets", "list"]),

@@ -29,7 +29,12 @@ fn a_never_deployed_file_is_unmanaged_and_an_absent_one_missing() {
     user_file(&env, r#"{"mcpServers": {"mine": {"command": "tool"}}}"#);
     let (_, report) = diff_json(&env, &[]);
     assert_eq!(report["status"], "unmanaged");
-    assert_eq!(report["recommendation"], "import it to manage it, or deploy to take it over");
+    // A deploy keeps the user's own entries: it is never said to take them over.
+    assert_eq!(
+        report["recommendation"],
+        "deploy to add the profile's servers (the file's own entries are kept), or import it to manage them"
+    );
+    assert_eq!(report["kept"], serde_json::json!(["mine"]));
     assert_eq!(report["remote_artifact_id"], json(&run(&env, &["get", "cursor", "--json"]))["artifact_id"]);
 }
 

@@ -81,7 +81,7 @@ fn import_reads_the_file_into_a_draft_and_moves_literal_secrets_into_the_store()
     let draft: serde_json::Value =
         serde_json::from_slice(&std::fs::read(env.home().join("drafts/cursor/mine.json")).expect("draft"))
             .expect("json");
-    assert_eq!(draft, report["document"]);
+    assert_eq!(draft["document"], report["document"]);
     assert_eq!(code(&run(&env, &["get", "cursor", "--profile", "mine"])), 3, "not published without --publish");
 }
 

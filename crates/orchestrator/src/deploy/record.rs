@@ -1,7 +1,14 @@
 //! Deployment records and backups: every write of a client file (deploy or rollback) is
 //! recorded with the bytes before and after it, kept content-addressed under the home, so
-//! any earlier state of the file can be restored exactly.
+//! any earlier state of the file can be restored exactly. An import of the file into a
+//! profile is recorded too (nothing written: before and after are the same bytes), so the
+//! entries it read count as that profile's.
+//!
+//! Ownership: a server entry of a file is this home's when some record of the file lists it in
+//! `owned_servers` (any profile, any kind, adoptions included); every other entry is the user's
+//! own, which a deploy never changes or removes unless adopted.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +31,8 @@ pub enum RecordKind {
     Deploy,
     /// Earlier bytes were restored.
     Rollback,
+    /// The file was read into a profile (nothing written; before and after are equal).
+    Import,
 }
 
 /// One write of a client file.
@@ -49,8 +58,11 @@ pub struct DeploymentRecord {
     pub before: Option<String>,
     /// Content id of the bytes written (None: the file was removed).
     pub after: Option<String>,
-    /// The server names this profile owns in the file after this write.
+    /// The server names this profile owns in the file after this write (adopted ones too).
     pub owned_servers: Vec<String>,
+    /// The user's own entries this deploy took over (`--adopt NAME`, `--adopt-all`).
+    #[serde(default)]
+    pub adopted: Vec<String>,
     /// For a rollback: the deployment whose state was restored.
     pub restores: Option<String>,
 }
@@ -119,17 +131,45 @@ pub fn list(home: &Home, client: &ClientId, file: Option<&Path>) -> Result<Vec<D
     Ok(out)
 }
 
-/// The latest deploy (not rollback) among a file's records.
+/// The latest deploy or import (not rollback) among a file's records: the profile and
+/// version the file is managed by.
 pub fn last_deploy(records: &[DeploymentRecord]) -> Option<&DeploymentRecord> {
-    records.iter().rev().find(|r| r.kind == RecordKind::Deploy)
+    records.iter().rev().find(|r| managed_by(r).is_some())
 }
 
-/// The servers the latest deploy of `profile` wrote into the file (empty if none).
-pub fn owned_servers(records: &[DeploymentRecord], profile: &str) -> std::collections::BTreeSet<String> {
+/// The profile a record put the file under: a deploy's, or a published import's (an import
+/// without a version only makes the entries the profile's).
+pub fn managed_by(record: &DeploymentRecord) -> Option<&str> {
+    match record.kind {
+        RecordKind::Deploy => record.profile_id.as_deref(),
+        RecordKind::Import if record.version.is_some() => record.profile_id.as_deref(),
+        _ => None,
+    }
+}
+
+/// Whether a record changed the file's bytes (imports and no-op deploys did not).
+pub fn wrote(record: &DeploymentRecord) -> bool {
+    record.kind != RecordKind::Import && record.before != record.after
+}
+
+/// The latest record that changed the file's bytes: what a rollback undoes.
+pub fn last_write(records: &[DeploymentRecord]) -> Option<&DeploymentRecord> {
+    records.iter().rev().find(|r| wrote(r))
+}
+
+/// The servers `profile` owns in the file: those of its latest record (deploy, import, or a
+/// rollback to a state it wrote); empty if none.
+pub fn owned_servers(records: &[DeploymentRecord], profile: &str) -> BTreeSet<String> {
     records
         .iter()
         .rev()
-        .find(|r| r.kind == RecordKind::Deploy && r.profile_id.as_deref() == Some(profile))
+        .find(|r| r.profile_id.as_deref() == Some(profile))
         .map(|r| r.owned_servers.iter().cloned().collect())
         .unwrap_or_default()
+}
+
+/// Every server name some record of the file owns (any profile, adoptions included): the
+/// entries this home wrote. Any other entry of the file is the user's own.
+pub fn home_owned(records: &[DeploymentRecord]) -> BTreeSet<String> {
+    records.iter().flat_map(|r| r.owned_servers.iter().chain(&r.adopted)).cloned().collect()
 }

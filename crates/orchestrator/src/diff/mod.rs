@@ -65,7 +65,9 @@
 //! not put it there); equivalent to an older version → `outdated`; else `diverged`.
 //!
 //! [`equivalent`] is "no changes"; [`report`] bundles status, `diff_documents(live, head)`
-//! and recommendation for adapters.
+//! and recommendation for two documents. For a client file, [`ownership::report_owned`]
+//! first separates what a deploy would change from the file's own entries it keeps (`kept`)
+//! and from conflicts (a head server's name used by an entry this home did not write).
 //!
 //! # Recommendation ([`recommendation`])
 //!
@@ -79,8 +81,12 @@
 //! | diverged, N > 0 breaking changes | `review: deploying would discard local edits (N breaking)` |
 //! | diverged, N changes, none breaking | `deploy to update (N changes, none breaking), or publish the local changes as a new version` (`1 change`) |
 //! | missing | `deploy to create it` |
-//! | unmanaged | `import it to manage it, or deploy to take it over` |
+//! | unmanaged | `import it to manage it, or deploy to add the profile's servers` |
+//!
+//! (With ownership, [`ownership::report_owned`] says for unmanaged files that a deploy keeps
+//! the file's own entries, and with conflicts names them and how to adopt them.)
 
+pub mod ownership;
 pub mod redact;
 pub mod shown;
 #[cfg(test)]
@@ -239,6 +245,13 @@ pub struct DiffReport {
     pub diff: Diff,
     /// What to do about it.
     pub recommendation: String,
+    /// The file's own entries a deploy keeps (never `removed`, never breaking), by name.
+    #[serde(default)]
+    pub kept: Vec<String>,
+    /// Head servers whose names the file uses for entries this home did not write; a deploy
+    /// refuses them unless adopted.
+    #[serde(default)]
+    pub conflicts: Vec<ownership::Conflict>,
 }
 
 /// The changes that turn `base` into `target` (rules in the module docs). Cannot fail.
@@ -306,7 +319,7 @@ pub fn recommendation(status: Status, diff: &Diff) -> String {
         Status::UpToDate => "nothing to do".to_owned(),
         Status::Outdated => "deploy to update to the newest version".to_owned(),
         Status::Missing => "deploy to create it".to_owned(),
-        Status::Unmanaged => "import it to manage it, or deploy to take it over".to_owned(),
+        Status::Unmanaged => "import it to manage it, or deploy to add the profile's servers".to_owned(),
         Status::Diverged => {
             let only_extra_servers =
                 !diff.servers_removed.is_empty() && diff.servers_added.is_empty() && diff.servers_modified.is_empty();
@@ -331,7 +344,7 @@ pub fn report(live: Option<&Value>, head: &Value, older_versions: &[Value], ever
     let status = classify(live, head, older_versions, ever_deployed);
     let diff = diff_documents(live.unwrap_or(&Value::Null), head);
     let recommendation = recommendation(status, &diff);
-    DiffReport { status, diff, recommendation }
+    DiffReport { status, diff, recommendation, kept: Vec::new(), conflicts: Vec::new() }
 }
 
 fn servers_of(document: &Value) -> Option<&Map<String, Value>> {

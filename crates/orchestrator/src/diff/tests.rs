@@ -529,7 +529,7 @@ fn status_outdated_when_equal_to_an_older_version() {
 
 #[test]
 fn status_unmanaged_when_never_deployed_and_not_the_head() {
-    let advice = "import it to manage it, or deploy to take it over";
+    let advice = "import it to manage it, or deploy to add the profile's servers";
     check_status(Some(OLDER), &[OLDER], false, Status::Unmanaged, advice);
     check_status(Some(r#"{"mcpServers": {"mine": {"command": "me"}}}"#), &[], false, Status::Unmanaged, advice);
 }

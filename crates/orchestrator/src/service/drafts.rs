@@ -14,7 +14,6 @@ use serde_json::{Map, Value, json};
 
 use super::Orchestrator;
 use super::doctor::command_resolves;
-use crate::artifact::Verified;
 use crate::catalog::{self, CatalogEntry};
 use crate::error::{Error, Result};
 use crate::fsutil;
@@ -35,6 +34,45 @@ pub struct Draft {
     pub exists: bool,
     /// The head version when the draft was shown (None: the profile has none).
     pub head_version: Option<u64>,
+    /// The head version the draft was made from (None: the profile had none, or the draft
+    /// was saved by an older release that did not record it).
+    pub base_version: Option<u64>,
+    /// True when the draft was made from the current head: publishing it cannot undo a
+    /// version published since (else `draft rebase` first).
+    pub based_on_head: bool,
+}
+
+/// A draft file: the document and the head version it was made from. Drafts saved by older
+/// releases are the bare servers document (their base is unknown).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct DraftFile {
+    /// The head version the draft was made from (None: the profile had none).
+    base_version: Option<u64>,
+    /// The servers document.
+    document: Value,
+}
+
+/// The bytes of a draft file.
+pub(super) fn draft_bytes(document: &Value, base_version: Option<u64>) -> Vec<u8> {
+    let file = DraftFile { base_version, document: document.clone() };
+    // A JSON value always serializes.
+    let mut bytes = serde_json::to_vec_pretty(&file).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// A saved draft: its document and, when recorded, its base (`Some(None)`: made when the
+/// profile had no version; `None`: an older release's draft, base unknown).
+fn parse_draft(path: &Path, bytes: &[u8]) -> Result<(Value, Option<Option<u64>>)> {
+    let text = String::from_utf8_lossy(bytes);
+    let value = crate::canonical::parse_strict(&text)
+        .map_err(|e| Error::Corrupt { path: path.to_path_buf(), detail: e.to_string() })?;
+    if value.get("mcpServers").is_none()
+        && let Ok(file) = serde_json::from_value::<DraftFile>(value.clone())
+    {
+        return Ok((file.document, Some(file.base_version)));
+    }
+    Ok((value, None))
 }
 
 /// One finding of validation.
@@ -55,6 +93,20 @@ pub struct ValidationReport {
     pub errors: Vec<Problem>,
     /// What may not work on this machine.
     pub warnings: Vec<Problem>,
+}
+
+/// Why a draft made from another head cannot be published, and what to do.
+pub(super) fn stale_draft_message(draft: &Draft) -> String {
+    let (client, profile) = (&draft.client_id, &draft.profile_id);
+    let head = draft.head_version.map(|v| format!("v{v}")).unwrap_or_else(|| "none".into());
+    let made = match draft.base_version {
+        Some(v) => format!("was made from v{v}"),
+        None if draft.exists => "records no base version (saved by an older release)".to_owned(),
+        None => "was made when the profile had no version".to_owned(),
+    };
+    format!(
+        "the draft of {client}/{profile} {made}, but the head is now {head}: publishing it would undo what was published since (nothing was published). Run `mcp-orchestration draft rebase {client} --profile {profile}` to re-apply the draft's changes onto the head, or `draft discard {client} --profile {profile}`"
+    )
 }
 
 fn escape(segment: &str) -> String {
@@ -143,6 +195,17 @@ pub fn validate_document(client_id: &str, document: &Value, path_dirs: &[PathBuf
     ValidationReport { valid: errors.is_empty(), errors, warnings }
 }
 
+/// The first error of a validation as a refusal (exit 6), counting the others.
+pub(super) fn refuse_invalid(report: &ValidationReport) -> Result<()> {
+    let Some(first) = report.errors.first() else { return Ok(()) };
+    let more = if report.errors.len() > 1 {
+        format!(" (and {} more; run `draft validate`)", report.errors.len() - 1)
+    } else {
+        String::new()
+    };
+    Err(Error::Validation { pointer: first.pointer.clone(), message: format!("{}{more}", first.message) })
+}
+
 impl Orchestrator {
     fn draft_ids(&self, client: &str, profile: &str) -> Result<(ClientId, ProfileId)> {
         let ids = (ClientId::parse(client)?, ProfileId::parse(profile)?);
@@ -153,44 +216,53 @@ impl Orchestrator {
     /// The draft of a profile: the saved one, else the head's document, else an empty one.
     pub fn draft_show(&self, client: &str, profile: &str) -> Result<Draft> {
         let (client_id, profile_id) = self.draft_ids(client, profile)?;
-        let head = registry::head(self.home(), &client_id, &profile_id)?;
+        let head = registry::head(self.home(), &client_id, &profile_id)?.map(|h| h.version);
         let path = self.home().draft(&client_id, &profile_id);
-        let (document, exists) = match fsutil::read_optional(&path)? {
+        let (document, exists, base) = match fsutil::read_optional(&path)? {
             Some(bytes) => {
-                let text = String::from_utf8_lossy(&bytes);
-                (
-                    crate::canonical::parse_strict(&text)
-                        .map_err(|e| Error::Corrupt { path, detail: e.to_string() })?,
-                    true,
-                )
+                let (document, base) = parse_draft(&path, &bytes)?;
+                (document, true, base)
             }
-            None if head.is_some() => (self.get(client, profile)?.payload().clone(), false),
-            None => (json!({"mcpServers": {}}), false),
+            None if head.is_some() => (self.get(client, profile)?.payload().clone(), false, Some(head)),
+            None => (json!({"mcpServers": {}}), false, Some(None)),
         };
         Ok(Draft {
             client_id: client.to_owned(),
             profile_id: profile.to_owned(),
             document,
             exists,
-            head_version: head.map(|h| h.version),
+            head_version: head,
+            base_version: base.flatten(),
+            based_on_head: base == Some(head),
         })
     }
 
-    fn save_draft(&self, client: &str, profile: &str, document: Value) -> Result<Draft> {
+    /// Saves `document` as the draft, made from `base_version` (kept from the draft edited).
+    pub(super) fn save_draft(
+        &self,
+        client: &str,
+        profile: &str,
+        document: Value,
+        base_version: Option<u64>,
+    ) -> Result<Draft> {
         let (client_id, profile_id) = self.draft_ids(client, profile)?;
-        let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
-        bytes.push(b'\n');
         {
             let _lock = self.lock()?;
-            fsutil::write_atomic(&self.home().draft(&client_id, &profile_id), &bytes, 0o600)?;
+            fsutil::write_atomic(
+                &self.home().draft(&client_id, &profile_id),
+                &draft_bytes(&document, base_version),
+                0o600,
+            )?;
         }
-        let head = registry::head(self.home(), &client_id, &profile_id)?;
+        let head = registry::head(self.home(), &client_id, &profile_id)?.map(|h| h.version);
         Ok(Draft {
             client_id: client.to_owned(),
             profile_id: profile.to_owned(),
             document,
             exists: true,
-            head_version: head.map(|h| h.version),
+            head_version: head,
+            base_version,
+            based_on_head: base_version == head,
         })
     }
 
@@ -242,7 +314,7 @@ impl Orchestrator {
             if let Some(servers) = servers {
                 servers.insert(name.unwrap_or(&entry.id).to_owned(), rendered.server);
             }
-            self.save_draft(client, profile, draft.document)
+            self.save_draft(client, profile, draft.document, draft.base_version)
         })
     }
 
@@ -257,14 +329,16 @@ impl Orchestrator {
                 hint: format!("the draft of {client}/{profile} has no such server"),
             });
         }
-        self.save_draft(client, profile, draft.document)
+        self.save_draft(client, profile, draft.document, draft.base_version)
     }
 
-    /// Replaces the draft with a whole servers document (strict JSON text).
+    /// Replaces the draft with a whole servers document (strict JSON text); the draft's base
+    /// is kept (the head's, when there was no draft).
     pub fn draft_set(&self, client: &str, profile: &str, document_text: &str) -> Result<Draft> {
         let document = crate::canonical::parse_strict(document_text)?;
         super::check_servers_document(&document)?;
-        self.save_draft(client, profile, document)
+        let draft = self.draft_show(client, profile)?;
+        self.save_draft(client, profile, document, draft.base_version)
     }
 
     /// Validates the draft for its client.
@@ -273,31 +347,32 @@ impl Orchestrator {
         Ok(validate_document(client, &draft.document, path_dirs))
     }
 
-    /// Validates and signs the draft as the next version, then drops the draft.
+    /// Validates and signs the draft as the next version, then drops the draft. Refused (exit
+    /// 7) when the head moved since the draft was made (it would undo what was published
+    /// since): `draft rebase` first. A draft equal to the head creates no version.
     pub fn draft_publish(
         &self,
         client: &str,
         profile: &str,
         note: Option<&str>,
         path_dirs: &[PathBuf],
-    ) -> Result<Verified> {
+    ) -> Result<super::PublishOutcome> {
         let draft = self.draft_show(client, profile)?;
-        let report = validate_document(client, &draft.document, path_dirs);
-        if let Some(first) = report.errors.first() {
-            let more = if report.errors.len() > 1 {
-                format!(" (and {} more; run `draft validate`)", report.errors.len() - 1)
-            } else {
-                String::new()
-            };
-            return Err(Error::Validation {
-                pointer: first.pointer.clone(),
-                message: format!("{}{more}", first.message),
-            });
+        if !draft.based_on_head {
+            return Err(Error::Conflict { message: stale_draft_message(&draft) });
         }
+        refuse_invalid(&validate_document(client, &draft.document, path_dirs))?;
         let text = serde_json::to_string(&draft.document).unwrap_or_default();
-        let verified = self.publish(client, profile, &text, note, None)?;
+        let options = super::PublishOptions {
+            note,
+            expires_in: None,
+            allow_same: false,
+            validate_on: None,
+            expect_head: Some(draft.base_version),
+        };
+        let outcome = self.publish_with(client, profile, &text, &options)?;
         self.draft_discard(client, profile)?;
-        Ok(verified)
+        Ok(outcome)
     }
 
     /// Drops the draft; false when there was none.

@@ -10,6 +10,7 @@ use super::files::ClientFile;
 use crate::canonical;
 use crate::deploy::record;
 use crate::deploy::write;
+use crate::diff::ownership::{self, Ownership};
 use crate::diff::{self, DiffReport, Status};
 use crate::error::{Error, Result};
 use crate::ids::{ClientId, ProfileId};
@@ -37,8 +38,8 @@ pub struct FileDrift {
     pub report: DiffReport,
 }
 
-fn server_names(document: &Value) -> Vec<String> {
-    document.get("mcpServers").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default()
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
 }
 
 /// The last segment of a JSON pointer, unescaped (the member name a value sits under).
@@ -50,7 +51,7 @@ fn last_segment(pointer: &str) -> Option<String> {
 impl Orchestrator {
     /// A document as `client` would read it back after writing it: resolved, rendered into an
     /// empty file and imported again.
-    fn as_client_reads(
+    pub(super) fn as_client_reads(
         &self,
         client: &ClientId,
         file: &ClientFile,
@@ -103,25 +104,25 @@ impl Orchestrator {
         let deployed = record::last_deploy(&records).map(|r| (r.profile_id.clone().unwrap_or_default(), r.version));
         let profile_name = profile.map(str::to_owned).or_else(|| deployed.as_ref().map(|d| d.0.clone()));
         let profile_id = ProfileId::parse(profile_name.as_deref().unwrap_or(super::DEFAULT_PROFILE))?;
-        let ever_deployed = deployed.as_ref().is_some_and(|(p, _)| *p == profile_id.as_str());
+        let managed = records.iter().any(|r| record::managed_by(r) == Some(profile_id.as_str()));
+        let own = Ownership {
+            profile_owned: record::owned_servers(&records, profile_id.as_str()),
+            home_owned: record::home_owned(&records),
+            managed,
+        };
         let head = self.load_head(trust, &client, &profile_id)?;
         let allowlist = self.env_allowlist()?;
         let options = resolve::Options::for_client(client.as_str(), allowlist.as_ref());
         let resolved = resolve::resolve(head.payload(), &self.environment, store, options)?;
-        let mut live = self.live_document(file)?;
-        if ever_deployed {
-            // A deploy owns only the entries it wrote: the user's own entries are not drift.
-            let mut owned = record::owned_servers(&records, profile_id.as_str());
-            owned.extend(server_names(&resolved.document));
-            if let Some(servers) = live.as_mut().and_then(|l| l.get_mut("mcpServers")).and_then(Value::as_object_mut) {
-                servers.retain(|name, _| owned.contains(name));
-            }
-        }
+        let live = self.live_document(file)?;
         // The common case, a file as it was deployed, needs no trip through the dialect.
-        let up_to_date = live.as_ref().is_some_and(|l| diff::equivalent(l, &resolved.document));
+        let up_to_date = live.as_ref().is_some_and(|l| {
+            let part = ownership::partition(l, &resolved.document, &own);
+            part.conflicts.is_empty() && diff::equivalent(&part.managed, &resolved.document)
+        });
         let wanted = if up_to_date { resolved } else { self.as_client_reads(&client, file, head.payload(), store)? };
         let mut older = Vec::new();
-        if !up_to_date && ever_deployed {
+        if !up_to_date && managed {
             for entry in registry::history(self.home(), trust, &client, &profile_id)? {
                 if let Ok(v) = entry.artifact
                     && v.statement().version < head.statement().version
@@ -131,7 +132,7 @@ impl Orchestrator {
                 }
             }
         }
-        let mut report = diff::report(live.as_ref(), &wanted.document, &older, ever_deployed);
+        let mut report = ownership::report_owned(live.as_ref(), &wanted.document, &older, &own);
         // Values are shown on the structure: the profile's side as references, the file's
         // side with every value at a reference position or known to be secret masked.
         let shown = self.shown_for(&client, file, &[head.payload()], Some(&wanted), store)?;
@@ -152,6 +153,12 @@ impl Orchestrator {
             }
             change.old = change.old.as_ref().map(|v| shown.finish_value(v));
             change.new = change.new.as_ref().map(|v| shown.finish_value(v));
+        }
+        for conflict in &mut report.conflicts {
+            let profile_side = display.pointer(&format!("/mcpServers/{}", escape(&conflict.server)));
+            conflict.file = shown.finish_value(&shown.mask_at(&conflict.server, "", None, &conflict.file));
+            let profile_entry = profile_side.unwrap_or(&conflict.profile);
+            conflict.profile = shown.finish_value(&shown.mask_at(&conflict.server, "", None, profile_entry));
         }
         Ok(FileDrift {
             client_id: client.to_string(),

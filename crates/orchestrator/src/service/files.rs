@@ -12,6 +12,7 @@ use super::Orchestrator;
 use crate::artifact::Verified;
 use crate::deploy::record::{self, DeploymentRecord, RecordKind};
 use crate::deploy::write::{self, WritePlan};
+use crate::diff::ownership::{self, Ownership};
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::ids::{ClientId, ProfileId};
@@ -101,7 +102,7 @@ pub struct ImportReport {
     pub document: Value,
     /// Literal secrets moved into the secret store (the document holds references).
     pub secrets_moved: Vec<super::MovedSecret>,
-    /// Where the draft was saved.
+    /// Where the draft was saved (empty with `publish`: the draft became the version).
     pub draft: String,
     /// The published version, with `--publish`.
     pub published: Option<Value>,
@@ -126,19 +127,22 @@ pub struct DeployReport {
     pub deployment_id: Option<String>,
     /// Servers removed because an earlier deploy of this profile wrote them.
     pub removed_servers: Vec<String>,
+    /// The file's own entries this deploy took over (asked for with `adopt`).
+    pub adopted: Vec<String>,
 }
 
-/// What a rollback restored.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct RollbackReport {
-    /// The file.
-    pub file: String,
-    /// The deployment whose state was restored.
-    pub restored_from: String,
-    /// The new record (a rollback can itself be rolled back).
-    pub deployment_id: String,
-    /// True when the file now does not exist (it did not before the first deploy).
-    pub removed: bool,
+/// How a deploy may go about a file.
+#[derive(Debug, Clone, Default)]
+pub struct DeployOptions {
+    /// Report the diff and write nothing.
+    pub dry_run: bool,
+    /// The file's own entries (same name as a profile server, not written by this home) the
+    /// profile may replace and manage from now on.
+    pub adopt: Vec<String>,
+    /// Adopt every such entry.
+    pub adopt_all: bool,
+    /// Create the file's directory when it does not exist (the client may not be installed).
+    pub create: bool,
 }
 
 /// A profile merged into a file: what would be written, and what output shows of it.
@@ -150,6 +154,12 @@ struct Merged {
     /// Servers removed because an earlier deploy of this profile wrote them.
     removed: Vec<String>,
     preview: super::preview::DeployPreview,
+    /// The servers the profile owns in the file after the deploy.
+    owned: BTreeSet<String>,
+    /// Those it owned before.
+    previously: BTreeSet<String>,
+    /// The file's own entries taken over.
+    adopted: Vec<String>,
 }
 
 fn unparsable(file: &ClientFile, error: dialects::DialectError) -> Error {
@@ -204,17 +214,55 @@ impl Orchestrator {
                     store.save(self.home())?;
                 }
                 pretty = serde_json::to_vec_pretty(&document).unwrap_or_default();
-                fsutil::write_atomic(&draft, &pretty, 0o600)?;
+                let base = crate::registry::head(self.home(), &client, &profile_id)?.map(|h| h.version);
+                fsutil::write_atomic(&draft, &super::drafts::draft_bytes(&document, base), 0o600)?;
             }
             let published = if publish {
                 let text = String::from_utf8_lossy(&pretty).into_owned();
                 let note = format!("imported from {}", file.path.display());
-                Some(self.publish(client.as_str(), profile, &text, Some(&note), None)?.to_json())
+                let verified = self.publish(client.as_str(), profile, &text, Some(&note), None)?;
+                // The draft became this version: left behind it would republish it later.
+                self.draft_discard(client.as_str(), profile)?;
+                Some(verified)
             } else {
                 None
             };
-            Ok(ImportReport { document, secrets_moved, draft: draft.display().to_string(), published })
+            self.record_import(file, &client, &profile_id, &bytes, &document, published.as_ref())?;
+            let draft = if published.is_some() { String::new() } else { draft.display().to_string() };
+            Ok(ImportReport { document, secrets_moved, draft, published: published.map(|v| v.to_json()) })
         })
+    }
+
+    /// Records that `file` (holding `bytes`) was imported into `profile` (at `published`, when
+    /// it was published): the entries read count as the profile's from now on, so a later
+    /// deploy of it updates them instead of refusing them as the user's own.
+    fn record_import(
+        &self,
+        file: &ClientFile,
+        client: &ClientId,
+        profile: &ProfileId,
+        bytes: &[u8],
+        document: &Value,
+        published: Option<&Verified>,
+    ) -> Result<()> {
+        let _lock = self.lock_target(&write::real_target(&file.path))?;
+        let id = record::store_backup(self.home(), bytes)?;
+        let rec = DeploymentRecord {
+            deployment_id: record::new_deployment_id(self.home(), client, self.now()),
+            kind: RecordKind::Import,
+            client_id: client.to_string(),
+            file: file.path.display().to_string(),
+            profile_id: Some(profile.to_string()),
+            artifact_id: published.map(|v| v.id().to_string()),
+            version: published.map(|v| v.statement().version),
+            at: self.now(),
+            before: Some(id.clone()),
+            after: Some(id),
+            owned_servers: server_names(document).into_iter().collect(),
+            adopted: Vec::new(),
+            restores: None,
+        };
+        record::save(self.home(), client, &rec)
     }
 
     /// Puts references back where the file holds what the last deploy into it resolved them
@@ -257,34 +305,83 @@ impl Orchestrator {
         Ok((verified, resolved, store))
     }
 
-    /// The servers an earlier deploy of this profile wrote into this file.
-    pub(super) fn previously_owned(
-        &self,
-        client: &ClientId,
-        path: &Path,
-        profile: &ProfileId,
-    ) -> Result<BTreeSet<String>> {
-        Ok(record::owned_servers(&record::list(self.home(), client, Some(path))?, profile.as_str()))
-    }
-
-    /// The bytes `file` would hold with the profile merged in (nothing is written), and the
-    /// servers that would be removed because an earlier deploy of this profile wrote them.
+    /// The bytes `file` would hold with the profile merged in (nothing is written), the
+    /// servers that would be removed because an earlier deploy of this profile wrote them, and
+    /// the ownership after it. A head server whose name the file uses for an entry this home
+    /// did not write, with other content, is refused (exit 7) unless adopted.
     fn merged(
         &self,
         file: &ClientFile,
         client: &ClientId,
         profile: &ProfileId,
         current: Option<&[u8]>,
+        options: &DeployOptions,
     ) -> Result<Merged> {
         let (verified, resolved, store) = self.resolved_head(client, profile)?;
         let original = current.map(|b| text_of(file, b)).transpose()?;
+        let records = record::list(self.home(), client, Some(&file.path))?;
+        let previously = record::owned_servers(&records, profile.as_str());
         let wanted = server_names(&resolved.document);
-        let remove: Vec<String> =
-            self.previously_owned(client, &file.path, profile)?.into_iter().filter(|n| !wanted.contains(n)).collect();
+        let remove: Vec<String> = previously.iter().filter(|n| !wanted.contains(*n)).cloned().collect();
+        let mut owned = wanted.clone();
+        let mut adopted = Vec::new();
+        if let Some(text) = original {
+            let live = dialects::import_at(client.as_str(), &file.placement, text).map_err(|e| unparsable(file, e))?;
+            // Compared as the client reads them back; a document the client's dialect cannot
+            // write from scratch (kept only by lossless edits) is compared as resolved.
+            let reads = self
+                .as_client_reads(client, file, verified.payload(), &store)
+                .map(|r| r.document)
+                .unwrap_or_else(|_| resolved.document.clone());
+            let own = Ownership {
+                profile_owned: previously.clone(),
+                home_owned: record::home_owned(&records),
+                managed: true,
+            };
+            let part = ownership::partition(&live, &reads, &own);
+            let in_file = server_names(&live);
+            for name in &options.adopt {
+                if !wanted.contains(name) || !in_file.contains(name) {
+                    return Err(Error::Usage {
+                        message: format!(
+                            "--adopt {}: {} has no entry of that name that {}/{} would write (adopt names a server both the file and the profile have)",
+                            name.chars().take(100).collect::<String>(),
+                            file.path.display(),
+                            client,
+                            profile
+                        ),
+                    });
+                }
+            }
+            let adopts = |n: &String| options.adopt_all || options.adopt.contains(n);
+            let refused: Vec<String> = part.conflicts.iter().filter(|n| !adopts(n)).cloned().collect();
+            if !refused.is_empty() {
+                let message = self.conflict_message(
+                    client,
+                    file,
+                    profile,
+                    &live,
+                    verified.payload(),
+                    &resolved,
+                    &store,
+                    &refused,
+                )?;
+                return Err(Error::Conflict { message });
+            }
+            // The file's own entries that already equal the profile's stay the user's,
+            // unless adopted: nothing is written to them, so nothing is taken over.
+            for name in in_file.iter().filter(|n| wanted.contains(*n) && !own.home_owned.contains(*n)) {
+                if adopts(name) {
+                    adopted.push(name.clone());
+                } else {
+                    owned.remove(name);
+                }
+            }
+        }
         let rendered = dialects::render_at(client.as_str(), &file.placement, original, &resolved.document, &remove)
             .map_err(|e| unparsable(file, e))?;
         let preview = self.deploy_preview(client, file, original, verified.payload(), &resolved, &remove, &store)?;
-        Ok(Merged { verified, resolved, rendered, removed: remove, preview })
+        Ok(Merged { verified, resolved, rendered, removed: remove, preview, owned, previously, adopted })
     }
 
     /// The bytes `file` would hold with the profile's servers merged in, as output shows them:
@@ -293,12 +390,23 @@ impl Orchestrator {
     pub fn render_file(&self, file: &ClientFile, profile: &str) -> Result<String> {
         let (client, profile) = self.client_and_profile(&file.client_id, profile)?;
         let current = write::read_target(&file.path)?;
-        Ok(self.merged(file, &client, &profile, current.as_deref())?.preview.after)
+        let options = DeployOptions { adopt_all: true, ..DeployOptions::default() };
+        Ok(self.merged(file, &client, &profile, current.as_deref(), &options)?.preview.after)
     }
 
     /// Verifies the head, merges it into the file losslessly and writes it by the safe write
-    /// path, with a backup and a deployment record. `dry_run` only reports the diff.
+    /// path, with a backup and a deployment record (creating a missing directory).
+    /// `dry_run` only reports the diff.
     pub fn deploy(&self, file: &ClientFile, profile: &str, dry_run: bool) -> Result<DeployReport> {
+        self.deploy_with(file, profile, &DeployOptions { dry_run, create: true, ..DeployOptions::default() })
+    }
+
+    /// [`Orchestrator::deploy`] with its options: the file's own entries a head server would
+    /// replace are refused (exit 7) unless adopted; a missing directory (the client may not be
+    /// installed) is refused (exit 2) unless `create`. A deploy that changes neither the bytes
+    /// nor what the profile owns writes no record.
+    pub fn deploy_with(&self, file: &ClientFile, profile: &str, options: &DeployOptions) -> Result<DeployReport> {
+        let dry_run = options.dry_run;
         let mut meta = Map::new();
         meta.insert("client_id".into(), json!(file.client_id));
         meta.insert("profile_id".into(), json!(profile));
@@ -307,12 +415,24 @@ impl Orchestrator {
         self.traced("config_deploy", meta, || {
             let (client, profile_id) = self.client_and_profile(&file.client_id, profile)?;
             self.ensure_initialized()?;
+            if !options.create
+                && let Some(dir) = file.path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists())
+            {
+                return Err(Error::Usage {
+                    message: format!(
+                        "{} does not look installed here: {} does not exist; pass --create (`create: true` over MCP) to create it and {} (nothing was written)",
+                        file.client_id,
+                        dir.display(),
+                        file.path.display()
+                    ),
+                });
+            }
             let real = write::real_target(&file.path);
             let _lock = if dry_run { None } else { Some(self.lock_target(&real)?) };
             self.failpoints.reach("after-lock");
             let current = write::read_target(&file.path)?;
-            let Merged { verified, resolved, rendered, removed, preview } =
-                self.merged(file, &client, &profile_id, current.as_deref())?;
+            let Merged { verified, resolved, rendered, removed, preview, owned, previously, adopted } =
+                self.merged(file, &client, &profile_id, current.as_deref(), options)?;
             let changed = current.as_deref() != Some(rendered.as_bytes());
             let mut report = DeployReport {
                 file: file.path.display().to_string(),
@@ -323,8 +443,9 @@ impl Orchestrator {
                 dry_run,
                 deployment_id: None,
                 removed_servers: removed,
+                adopted: adopted.clone(),
             };
-            if dry_run {
+            if dry_run || (!changed && owned == previously && adopted.is_empty()) {
                 return Ok(report);
             }
             let before_id = current.as_deref().map(|b| record::store_backup(self.home(), b)).transpose()?;
@@ -349,7 +470,8 @@ impl Orchestrator {
                 at: self.now(),
                 before: before_id,
                 after: Some(after_id),
-                owned_servers: server_names(&resolved.document).into_iter().collect(),
+                owned_servers: owned.into_iter().collect(),
+                adopted,
                 restores: None,
             };
             record::save(self.home(), &client, &rec)?;
@@ -358,7 +480,7 @@ impl Orchestrator {
         })
     }
 
-    fn lock_target(&self, real: &Path) -> Result<fsutil::LockGuard> {
+    pub(super) fn lock_target(&self, real: &Path) -> Result<fsutil::LockGuard> {
         Ok(fsutil::lock(&self.home().target_lock(real), self.lock_timeout)?)
     }
 
@@ -366,129 +488,5 @@ impl Orchestrator {
     pub fn deployments(&self, client: &str, file: Option<&Path>) -> Result<Vec<DeploymentRecord>> {
         let client = ClientId::parse(client)?;
         record::list(self.home(), &client, file)
-    }
-
-    /// Restores a file's bytes: by default those before its latest deploy or rollback; with
-    /// `to`, those right after that deployment. The restore is itself recorded.
-    pub fn rollback(&self, file: &ClientFile, to: Option<&str>) -> Result<RollbackReport> {
-        let mut meta = Map::new();
-        meta.insert("client_id".into(), json!(file.client_id));
-        meta.insert("file".into(), json!(file.path.display().to_string()));
-        self.traced("config_rollback", meta, || {
-            let client = ClientId::parse(&file.client_id)?;
-            self.ensure_initialized()?;
-            let records = record::list(self.home(), &client, Some(&file.path))?;
-            let (source, restore) = choose_restore(&records, to, &client, file)?;
-            let real = write::real_target(&file.path);
-            let _lock = self.lock_target(&real)?;
-            let current = write::read_target(&file.path)?;
-            let restored = restore.as_deref().map(|id| record::load_backup(self.home(), id)).transpose()?;
-            let before_id = current.as_deref().map(|b| record::store_backup(self.home(), b)).transpose()?;
-            let plan_bytes = restored.clone().unwrap_or_default();
-            let plan = WritePlan {
-                target: &file.path,
-                expected: current.as_deref(),
-                new_bytes: &plan_bytes,
-                private: false,
-                failpoints: &self.failpoints,
-            };
-            match &restored {
-                Some(bytes) if current.as_deref() != Some(bytes.as_slice()) => write::replace_file(&plan)?,
-                Some(_) => {}
-                None => write::remove_file(&plan)?,
-            }
-            let owned = match &restored {
-                Some(_) => records
-                    .iter()
-                    .rev()
-                    .find(|r| r.after == restore && r.kind == RecordKind::Deploy)
-                    .map(|r| r.owned_servers.clone())
-                    .unwrap_or_default(),
-                None => Vec::new(),
-            };
-            let rec = DeploymentRecord {
-                deployment_id: record::new_deployment_id(self.home(), &client, self.now()),
-                kind: RecordKind::Rollback,
-                client_id: client.to_string(),
-                file: file.path.display().to_string(),
-                profile_id: source.profile_id.clone(),
-                artifact_id: None,
-                version: None,
-                at: self.now(),
-                before: before_id,
-                after: restore,
-                owned_servers: owned,
-                restores: Some(source.deployment_id.clone()),
-            };
-            record::save(self.home(), &client, &rec)?;
-            Ok(RollbackReport {
-                file: file.path.display().to_string(),
-                restored_from: source.deployment_id.clone(),
-                deployment_id: rec.deployment_id,
-                removed: restored.is_none(),
-            })
-        })
-    }
-}
-
-/// The record a rollback restores from, and the content id it restores (None: no file):
-/// with `to`, the bytes that deployment wrote; else those before the latest write.
-fn choose_restore<'a>(
-    records: &'a [DeploymentRecord],
-    to: Option<&str>,
-    client: &ClientId,
-    file: &ClientFile,
-) -> Result<(&'a DeploymentRecord, Option<String>)> {
-    match to {
-        Some(id) => {
-            let r = records
-                .iter()
-                .find(|r| r.deployment_id == id)
-                .ok_or_else(|| Error::DeploymentNotFound { client: client.to_string(), id: id.to_owned() })?;
-            Ok((r, r.after.clone()))
-        }
-        None => {
-            let r = records.last().ok_or_else(|| Error::DeploymentNotFound {
-                client: client.to_string(),
-                id: format!("(any deployment of {})", file.path.display()),
-            })?;
-            Ok((r, r.before.clone()))
-        }
-    }
-}
-
-/// What a rollback would do, without doing it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct RollbackPreview {
-    /// The file.
-    pub file: String,
-    /// The deployment whose state would be restored.
-    pub restores_from: String,
-    /// True when the file would be removed (it did not exist before the first deploy).
-    pub would_remove_file: bool,
-    /// True when the bytes would change.
-    pub changed: bool,
-    /// The unified diff of the file's bytes (secrets shown as `«redacted»`).
-    pub diff: String,
-}
-
-impl Orchestrator {
-    /// What [`Orchestrator::rollback`] would restore, and the diff, writing nothing.
-    pub fn rollback_preview(&self, file: &ClientFile, to: Option<&str>) -> Result<RollbackPreview> {
-        let client = ClientId::parse(&file.client_id)?;
-        self.ensure_initialized()?;
-        let records = record::list(self.home(), &client, Some(&file.path))?;
-        let (source, restore) = choose_restore(&records, to, &client, file)?;
-        let restored = restore.as_deref().map(|id| record::load_backup(self.home(), id)).transpose()?;
-        let current = write::read_target(&file.path)?;
-        let store = SecretStore::load(self.home())?;
-        let diff = self.bytes_preview(&client, file, current.as_deref(), restored.as_deref(), &store)?;
-        Ok(RollbackPreview {
-            file: file.path.display().to_string(),
-            restores_from: source.deployment_id.clone(),
-            would_remove_file: restored.is_none(),
-            changed: current != restored,
-            diff,
-        })
     }
 }

@@ -31,6 +31,8 @@ mod drift;
 mod extract;
 mod files;
 mod preview;
+mod rebase;
+mod rollback;
 mod secretenv;
 mod trace;
 
@@ -38,7 +40,9 @@ pub use doctor::{Check, Verdict, command_resolves};
 pub use drafts::{Draft, Problem, ValidationReport, validate_document};
 pub use drift::FileDrift;
 pub use extract::MovedSecret;
-pub use files::{ClientFile, DeployReport, ImportReport, RollbackPreview, RollbackReport, unified_diff};
+pub use files::{ClientFile, DeployOptions, DeployReport, ImportReport, unified_diff};
+pub use rebase::RebaseReport;
+pub use rollback::{ORIGINAL, RollbackPreview, RollbackReport};
 
 /// How old the last change of `keys/trusted/` must be before a read of it is remembered.
 const RACY_WINDOW: Duration = Duration::from_secs(2);
@@ -188,6 +192,36 @@ pub struct KeyInfo {
     pub public_key_pem: String,
     /// Every trusted key id.
     pub trusted: Vec<String>,
+}
+
+/// How [`Orchestrator::publish_with`] publishes.
+#[derive(Debug, Clone, Default)]
+pub struct PublishOptions<'a> {
+    /// A note stored (and signed) with the version.
+    pub note: Option<&'a str>,
+    /// Refuse the version after this long.
+    pub expires_in: Option<Duration>,
+    /// Publish a document equal to the head as a new version anyway.
+    pub allow_same: bool,
+    /// Run the checks of `draft validate` (with these PATH directories for its warnings).
+    pub validate_on: Option<&'a [std::path::PathBuf]>,
+    /// Refuse (exit 7) unless the head is this version when the home lock is held (`Some(None)`:
+    /// no version yet): a draft's base.
+    pub expect_head: Option<Option<u64>>,
+}
+
+/// What a publish did.
+#[derive(Debug)]
+pub struct PublishOutcome {
+    /// The new version, or the head when the document equals it and nothing was created.
+    pub verified: Verified,
+    /// False when the document equals the head and no version was created.
+    pub created: bool,
+}
+
+/// A duration as the option takes it (`300000y` style is not kept: seconds are exact).
+fn humanize(d: Duration) -> String {
+    format!("{}s", d.as_secs())
 }
 
 /// Checks that a payload is a servers document: an object whose `mcpServers` is an object of
@@ -460,7 +494,8 @@ impl Orchestrator {
         })
     }
 
-    /// Publishes a servers document (JSON text) as the next version of a profile.
+    /// Publishes a servers document (JSON text) as the next version of a profile (even when
+    /// it equals the head; see [`Orchestrator::publish_with`] for the checks `publish` runs).
     pub fn publish(
         &self,
         client: &str,
@@ -469,6 +504,22 @@ impl Orchestrator {
         note: Option<&str>,
         expires_in: Option<Duration>,
     ) -> Result<Verified> {
+        let options = PublishOptions { note, expires_in, allow_same: true, ..PublishOptions::default() };
+        Ok(self.publish_with(client, profile, payload_text, &options)?.verified)
+    }
+
+    /// Publishes a servers document (JSON text) as the next version of a profile. With
+    /// `validate_on`, the document must pass the checks of `draft validate` (exit 6 on the
+    /// first error). A document equal to the head creates no version unless `allow_same`
+    /// (the head is returned, `created: false`). An expiry of zero or beyond the calendar is
+    /// refused (exit 2).
+    pub fn publish_with(
+        &self,
+        client: &str,
+        profile: &str,
+        payload_text: &str,
+        options: &PublishOptions<'_>,
+    ) -> Result<PublishOutcome> {
         let meta = ids_meta(client, profile);
         self.traced("config_publish", meta, || {
             let client = ClientId::parse(client)?;
@@ -481,23 +532,53 @@ impl Orchestrator {
                     message: "a literal secret cannot be published: store it with `mcp-orchestration secrets set NAME` and write ${secret:NAME} instead".into(),
                 });
             }
+            if let Some(path_dirs) = options.validate_on {
+                drafts::refuse_invalid(&drafts::validate_document(client.as_str(), payload.value(), path_dirs))?;
+            }
+            let now = self.now();
+            let expires_at = match options.expires_in {
+                Some(d) if d.is_zero() => {
+                    return Err(Error::Usage {
+                        message: "--expires-in 0s would publish a version that is already expired: give a positive duration such as 12h or 30d, or leave the option out".into(),
+                    });
+                }
+                Some(d) => Some(
+                    jiff::SignedDuration::try_from(d)
+                        .ok()
+                        .and_then(|d| now.checked_add(d).ok())
+                        .ok_or_else(|| Error::Usage {
+                            message: format!(
+                                "--expires-in {} is too far in the future (versions can expire up to the year 9999): give a shorter duration such as 365d",
+                                humanize(d)
+                            ),
+                        })?,
+                ),
+                None => None,
+            };
             self.ensure_initialized()?;
             let key = keys::load_signing_key(&self.home)?;
             let trust = self.trust()?;
-            let now = self.now();
             let mut metadata = Map::new();
-            if let Some(note) = note {
+            if let Some(note) = options.note {
                 metadata.insert("note".into(), json!(note));
             }
-            let expires_at = match expires_in {
-                Some(d) => Some(now.checked_add(d).map_err(|_| Error::Validation {
-                    pointer: String::new(),
-                    message: "--expires-in is too far in the future".into(),
-                })?),
-                None => None,
-            };
             let lock = self.lock()?;
-            registry::publish(
+            let head = registry::head(&self.home, &client, &profile)?;
+            if let Some(expected) = options.expect_head
+                && head.as_ref().map(|h| h.version) != expected
+            {
+                let now_at = head.as_ref().map(|h| format!("v{}", h.version)).unwrap_or_else(|| "none".into());
+                return Err(Error::Conflict {
+                    message: format!(
+                        "the head of {client}/{profile} moved to {now_at} while publishing: nothing was published; run `mcp-orchestration draft rebase {client} --profile {profile}`"
+                    ),
+                });
+            }
+            if !options.allow_same && head.is_some_and(|h| h.artifact_id == *payload.id()) {
+                let verified = self.load_head(&trust, &client, &profile)?;
+                return Ok(PublishOutcome { verified, created: false });
+            }
+            let verified = registry::publish(
                 &self.home,
                 &lock,
                 &key,
@@ -507,7 +588,8 @@ impl Orchestrator {
                 &payload,
                 PublishRequest { metadata, expires_at },
                 now,
-            )
+            )?;
+            Ok(PublishOutcome { verified, created: true })
         })
     }
 

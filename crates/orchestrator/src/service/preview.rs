@@ -105,6 +105,46 @@ impl Orchestrator {
         Ok(DeployPreview { after: shown.finish(&after), diff: shown.finish(&diff) })
     }
 
+    /// The refusal of a deploy whose head servers `names` would replace the file's own entries:
+    /// both versions of each, shown redacted, and how to adopt them.
+    #[allow(clippy::too_many_arguments)] // one message's inputs, computed once by the caller
+    pub(super) fn conflict_message(
+        &self,
+        client: &ClientId,
+        file: &ClientFile,
+        profile: &crate::ids::ProfileId,
+        live: &Value,
+        payload: &Value,
+        resolved: &Resolved,
+        store: &SecretStore,
+        names: &[String],
+    ) -> Result<String> {
+        let shown = self.shown_for(client, file, &[payload], Some(resolved), store)?;
+        let display = resolve::shown(payload, dialects::env_expansion(client.as_str()));
+        let entry_text = |document: &Value, name: &str| -> String {
+            let entry = document.get("mcpServers").and_then(|s| s.get(name)).cloned().unwrap_or(Value::Null);
+            let masked = shown.finish_value(&shown.mask_at(name, "", None, &entry));
+            shown.finish(&serde_json::to_string(&masked).unwrap_or_default())
+        };
+        let (noun, them) = if names.len() == 1 { ("entry", "it") } else { ("entries", "them") };
+        let mut message = format!(
+            "{}: the file's own {noun} {} (not written by this home) would be replaced by {client}/{profile}; nothing was written",
+            file.path.display(),
+            names.join(", ")
+        );
+        for name in names {
+            message.push_str(&format!(
+                "\n  {name} in the file:    {}\n  {name} in the profile: {}",
+                entry_text(live, name),
+                entry_text(&display, name)
+            ));
+        }
+        message.push_str(&format!(
+            "\nrename {them} in the file, or deploy again with --adopt NAME or --adopt-all (`adopt`/`adopt_all` over MCP) to let the profile replace and manage {them}"
+        ));
+        Ok(message)
+    }
+
     /// The unified diff between two versions of a file's bytes (a rollback), both masked.
     pub(super) fn bytes_preview(
         &self,

@@ -167,16 +167,18 @@ fn deploy_rollback_and_their_refusals_on_real_files() {
     // A file that does not exist yet is created; rolling back removes it again.
     let report = orch.deploy(&file, "team", false).expect("deploy");
     assert!(report.changed && file.path.is_file());
-    let rolled = orch.rollback(&file, None).expect("rollback");
+    let rolled = orch.rollback(&file, None, false).expect("rollback");
     assert!(rolled.removed && !file.path.exists());
     // Rolling forward to what the deploy wrote.
     let deployments = orch.deployments("cursor", Some(&file.path)).expect("records");
     assert_eq!(deployments.len(), 2);
-    orch.rollback(&file, Some(&deployments[0].deployment_id)).expect("roll forward");
+    orch.rollback(&file, Some(&deployments[0].deployment_id), false).expect("roll forward");
     assert!(std::fs::read_to_string(&file.path).expect("read").contains("\"a\""));
-    assert_eq!(orch.rollback(&file, Some("no-such-id")).expect_err("unknown").kind(), ErrorKind::NotFound);
+    assert_eq!(orch.rollback(&file, Some("no-such-id"), false).expect_err("unknown").kind(), ErrorKind::NotFound);
     let fresh = cursor_file(&env, "never/mcp.json");
-    assert_eq!(orch.rollback(&fresh, None).expect_err("nothing to roll back").kind(), ErrorKind::NotFound);
+    // Nothing to undo: said so, nothing written.
+    let nothing = orch.rollback(&fresh, None, false).expect("nothing to roll back");
+    assert!(nothing.nothing_to_undo && nothing.deployment_id.is_none() && !fresh.path.exists());
     // A target that is not UTF-8 is refused and left alone.
     let binary = cursor_file(&env, "bin/mcp.json");
     std::fs::create_dir_all(binary.path.parent().expect("parent")).expect("mkdir");
@@ -275,7 +277,8 @@ fn publish_refuses_an_expiry_beyond_the_calendar() {
     let err = orch
         .publish("cursor", "team", &doc("a", "npx"), None, Some(Duration::from_secs(u64::MAX / 4)))
         .expect_err("too far");
-    assert_eq!(err.kind(), ErrorKind::Validation);
+    assert_eq!(err.kind(), ErrorKind::Usage);
+    assert!(err.to_string().contains("--expires-in") && err.to_string().contains("too far"), "{err}");
 }
 
 #[test]
@@ -336,17 +339,14 @@ fn rollback_preview_shows_the_diff_writes_nothing_and_hides_secrets() {
     let deployed = orch.deploy(&file, "team", false).expect("deploy");
     let bytes = std::fs::read(&file.path).expect("read");
     let preview = orch.rollback_preview(&file, None).expect("preview");
-    assert_eq!(Some(preview.restores_from.clone()), deployed.deployment_id);
+    assert_eq!(preview.restores_from, deployed.deployment_id);
     assert!(preview.changed && !preview.would_remove_file);
     assert!(preview.diff.lines().any(|l| l.starts_with("-") && l.contains("\"gh\"")), "{}", preview.diff);
     // Cursor reads the secret from its environment: the file holds the reference.
     assert!(preview.diff.contains("${env:TOKEN}") && !preview.diff.contains("ghp_previewsecret"), "{}", preview.diff);
     assert_eq!(std::fs::read(&file.path).expect("read"), bytes, "a preview writes nothing");
     assert_eq!(orch.deployments("cursor", Some(&file.path)).expect("records").len(), 1);
-    assert_eq!(
-        orch.rollback_preview(&cursor_file(&env, "other/mcp.json"), None).expect_err("none").kind(),
-        ErrorKind::NotFound
-    );
+    assert!(orch.rollback_preview(&cursor_file(&env, "other/mcp.json"), None).expect("none").nothing_to_undo);
 }
 
 #[test]

@@ -109,8 +109,8 @@ async fn every_result_matches_its_output_schema() {
     run("validate_config", cursor(json!({}))).await;
     run("publish_config", cursor(json!({"note": "schema"}))).await;
     run("clear_draft_config", cursor(json!({}))).await;
-    run("deploy_config", cursor(json!({}))).await;
-    run("deploy_config", cursor(json!({"confirm": true}))).await;
+    run("deploy_config", cursor(json!({"create": true}))).await;
+    run("deploy_config", cursor(json!({"confirm": true, "create": true}))).await;
     run("get_deployment_status", json!({})).await;
     run("rollback_config", json!({"client_id": "cursor"})).await;
     run("rollback_config", json!({"client_id": "cursor", "confirm": true})).await;

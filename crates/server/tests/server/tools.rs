@@ -254,6 +254,10 @@ async fn draft_publish_deploy_rollback_into_a_client_file() {
     let file = json!(target.display().to_string());
     let dry = client.call("deploy_config", c(&[("file", file.clone())])).await;
     assert_eq!(dry.ok()["dry_run"], true);
+    // Cursor's own config directory does not exist here: not installed, `create` needed.
+    let absent = client.call("deploy_config", c(&[])).await;
+    assert_eq!(absent.kind(), "usage", "{}", absent.text);
+    assert!(absent.text.contains("create: true") && !env.root().join(".cursor").exists(), "{}", absent.text);
     assert!(dry.ok()["diff"].as_str().expect("diff").contains("memory"));
     assert_eq!(std::fs::read(&target).expect("read"), before, "a dry run wrote the file");
 
@@ -402,5 +406,64 @@ async fn a_missing_home_is_a_result_that_says_to_run_init() {
     assert_eq!(out.kind(), "not_found");
     assert!(out.text.contains("init-configs"), "{}", out.text);
     assert!(!env.home().exists(), "a read created the home");
+    client.close().await;
+}
+
+#[tokio::test]
+async fn deploy_config_refuses_the_users_own_entry_unless_adopted_and_rollback_config_needs_force_after_edits() {
+    let env = Env::new();
+    let gh = r#"{"mcpServers": {"gh": {"command": "npx", "args": ["gh-server"]}}}"#;
+    env.core().publish("cursor", "team", gh, None, None).expect("publish");
+    let client = env.client().await;
+    // The client's own file (no `file` argument): its directory exists, so no `create`.
+    let target = env.root().join(".cursor/mcp.json");
+    std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+    let secret = "ghp_mcpusersownsecret0123456789";
+    let original =
+        format!(r#"{{"mcpServers": {{"gh": {{"command": "my-gh", "env": {{"GITHUB_TOKEN": "{secret}"}}}}}}}}"#);
+    std::fs::write(&target, &original).expect("write");
+    let base = json!({"client_id": "cursor", "profile_id": "team", "confirm": true});
+    let refused = client.call("deploy_config", base.clone()).await;
+    assert_eq!(refused.kind(), "conflict", "{}", refused.text);
+    assert_eq!(refused.structured["error"]["exit_code"], 7);
+    assert!(refused.text.contains("gh") && refused.text.contains("adopt"), "{}", refused.text);
+    assert!(!refused.text.contains(secret), "{}", refused.text);
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), original, "a refusal writes nothing");
+
+    let mut adopting = base.clone();
+    adopting["adopt"] = json!(["gh"]);
+    let adopted = client.call("deploy_config", adopting).await;
+    assert_eq!(adopted.ok()["adopted"], json!(["gh"]));
+    let written = std::fs::read_to_string(&target).expect("read");
+    assert!(written.contains("gh-server"), "{written}");
+
+    let edited = written.replace("gh-server", "gh-server-edited");
+    std::fs::write(&target, &edited).expect("edit");
+    let rollback = json!({"client_id": "cursor", "confirm": true});
+    let refused = client.call("rollback_config", rollback.clone()).await;
+    assert_eq!(refused.kind(), "conflict", "{}", refused.text);
+    assert!(refused.text.contains("gh-server-edited") && refused.text.contains("force"), "{}", refused.text);
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), edited);
+    let mut forced = rollback;
+    forced["force"] = json!(true);
+    assert!(client.call("rollback_config", forced).await.ok()["deployment_id"].is_string());
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), original);
+    client.close().await;
+}
+
+#[tokio::test]
+async fn publish_config_refuses_a_draft_made_from_an_older_head() {
+    let env = Env::new();
+    let v1 = r#"{"mcpServers": {"a": {"command": "npx", "args": ["a"]}}}"#;
+    env.core().publish("cursor", "team", v1, None, None).expect("v1");
+    let client = env.client().await;
+    let target = json!({"client_id": "cursor", "profile_id": "team", "server_id": "memory"});
+    assert!(client.call("add_server_to_config", target).await.ok()["exists"] == true);
+    let v2 = r#"{"mcpServers": {"a": {"command": "npx", "args": ["a2"]}}}"#;
+    env.core().publish("cursor", "team", v2, None, None).expect("v2");
+    let refused = client.call("publish_config", json!({"client_id": "cursor", "profile_id": "team"})).await;
+    assert_eq!(refused.kind(), "conflict", "{}", refused.text);
+    assert!(refused.text.contains("draft rebase") && refused.text.contains("v1"), "{}", refused.text);
+    assert_eq!(env.core().get("cursor", "team").expect("head").statement().version, 2, "nothing was published");
     client.close().await;
 }
