@@ -188,7 +188,7 @@ impl Orchestrator {
         self.traced("config_import", meta, || {
             let (client, profile_id) = self.client_and_profile(&file.client_id, profile)?;
             self.ensure_initialized()?;
-            let bytes = fsutil::read(&file.path)?;
+            let bytes = write::read_existing(&file.path)?;
             let text = text_of(file, &bytes)?;
             let mut document =
                 dialects::import_at(client.as_str(), &file.placement, text).map_err(|e| unparsable(file, e))?;
@@ -206,6 +206,7 @@ impl Orchestrator {
                 pretty = serde_json::to_vec_pretty(&document).unwrap_or_default();
                 fsutil::write_atomic(&draft, &pretty, 0o600)?;
             }
+            self.failpoints.reach("import-after-draft");
             let published = if publish {
                 let text = String::from_utf8_lossy(&pretty).into_owned();
                 let note = format!("imported from {}", file.path.display());

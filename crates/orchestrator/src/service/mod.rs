@@ -33,7 +33,7 @@ mod files;
 mod preview;
 mod trace;
 
-pub use doctor::{Check, Verdict, command_resolves};
+pub use doctor::{Check, FixReport, Verdict, command_resolves};
 pub use drafts::{Draft, Problem, ValidationReport, validate_document};
 pub use drift::FileDrift;
 pub use extract::MovedSecret;
@@ -394,7 +394,7 @@ impl Orchestrator {
                 &client,
                 &profile,
                 &payload,
-                PublishRequest { metadata, expires_at: None },
+                PublishRequest { metadata, expires_at: None, failpoints: self.failpoints.clone() },
                 self.now(),
             )?;
             report.seeded.push(SeededProfile {
@@ -504,7 +504,7 @@ impl Orchestrator {
                 &client,
                 &profile,
                 &payload,
-                PublishRequest { metadata, expires_at },
+                PublishRequest { metadata, expires_at, failpoints: self.failpoints.clone() },
                 now,
             )
         })
@@ -621,7 +621,7 @@ impl Orchestrator {
         self.traced("key_rotation", Map::new(), || {
             self.ensure_initialized()?;
             let _lock = self.lock()?;
-            keys::rotate(&self.home, &KeyPair::generate())
+            keys::rotate(&self.home, &KeyPair::generate(), &self.failpoints)
         })
     }
 
@@ -694,7 +694,7 @@ impl Orchestrator {
                         &client,
                         &profile,
                         &payload,
-                        PublishRequest { metadata, expires_at: None },
+                        PublishRequest { metadata, expires_at: None, failpoints: self.failpoints.clone() },
                         self.now(),
                     )?
                     .statement()
