@@ -30,6 +30,7 @@ mod drafts;
 mod drift;
 mod extract;
 mod files;
+mod gc;
 mod preview;
 mod trace;
 
@@ -37,6 +38,7 @@ pub use doctor::{Check, FixReport, Verdict, command_resolves};
 pub use drafts::{Draft, Problem, ValidationReport, validate_document};
 pub use drift::FileDrift;
 pub use extract::MovedSecret;
+pub use gc::{DEFAULT_KEEP_BACKUPS, GcOptions, GcReport, Removed};
 pub use files::{ClientFile, DeployReport, ImportReport, RollbackPreview, RollbackReport, unified_diff};
 
 /// How old the last change of `keys/trusted/` must be before a read of it is remembered.
