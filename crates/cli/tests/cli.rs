@@ -7,6 +7,8 @@ mod cli {
     pub mod common;
     #[cfg(feature = "failpoints")]
     mod crash;
+    #[cfg(feature = "failpoints")]
+    mod crash_ops;
     mod deploy;
     mod drift;
     mod files;
