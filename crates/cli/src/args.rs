@@ -103,7 +103,9 @@ pub enum Command {
     )]
     Status(StatusArgs),
     /// Check the home, keys, store, locks, client files and the commands profiles launch
-    #[command(after_help = "Example:\n  mcp-orchestration doctor\n  mcp-orchestration doctor --fix   # repair what an interrupted write left")]
+    #[command(
+        after_help = "Example:\n  mcp-orchestration doctor\n  mcp-orchestration doctor --fix   # repair what an interrupted write left"
+    )]
     Doctor(DoctorArgs),
     /// Remove what the home no longer needs: old events, unneeded backups, dead cache entries, temp files
     #[command(

@@ -12,10 +12,12 @@ mod cli {
     mod deploy;
     mod drift;
     mod files;
+    mod gc;
     mod init;
     mod keys;
     mod migrate;
     mod perms;
     mod publish_get;
+    mod recovery;
     mod tamper;
 }

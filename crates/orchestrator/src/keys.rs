@@ -38,8 +38,7 @@ pub fn load_signing_key(home: &Home) -> Result<KeyPair> {
 pub fn install_key_pair(home: &Home, key: &KeyPair) -> Result<()> {
     trust_key(home, key.public())?;
     fsutil::write_atomic(&home.verification_key(), key.public().to_pem().as_bytes(), PUBLIC_MODE)?;
-    fsutil::write_atomic(&home.signing_key(), key.to_pem().as_bytes(), PRIVATE_MODE)
-        .map_err(Into::into)
+    fsutil::write_atomic(&home.signing_key(), key.to_pem().as_bytes(), PRIVATE_MODE).map_err(Into::into)
 }
 
 /// Adds a public key to the trust store (idempotent).

@@ -126,10 +126,9 @@ pub enum Repair {
 impl std::fmt::Display for Repair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Repair::DropOrphan { version } => write!(
-                f,
-                "version {version} was written by a publish that did not finish (never the head): remove it"
-            ),
+            Repair::DropOrphan { version } => {
+                write!(f, "version {version} was written by a publish that did not finish (never the head): remove it")
+            }
             Repair::RaiseFloor { from, to } => {
                 write!(f, "the rollback floor ({from}) is below the head ({to}): raise it to {to}")
             }

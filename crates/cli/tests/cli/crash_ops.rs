@@ -75,7 +75,11 @@ fn assert_recovers(env: &TestEnv, file: &Path, what: &str, round: &mut u32) {
     assert!(deployed.contains(&format!("after-{round}")), "{what}: the deploy wrote the new version");
     let out = run(env, &["doctor", "--json"]);
     let report = json(&out);
-    let unfinished = report["checks"].as_array().expect("checks").iter().any(|c| c["name"] == "unfinished writes" && c["verdict"] != "ok");
+    let unfinished = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .any(|c| c["name"] == "unfinished writes" && c["verdict"] != "ok");
     assert!(!unfinished, "{what}: a publish repairs what the crash left: {report}");
     assert_eq!(temps_under(&env.home()), Vec::<PathBuf>::new(), "{what}: temps left in the home");
 }

@@ -38,8 +38,8 @@ pub use doctor::{Check, FixReport, Verdict, command_resolves};
 pub use drafts::{Draft, Problem, ValidationReport, validate_document};
 pub use drift::FileDrift;
 pub use extract::MovedSecret;
-pub use gc::{DEFAULT_KEEP_BACKUPS, GcOptions, GcReport, Removed};
 pub use files::{ClientFile, DeployReport, ImportReport, RollbackPreview, RollbackReport, unified_diff};
+pub use gc::{DEFAULT_KEEP_BACKUPS, GcOptions, GcReport, Removed};
 
 /// How old the last change of `keys/trusted/` must be before a read of it is remembered.
 const RACY_WINDOW: Duration = Duration::from_secs(2);
