@@ -174,7 +174,11 @@ pub fn repairs(home: &Home, trust: &TrustStore, client: &ClientId, profile: &Pro
         out.push(Repair::RaiseFloor { from: seen, to: at });
     }
     let next = at + 1;
-    if home.envelope(client, profile, next).exists() && chains_on(home, trust, client, profile, next, current.as_ref())
+    // A first publish writes its floor (0) before the envelope: without that file, a version 1
+    // beyond a missing head is a lost head, not an unfinished publish.
+    if home.envelope(client, profile, next).exists()
+        && home.seen(client, profile).exists()
+        && chains_on(home, trust, client, profile, next, current.as_ref())
     {
         out.push(Repair::DropOrphan { version: next });
     }
@@ -262,6 +266,10 @@ pub fn publish(
         });
     }
     fsutil::write_once(&home.object(payload.id()), payload.bytes(), FILE_MODE)?;
+    if !home.seen(client, profile).exists() {
+        // Marks a first publish under way, so that its envelope is recognised as unfinished.
+        write_json(&home.seen(client, profile), &Seen { highest_version: seen })?;
+    }
     failpoints.reach("publish-after-object");
     fsutil::write_atomic(&envelope_path, &envelope, FILE_MODE)?;
     failpoints.reach("publish-after-envelope");
