@@ -103,8 +103,15 @@ pub enum Command {
     )]
     Status(StatusArgs),
     /// Check the home, keys, store, locks, client files and the commands profiles launch
-    #[command(after_help = "Example:\n  mcp-orchestration doctor")]
-    Doctor,
+    #[command(
+        after_help = "Example:\n  mcp-orchestration doctor\n  mcp-orchestration doctor --fix   # repair what an interrupted write left"
+    )]
+    Doctor(DoctorArgs),
+    /// Remove what the home no longer needs: old events, unneeded backups, dead cache entries, temp files
+    #[command(
+        after_help = "Example:\n  mcp-orchestration gc --dry-run\n  mcp-orchestration gc --keep-backups 5 --events-max-age-days 7"
+    )]
+    Gc(GcArgs),
     /// The server catalog: list, search, show, import registry server.json files
     #[command(
         subcommand,
@@ -492,4 +499,28 @@ pub struct MigrateArgs {
     /// Report what would be migrated without writing anything
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// First repair what is safe to repair: unfinished publishes, an untrusted own signing key,
+    /// a stale verification_key.pem, the home's stale temp files
+    #[arg(long)]
+    pub fix: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// List what would be removed without removing anything
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Keep the backups of the last N deployment records of each client file
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_backups: u32,
+    /// Remove event-log days older than this many days
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub events_max_age_days: u32,
+    /// Remove the oldest event-log days until the log is at most this many MiB
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub events_max_mib: u64,
 }

@@ -7,15 +7,19 @@ mod cli {
     pub mod common;
     #[cfg(feature = "failpoints")]
     mod crash;
+    #[cfg(feature = "failpoints")]
+    mod crash_ops;
     mod deploy;
     mod drift;
     mod files;
+    mod gc;
     mod init;
     mod keys;
     mod migrate;
     mod ownership;
     mod perms;
     mod publish_get;
+    mod recovery;
     mod secrets;
     mod tamper;
     mod undo;

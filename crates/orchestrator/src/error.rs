@@ -242,6 +242,7 @@ impl Error {
             },
             Error::NotUtf8 { .. } => ErrorKind::Unsafe,
             Error::Write(WriteError::ChangedUnderneath { .. }) => ErrorKind::Conflict,
+            Error::Write(WriteError::NotRegular { .. } | WriteError::TooLarge { .. }) => ErrorKind::Unsafe,
             Error::Write(WriteError::Fs(e)) if e.is_not_found() => ErrorKind::NotFound,
             Error::Write(WriteError::Fs(_)) => ErrorKind::Other,
             Error::DeploymentNotFound { .. } | Error::ServerNotFound { .. } => ErrorKind::NotFound,

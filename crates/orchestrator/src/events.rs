@@ -1,6 +1,11 @@
 //! The event log ("memory"): JSON Lines under `events/`, one file per UTC day. Every step of
 //! one operation shares a trace id. Events carry ids, counts and outcomes, never a payload,
 //! a secret or a key.
+//!
+//! Retention ([`Retention`], 30 days and 64 MiB by default) is applied as the log rotates:
+//! when an appender opens a new day's file, whole day files older than the age limit go, then
+//! the oldest ones until the rest fit the size limit (the current day's file is never
+//! removed). `gc` applies the same rule on demand.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
@@ -61,6 +66,75 @@ pub fn new_trace_id() -> String {
     hex::encode(bytes)
 }
 
+/// How much of the event log is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Day files older than this many days (before the newest event's day) are removed.
+    pub max_age_days: u32,
+    /// The oldest day files are removed until the log's total size is at most this.
+    pub max_total_bytes: u64,
+}
+
+impl Default for Retention {
+    /// 30 days and 64 MiB.
+    fn default() -> Self {
+        Retention { max_age_days: 30, max_total_bytes: 64 * 1024 * 1024 }
+    }
+}
+
+/// The day files of the log, oldest first: (day, path, size).
+fn day_files(home: &Home) -> Vec<(jiff::civil::Date, std::path::PathBuf, u64)> {
+    let dir = home.events_dir();
+    let mut out: Vec<_> = fsutil::list_dir(&dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|name| {
+            let day: jiff::civil::Date = name.strip_suffix(".jsonl")?.parse().ok()?;
+            let path = dir.join(&name);
+            let size = fs::metadata(&path).ok()?.len();
+            Some((day, path, size))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The day files that `retention` drops when `today` is the current day: past the age limit,
+/// then the oldest until the rest fit the size limit; never `today`'s or a later one.
+pub fn past_retention(home: &Home, today: jiff::civil::Date, retention: Retention) -> Vec<(std::path::PathBuf, u64)> {
+    let files = day_files(home);
+    let oldest_kept = today.checked_sub(jiff::Span::new().days(i64::from(retention.max_age_days))).unwrap_or(today);
+    let mut total: u64 = files.iter().map(|f| f.2).sum();
+    let mut out = Vec::new();
+    for (day, path, size) in files {
+        if day >= today {
+            break;
+        }
+        if day < oldest_kept || total > retention.max_total_bytes {
+            total -= size;
+            out.push((path, size));
+        }
+    }
+    out
+}
+
+/// Removes the day files past retention (see [`past_retention`]); returns them with their sizes.
+pub fn apply_retention(
+    home: &Home,
+    today: jiff::civil::Date,
+    retention: Retention,
+) -> Result<Vec<(std::path::PathBuf, u64)>> {
+    let gone = past_retention(home, today, retention);
+    for (path, _) in &gone {
+        match fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(FsError::new("cannot remove", path, e).into()),
+        }
+    }
+    Ok(gone)
+}
+
 /// Appends an event to the day's file, opening it for this one event (a long-running process
 /// keeps an [`EventLog`] instead). One `write` of one line with `O_APPEND`, so concurrent
 /// writers never interleave within a line.
@@ -69,10 +143,19 @@ pub fn append(home: &Home, event: &Event) -> Result<()> {
 }
 
 /// An appender that keeps the day's file open between events (a long-running server writes
-/// thousands); each write is whole lines with `O_APPEND`.
+/// thousands); each write is whole lines with `O_APPEND`. Opening a day's file applies the
+/// retention (see [`apply_retention`]).
 #[derive(Debug, Default)]
 pub struct EventLog {
     open: std::sync::Mutex<Option<(std::path::PathBuf, std::fs::File)>>,
+    retention: Retention,
+}
+
+impl EventLog {
+    /// An appender with this retention.
+    pub fn with_retention(retention: Retention) -> Self {
+        EventLog { open: std::sync::Mutex::default(), retention }
+    }
 }
 
 impl EventLog {
@@ -95,12 +178,17 @@ impl EventLog {
             let mut guard = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if guard.as_ref().is_none_or(|(open, _)| *open != path) {
                 fsutil::create_dir_all(&home.events_dir())?;
+                let is_new = !path.exists();
                 let file = OpenOptions::new()
                     .create(true)
                     .append(true)
                     .mode(0o600)
                     .open(&path)
                     .map_err(|e| FsError::new("cannot open event log", &path, e))?;
+                if is_new {
+                    // The log rotates: best effort, like every event.
+                    let _ = apply_retention(home, day(&same_day[0]), self.retention);
+                }
                 *guard = Some((path.clone(), file));
             }
             if let Some((_, file)) = guard.as_mut() {

@@ -126,15 +126,76 @@ pub fn list_dir(dir: &Path) -> Result<Vec<String>, FsError> {
     Ok(names)
 }
 
+/// The name prefix of every temp file [`write_atomic`] creates.
+pub const TEMP_PREFIX: &str = ".tmp-";
+
+/// Creates a temp file in `dir` and holds an exclusive `flock` on it until it is renamed or
+/// dropped: a temp file nobody holds was left by a killed writer (a lock dies with its
+/// process), which is how [`remove_stale_temps`] tells it from one being written. A cleaner
+/// may remove the file between its creation and the lock; the inode is compared afterwards
+/// and the file made again if so.
+fn locked_temp(dir: &Path, mode: u32) -> Result<tempfile::NamedTempFile, FsError> {
+    use std::os::unix::fs::MetadataExt as _;
+    loop {
+        let temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .permissions(permissions(mode))
+            .tempfile_in(dir)
+            .map_err(|e| FsError::new("cannot create a temp file in", dir, e))?;
+        temp.as_file().lock().map_err(|e| FsError::new("cannot lock", temp.path(), e))?;
+        let ours = temp.as_file().metadata().map_err(|e| FsError::new("cannot stat", temp.path(), e))?;
+        match fs::symlink_metadata(temp.path()) {
+            Ok(named) if named.ino() == ours.ino() && named.dev() == ours.dev() => return Ok(temp),
+            // Removed by a cleaner that took it for a stale one before we locked it: our file
+            // is gone from the directory (so is its name, which `NamedTempFile` then fails to
+            // remove, harmlessly); make another.
+            _ => continue,
+        }
+    }
+}
+
+/// Removes the temp files of [`write_atomic`] in `dir` that no live process holds (left by a
+/// killed writer) and returns them. Each is opened and locked without waiting; one that is
+/// being written is held by its writer and left alone.
+pub fn remove_stale_temps(dir: &Path) -> Vec<PathBuf> {
+    stale_temps_in(dir, true)
+}
+
+/// The temp files [`remove_stale_temps`] would remove (nothing is removed).
+pub fn stale_temps(dir: &Path) -> Vec<PathBuf> {
+    stale_temps_in(dir, false)
+}
+
+fn stale_temps_in(dir: &Path, remove: bool) -> Vec<PathBuf> {
+    use std::os::unix::fs::MetadataExt as _;
+    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(file) = File::open(&path) else { continue };
+        let Ok(meta) = file.metadata() else { continue };
+        if !meta.is_file() || file.try_lock().is_err() {
+            continue;
+        }
+        // Still the same file under that name (not replaced meanwhile), and nobody holds it.
+        let same = fs::symlink_metadata(&path).is_ok_and(|m| m.ino() == meta.ino() && m.dev() == meta.dev());
+        if same && (!remove || fs::remove_file(&path).is_ok()) {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Replaces `path` with `bytes` atomically; the new file gets `mode` (Unix permission bits).
+/// Temp files a killed writer left in the same directory are removed once the write is done.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), FsError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     create_dir_all(dir)?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .permissions(permissions(mode))
-        .tempfile_in(dir)
-        .map_err(|e| FsError::new("cannot create a temp file in", dir, e))?;
+    let mut temp = locked_temp(dir, mode)?;
     temp.write_all(bytes).map_err(|e| FsError::new("cannot write", temp.path(), e))?;
     // The umask may have narrowed the mode given at creation: set it exactly.
     temp.as_file()
@@ -142,7 +203,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), FsError>
         .map_err(|e| FsError::new("cannot set the mode of", temp.path(), e))?;
     temp.as_file().sync_all().map_err(|e| FsError::new("cannot fsync", temp.path(), e))?;
     temp.persist(path).map_err(|e| FsError::new("cannot rename onto", path, e.error))?;
-    sync_dir(dir)
+    sync_dir(dir)?;
+    remove_stale_temps(dir);
+    Ok(())
 }
 
 /// Writes an immutable, content-addressed file once: if it exists already it is left alone

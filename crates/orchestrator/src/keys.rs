@@ -4,6 +4,7 @@
 use std::fs;
 
 use crate::crypto::{KeyPair, PublicKey};
+use crate::deploy::failpoint::FailPoints;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, Access};
 use crate::home::Home;
@@ -31,11 +32,13 @@ pub fn load_signing_key(home: &Home) -> Result<KeyPair> {
     KeyPair::from_pem(text).map_err(|source| Error::Key { path, source })
 }
 
-/// Writes a key pair as the home's signing key (0600) and its public key, and trusts it.
+/// Writes a key pair as the home's signing key (0600) and its public key, and trusts it. The
+/// public key is trusted first and the private key written last, so a crash at any instant
+/// never leaves a signing key whose signatures are refused.
 pub fn install_key_pair(home: &Home, key: &KeyPair) -> Result<()> {
-    fsutil::write_atomic(&home.signing_key(), key.to_pem().as_bytes(), PRIVATE_MODE)?;
+    trust_key(home, key.public())?;
     fsutil::write_atomic(&home.verification_key(), key.public().to_pem().as_bytes(), PUBLIC_MODE)?;
-    trust_key(home, key.public())
+    fsutil::write_atomic(&home.signing_key(), key.to_pem().as_bytes(), PRIVATE_MODE).map_err(Into::into)
 }
 
 /// Adds a public key to the trust store (idempotent).
@@ -100,9 +103,20 @@ pub fn untrust_key(home: &Home, key_id: &str) -> Result<bool> {
 /// Replaces the signing key with a new one (trusted). The old public key stays trusted, so
 /// existing artifacts keep verifying until it is untrusted; the old private key is kept under
 /// `keys/retired/` (0600). Returns the old and new public keys.
-pub fn rotate(home: &Home, new_key: &KeyPair) -> Result<(PublicKey, PublicKey)> {
+///
+/// The steps run in an order whose every prefix leaves a home that can publish: the new public
+/// key is trusted, the old private key is copied to `keys/retired/`, the new private key
+/// replaces the old one in one rename, and its public key is written beside it last. A crash
+/// before the rename leaves the old key signing (and one more trusted key); after it, the new.
+pub fn rotate(home: &Home, new_key: &KeyPair, failpoints: &FailPoints) -> Result<(PublicKey, PublicKey)> {
     let old = load_signing_key(home)?;
+    trust_key(home, new_key.public())?;
+    failpoints.reach("rotate-after-trust");
     fsutil::write_atomic(&home.retired_key(old.public().id().hex()), old.to_pem().as_bytes(), PRIVATE_MODE)?;
-    install_key_pair(home, new_key)?;
+    failpoints.reach("rotate-after-retire");
+    fsutil::write_atomic(&home.signing_key(), new_key.to_pem().as_bytes(), PRIVATE_MODE)?;
+    failpoints.reach("rotate-after-signing-key");
+    fsutil::write_atomic(&home.verification_key(), new_key.public().to_pem().as_bytes(), PUBLIC_MODE)?;
+    failpoints.reach("rotate-after-verification-key");
     Ok((old.public().clone(), new_key.public().clone()))
 }

@@ -1,6 +1,11 @@
 //! The store and registry: content-addressed payload objects, written-once envelopes per
 //! version, heads with strictly increasing versions, and the highest version ever seen per
 //! profile. Readers never take the lock (every file is replaced atomically); writers do.
+//!
+//! A publish writes the object, the envelope, the head, then the rollback floor, so that a
+//! crash at any instant leaves a state every read accepts: at worst an envelope beyond the
+//! head that no read ever served (an orphan), or a floor below the head. [`repairs`] finds
+//! both and [`apply_repairs`] fixes them; every publish does so first (see ARCHITECTURE.md).
 
 use std::fs;
 
@@ -10,6 +15,7 @@ use serde_json::{Map, Value};
 use crate::artifact::{self, Expectation, Statement, Verified};
 use crate::canonical::{ArtifactId, Canonical, ContentId};
 use crate::crypto::{self, KeyPair};
+use crate::deploy::failpoint::FailPoints;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::home::Home;
@@ -84,6 +90,128 @@ pub struct PublishRequest {
     pub metadata: Map<String, Value>,
     /// When the version stops being accepted.
     pub expires_at: Option<jiff::Timestamp>,
+    /// Test-only pause points between the writes (`publish-after-…`).
+    pub failpoints: FailPoints,
+}
+
+/// A state a crash (or an older release) can leave in a profile's store that is safe to
+/// repair without losing anything a read ever served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "repair", rename_all = "snake_case")]
+pub enum Repair {
+    /// The envelope of the version after the head, signed by a trusted key and chained on the
+    /// head, that neither the head nor the rollback floor ever reached: a publish killed after
+    /// writing it. No read served it as the head; it is removed (the next publish takes its
+    /// number).
+    DropOrphan {
+        /// Its version.
+        version: u64,
+    },
+    /// The rollback floor below the head (a publish killed after moving the head): raised to it.
+    RaiseFloor {
+        /// The floor found.
+        from: u64,
+        /// The head's version.
+        to: u64,
+    },
+    /// The rollback floor one version above the head, that version stored, verified and chained
+    /// on the head (left by releases that moved the floor before the head): the head moves to
+    /// it, since reads already refuse anything below the floor.
+    AdoptFloor {
+        /// The floor's version.
+        version: u64,
+    },
+}
+
+impl std::fmt::Display for Repair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Repair::DropOrphan { version } => {
+                write!(f, "version {version} was written by a publish that did not finish (never the head): remove it")
+            }
+            Repair::RaiseFloor { from, to } => {
+                write!(f, "the rollback floor ({from}) is below the head ({to}): raise it to {to}")
+            }
+            Repair::AdoptFloor { version } => write!(
+                f,
+                "the head is below the rollback floor and version {version} is stored and verifies: make it the head"
+            ),
+        }
+    }
+}
+
+/// Verifies a stored version as the successor of `head` (trusted signature, this profile, its
+/// own version number, `previous` the head's id); false on any failure.
+fn chains_on(
+    home: &Home,
+    trust: &TrustStore,
+    client: &ClientId,
+    profile: &ProfileId,
+    version: u64,
+    head: Option<&Head>,
+) -> bool {
+    let Ok((envelope, payload)) = load_bytes(home, client, profile, version, None) else { return false };
+    verify_version(&envelope, &payload, trust, client, profile, version, None, None).is_ok_and(|v| {
+        v.statement().version == version && v.statement().previous.as_ref() == head.map(|h| &h.artifact_id)
+    })
+}
+
+/// The repairs a profile's store needs after a crash (see [`Repair`]); none for a sound one.
+/// A version beyond the head that does not verify, or does not chain on the head, is never a
+/// repair: it stays, and publishing refuses until it is looked at.
+pub fn repairs(home: &Home, trust: &TrustStore, client: &ClientId, profile: &ProfileId) -> Result<Vec<Repair>> {
+    let current = head(home, client, profile)?;
+    let seen = highest_seen(home, client, profile)?;
+    let at = current.as_ref().map_or(0, |h| h.version);
+    let mut out = Vec::new();
+    if seen > at {
+        if seen == at + 1 && chains_on(home, trust, client, profile, seen, current.as_ref()) {
+            out.push(Repair::AdoptFloor { version: seen });
+        }
+        return Ok(out);
+    }
+    if seen < at {
+        out.push(Repair::RaiseFloor { from: seen, to: at });
+    }
+    let next = at + 1;
+    // A first publish writes its floor (0) before the envelope: without that file, a version 1
+    // beyond a missing head is a lost head, not an unfinished publish.
+    if home.envelope(client, profile, next).exists()
+        && home.seen(client, profile).exists()
+        && chains_on(home, trust, client, profile, next, current.as_ref())
+    {
+        out.push(Repair::DropOrphan { version: next });
+    }
+    Ok(out)
+}
+
+/// Applies repairs found by [`repairs`] (the caller holds the home lock).
+pub fn apply_repairs(
+    home: &Home,
+    _lock: &fsutil::LockGuard,
+    client: &ClientId,
+    profile: &ProfileId,
+    repairs: &[Repair],
+) -> Result<()> {
+    for repair in repairs {
+        match repair {
+            Repair::DropOrphan { version } => {
+                let path = home.envelope(client, profile, *version);
+                fs::remove_file(&path).map_err(|e| fsutil::FsError::new("cannot remove", &path, e))?;
+                fsutil::sync_dir(&home.history_dir(client, profile))?;
+            }
+            Repair::RaiseFloor { to, .. } => write_json(&home.seen(client, profile), &Seen { highest_version: *to })?,
+            Repair::AdoptFloor { version } => {
+                let envelope = fsutil::read(&home.envelope(client, profile, *version))?;
+                let artifact_id = statement_id(&envelope).ok_or_else(|| Error::Corrupt {
+                    path: home.envelope(client, profile, *version),
+                    detail: "no artifact id in the envelope".into(),
+                })?;
+                write_json(&home.head(client, profile), &Head { version: *version, artifact_id })?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Publishes `payload` as the next version of a profile and returns it verified (the bytes
@@ -91,7 +219,7 @@ pub struct PublishRequest {
 #[allow(clippy::too_many_arguments)]
 pub fn publish(
     home: &Home,
-    _lock: &fsutil::LockGuard,
+    lock: &fsutil::LockGuard,
     key: &KeyPair,
     trust: &TrustStore,
     client: &ClientId,
@@ -100,9 +228,12 @@ pub fn publish(
     request: PublishRequest,
     now: jiff::Timestamp,
 ) -> Result<Verified> {
+    let found = repairs(home, trust, client, profile)?;
+    apply_repairs(home, lock, client, profile, &found)?;
     let current = head(home, client, profile)?;
     let seen = highest_seen(home, client, profile)?;
     let version = current.as_ref().map_or(0, |h| h.version).max(seen) + 1;
+    let failpoints = request.failpoints;
     let statement = Statement {
         statement_type: crypto::STATEMENT_TYPE.to_owned(),
         artifact_id: payload.id().clone(),
@@ -122,21 +253,30 @@ pub fn publish(
         &Expectation { client_id: client.as_str(), profile_id: profile.as_str(), highest_seen: Some(seen), now: None },
     )
     .map_err(|source| Error::verify(client, profile, version, source))?;
-    fsutil::write_once(&home.object(payload.id()), payload.bytes(), FILE_MODE)?;
     let envelope_path = home.envelope(client, profile, version);
     if envelope_path.exists() {
-        // History is written once: a version file beyond the head and the rollback floor means
-        // they were lost or edited. Refuse rather than overwrite a signed version.
+        // History is written once: a version file beyond the head and the rollback floor that
+        // is not a publish's orphan (see `repairs`) means they were lost or edited, or it was
+        // signed by a key no longer trusted. Refuse rather than overwrite a signed version.
         return Err(Error::Corrupt {
             path: envelope_path,
             detail: format!(
-                "version {version} exists although the head and the rollback floor are below it: restore heads/ and seen/ (see `mcp-orchestration doctor`)"
+                "version {version} exists although the head and the rollback floor are below it, and it is not an unfinished publish signed by a trusted key: restore heads/ and seen/, or move the file away (see `mcp-orchestration doctor`)"
             ),
         });
     }
+    fsutil::write_once(&home.object(payload.id()), payload.bytes(), FILE_MODE)?;
+    if !home.seen(client, profile).exists() {
+        // Marks a first publish under way, so that its envelope is recognised as unfinished.
+        write_json(&home.seen(client, profile), &Seen { highest_version: seen })?;
+    }
+    failpoints.reach("publish-after-object");
     fsutil::write_atomic(&envelope_path, &envelope, FILE_MODE)?;
-    write_json(&home.seen(client, profile), &Seen { highest_version: version })?;
+    failpoints.reach("publish-after-envelope");
     write_json(&home.head(client, profile), &Head { version, artifact_id: payload.id().clone() })?;
+    failpoints.reach("publish-after-head");
+    write_json(&home.seen(client, profile), &Seen { highest_version: version })?;
+    failpoints.reach("publish-after-seen");
     Ok(verified)
 }
 

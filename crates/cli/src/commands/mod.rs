@@ -8,6 +8,7 @@ mod drift;
 mod events;
 mod exec;
 mod files;
+mod gc;
 mod init;
 mod keys;
 mod migrate;
@@ -33,7 +34,8 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Import(args) => files::import(ctx, &args),
         Command::Diff(args) => drift::diff(ctx, &args),
         Command::Status(args) => drift::status(ctx, &args),
-        Command::Doctor => drift::doctor(ctx),
+        Command::Doctor(args) => gc::doctor(ctx, &args),
+        Command::Gc(args) => gc::run(ctx, &args),
         Command::Serve(args) => serve::run(ctx, &args),
         Command::Servers(cmd) => catalog::servers(ctx, &cmd),
         Command::Draft(cmd) => catalog::draft(ctx, &cmd),

@@ -48,6 +48,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("diff", &["diff", "claude-desktop", "--profile", "dev", "--file", "{file}"]),
     ("status", &["status"]),
     ("doctor", &["doctor"]),
+    ("gc", &["gc", "--dry-run"]),
     ("servers list", &["servers", "list"]),
     ("servers show", &["servers", "show", "github"]),
     ("servers import", &["servers", "import", "{serverjson}"]),

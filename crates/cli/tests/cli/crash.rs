@@ -111,3 +111,19 @@ fn a_held_lock_gives_exit_7_after_the_lock_timeout_and_changes_nothing() {
     holder.kill().expect("kill");
     holder.wait().expect("reap");
 }
+
+#[test]
+fn a_file_created_while_a_deploy_into_a_missing_file_is_paused_is_never_replaced() {
+    let env = initialized();
+    publish(&env, "cursor", "a", &servers("from-a", "npx"));
+    let file = env.root().join("new/mcp.json");
+    let marker = env.root().join("marker");
+    let child = paused_deploy(&env, "a", &file, "before-rename", &marker);
+    let created = "{\n  \"mcpServers\": {\"made-meanwhile\": {\"command\": \"x\"}}\n}\n";
+    std::fs::write(&file, created).expect("created by someone else");
+    std::fs::remove_file(&marker).expect("let the deploy go on");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), created);
+    assert!(temps_next_to(&file).is_empty(), "the deploy's temp file is gone");
+}

@@ -1,4 +1,5 @@
-//! Test-only fail points on the client-file write path.
+//! Test-only fail points on every write step: the client-file write path, publish, key
+//! rotation, import and gc.
 //!
 //! Built only with the `failpoints` feature. The adapter names one point and a marker file
 //! (the CLI takes them from `MCP_ORCHESTRATION_FAILPOINT=POINT:MARKER`); when the write path
@@ -7,9 +8,42 @@
 
 use std::path::{Path, PathBuf};
 
-/// The points of the write path, in order.
-pub const POINTS: &[&str] =
-    &["after-read", "after-lock", "after-temp-write", "after-fsync", "before-rename", "after-rename"];
+/// The points of the client-file write path (deploy, rollback), in order.
+pub const WRITE_POINTS: &[&str] = &["after-read", "after-lock", "after-temp-write", "before-rename", "after-rename"];
+
+/// The points of a publish (also reached by import --publish, draft publish, init, migrate).
+pub const PUBLISH_POINTS: &[&str] =
+    &["publish-after-object", "publish-after-envelope", "publish-after-head", "publish-after-seen"];
+
+/// The points of `keys rotate`.
+pub const ROTATE_POINTS: &[&str] =
+    &["rotate-after-trust", "rotate-after-retire", "rotate-after-signing-key", "rotate-after-verification-key"];
+
+/// The points of `import` (before its publish, if any) and of `gc`.
+pub const OTHER_POINTS: &[&str] =
+    &["import-after-draft", "gc-after-events", "gc-after-backups", "gc-after-signatures", "gc-after-temps"];
+
+/// Every point.
+pub const POINTS: &[&str] = &[
+    "after-read",
+    "after-lock",
+    "after-temp-write",
+    "before-rename",
+    "after-rename",
+    "publish-after-object",
+    "publish-after-envelope",
+    "publish-after-head",
+    "publish-after-seen",
+    "rotate-after-trust",
+    "rotate-after-retire",
+    "rotate-after-signing-key",
+    "rotate-after-verification-key",
+    "import-after-draft",
+    "gc-after-events",
+    "gc-after-backups",
+    "gc-after-signatures",
+    "gc-after-temps",
+];
 
 /// Which point to pause at, and the marker file that signals it.
 #[derive(Debug, Clone, Default)]

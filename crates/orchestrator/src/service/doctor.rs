@@ -43,18 +43,44 @@ fn check(name: impl Into<String>, verdict: Verdict, detail: impl Into<String>, f
     Check { name: name.into(), verdict, detail: detail.into(), fix }
 }
 
-/// Files under `dir` (recursively) whose name marks a temp file left by a killed write.
+/// Files under `dir` (recursively) that a killed write left: the home's own temp files that no
+/// live writer holds (see [`fsutil::stale_temps`]), and client-file temps.
 fn stale_temps(dir: &Path, out: &mut Vec<PathBuf>) {
+    out.extend(fsutil::stale_temps(dir));
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if path.is_dir() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
             stale_temps(&path, out);
-        } else if name.starts_with(".tmp-") || name.contains(".mcpo-tmp-") {
+        } else if name.contains(".mcpo-tmp-") {
             out.push(path);
         }
     }
+}
+
+/// Every directory under `dir` (and itself), for temp cleaning.
+pub(super) fn dirs_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    out.push(dir.to_path_buf());
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            dirs_under(&entry.path(), out);
+        }
+    }
+}
+
+/// What `doctor --fix` changed.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct FixReport {
+    /// Store repairs applied: `client/profile: what`.
+    pub repaired: Vec<String>,
+    /// True when the signing key's public key was added to the trust store.
+    pub trusted_signing_key: bool,
+    /// True when `keys/verification_key.pem` was rewritten from the signing key.
+    pub rewrote_verification_key: bool,
+    /// Stale temp files removed from the home.
+    pub removed_temps: Vec<String>,
 }
 
 /// Every path that reads check (see [`fsutil::check_metadata`]) and that fails the check.
@@ -115,7 +141,10 @@ impl Orchestrator {
         }
         out.push(check("home", Verdict::Ok, format!("{home} (layout {})", crate::home::LAYOUT_VERSION), None));
         match keys::load_signing_key(self.home()) {
-            Ok(key) => out.push(check("signing key", Verdict::Ok, format!("{} (mode 0600)", key.public().id()), None)),
+            Ok(key) => {
+                out.push(check("signing key", Verdict::Ok, format!("{} (mode 0600)", key.public().id()), None));
+                out.extend(self.key_consistency_checks(&key));
+            }
             Err(e) => out.push(check(
                 "signing key",
                 Verdict::Fail,
@@ -124,6 +153,7 @@ impl Orchestrator {
             )),
         }
         out.extend(self.permission_checks());
+        out.extend(self.repair_checks());
         match self.verify(None) {
             Ok(outcomes) => {
                 let failed: Vec<_> = outcomes.iter().filter(|o| o.error.is_some()).collect();
@@ -192,7 +222,7 @@ impl Orchestrator {
                 "stale temp files",
                 Verdict::Warn,
                 list.join(", "),
-                Some("left by an interrupted write; the next deploy of that file removes them, or delete them".into()),
+                Some("left by an interrupted write: the next write to that directory (for a client file, its next deploy or rollback) removes them, and so do `mcp-orchestration gc` and `doctor --fix`".into()),
             )
         });
         let mut clients: Vec<&str> = files.iter().map(|f| f.client_id.as_str()).collect();
@@ -205,6 +235,86 @@ impl Orchestrator {
         ));
         out.extend(self.command_checks(path_dirs));
         out
+    }
+
+    /// The signing key is trusted, and `keys/verification_key.pem` is its public key.
+    fn key_consistency_checks(&self, key: &crate::crypto::KeyPair) -> Vec<Check> {
+        let mut out = Vec::new();
+        let trusted = self.trust().is_ok_and(|t| t.get(key.public().id().as_str()).is_some());
+        out.push(if trusted {
+            check("signing key trusted", Verdict::Ok, "its public key is in keys/trusted/", None)
+        } else {
+            check(
+                "signing key trusted",
+                Verdict::Fail,
+                format!("{} is not in keys/trusted/: every publish is refused (exit 8)", key.public().id()),
+                Some("run `mcp-orchestration doctor --fix` (it trusts this home's own signing key)".into()),
+            )
+        });
+        let pem = fsutil::read_optional(&self.home().verification_key()).ok().flatten();
+        if pem.as_deref() != Some(key.public().to_pem().as_bytes()) {
+            out.push(check(
+                "verification key",
+                Verdict::Warn,
+                format!("{} is not the signing key's public key", self.home().verification_key().display()),
+                Some("run `mcp-orchestration doctor --fix` (it rewrites it from the signing key)".into()),
+            ));
+        }
+        out
+    }
+
+    /// Every profile whose store a crash left needing a repair (see [`registry::Repair`]).
+    fn repair_checks(&self) -> Vec<Check> {
+        let (Ok(trust), Ok(profiles)) = (self.trust(), registry::all_profiles(self.home())) else { return Vec::new() };
+        let mut found = Vec::new();
+        for (client, profile) in profiles {
+            for repair in registry::repairs(self.home(), &trust, &client, &profile).unwrap_or_default() {
+                found.push(format!("{client}/{profile}: {repair}"));
+            }
+        }
+        if found.is_empty() {
+            return vec![check("unfinished writes", Verdict::Ok, "no profile was left mid-publish", None)];
+        }
+        vec![check(
+            "unfinished writes",
+            Verdict::Warn,
+            found.join("; "),
+            Some("run `mcp-orchestration doctor --fix`, or publish to the profile (a publish repairs it first)".into()),
+        )]
+    }
+
+    /// `doctor --fix`: repairs what a crash can leave and is safe to repair, under the home
+    /// lock: unfinished publishes (see [`registry::Repair`]), an untrusted own signing key (a
+    /// rotation killed by an older release), a stale `verification_key.pem`, and the home's
+    /// stale temp files. Anything else doctor reports is left for a person.
+    pub fn doctor_fix(&self) -> crate::Result<FixReport> {
+        self.traced("doctor_fix", serde_json::Map::new(), || {
+            self.ensure_initialized()?;
+            let key = keys::load_signing_key(self.home())?;
+            let lock = self.lock()?;
+            let mut report = FixReport::default();
+            if !self.home().trusted_key(key.public().id().hex()).exists() {
+                keys::trust_key(self.home(), key.public())?;
+                report.trusted_signing_key = true;
+            }
+            let pem = key.public().to_pem();
+            if fsutil::read_optional(&self.home().verification_key())?.as_deref() != Some(pem.as_bytes()) {
+                fsutil::write_atomic(&self.home().verification_key(), pem.as_bytes(), keys::PUBLIC_MODE)?;
+                report.rewrote_verification_key = true;
+            }
+            let trust = self.trust()?;
+            for (client, profile) in registry::all_profiles(self.home())? {
+                let found = registry::repairs(self.home(), &trust, &client, &profile)?;
+                registry::apply_repairs(self.home(), &lock, &client, &profile, &found)?;
+                report.repaired.extend(found.iter().map(|r| format!("{client}/{profile}: {r}")));
+            }
+            let mut dirs = Vec::new();
+            dirs_under(self.home().root(), &mut dirs);
+            for dir in dirs {
+                report.removed_temps.extend(fsutil::remove_stale_temps(&dir).iter().map(|p| p.display().to_string()));
+            }
+            Ok(report)
+        })
     }
 
     /// The owner and mode of every file and directory reads refuse when they are not this

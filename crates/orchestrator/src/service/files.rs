@@ -198,7 +198,7 @@ impl Orchestrator {
         self.traced("config_import", meta, || {
             let (client, profile_id) = self.client_and_profile(&file.client_id, profile)?;
             self.ensure_initialized()?;
-            let bytes = fsutil::read(&file.path)?;
+            let bytes = write::read_existing(&file.path)?;
             let text = text_of(file, &bytes)?;
             let mut document =
                 dialects::import_at(client.as_str(), &file.placement, text).map_err(|e| unparsable(file, e))?;
@@ -217,6 +217,7 @@ impl Orchestrator {
                 let base = crate::registry::head(self.home(), &client, &profile_id)?.map(|h| h.version);
                 fsutil::write_atomic(&draft, &super::drafts::draft_bytes(&document, base), 0o600)?;
             }
+            self.failpoints.reach("import-after-draft");
             let published = if publish {
                 let text = String::from_utf8_lossy(&pretty).into_owned();
                 let note = format!("imported from {}", file.path.display());

@@ -30,17 +30,19 @@ mod drafts;
 mod drift;
 mod extract;
 mod files;
+mod gc;
 mod preview;
 mod rebase;
 mod rollback;
 mod secretenv;
 mod trace;
 
-pub use doctor::{Check, Verdict, command_resolves};
+pub use doctor::{Check, FixReport, Verdict, command_resolves};
 pub use drafts::{Draft, Problem, ValidationReport, validate_document};
 pub use drift::FileDrift;
 pub use extract::MovedSecret;
 pub use files::{ClientFile, DeployOptions, DeployReport, ImportReport, unified_diff};
+pub use gc::{DEFAULT_KEEP_BACKUPS, GcOptions, GcReport, Removed};
 pub use rebase::RebaseReport;
 pub use rollback::{ORIGINAL, RollbackPreview, RollbackReport};
 
@@ -429,7 +431,7 @@ impl Orchestrator {
                 &client,
                 &profile,
                 &payload,
-                PublishRequest { metadata, expires_at: None },
+                PublishRequest { metadata, expires_at: None, failpoints: self.failpoints.clone() },
                 self.now(),
             )?;
             report.seeded.push(SeededProfile {
@@ -586,7 +588,7 @@ impl Orchestrator {
                 &client,
                 &profile,
                 &payload,
-                PublishRequest { metadata, expires_at },
+                PublishRequest { metadata, expires_at, failpoints: self.failpoints.clone() },
                 now,
             )?;
             Ok(PublishOutcome { verified, created: true })
@@ -704,7 +706,7 @@ impl Orchestrator {
         self.traced("key_rotation", Map::new(), || {
             self.ensure_initialized()?;
             let _lock = self.lock()?;
-            keys::rotate(&self.home, &KeyPair::generate())
+            keys::rotate(&self.home, &KeyPair::generate(), &self.failpoints)
         })
     }
 
@@ -777,7 +779,7 @@ impl Orchestrator {
                         &client,
                         &profile,
                         &payload,
-                        PublishRequest { metadata, expires_at: None },
+                        PublishRequest { metadata, expires_at: None, failpoints: self.failpoints.clone() },
                         self.now(),
                     )?
                     .statement()
