@@ -94,6 +94,7 @@ pub fn deploy(ctx: &Context, args: &DeployArgs) -> anyhow::Result<u8> {
     for name in &report.removed_servers {
         output::say(&format!("removed {name} (an earlier deploy of this profile wrote it)"));
     }
+    secret_notes(&args.client, &report);
     if let Some(id) = &report.deployment_id {
         output::say(&format!(
             "deployment {id}: undo with `mcp-orchestration rollback {} --file {}`",
@@ -101,6 +102,30 @@ pub fn deploy(ctx: &Context, args: &DeployArgs) -> anyhow::Result<u8> {
         ));
     }
     Ok(0)
+}
+
+/// One line per way the file takes its secrets: what the user must do for the client to have
+/// them, or that the file holds them (and is 0600).
+fn secret_notes(client: &str, report: &orchestrator::service::DeployReport) {
+    if !report.secrets_from_environment.is_empty() {
+        let names = report.secrets_from_environment.join(" ");
+        output::say(&format!(
+            "{client} reads {names} from its environment (the file holds references): export them where {client} starts, or start it with `mcp-orchestration exec -- {client}`"
+        ));
+    }
+    if !report.secrets_prompted.is_empty() {
+        output::say(&format!(
+            "{client} asks once for {} (a password prompt in the file's inputs) and keeps it in its own secret storage",
+            report.secrets_prompted.join(", ")
+        ));
+    }
+    if !report.secrets_in_file.is_empty() {
+        output::say(&format!(
+            "{} holds the values of {} in plain text ({client} cannot read them from elsewhere); the file is 0600",
+            report.file,
+            report.secrets_in_file.join(", ")
+        ));
+    }
 }
 
 pub fn rollback(ctx: &Context, args: &RollbackArgs) -> anyhow::Result<u8> {

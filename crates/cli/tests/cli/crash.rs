@@ -126,4 +126,7 @@ fn a_file_created_while_a_deploy_into_a_missing_file_is_paused_is_never_replaced
     assert_eq!(out.status.code(), Some(7));
     assert_eq!(std::fs::read_to_string(&file).expect("read"), created);
     assert!(temps_next_to(&file).is_empty(), "the deploy's temp file is gone");
+    let backups = env.home().join("deployments/backups");
+    let left: Vec<_> = std::fs::read_dir(&backups).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    assert!(left.is_empty(), "a failed write leaves no backup that no record names: {left:?}");
 }

@@ -106,7 +106,10 @@ fn every_corpus_file_deploys_unchanged_then_changed_then_rolls_back_to_its_bytes
             for moved in report["secrets_moved"].as_array().expect("list") {
                 let name = moved["secret"].as_str().expect("name");
                 let value = store[name].as_str().expect("stored");
-                expected = expected.replace(value, &format!("{opening}{name}}}"));
+                // As the file spells it (a JSON string escapes quotes inside the value).
+                let escaped = serde_json::to_string(value).expect("json");
+                let escaped = &escaped[1..escaped.len() - 1];
+                expected = expected.replace(escaped, &format!("{opening}{name}}}"));
             }
         }
         let deployed = String::from_utf8(std::fs::read(&file).expect("read")).expect("utf8");
@@ -222,6 +225,7 @@ fn a_file_that_receives_a_secret_is_written_0600_and_the_secret_never_printed() 
     set_mode(&desktop, 0o644);
     let out = deploy(&env, "claude-desktop", "dev", &desktop);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("holds the values of GH_TOKEN in plain text"), "{}", stderr(&out));
     assert!(std::fs::read_to_string(&desktop).expect("read").contains("ghp_supersecretvalue123"));
     assert_eq!(mode(&desktop), 0o600);
     assert!(!stderr(&out).contains("ghp_supersecretvalue123"));
@@ -241,6 +245,12 @@ fn clients_that_expand_variables_get_references_and_exec_provides_the_values() {
         let file = env.write_file(&format!("{client}/{name}"), "{}\n");
         let out = deploy(&env, client, "dev", &file);
         assert_eq!(code(&out), 0, "{client}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("{client} reads GH_TOKEN from its environment"))
+                && stderr(&out).contains("mcp-orchestration exec --"),
+            "deploy says what to export: {}",
+            stderr(&out)
+        );
         let written = std::fs::read_to_string(&file).expect("read");
         assert!(written.contains(&format!("\"GITHUB_TOKEN\": \"{reference}\"")), "{client}: {written}");
         assert!(!written.contains("ghp_"), "{client}: {written}");

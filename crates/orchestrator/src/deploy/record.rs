@@ -82,6 +82,22 @@ pub fn store_backup(home: &Home, bytes: &[u8]) -> Result<String> {
     Ok(id.to_string())
 }
 
+/// Like [`store_backup`], and whether this call created the backup (false: it was there).
+pub fn store_backup_tracked(home: &Home, bytes: &[u8]) -> Result<(String, bool)> {
+    let id = ContentId::of(bytes);
+    let existed = backups_dir(home).join(id.hex()).exists();
+    fsutil::write_once(&backups_dir(home).join(id.hex()), bytes, BACKUP_MODE)?;
+    Ok((id.to_string(), !existed))
+}
+
+/// Removes a backup this operation created and no record names (a write that failed after
+/// storing it: ENOSPC, EROFS, a refused swap). Best effort: `gc` removes what is left.
+pub fn discard_backup(home: &Home, id: &str) {
+    if let Ok(content_id) = ContentId::parse(id) {
+        let _ = std::fs::remove_file(backups_dir(home).join(content_id.hex()));
+    }
+}
+
 /// Reads a backup, checking that its bytes still hash to its id.
 pub fn load_backup(home: &Home, id: &str) -> Result<Vec<u8>> {
     let content_id = ContentId::parse(id)?;

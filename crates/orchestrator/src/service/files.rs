@@ -129,6 +129,14 @@ pub struct DeployReport {
     pub removed_servers: Vec<String>,
     /// The file's own entries this deploy took over (asked for with `adopt`).
     pub adopted: Vec<String>,
+    /// Secrets the client reads from its environment (the file holds `${NAME}`-style
+    /// references): export them where the client starts, or start it with `exec`.
+    pub secrets_from_environment: Vec<String>,
+    /// Secrets the client prompts for once (VS Code `${input:NAME}`).
+    pub secrets_prompted: Vec<String>,
+    /// Names of secrets whose values the file holds (the client has no indirection); the file
+    /// is then written 0600.
+    pub secrets_in_file: Vec<String>,
 }
 
 /// How a deploy may go about a file.
@@ -143,6 +151,15 @@ pub struct DeployOptions {
     pub adopt_all: bool,
     /// Create the file's directory when it does not exist (the client may not be installed).
     pub create: bool,
+}
+
+/// Removes the backups this deploy created (`(id, created)` pairs) after its write failed.
+fn discard_created<'a>(home: &crate::home::Home, backups: impl IntoIterator<Item = Option<&'a (String, bool)>>) {
+    for (id, created) in backups.into_iter().flatten() {
+        if *created {
+            record::discard_backup(home, id);
+        }
+    }
 }
 
 /// A profile merged into a file: what would be written, and what output shows of it.
@@ -445,21 +462,38 @@ impl Orchestrator {
                 deployment_id: None,
                 removed_servers: removed,
                 adopted: adopted.clone(),
+                secrets_from_environment: resolved.client_reads_from_env.clone(),
+                secrets_prompted: resolved.client_prompts_for.clone(),
+                secrets_in_file: resolved.secrets_used.iter().map(|(name, _)| name.clone()).collect(),
             };
             if dry_run || (!changed && owned == previously && adopted.is_empty()) {
                 return Ok(report);
             }
-            let before_id = current.as_deref().map(|b| record::store_backup(self.home(), b)).transpose()?;
-            let after_id = record::store_backup(self.home(), rendered.as_bytes())?;
-            if changed {
-                write::replace_file(&WritePlan {
+            let before = current.as_deref().map(|b| record::store_backup_tracked(self.home(), b)).transpose()?;
+            let after = record::store_backup_tracked(self.home(), rendered.as_bytes());
+            let after = match after {
+                Ok(after) => after,
+                Err(error) => {
+                    discard_created(self.home(), [before.as_ref()]);
+                    return Err(error);
+                }
+            };
+            if changed
+                && let Err(error) = write::replace_file(&WritePlan {
                     target: &file.path,
                     expected: current.as_deref(),
                     new_bytes: rendered.as_bytes(),
                     private: resolved.holds_secrets,
                     failpoints: &self.failpoints,
-                })?;
+                })
+            {
+                // No record will name them: a failed write (ENOSPC, EROFS, a refused swap)
+                // leaves no orphan backups.
+                discard_created(self.home(), [before.as_ref(), Some(&after)]);
+                return Err(error.into());
             }
+            let before_id = before.map(|(id, _)| id);
+            let after_id = after.0;
             let rec = DeploymentRecord {
                 deployment_id: record::new_deployment_id(self.home(), &client, self.now()),
                 kind: RecordKind::Deploy,
