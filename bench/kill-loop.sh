@@ -10,20 +10,28 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-200}
 # The debug build (no fail points): slower steps spread the random kills over more instants.
-cargo build -q -p mcp-orchestration || exit 1
-bin=$PWD/target/debug/mcp-orchestration
+# MCP_ORCHESTRATION_BIN may name another build (e.g. target/release/mcp-orchestration).
+if [ -z "${MCP_ORCHESTRATION_BIN:-}" ]; then
+  cargo build -q -p mcp-orchestration || exit 1
+  MCP_ORCHESTRATION_BIN=$PWD/target/debug/mcp-orchestration
+fi
+bin=$MCP_ORCHESTRATION_BIN
 out_md=$PWD/bench/results/kill-loop.md
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export HOME=$work/home MCP_ORCHESTRATION_HOME=$work/home/.mcp-orchestration
-mkdir -p "$HOME/c"
-file=$HOME/c/mcp.json
-printf '{\n  "mcpServers": {"keep": {"command": "user"}}\n}\n' > "$file"
-"$bin" init-configs >/dev/null 2>&1 || { echo "init failed"; exit 1; }
 n=0
 doc() { n=$((n + 1)); printf '{"mcpServers": {"s-%d": {"command": "npx", "args": ["-y", "pkg"]}}}' "$n" > "$work/doc.json"; }
-doc; "$bin" publish cursor --profile a --file "$work/doc.json" >/dev/null 2>&1
-"$bin" deploy cursor --profile a --file "$file" >/dev/null 2>&1
+# A fresh home per operation, so the checks after each kill do not slow down as the history of
+# the earlier operations grows.
+fresh_home() {
+  export HOME=$work/home-$1 MCP_ORCHESTRATION_HOME=$work/home-$1/.mcp-orchestration
+  mkdir -p "$HOME/c"
+  file=$HOME/c/mcp.json
+  printf '{\n  "mcpServers": {"keep": {"command": "user"}}\n}\n' > "$file"
+  "$bin" init-configs >/dev/null 2>&1 || { echo "init failed"; exit 1; }
+  doc; "$bin" publish cursor --profile a --file "$work/doc.json" >/dev/null 2>&1
+  "$bin" deploy cursor --profile a --file "$file" >/dev/null 2>&1
+}
 
 op_cmd() {
   case $1 in
@@ -60,6 +68,7 @@ check() {
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 } > "$work/table.md"
 for op in publish import rotate deploy rollback gc; do
+  fresh_home "$op"
   med=$(median_us "$op")
   killed=0; f1=0; f2=0; f3=0; f4=0
   for ((i = 0; i < runs; i++)); do
