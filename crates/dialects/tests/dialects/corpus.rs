@@ -103,3 +103,36 @@ fn files_the_client_cannot_parse_are_refused_with_line_and_column() {
         assert_eq!(again, err, "{file}");
     }
 }
+
+/// Adding one server to a real file keeps every other line of it, blank and whitespace-only
+/// lines included, in order (the new lines only come in between).
+#[test]
+fn adding_one_server_to_any_corpus_file_keeps_every_other_line() {
+    let mut checked = 0;
+    for (file, _) in manifest_files() {
+        let dir = file.split('/').next().unwrap_or_default();
+        let Some((client, placement)) = client_of_dir(dir) else { continue };
+        if REFUSED.iter().any(|(f, ..)| *f == file) {
+            continue;
+        }
+        let placement = Placement::new(&placement);
+        let text = corpus(&file);
+        let added =
+            serde_json::json!({"mcpServers": {"mcpo-added": {"command": "npx", "args": ["-y", "mcpo-added-pkg"]}}});
+        let rendered = dialects::render_at(client, &placement, Some(&text), &added, &[])
+            .unwrap_or_else(|e| panic!("{file}: render: {e}"));
+        assert!(rendered.contains("mcpo-added-pkg"), "{file}: the server was not added:\n{rendered}");
+        let mut new_lines = rendered.split_inclusive('\n');
+        for (number, line) in text.split_inclusive('\n').enumerate() {
+            // The last line may gain a newline or a comma when an entry follows it.
+            let wanted = line.trim_end_matches(['\r', '\n']);
+            let found = new_lines.by_ref().any(|candidate| {
+                let candidate = candidate.trim_end_matches(['\r', '\n']);
+                candidate == wanted || candidate.strip_suffix(',') == Some(wanted)
+            });
+            assert!(found, "{file}: line {} ({wanted:?}) lost or moved:\n{rendered}", number + 1);
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 115 - 10 - REFUSED.len());
+}
