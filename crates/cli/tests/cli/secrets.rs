@@ -5,6 +5,19 @@ use serde_json::json;
 
 use super::common::{code, initialized, json, run, stderr};
 
+/// `secrets set NAME` with the value on stdin, as a user types it.
+fn set_secret(env: &mcp_testkit::TestEnv, name: &str, value: &str) {
+    let mut child = env
+        .std_command(super::common::BIN)
+        .args(["secrets", "set", name])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), value.as_bytes()).expect("write");
+    assert!(child.wait().expect("wait").success(), "secrets set {name}");
+}
+
 fn publish_doc(env: &mcp_testkit::TestEnv, doc: &serde_json::Value) -> std::process::Output {
     let file = env.write_file("doc.json", &doc.to_string());
     run(env, &["publish", "claude-desktop", "--profile", "dev", "--file", file.to_str().expect("utf8")])
@@ -76,16 +89,7 @@ fn import_names_secrets_once_keeps_variable_names_and_moves_only_url_passwords()
 #[test]
 fn a_rotated_secret_shows_as_a_changed_line_of_redactions_and_render_shows_references() {
     let env = initialized();
-    let set = |value: &str| {
-        let mut child = env
-            .std_command(super::common::BIN)
-            .args(["secrets", "set", "API_TOKEN"])
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), value.as_bytes()).expect("write");
-        assert!(child.wait().expect("wait").success());
-    };
+    let set = |value: &str| set_secret(&env, "API_TOKEN", value);
     set("first-value-aaaa1111");
     let out = publish_doc(
         &env,
@@ -114,15 +118,7 @@ fn a_rotated_secret_shows_as_a_changed_line_of_redactions_and_render_shows_refer
 #[test]
 fn vscode_gets_an_input_prompt_merged_with_the_users_own_inputs() {
     let env = initialized();
-    let mut child = env
-        .std_command(super::common::BIN)
-        .args(["secrets", "set", "GH_TOKEN"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), b"ghp_vscodevalue0123456789abcdef")
-        .expect("write");
-    assert!(child.wait().expect("wait").success());
+    set_secret(&env, "GH_TOKEN", "ghp_vscodevalue0123456789abcdef");
     let doc = json!({"mcpServers": {"gh": {"type": "http", "url": "https://api.githubcopilot.com/mcp/",
         "headers": {"Authorization": "Bearer ${secret:GH_TOKEN}"}}}});
     let file = env.write_file("doc.json", &doc.to_string());
@@ -166,14 +162,7 @@ fn codex_passes_secrets_through_env_vars_and_bearer_token_env_var() {
     for (name, value) in
         [("GITHUB_TOKEN", "ghp_codexvalue0123456789abcdefgh"), ("API_TOKEN", "sk-codexbearer0123456789")]
     {
-        let mut child = env
-            .std_command(super::common::BIN)
-            .args(["secrets", "set", name])
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), value.as_bytes()).expect("write");
-        assert!(child.wait().expect("wait").success());
+        set_secret(&env, name, value);
     }
     let doc = json!({"mcpServers": {
         "gh": {"command": "npx", "args": ["gh"], "env": {"GITHUB_TOKEN": "${secret:GITHUB_TOKEN}", "MODE": "x"}},
@@ -206,15 +195,7 @@ fn codex_passes_secrets_through_env_vars_and_bearer_token_env_var() {
 #[test]
 fn opencode_gets_its_own_env_substitution() {
     let env = initialized();
-    let mut child = env
-        .std_command(super::common::BIN)
-        .args(["secrets", "set", "GH_TOKEN"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), b"ghp_opencodevalue0123456789abc")
-        .expect("write");
-    assert!(child.wait().expect("wait").success());
+    set_secret(&env, "GH_TOKEN", "ghp_opencodevalue0123456789abc");
     let doc = json!({"mcpServers": {
         "gh": {"command": "npx", "args": ["gh"], "env": {"GITHUB_TOKEN": "${secret:GH_TOKEN}"}},
         "remote": {"type": "http", "url": "https://example.com/mcp", "headers": {"Authorization": "Bearer ${secret:GH_TOKEN}"}}

@@ -17,6 +17,20 @@ const REFUSED: &[(&str, usize, usize, &str)] = &[
     ("vscode/007.json", 3, 14, "servers-is-an-array"),
 ];
 
+/// Every client file of the corpus the client reads, with its client, placement and text.
+fn readable_client_files() -> Vec<(String, &'static str, Placement, String)> {
+    manifest_files()
+        .into_iter()
+        .filter(|(file, _)| !REFUSED.iter().any(|(f, ..)| f == file))
+        .filter_map(|(file, _)| {
+            let dir = file.split('/').next().unwrap_or_default();
+            let (client, placement) = client_of_dir(dir)?;
+            let text = corpus(&file);
+            Some((file, client, Placement::new(&placement), text))
+        })
+        .collect()
+}
+
 fn manifest_files() -> Vec<(String, String)> {
     let manifest = std::fs::read_to_string(corpus_dir().join("MANIFEST.tsv")).expect("MANIFEST.tsv");
     manifest
@@ -109,14 +123,7 @@ fn files_the_client_cannot_parse_are_refused_with_line_and_column() {
 #[test]
 fn adding_one_server_to_any_corpus_file_keeps_every_other_line() {
     let mut checked = 0;
-    for (file, _) in manifest_files() {
-        let dir = file.split('/').next().unwrap_or_default();
-        let Some((client, placement)) = client_of_dir(dir) else { continue };
-        if REFUSED.iter().any(|(f, ..)| *f == file) {
-            continue;
-        }
-        let placement = Placement::new(&placement);
-        let text = corpus(&file);
+    for (file, client, placement, text) in readable_client_files() {
         let added =
             serde_json::json!({"mcpServers": {"mcpo-added": {"command": "npx", "args": ["-y", "mcpo-added-pkg"]}}});
         let rendered = dialects::render_at(client, &placement, Some(&text), &added, &[])
