@@ -227,3 +227,69 @@ fn an_untrusted_signing_key_is_flagged_and_doctor_fix_trusts_it() {
     let out = run(&env, &["publish", "cursor", "--profile", "a", "--file", doc.to_str().expect("utf8")]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+/// The README's list of what a refusal may create, pinned down: on a fresh home, each kind of
+/// refusal leaves every file as it was and adds nothing but the event log, empty lock files
+/// and empty signature-cache entries.
+#[test]
+fn a_refusal_on_a_fresh_home_creates_only_the_files_the_readme_lists() {
+    let env = initialized();
+    let everything = |env: &TestEnv| {
+        let mut files = Vec::new();
+        let mut stack = vec![env.home()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let name = path.strip_prefix(env.home()).expect("inside").to_string_lossy().into_owned();
+                    files.push((name, std::fs::read(&path).expect("read")));
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    let bad_doc = env.write_file(
+        "bad.json",
+        r#"{"mcpServers": {"x": {"command": "npx", "env": {"API_KEY": "sk-literal0123456789abcdef"}}}}"#,
+    );
+    let unparsable = env.write_file("c/mcp.json", "{ not json");
+    let unresolvable = env.write_file(
+        "unresolvable.json",
+        r#"{"mcpServers": {"x": {"command": "npx", "env": {"A": "${secret:MISSING}"}}}}"#,
+    );
+    let out =
+        run(&env, &["publish", "claude-desktop", "--profile", "u", "--file", unresolvable.to_str().expect("utf8")]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let refusals: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["publish", "cursor", "--profile", "p", "--file", bad_doc.to_str().expect("utf8")], 6),
+        (vec!["deploy", "cursor", "--profile", "default", "--file", unparsable.to_str().expect("utf8")], 10),
+        (vec!["deploy", "claude-desktop", "--profile", "u", "--file", unparsable.to_str().expect("utf8")], 6),
+        (vec!["get", "cursor", "--profile", "nope"], 3),
+    ];
+    for (args, expected) in refusals {
+        let before = everything(&env);
+        let out = run(&env, &args);
+        assert_eq!(code(&out), expected, "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{args:?} printed on stdout");
+        let after = everything(&env);
+        for (name, bytes) in &before {
+            if name.starts_with("events/") {
+                continue;
+            }
+            let now = after.iter().find(|(n, _)| n == name).map(|(_, b)| b);
+            assert_eq!(now, Some(bytes), "{args:?} changed {name}");
+        }
+        for (name, bytes) in &after {
+            if before.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            let allowed = name.starts_with("events/")
+                || ((name == ".lock" || name.starts_with("locks/") || name.starts_with("cache/signatures/"))
+                    && bytes.is_empty());
+            assert!(allowed, "{args:?} created {name}, which the README does not list");
+        }
+    }
+}
