@@ -27,7 +27,7 @@ pub fn host_facts() -> dialects::HostFacts {
     };
     let vars = dialects::ENV_OVERRIDES.iter().filter_map(|name| var(name).map(|v| ((*name).to_owned(), v))).collect();
     let home = var("HOME").or_else(|| var("USERPROFILE")).map(PathBuf::from).unwrap_or_default();
-    dialects::HostFacts { os, home, vars, project_dir: std::env::current_dir().ok() }
+    dialects::HostFacts { os, home, vars, project_dir: std::env::current_dir().ok(), search_project_root: true }
 }
 
 /// The directories of PATH (for the "command not on PATH" validation warning).

@@ -12,6 +12,7 @@ fn facts(os: Os, home: &str, vars: &[(&str, &str)], project: Option<&str>) -> Ho
         home: PathBuf::from(home),
         vars: vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>(),
         project_dir: project.map(PathBuf::from),
+        search_project_root: false,
     }
 }
 
@@ -211,7 +212,13 @@ fn detect_stats_files_and_directories() {
     std::fs::create_dir_all(home.path().join(".cursor")).expect("mkdir");
     std::fs::write(home.path().join(".cursor/mcp.json"), "{}").expect("write");
     std::fs::create_dir_all(home.path().join(".codex")).expect("mkdir");
-    let f = HostFacts { os: Os::Linux, home: home.path().to_path_buf(), vars: BTreeMap::new(), project_dir: None };
+    let f = HostFacts {
+        os: Os::Linux,
+        home: home.path().to_path_buf(),
+        vars: BTreeMap::new(),
+        project_dir: None,
+        search_project_root: false,
+    };
     let found = dialects::detect(&f);
     let of = |id: &str| found.iter().find(|d| d.client_id == id).expect("client");
     assert_eq!(of("cursor").locations[0].1, Presence::File);
