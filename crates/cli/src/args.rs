@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "Exit codes:
   0 success                 1 other failure           2 usage error
@@ -77,11 +77,13 @@ pub enum Command {
     )]
     Import(ImportArgs),
     /// Print the bytes a client file would hold with a profile merged in (writes nothing)
-    #[command(after_help = "Example:\n  mcp-orchestration render cursor --profile dev --into ~/.cursor/mcp.json")]
+    #[command(
+        after_help = "Example:\n  mcp-orchestration render cursor --profile dev --into ~/.cursor/mcp.json\n  mcp-orchestration render vscode --scope project"
+    )]
     Render(RenderArgs),
     /// Write a profile's verified servers into a client's config file, safely
     #[command(
-        after_help = "Example:\n  mcp-orchestration deploy cursor --profile dev --dry-run\n  mcp-orchestration deploy claude-desktop"
+        after_help = "Example:\n  mcp-orchestration deploy cursor --profile dev --dry-run\n  mcp-orchestration deploy claude-desktop\n  mcp-orchestration deploy claude-code --scope local --project ~/src/app"
     )]
     Deploy(DeployArgs),
     /// Restore a client file's bytes from before its last deploy (or as a deployment left it)
@@ -248,13 +250,38 @@ pub enum KeysCommand {
     Rotate,
 }
 
+/// Whose file: the user's own, the project's, or the user's for one project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    /// The user's own file, for every project (the default)
+    User,
+    /// The project's file (`.mcp.json`, `.vscode/mcp.json`, `.cursor/mcp.json`, …)
+    Project,
+    /// The user's, for this project only (Claude Code: `projects.<dir>` of ~/.claude.json)
+    Local,
+}
+
+/// Which of a client's files: `--scope` and `--project`.
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// The client file of this scope (see `mcp-orchestration clients` for each client's scopes)
+    #[arg(long, value_enum)]
+    pub scope: Option<ScopeArg>,
+    /// The project directory (default: from the current directory upward to the nearest VCS
+    /// root or project file of the client, like git)
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// Client id (see `mcp-orchestration clients`)
     pub client: String,
     /// The file to read (default: the client's config file on this machine)
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "scope")]
     pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Profile the servers are imported into
     #[arg(long, short)]
     pub profile: String,
@@ -270,9 +297,11 @@ pub struct RenderArgs {
     /// Profile name
     #[arg(long, short, default_value = "default")]
     pub profile: String,
-    /// The client file to merge into (it is only read)
-    #[arg(long, value_name = "PATH")]
-    pub into: PathBuf,
+    /// The client file to merge into (it is only read; default: the client's config file)
+    #[arg(long, value_name = "PATH", conflicts_with = "scope")]
+    pub into: Option<PathBuf>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -283,8 +312,10 @@ pub struct DeployArgs {
     #[arg(long, short, default_value = "default")]
     pub profile: String,
     /// The file to write (default: the client's config file on this machine)
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "scope")]
     pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Print the unified diff of the file's bytes and write nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -336,8 +367,10 @@ pub struct DiffArgs {
     #[arg(long, short)]
     pub profile: Option<String>,
     /// The file to compare (default: the client's config file on this machine)
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "scope")]
     pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Exit 5 when anything differs
     #[arg(long)]
     pub exit_code: bool,
@@ -348,6 +381,13 @@ pub struct StatusArgs {
     /// Exit 5 when any deployed file drifted (outdated, diverged or missing)
     #[arg(long)]
     pub check: bool,
+    /// Only the client files of this scope (default: user and project files; `local` lists
+    /// Claude Code's entry for the project in ~/.claude.json)
+    #[arg(long, value_enum)]
+    pub scope: Option<ScopeArg>,
+    /// The project directory (default: from the current directory upward, like git)
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

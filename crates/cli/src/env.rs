@@ -24,9 +24,23 @@ pub fn user_home() -> Option<std::path::PathBuf> {
 }
 
 /// What the dialects need to know of this machine (shared with the MCP server, the other
-/// adapter that reads the environment).
+/// adapter that reads the environment): project files are found from the current directory
+/// upward to the project root.
 pub fn host_facts() -> dialects::HostFacts {
     mcp_server::host::host_facts()
+}
+
+/// [`host_facts`] with `--project DIR` when given: that directory (made absolute against the
+/// current directory) is the project, as is. One that is not a directory is `Err` with the
+/// message to show (a usage error).
+pub fn host_facts_for(project: Option<&std::path::Path>) -> Result<dialects::HostFacts, String> {
+    let facts = host_facts();
+    let Some(dir) = project else { return Ok(facts) };
+    let absolute = std::path::absolute(dir).map_err(|e| format!("--project {}: {e}", dir.display()))?;
+    if !absolute.is_dir() {
+        return Err(format!("--project {}: not a directory; give an existing project directory", dir.display()));
+    }
+    Ok(dialects::HostFacts { project_dir: Some(absolute), search_project_root: false, ..facts })
 }
 
 /// The process environment, for resolving `${env:NAME}` references when a file is written.

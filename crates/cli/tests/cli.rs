@@ -20,6 +20,7 @@ mod cli {
     mod perms;
     mod publish_get;
     mod recovery;
+    mod scopes;
     mod secrets;
     mod tamper;
     mod undo;

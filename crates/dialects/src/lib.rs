@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 
 pub use document::{CLIENT_OPTIONS_KEY, SERVERS_KEY, entry_transport};
 pub use error::DialectError;
-pub use paths::{ConfigLocation, Detected, ENV_OVERRIDES, HostFacts, Os, Placement, Presence, Scope};
+pub use paths::{ConfigLocation, Detected, ENV_OVERRIDES, HostFacts, Os, Placement, Presence, Scope, VCS_MARKERS};
 pub use secrets::{secret_like_values, url_holds_secret};
 pub use transport::Transport;
 
@@ -86,9 +86,28 @@ pub struct ClientInfo {
 
 impl ClientInfo {
     /// Every place this client reads servers from on the described host, documented places
-    /// first, then alternatives worth probing. Pure: nothing is read from disk.
+    /// first, then alternatives worth probing. Nothing is read from disk; the upward search
+    /// for the project root (when the facts ask for it) stats.
     pub fn config_paths(&self, facts: &HostFacts) -> Vec<ConfigLocation> {
         paths::resolve(self, facts)
+    }
+
+    /// The client's project directory on this host: `project_dir` as given, or the nearest
+    /// directory upward holding a VCS root or one of its project-scope files (see
+    /// [`HostFacts::search_project_root`]).
+    pub fn project_root(&self, facts: &HostFacts) -> Option<std::path::PathBuf> {
+        paths::project_root(self, facts)
+    }
+
+    /// The scopes this client has on `os` (`user`, `project`, `local`).
+    pub fn scopes(&self, os: Os) -> Vec<Scope> {
+        paths::scopes(self, os)
+    }
+
+    /// The file the client stops reading once `path` (one of its locations) exists, if any:
+    /// Continue ignores `config.json` beside a `config.yaml`.
+    pub fn shadowed_by(&self, facts: &HostFacts, path: &std::path::Path) -> Option<std::path::PathBuf> {
+        paths::shadowed(self, facts, path)
     }
 
     /// Where the servers live in this client's usual file (`["mcpServers"]`, `["servers"]`, …).

@@ -1,6 +1,7 @@
 //! Where each client keeps its config file, per OS and scope, computed from [`HostFacts`]
 //! handed in by the caller: this module never reads the process environment or HOME.
-//! Only [`detect`] touches the file system, and only to stat.
+//! Only [`detect`] and the upward search for a project root ([`project_root`], when
+//! [`HostFacts::search_project_root`] asks for it) touch the file system, and only to stat.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,8 +28,20 @@ pub struct HostFacts {
     pub os: Os,
     pub home: PathBuf,
     pub vars: BTreeMap<String, String>,
+    /// The project directory (`search_project_root: false`: `--project DIR`, a declared root),
+    /// or where the search for it starts (`true`: the current directory).
     pub project_dir: Option<PathBuf>,
+    /// `true`: project-scope files are found from `project_dir` upward to the project root,
+    /// the nearest directory with a VCS root (`.git`, `.hg`, `.jj`, `.svn`) or one of the
+    /// client's project-scope files, like git finds its repository (the search stops at
+    /// `home`; with no root found, `project_dir` itself is the project). `false`:
+    /// `project_dir` is the project root as given.
+    pub search_project_root: bool,
 }
+
+/// What marks a directory as a project root for the upward search, besides a client's
+/// project-scope file.
+pub const VCS_MARKERS: &[&str] = &[".git", ".hg", ".jj", ".svn"];
 
 /// The environment variables path resolution honours, so an adapter can copy just these.
 pub const ENV_OVERRIDES: &[&str] = &[
@@ -56,12 +69,26 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Every scope, in the order they are listed.
+    pub const ALL: [Scope; 3] = [Scope::User, Scope::Project, Scope::Local];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::User => "user",
             Scope::Project => "project",
             Scope::Local => "local",
         }
+    }
+
+    /// `user`, `project` or `local`.
+    pub fn parse(name: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -136,11 +163,18 @@ pub(crate) struct LocationSpec {
     pub alternative: bool,
     /// Where the servers live in this file when it is not the dialect's default.
     pub placement: Option<&'static [&'static str]>,
+    /// A file beside this one that the client stops reading once this one exists (Continue's
+    /// `config.json` when `config.yaml` is created).
+    pub shadows: Option<&'static str>,
 }
 
 impl LocationSpec {
     pub(crate) const fn new(scope: Scope, on: OnOs, base: Base, rel: &'static str) -> Self {
-        LocationSpec { scope, on, base, rel, alternative: false, placement: None }
+        LocationSpec { scope, on, base, rel, alternative: false, placement: None, shadows: None }
+    }
+    pub(crate) const fn shadowing(mut self, sibling: &'static str) -> Self {
+        self.shadows = Some(sibling);
+        self
     }
     pub(crate) const fn alt(mut self) -> Self {
         self.alternative = true;
@@ -201,12 +235,62 @@ fn base_dir(facts: &HostFacts, base: &Base) -> Option<String> {
     })
 }
 
-/// The locations of `client` on this host, documented ones first. Pure: nothing is read.
+/// The project directory of `client` on this host: `project_dir` as given, or, when
+/// [`HostFacts::search_project_root`], the nearest directory from it upward (not above
+/// `home`) holding a VCS root or one of the client's project-scope files (one that is not also
+/// a user-scope file: `~/.cursor/mcp.json` marks no project); with none, `project_dir`.
+pub(crate) fn project_root(client: &ClientInfo, facts: &HostFacts) -> Option<PathBuf> {
+    let start = facts.project_dir.as_ref()?;
+    if !facts.search_project_root {
+        return Some(start.clone());
+    }
+    let project_rels: Vec<&str> = client
+        .locations
+        .iter()
+        .filter(|s| s.scope == Scope::Project && matches!(s.base, Base::Project) && applies(s.on, facts.os))
+        .map(|s| s.rel)
+        .collect();
+    let users = user_paths(client, facts);
+    for dir in start.ancestors() {
+        let base = dir.to_string_lossy();
+        let has_project_file = project_rels.iter().any(|rel| {
+            let path = PathBuf::from(join(facts.os, &base, rel));
+            !users.contains(&path) && path.is_file()
+        });
+        if has_project_file || VCS_MARKERS.iter().any(|m| std::fs::symlink_metadata(dir.join(m)).is_ok()) {
+            return Some(dir.to_path_buf());
+        }
+        if dir == facts.home {
+            break;
+        }
+    }
+    Some(start.clone())
+}
+
+/// The paths of the client's user- and local-scope locations (no project needed).
+fn user_paths(client: &ClientInfo, facts: &HostFacts) -> Vec<PathBuf> {
+    client
+        .locations
+        .iter()
+        .filter(|s| s.scope != Scope::Project && applies(s.on, facts.os))
+        .filter_map(|s| Some(PathBuf::from(join(facts.os, &base_dir(facts, &s.base)?, s.rel))))
+        .collect()
+}
+
+/// The locations of `client` on this host, documented ones first. Project-scope places are
+/// below [`project_root`]; one that is also a user-scope file (the project is `home`) is
+/// listed once, as the user's.
 pub(crate) fn resolve(client: &ClientInfo, facts: &HostFacts) -> Vec<ConfigLocation> {
+    let root = project_root(client, facts);
+    let facts = &HostFacts { project_dir: root, search_project_root: false, ..facts.clone() };
+    let users = user_paths(client, facts);
     let mut out: Vec<ConfigLocation> = Vec::new();
     for spec in client.locations.iter().filter(|s| applies(s.on, facts.os)) {
         let Some(base) = base_dir(facts, &spec.base) else { continue };
         let path = PathBuf::from(join(facts.os, &base, spec.rel));
+        if spec.scope == Scope::Project && users.contains(&path) {
+            continue;
+        }
         let placement = match (spec.scope, spec.placement) {
             (Scope::Local, Some(p)) => {
                 let Some(project) = &facts.project_dir else { continue };
@@ -223,6 +307,24 @@ pub(crate) fn resolve(client: &ClientInfo, facts: &HostFacts) -> Vec<ConfigLocat
         }
     }
     out
+}
+
+/// The scopes the client has on `os`, in [`Scope::ALL`] order.
+pub(crate) fn scopes(client: &ClientInfo, os: Os) -> Vec<Scope> {
+    Scope::ALL
+        .into_iter()
+        .filter(|scope| client.locations.iter().any(|s| s.scope == *scope && applies(s.on, os)))
+        .collect()
+}
+
+/// The file beside `path` that the client stops reading once `path` exists, when `path` is
+/// one of its locations that shadows another (Continue: `config.yaml` hides `config.json`).
+pub(crate) fn shadowed(client: &ClientInfo, facts: &HostFacts, path: &Path) -> Option<PathBuf> {
+    client.locations.iter().filter(|s| applies(s.on, facts.os)).find_map(|spec| {
+        let sibling = spec.shadows?;
+        let own = PathBuf::from(join(facts.os, &base_dir(facts, &spec.base)?, spec.rel));
+        (own == path).then(|| own.with_file_name(sibling))
+    })
 }
 
 /// What exists on disk of one location.
@@ -252,9 +354,11 @@ impl Detected {
     }
 }
 
-fn presence(path: &Path, facts: &HostFacts) -> Presence {
-    // A file directly in the home or project directory tells nothing by its directory.
-    let telling_dir = |dir: &Path| dir != facts.home && Some(dir) != facts.project_dir.as_deref() && dir.is_dir();
+fn presence(path: &Path, facts: &HostFacts, root: Option<&Path>) -> Presence {
+    // A file directly in the home, current or project directory tells nothing by its directory.
+    let telling_dir = |dir: &Path| {
+        dir != facts.home && Some(dir) != facts.project_dir.as_deref() && Some(dir) != root && dir.is_dir()
+    };
     if path.is_file() {
         Presence::File
     } else if path.parent().is_some_and(telling_dir) {
@@ -268,15 +372,18 @@ fn presence(path: &Path, facts: &HostFacts) -> Presence {
 pub(crate) fn detect(clients: &'static [ClientInfo], facts: &HostFacts) -> Vec<Detected> {
     clients
         .iter()
-        .map(|c| Detected {
-            client_id: c.id,
-            locations: resolve(c, facts)
-                .into_iter()
-                .map(|l| {
-                    let p = presence(&l.path, facts);
-                    (l, p)
-                })
-                .collect(),
+        .map(|c| {
+            let root = project_root(c, facts);
+            Detected {
+                client_id: c.id,
+                locations: resolve(c, facts)
+                    .into_iter()
+                    .map(|l| {
+                        let p = presence(&l.path, facts, root.as_deref());
+                        (l, p)
+                    })
+                    .collect(),
+            }
         })
         .collect()
 }

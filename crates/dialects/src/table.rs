@@ -346,7 +346,16 @@ pub(crate) const CLIENTS: &[ClientInfo] = &[
             user(All, Home, ".cline/data/settings/cline_mcp_settings.json").alt(),
         ]
     ),
-    client!("continue", "Continue", Yaml, Yaml, CONTINUE, ALL, [user(All, CONTINUE_DIR, "config.yaml"),]),
+    // Continue reads `config.json` (an older, different shape) only while no `config.yaml` exists.
+    client!(
+        "continue",
+        "Continue",
+        Yaml,
+        Yaml,
+        CONTINUE,
+        ALL,
+        [user(All, CONTINUE_DIR, "config.yaml").shadowing("config.json"),]
+    ),
     client!(
         "goose",
         "Goose",

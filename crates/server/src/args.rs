@@ -104,6 +104,16 @@ pub struct DiffConfigArgs {
     /// client's config files, e.g. `mcp.json` for Cursor); omit for the client's own file.
     #[serde(default)]
     pub file: Option<String>,
+    /// Which of the client's files, instead of `file`: `user` (its own, the default),
+    /// `project` (its project file, e.g. `.vscode/mcp.json`, in a project directory: a root
+    /// the MCP client declares or `serve --project-dir`) or `local` (Claude Code: the
+    /// project's entry in `~/.claude.json`). `list_clients` shows each client's scopes.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// With `scope` `project` or `local`: the project directory, one of the declared roots or
+    /// `--project-dir`s; may be omitted when there is exactly one.
+    #[serde(default)]
+    pub project: Option<String>,
 }
 
 /// Arguments of `list_available_servers`.
@@ -220,6 +230,16 @@ pub struct DeployArgs {
     /// client's config files, e.g. `mcp.json` for Cursor); omit for the client's own file.
     #[serde(default)]
     pub file: Option<String>,
+    /// Which of the client's files, instead of `file`: `user` (its own, the default),
+    /// `project` (its project file, e.g. `.vscode/mcp.json`, in a project directory: a root
+    /// the MCP client declares or `serve --project-dir`) or `local` (Claude Code: the
+    /// project's entry in `~/.claude.json`). `list_clients` shows each client's scopes.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// With `scope` `project` or `local`: the project directory, one of the declared roots or
+    /// `--project-dir`s; may be omitted when there is exactly one.
+    #[serde(default)]
+    pub project: Option<String>,
     /// `true` writes the file. Omitted or `false`: nothing is written and the result shows the
     /// diff a deploy would make. Show that diff to the user and ask before confirming.
     #[serde(default)]
@@ -257,6 +277,16 @@ pub struct RollbackArgs {
     /// Absolute path of the client config file to restore; omit for the client's own file.
     #[serde(default)]
     pub file: Option<String>,
+    /// Which of the client's files, instead of `file`: `user` (its own, the default),
+    /// `project` (its project file, e.g. `.vscode/mcp.json`, in a project directory: a root
+    /// the MCP client declares or `serve --project-dir`) or `local` (Claude Code: the
+    /// project's entry in `~/.claude.json`). `list_clients` shows each client's scopes.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// With `scope` `project` or `local`: the project directory, one of the declared roots or
+    /// `--project-dir`s; may be omitted when there is exactly one.
+    #[serde(default)]
+    pub project: Option<String>,
     /// Restore the state right after this deployment (ids from `get_deployment_status`), or
     /// `original` for the bytes from before the first deploy; omit to undo the latest deploy
     /// or rollback that changed the file.
@@ -296,6 +326,16 @@ pub struct ImportArgs {
     /// Absolute path of the client config file to read; omit for the client's own file.
     #[serde(default)]
     pub file: Option<String>,
+    /// Which of the client's files, instead of `file`: `user` (its own, the default),
+    /// `project` (its project file, e.g. `.vscode/mcp.json`, in a project directory: a root
+    /// the MCP client declares or `serve --project-dir`) or `local` (Claude Code: the
+    /// project's entry in `~/.claude.json`). `list_clients` shows each client's scopes.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// With `scope` `project` or `local`: the project directory, one of the declared roots or
+    /// `--project-dir`s; may be omitted when there is exactly one.
+    #[serde(default)]
+    pub project: Option<String>,
     /// `true` also signs the imported servers as the profile's next version.
     #[serde(default)]
     pub publish: bool,

@@ -52,7 +52,7 @@ fn own_locations(client: &ClientInfo, facts: &HostFacts) -> Vec<PathBuf> {
 
 /// The client's project-scope files inside one project directory.
 fn project_locations(client: &ClientInfo, facts: &HostFacts, dir: &Path) -> Vec<PathBuf> {
-    let facts = HostFacts { project_dir: Some(dir.to_path_buf()), ..facts.clone() };
+    let facts = HostFacts { project_dir: Some(dir.to_path_buf()), search_project_root: false, ..facts.clone() };
     client.config_paths(&facts).into_iter().filter(|l| l.scope == Scope::Project).map(|l| l.path).collect()
 }
 

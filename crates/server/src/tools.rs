@@ -185,7 +185,7 @@ impl McpServer {
         Parameters(args): Parameters<DiffConfigArgs>,
     ) -> Result<CallToolResult, McpError> {
         let meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
-        let dirs = if args.file.is_some() { self.file_dirs(&peer).await } else { Vec::new() };
+        let dirs = if args.file.is_some() || args.scope.is_some() { self.file_dirs(&peer).await } else { Vec::new() };
         self.call("diff_config", meta, move |core, facts, _| {
             check_id("client_id", &args.client_id)?;
             check_id("profile_id", &args.profile_id)?;
@@ -208,7 +208,13 @@ impl McpServer {
                 core.diff_document(&args.client_id, &args.profile_id, local.payload())?
             } else {
                 client_info(&args.client_id)?;
-                let file = host::client_file(&args.client_id, args.file.as_deref(), facts, &dirs)?;
+                let file = host::client_file(
+                    &args.client_id,
+                    args.file.as_deref(),
+                    (args.scope.as_deref(), args.project.as_deref()),
+                    facts,
+                    &dirs,
+                )?;
                 core.diff_file(&file, Some(&args.profile_id))?
             };
             to_value(&drift)
@@ -459,13 +465,13 @@ impl McpServer {
         peer: Peer<RoleServer>,
         Parameters(args): Parameters<DeployArgs>,
     ) -> Result<CallToolResult, McpError> {
-        let dirs = if args.file.is_some() { self.file_dirs(&peer).await } else { Vec::new() };
+        let dirs = if args.file.is_some() || args.scope.is_some() { self.file_dirs(&peer).await } else { Vec::new() };
         let mut meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
         meta.insert("confirm".into(), json!(args.confirm));
         self.call("deploy_config", meta, move |core, facts, _| {
             check_id("profile_id", &args.profile_id)?;
             client_info(&args.client_id)?;
-            let file = host::client_file(&args.client_id, args.file.as_deref(), facts, &dirs)?;
+            let file = host::client_file(&args.client_id, args.file.as_deref(), (args.scope.as_deref(), args.project.as_deref()), facts, &dirs)?;
             if args.adopt.len() > MAX_MAP_ENTRIES {
                 return Err(ToolError::usage(format!(
                     "`adopt` has {} names; the limit is {MAX_MAP_ENTRIES}",
@@ -479,7 +485,8 @@ impl McpServer {
                 dry_run: !args.confirm,
                 adopt: args.adopt.clone(),
                 adopt_all: args.adopt_all,
-                create: args.create || args.file.is_some(),
+                // A named file, or a project's, is created where asked.
+                create: args.create || args.file.is_some() || args.scope.as_deref() == Some("project"),
             };
             let report = core.deploy_with(&file, &args.profile_id, &options)?;
             let mut value = to_value(&report)?;
@@ -516,7 +523,7 @@ impl McpServer {
                 client_info(client_id)?;
                 files.retain(|f| &f.client_id == client_id);
                 if files.is_empty() {
-                    files.push(host::client_file(client_id, None, facts, &[])?);
+                    files.push(host::client_file(client_id, None, (None, None), facts, &[])?);
                 }
             }
             let mut rows = Vec::new();
@@ -566,7 +573,7 @@ impl McpServer {
         peer: Peer<RoleServer>,
         Parameters(args): Parameters<RollbackArgs>,
     ) -> Result<CallToolResult, McpError> {
-        let dirs = if args.file.is_some() { self.file_dirs(&peer).await } else { Vec::new() };
+        let dirs = if args.file.is_some() || args.scope.is_some() { self.file_dirs(&peer).await } else { Vec::new() };
         let mut meta = meta_of(&[("client_id", &args.client_id)]);
         meta.insert("confirm".into(), json!(args.confirm));
         self.call("rollback_config", meta, move |core, facts, _| {
@@ -574,7 +581,13 @@ impl McpServer {
             if let Some(id) = &args.deployment_id {
                 check_id("deployment_id", id)?;
             }
-            let file = host::client_file(&args.client_id, args.file.as_deref(), facts, &dirs)?;
+            let file = host::client_file(
+                &args.client_id,
+                args.file.as_deref(),
+                (args.scope.as_deref(), args.project.as_deref()),
+                facts,
+                &dirs,
+            )?;
             if !args.confirm {
                 let preview = core.rollback_preview(&file, args.deployment_id.as_deref())?;
                 let mut value = to_value(&preview)?;
@@ -671,12 +684,18 @@ impl McpServer {
         peer: Peer<RoleServer>,
         Parameters(args): Parameters<ImportArgs>,
     ) -> Result<CallToolResult, McpError> {
-        let dirs = if args.file.is_some() { self.file_dirs(&peer).await } else { Vec::new() };
+        let dirs = if args.file.is_some() || args.scope.is_some() { self.file_dirs(&peer).await } else { Vec::new() };
         let meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
         self.call("import_client_config", meta, move |core, facts, _| {
             check_id("profile_id", &args.profile_id)?;
             client_info(&args.client_id)?;
-            let file = host::client_file(&args.client_id, args.file.as_deref(), facts, &dirs)?;
+            let file = host::client_file(
+                &args.client_id,
+                args.file.as_deref(),
+                (args.scope.as_deref(), args.project.as_deref()),
+                facts,
+                &dirs,
+            )?;
             let mut value = to_value(&core.import_file(&file, &args.profile_id, args.publish)?)?;
             if let Some(object) = value.as_object_mut() {
                 object.insert("file".into(), json!(file.path.display().to_string()));

@@ -1,4 +1,5 @@
-//! `clients`: the supported clients, their formats, their config paths on this OS, whether
+//! `clients`: the supported clients, their formats, their scopes and config paths on this OS
+//! (project files found from the current directory upward), whether
 //! each is detected here, and for each file found how many servers it holds (or why it does
 //! not parse).
 
@@ -38,6 +39,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<u8> {
             "display_name": client.display_name,
             "format": client.format,
             "transports": client.transports,
+            "scopes": client.scopes(facts.os),
             "detected": is_detected,
             "config_paths": paths,
         }));
@@ -49,12 +51,15 @@ pub fn run(ctx: &Context) -> anyhow::Result<u8> {
     for row in &rows {
         let mark = if row["detected"] == true { "detected" } else { "-" };
         let first = row["config_paths"][0]["path"].as_str().unwrap_or("");
+        let scopes: Vec<&str> =
+            row["scopes"].as_array().map(|a| a.iter().filter_map(|s| s.as_str()).collect()).unwrap_or_default();
         output::say(&format!(
-            "{:<18} {:<22} {:<6} {:<9} {first}",
+            "{:<18} {:<22} {:<6} {:<9} {:<19} {first}",
             row["client_id"].as_str().unwrap_or(""),
             row["display_name"].as_str().unwrap_or(""),
             row["format"].as_str().unwrap_or(""),
-            mark
+            mark,
+            scopes.join(",")
         ));
     }
     Ok(0)

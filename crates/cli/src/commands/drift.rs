@@ -4,7 +4,7 @@ use orchestrator::diff::{Change, Status};
 use orchestrator::service::{ClientFile, FileDrift, Verdict};
 use serde_json::json;
 
-use super::files::client_file;
+use super::files::{client_file, facts_for, scope_of};
 use crate::args::{DiffArgs, StatusArgs};
 use crate::{Context, env, output};
 
@@ -62,7 +62,7 @@ fn print_drift(d: &FileDrift) {
 }
 
 pub fn diff(ctx: &Context, args: &DiffArgs) -> anyhow::Result<u8> {
-    let file = client_file(&args.client, args.file.as_ref())?;
+    let file = client_file(&args.client, args.file.as_ref(), &args.scope)?;
     let drift = ctx.core.diff_file(&file, args.profile.as_deref())?;
     if ctx.json {
         output::json(&serde_json::to_value(&drift)?);
@@ -74,7 +74,8 @@ pub fn diff(ctx: &Context, args: &DiffArgs) -> anyhow::Result<u8> {
 }
 
 pub fn status(ctx: &Context, args: &StatusArgs) -> anyhow::Result<u8> {
-    let files = detected_files();
+    let facts = facts_for(args.project.as_ref())?;
+    let files = ClientFile::detected_in(&facts, args.scope.map(scope_of));
     let results = ctx.core.status(&files)?;
     let mut drifted = false;
     let mut rows = Vec::new();

@@ -5,21 +5,42 @@ use std::path::PathBuf;
 use orchestrator::service::{ClientFile, DeployOptions};
 use serde_json::json;
 
-use crate::args::{DeployArgs, FileArgs, ImportArgs, RenderArgs, RollbackArgs};
-use crate::output;
+use crate::args::{DeployArgs, FileArgs, ImportArgs, RenderArgs, RollbackArgs, ScopeArg, ScopeArgs};
+use crate::output::{self, UsageError};
 use crate::{Context, env};
 
-/// The client file a command works on: `--file`, else the client's own user config file.
-pub fn client_file(client_id: &str, file: Option<&PathBuf>) -> anyhow::Result<ClientFile> {
-    let facts = env::host_facts();
-    Ok(match file {
-        Some(path) => ClientFile::at(client_id, path, &facts),
-        None => ClientFile::default_for(client_id, &facts)?,
+/// The dialects' scope of a `--scope` value.
+pub fn scope_of(arg: ScopeArg) -> dialects::Scope {
+    match arg {
+        ScopeArg::User => dialects::Scope::User,
+        ScopeArg::Project => dialects::Scope::Project,
+        ScopeArg::Local => dialects::Scope::Local,
+    }
+}
+
+/// Host facts with `--project DIR` applied (exit 2 when it is not a directory).
+pub fn facts_for(project: Option<&PathBuf>) -> anyhow::Result<dialects::HostFacts> {
+    env::host_facts_for(project.map(PathBuf::as_path)).map_err(|message| UsageError(message).into())
+}
+
+/// The client file a command works on: `--file`, else the client's file of `--scope` (the
+/// user's own by default), with the project of `--project` or found upward from here.
+pub fn client_file(client_id: &str, file: Option<&PathBuf>, scope: &ScopeArgs) -> anyhow::Result<ClientFile> {
+    let facts = facts_for(scope.project.as_ref())?;
+    Ok(match (file, scope.scope) {
+        (Some(path), _) => ClientFile::at(client_id, path, &facts),
+        (None, Some(arg)) => ClientFile::in_scope(client_id, scope_of(arg), &facts)?,
+        (None, None) => ClientFile::default_for(client_id, &facts)?,
     })
 }
 
+/// The client file of commands without `--scope` (rollback): `--file`, else the user's own.
+fn user_file(client_id: &str, file: Option<&PathBuf>) -> anyhow::Result<ClientFile> {
+    client_file(client_id, file, &ScopeArgs { scope: None, project: None })
+}
+
 pub fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<u8> {
-    let file = client_file(&args.client, args.file.as_ref())?;
+    let file = client_file(&args.client, args.file.as_ref(), &args.scope)?;
     let report = ctx.core.import_file(&file, &args.profile, args.publish)?;
     for moved in &report.secrets_moved {
         output::say(&format!(
@@ -49,21 +70,22 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> anyhow::Result<u8> {
 }
 
 pub fn render(ctx: &Context, args: &RenderArgs) -> anyhow::Result<u8> {
-    let file = client_file(&args.client, Some(&args.into))?;
+    let file = client_file(&args.client, args.into.as_ref(), &args.scope)?;
     let bytes = ctx.core.render_file(&file, &args.profile)?;
     output::data(&bytes);
     Ok(0)
 }
 
 pub fn deploy(ctx: &Context, args: &DeployArgs) -> anyhow::Result<u8> {
-    let file = client_file(&args.client, args.file.as_ref())?;
+    let file = client_file(&args.client, args.file.as_ref(), &args.scope)?;
     let options = DeployOptions {
         dry_run: args.dry_run,
         adopt: args.adopt.clone(),
         adopt_all: args.adopt_all,
         // A file named with --file is created where asked; the client's own file only with
         // --create (its directory missing means the client is not installed here).
-        create: args.create || args.file.is_some(),
+        // So is a project's file: the project directory is the user's to name.
+        create: args.create || args.file.is_some() || args.scope.scope == Some(ScopeArg::Project),
     };
     let report = ctx.core.deploy_with(&file, &args.profile, &options)?;
     if ctx.json {
@@ -129,7 +151,7 @@ fn secret_notes(client: &str, report: &orchestrator::service::DeployReport) {
 }
 
 pub fn rollback(ctx: &Context, args: &RollbackArgs) -> anyhow::Result<u8> {
-    let file = client_file(&args.client, args.file.as_ref())?;
+    let file = user_file(&args.client, args.file.as_ref())?;
     if args.dry_run {
         let preview = ctx.core.rollback_preview(&file, args.to.as_deref())?;
         if ctx.json {

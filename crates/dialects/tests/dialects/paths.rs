@@ -12,6 +12,7 @@ fn facts(os: Os, home: &str, vars: &[(&str, &str)], project: Option<&str>) -> Ho
         home: PathBuf::from(home),
         vars: vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>(),
         project_dir: project.map(PathBuf::from),
+        search_project_root: false,
     }
 }
 
@@ -211,7 +212,13 @@ fn detect_stats_files_and_directories() {
     std::fs::create_dir_all(home.path().join(".cursor")).expect("mkdir");
     std::fs::write(home.path().join(".cursor/mcp.json"), "{}").expect("write");
     std::fs::create_dir_all(home.path().join(".codex")).expect("mkdir");
-    let f = HostFacts { os: Os::Linux, home: home.path().to_path_buf(), vars: BTreeMap::new(), project_dir: None };
+    let f = HostFacts {
+        os: Os::Linux,
+        home: home.path().to_path_buf(),
+        vars: BTreeMap::new(),
+        project_dir: None,
+        search_project_root: false,
+    };
     let found = dialects::detect(&f);
     let of = |id: &str| found.iter().find(|d| d.client_id == id).expect("client");
     assert_eq!(of("cursor").locations[0].1, Presence::File);
@@ -220,4 +227,144 @@ fn detect_stats_files_and_directories() {
     assert!(of("cursor").found() && of("codex").found() && !of("windsurf").found());
     // A file right in the home directory says nothing until it exists.
     assert_eq!(of("claude-code").locations[0].1, Presence::Missing);
+}
+
+/// Facts of a temp machine whose current directory is `cwd`, searching upward like the CLI.
+fn searching(home: &std::path::Path, cwd: &std::path::Path) -> HostFacts {
+    HostFacts {
+        os: Os::Linux,
+        home: home.to_path_buf(),
+        vars: BTreeMap::new(),
+        project_dir: Some(cwd.to_path_buf()),
+        search_project_root: true,
+    }
+}
+
+fn project_file(client: &str, facts: &HostFacts) -> Option<PathBuf> {
+    dialects::find(client)
+        .expect("client")
+        .config_paths(facts)
+        .into_iter()
+        .find(|l| l.scope == Scope::Project && !l.alternative)
+        .map(|l| l.path)
+}
+
+#[test]
+fn from_a_subdirectory_the_project_files_of_the_vcs_root_are_found() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().join("home");
+    let proj = home.join("proj");
+    std::fs::create_dir_all(proj.join("src/deep")).expect("mkdir");
+    std::fs::create_dir_all(proj.join(".git")).expect("mkdir");
+    let f = searching(&home, &proj.join("src/deep"));
+    assert_eq!(project_file("vscode", &f), Some(proj.join(".vscode/mcp.json")));
+    assert_eq!(project_file("claude-code", &f), Some(proj.join(".mcp.json")));
+    assert_eq!(project_file("cursor", &f), Some(proj.join(".cursor/mcp.json")));
+    assert_eq!(project_file("gemini-cli", &f), Some(proj.join(".gemini/settings.json")));
+    // Claude Code's local scope is keyed by the project root, not the current directory.
+    let local = dialects::find("claude-code")
+        .expect("client")
+        .config_paths(&f)
+        .into_iter()
+        .find(|l| l.scope == Scope::Local)
+        .expect("local scope");
+    assert_eq!(local.path, home.join(".claude.json"));
+    assert_eq!(local.placement, Placement::new(&["projects", proj.to_str().expect("utf8"), "mcpServers"]));
+    // A `.git` file (a worktree) and the other VCS roots mark a root too.
+    for marker in [".hg", ".jj", ".svn"] {
+        let other = home.join(format!("other{marker}"));
+        std::fs::create_dir_all(other.join("a/b")).expect("mkdir");
+        std::fs::create_dir_all(other.join(marker)).expect("mkdir");
+        assert_eq!(project_file("cursor", &searching(&home, &other.join("a/b"))), Some(other.join(".cursor/mcp.json")));
+    }
+    let worktree = home.join("wt");
+    std::fs::create_dir_all(worktree.join("x")).expect("mkdir");
+    std::fs::write(worktree.join(".git"), "gitdir: /elsewhere\n").expect("write");
+    assert_eq!(project_file("cursor", &searching(&home, &worktree.join("x"))), Some(worktree.join(".cursor/mcp.json")));
+}
+
+#[test]
+fn without_a_vcs_root_the_nearest_project_file_of_the_client_marks_the_root() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().join("home");
+    let proj = home.join("proj");
+    std::fs::create_dir_all(proj.join("src")).expect("mkdir");
+    std::fs::create_dir_all(proj.join(".vscode")).expect("mkdir");
+    std::fs::write(proj.join(".vscode/mcp.json"), "{}").expect("write");
+    std::fs::write(proj.join(".mcp.json"), "{}").expect("write");
+    let f = searching(&home, &proj.join("src"));
+    assert_eq!(project_file("vscode", &f), Some(proj.join(".vscode/mcp.json")));
+    assert_eq!(project_file("claude-code", &f), Some(proj.join(".mcp.json")));
+    // Cursor has no file there and no VCS root exists: its project is the current directory.
+    assert_eq!(project_file("cursor", &f), Some(proj.join("src/.cursor/mcp.json")));
+    // Detection finds them from the subdirectory.
+    let found = dialects::detect(&f);
+    let vscode = found.iter().find(|d| d.client_id == "vscode").expect("vscode");
+    assert!(vscode.locations.iter().any(|(l, p)| l.path == proj.join(".vscode/mcp.json") && *p == Presence::File));
+    // The search does not go above HOME: a `.git` above it is not this project's root.
+    std::fs::create_dir_all(tmp.path().join(".git")).expect("mkdir");
+    let elsewhere = home.join("notes");
+    std::fs::create_dir_all(&elsewhere).expect("mkdir");
+    assert_eq!(project_file("cursor", &searching(&home, &elsewhere)), Some(elsewhere.join(".cursor/mcp.json")));
+}
+
+#[test]
+fn a_given_project_directory_is_used_as_is() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let proj = tmp.path().join("proj");
+    std::fs::create_dir_all(proj.join("sub")).expect("mkdir");
+    std::fs::create_dir_all(proj.join(".git")).expect("mkdir");
+    let f = HostFacts { search_project_root: false, ..searching(tmp.path(), &proj.join("sub")) };
+    assert_eq!(project_file("vscode", &f), Some(proj.join("sub/.vscode/mcp.json")));
+}
+
+#[test]
+fn running_from_home_lists_user_files_once_as_user_scope() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().to_path_buf();
+    std::fs::create_dir_all(home.join(".cursor")).expect("mkdir");
+    std::fs::write(home.join(".cursor/mcp.json"), "{}").expect("write");
+    std::fs::create_dir_all(home.join(".gemini")).expect("mkdir");
+    std::fs::write(home.join(".gemini/settings.json"), "{}").expect("write");
+    let f = searching(&home, &home);
+    for (client, rel) in [("cursor", ".cursor/mcp.json"), ("gemini-cli", ".gemini/settings.json")] {
+        let listed: Vec<_> = dialects::find(client)
+            .expect("client")
+            .config_paths(&f)
+            .into_iter()
+            .filter(|l| l.path == home.join(rel))
+            .map(|l| l.scope)
+            .collect();
+        assert_eq!(listed, [Scope::User], "{client}");
+    }
+    // From a directory below HOME with no root, the user file does not make HOME the project.
+    std::fs::create_dir_all(home.join("notes")).expect("mkdir");
+    let below = searching(&home, &home.join("notes"));
+    assert_eq!(project_file("cursor", &below), Some(home.join("notes/.cursor/mcp.json")));
+}
+
+#[test]
+fn each_client_lists_its_scopes() {
+    let scopes = |id: &str| dialects::find(id).expect("client").scopes(Os::Linux);
+    assert_eq!(scopes("claude-code"), [Scope::User, Scope::Project, Scope::Local]);
+    assert_eq!(scopes("vscode"), [Scope::User, Scope::Project]);
+    assert_eq!(scopes("cursor"), [Scope::User, Scope::Project]);
+    assert_eq!(scopes("gemini-cli"), [Scope::User, Scope::Project]);
+    assert_eq!(scopes("claude-desktop"), [Scope::User]);
+    assert_eq!(scopes("continue"), [Scope::User]);
+    assert_eq!(Scope::parse("local"), Some(Scope::Local));
+    assert_eq!(Scope::parse("global"), None);
+}
+
+#[test]
+fn continue_config_yaml_shadows_config_json() {
+    let f = facts(Os::Linux, LINUX_HOME, &[], None);
+    let continue_ = dialects::find("continue").expect("client");
+    assert_eq!(
+        continue_.shadowed_by(&f, std::path::Path::new("/home/ann/.continue/config.yaml")),
+        Some(PathBuf::from("/home/ann/.continue/config.json"))
+    );
+    assert_eq!(continue_.shadowed_by(&f, std::path::Path::new("/elsewhere/config.yaml")), None);
+    let cursor = dialects::find("cursor").expect("client");
+    assert_eq!(cursor.shadowed_by(&f, std::path::Path::new("/home/ann/.cursor/mcp.json")), None);
 }

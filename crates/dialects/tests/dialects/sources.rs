@@ -153,6 +153,7 @@ fn facts(os: Os, vars: &[(&str, &str)]) -> HostFacts {
         home: if os == Os::Windows { "C:\\Users\\u".into() } else { "/home/u".into() },
         vars: vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
         project_dir: Some(if os == Os::Windows { "C:\\work\\p".into() } else { "/work/p".into() }),
+        search_project_root: false,
     }
 }
 

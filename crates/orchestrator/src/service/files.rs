@@ -53,21 +53,80 @@ impl ClientFile {
     }
 
     /// The client's own user config file on this host: the first documented user-scope
-    /// location that exists, else the first documented one.
+    /// location that exists, else the first documented one (see [`ClientFile::in_scope`]).
     pub fn default_for(client_id: &str, facts: &dialects::HostFacts) -> Result<ClientFile> {
+        Self::pick(client_id, None, facts)
+    }
+
+    /// The client's file of `scope` on this host: its documented location of that scope that
+    /// exists, else the first documented one (project files below the project root, Claude
+    /// Code's local scope as `projects.<project dir>.mcpServers` of `~/.claude.json`). A scope
+    /// the client does not have, or a project scope with no project directory, is a usage
+    /// error (exit 2) naming what to give instead.
+    pub fn in_scope(client_id: &str, scope: dialects::Scope, facts: &dialects::HostFacts) -> Result<ClientFile> {
+        Self::pick(client_id, Some(scope), facts)
+    }
+
+    fn pick(client_id: &str, scope: Option<dialects::Scope>, facts: &dialects::HostFacts) -> Result<ClientFile> {
+        use dialects::Scope;
         let client = ClientId::parse(client_id)?;
         let info = dialects::find(client.as_str())
             .ok_or_else(|| crate::ids::IdError::UnknownClient { given: client_id.to_owned() })?;
         let locations = info.config_paths(facts);
-        let documented: Vec<_> =
-            locations.iter().filter(|l| !l.alternative && l.scope == dialects::Scope::User).collect();
+        let wanted = scope.unwrap_or(Scope::User);
+        let has = info.scopes(facts.os);
+        if scope.is_some() && !has.contains(&wanted) {
+            let names: Vec<&str> = has.iter().map(|s| s.as_str()).collect();
+            return Err(Error::Usage {
+                message: format!(
+                    "{client_id} has no {wanted} scope: its scopes are {} (--scope {})",
+                    names.join(", "),
+                    names.join("|")
+                ),
+            });
+        }
+        let of_scope: Vec<_> = locations.iter().filter(|l| l.scope == wanted).collect();
+        let documented: Vec<_> = of_scope.iter().filter(|l| !l.alternative).copied().collect();
         let chosen = documented
             .iter()
+            .chain(of_scope.iter())
             .find(|l| l.path.exists())
             .or(documented.first())
-            .copied()
-            .or_else(|| locations.iter().find(|l| !l.alternative && l.scope != dialects::Scope::Local))
-            .ok_or_else(|| Error::NoConfigFile { client: client_id.to_owned() })?;
+            .or(of_scope.first())
+            .copied();
+        let chosen = match (chosen, scope) {
+            (Some(chosen), _) => chosen,
+            (None, Some(Scope::Project | Scope::Local)) => {
+                return Err(Error::Usage {
+                    message: format!(
+                        "{client_id}'s {wanted} scope needs a project directory: give --project DIR (over MCP: a \
+                         declared root or `serve --project-dir DIR`)"
+                    ),
+                });
+            }
+            // With no user file on this OS, the client's usual file of another scope.
+            (None, _) => locations
+                .iter()
+                .find(|l| !l.alternative && l.scope != Scope::Local)
+                .ok_or_else(|| Error::NoConfigFile { client: client_id.to_owned() })?,
+        };
+        if !chosen.path.exists()
+            && let Some(shadowed) = info.shadowed_by(facts, &chosen.path).filter(|p| p.is_file())
+        {
+            return Err(Error::Usage {
+                message: format!(
+                    "{} reads {} here, and creating {} would make it ignore that file; this program does not \
+                     write {}'s format: move the servers into {} with {} first, or name the file to use with \
+                     --file",
+                    info.display_name,
+                    shadowed.display(),
+                    chosen.path.display(),
+                    shadowed.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                    chosen.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                    info.display_name,
+                ),
+            });
+        }
         Ok(ClientFile {
             client_id: client_id.to_owned(),
             path: chosen.path.clone(),
@@ -76,13 +135,27 @@ impl ClientFile {
     }
 
     /// Every client file that exists on this host (documented places and probed alternatives;
-    /// not the per-project "local" scope inside a user file, which `at` reaches).
+    /// not the per-project "local" scope inside a user file, which `in_scope` reaches). A
+    /// project file that is also a user file (the project is HOME) is listed once.
     pub fn detected(facts: &dialects::HostFacts) -> Vec<ClientFile> {
+        Self::detected_in(facts, None)
+    }
+
+    /// [`ClientFile::detected`], only the files of `scope` when given (`local`: Claude Code's
+    /// `projects.<project dir>` of `~/.claude.json` when that entry exists).
+    pub fn detected_in(facts: &dialects::HostFacts, scope: Option<dialects::Scope>) -> Vec<ClientFile> {
+        use dialects::Scope;
         let mut out: Vec<ClientFile> = Vec::new();
         for detected in dialects::detect(facts) {
             for (location, presence) in detected.locations {
                 let duplicate = out.iter().any(|f| f.path == location.path && f.placement == location.placement);
-                if presence == dialects::Presence::File && !duplicate && location.scope != dialects::Scope::Local {
+                let wanted = match scope {
+                    Some(scope) => location.scope == scope,
+                    None => location.scope != Scope::Local,
+                };
+                let present = presence == dialects::Presence::File
+                    && (location.scope != Scope::Local || placement_exists(&location));
+                if present && wanted && !duplicate {
                     out.push(ClientFile {
                         client_id: detected.client_id.to_owned(),
                         path: location.path,
@@ -93,6 +166,14 @@ impl ClientFile {
         }
         out
     }
+}
+
+/// Whether the file at a location holds its placement's object (read only to list Claude
+/// Code's local scope; a file that does not parse holds none).
+fn placement_exists(location: &dialects::ConfigLocation) -> bool {
+    let Ok(Some(bytes)) = write::read_target(&location.path) else { return false };
+    let Ok(value) = serde_json::from_slice::<Value>(&bytes) else { return false };
+    location.placement.0.iter().try_fold(&value, |v, key| v.get(key)).is_some()
 }
 
 /// What `import` found.

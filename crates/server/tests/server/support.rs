@@ -57,6 +57,7 @@ impl Env {
             home: self.root().to_path_buf(),
             vars: Default::default(),
             project_dir: None,
+            search_project_root: false,
         }
     }
 

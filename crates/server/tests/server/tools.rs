@@ -467,3 +467,98 @@ async fn publish_config_refuses_a_draft_made_from_an_older_head() {
     assert_eq!(env.core().get("cursor", "team").expect("head").statement().version, 2, "nothing was published");
     client.close().await;
 }
+
+/// `scope` on the tools that take a `file`: the project is the declared project directory,
+/// the file is the client's file of that scope there, and the `file` rule still applies.
+#[tokio::test]
+async fn scoped_calls_reach_the_scope_file_in_the_declared_project() {
+    let env = Env::new();
+    let project = env.root().join("proj");
+    std::fs::create_dir_all(&project).expect("mkdir");
+    let client = env.client_with_project_dirs(vec![project.clone()]).await;
+    let published = client.call("add_server_to_config", json!({"client_id": "vscode", "server_id": "memory"})).await;
+    assert!(published.ok()["document"].is_object(), "{}", published.text);
+    client.call("publish_config", json!({"client_id": "vscode"})).await.ok();
+    let dry = client.call("deploy_config", json!({"client_id": "vscode", "scope": "project"})).await;
+    assert_eq!(dry.ok()["file"], project.join(".vscode/mcp.json").display().to_string(), "{}", dry.text);
+    assert!(!project.join(".vscode").exists(), "a dry run wrote nothing");
+    let done = client.call("deploy_config", json!({"client_id": "vscode", "scope": "project", "confirm": true})).await;
+    assert_eq!(done.ok()["changed"], true, "{}", done.text);
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(project.join(".vscode/mcp.json")).expect("read")).expect("json");
+    assert!(written["servers"]["memory"].is_object(), "{written}");
+    let diff = client.call("diff_config", json!({"client_id": "vscode", "scope": "project"})).await;
+    assert_eq!(diff.ok()["status"], "up-to-date", "{}", diff.text);
+    let imported = client
+        .call("import_client_config", json!({"client_id": "vscode", "profile_id": "copy", "scope": "project"}))
+        .await;
+    assert!(imported.ok()["document"]["mcpServers"]["memory"].is_object(), "{}", imported.text);
+
+    // Claude Code's local scope: `projects.<dir>.mcpServers` of ~/.claude.json, the rest kept.
+    let claude = env.root().join(".claude.json");
+    std::fs::write(&claude, "{\"numStartups\": 3, \"mcpServers\": {\"mine\": {\"command\": \"me\"}}}\n")
+        .expect("write");
+    client.call("add_server_to_config", json!({"client_id": "claude-code", "server_id": "memory"})).await.ok();
+    client.call("publish_config", json!({"client_id": "claude-code"})).await.ok();
+    let local = client
+        .call(
+            "deploy_config",
+            json!({"client_id": "claude-code", "scope": "local", "project": project.display().to_string(), "confirm": true}),
+        )
+        .await;
+    assert_eq!(local.ok()["file"], claude.display().to_string(), "{}", local.text);
+    let doc: Value = serde_json::from_slice(&std::fs::read(&claude).expect("read")).expect("json");
+    assert!(doc["projects"][project.display().to_string()]["mcpServers"]["memory"].is_object(), "{doc}");
+    assert_eq!(doc["mcpServers"], json!({"mine": {"command": "me"}}));
+    assert_eq!(doc["numStartups"], 3);
+    client.close().await;
+}
+
+#[tokio::test]
+async fn scoped_calls_that_cannot_be_answered_are_refused_and_change_nothing() {
+    let env = Env::new();
+    let project = env.root().join("proj");
+    let outside = env.root().join("outside");
+    std::fs::create_dir_all(&project).expect("mkdir");
+    std::fs::create_dir_all(&outside).expect("mkdir");
+    let none = env.client().await;
+    let no_dir = none.call("deploy_config", json!({"client_id": "cursor", "scope": "project"})).await;
+    assert_eq!(no_dir.kind(), "usage", "{}", no_dir.text);
+    assert!(no_dir.text.contains("--project-dir"), "{}", no_dir.text);
+    none.close().await;
+
+    let client = env.client_with_project_dirs(vec![project.clone()]).await;
+    let before = env.home_state();
+    let cases = [
+        (json!({"client_id": "cursor", "scope": "global"}), "usage", "give user, project or local"),
+        (json!({"client_id": "claude-desktop", "scope": "project"}), "usage", "its scopes are user"),
+        (json!({"client_id": "cursor", "scope": "local"}), "usage", "cursor has no local scope"),
+        (
+            json!({"client_id": "cursor", "scope": "project", "file": project.join(".cursor/mcp.json").display().to_string()}),
+            "usage",
+            "not both",
+        ),
+        (
+            json!({"client_id": "cursor", "scope": "project", "project": outside.display().to_string()}),
+            "unsafe",
+            "not a project directory",
+        ),
+    ];
+    for (args, kind, needle) in cases {
+        for tool in ["deploy_config", "diff_config", "import_client_config", "rollback_config"] {
+            let out = client.call(tool, args.clone()).await;
+            assert_eq!(out.kind(), kind, "{tool} {args}: {}", out.text);
+            assert!(out.text.contains(needle), "{tool} {args}: {}", out.text);
+        }
+    }
+    // A project file whose real target escapes the project is refused by the file rule.
+    std::fs::create_dir_all(project.join(".cursor")).expect("mkdir");
+    std::fs::write(outside.join("mcp.json"), "{}").expect("write");
+    std::os::unix::fs::symlink(outside.join("mcp.json"), project.join(".cursor/mcp.json")).expect("symlink");
+    let escaped =
+        client.call("deploy_config", json!({"client_id": "cursor", "scope": "project", "confirm": true})).await;
+    assert_eq!(escaped.kind(), "unsafe", "{}", escaped.text);
+    assert_eq!(std::fs::read_to_string(outside.join("mcp.json")).expect("read"), "{}");
+    assert_eq!(env.home_state(), before, "a refusal changes nothing");
+    client.close().await;
+}
