@@ -258,3 +258,28 @@ fn continue_with_only_config_json_is_refused_naming_both_files() {
     let out = run_in(&env, &home, &["diff", "continue", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+/// Claude Code's user and local scopes share `~/.claude.json`: what a user-scope deploy owns
+/// does not make the user's own local entry of the same name this home's.
+#[test]
+fn ownership_is_kept_apart_for_two_scopes_of_one_file() {
+    let env = initialized();
+    publish(&env, "claude-code", "default", &servers("team", "uvx"));
+    let (home, proj) = project(&env);
+    let key = proj.to_str().expect("utf8");
+    let mine = format!(
+        "{{\n  \"projects\": {{\n    \"{key}\": {{\n      \"mcpServers\": {{\"team\": {{\"command\": \"my-own\"}}}}\n    }}\n  }}\n}}\n"
+    );
+    std::fs::write(home.join(".claude.json"), &mine).expect("write");
+    let src = proj.join("src");
+    let out = run_in(&env, &src, &["deploy", "claude-code", "--scope", "user"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let before = std::fs::read(home.join(".claude.json")).expect("read");
+    let out = run_in(&env, &src, &["deploy", "claude-code", "--scope", "local"]);
+    assert_eq!(code(&out), 7, "the local entry is the user's own: {}", stderr(&out));
+    assert!(stderr(&out).contains("team"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(home.join(".claude.json")).expect("read"), before, "nothing written");
+    let doc = read_json(&home.join(".claude.json"));
+    assert_eq!(doc["projects"][key]["mcpServers"]["team"]["command"], "my-own");
+    assert_eq!(doc["mcpServers"]["team"]["command"], "uvx");
+}

@@ -65,6 +65,17 @@ pub struct DeploymentRecord {
     pub adopted: Vec<String>,
     /// For a rollback: the deployment whose state was restored.
     pub restores: Option<String>,
+    /// Where in the file the servers sit (`["mcpServers"]`, Claude Code's local scope
+    /// `["projects", DIR, "mcpServers"]`): two scopes sharing one file own their entries
+    /// apart. Records written before it existed have none and count for every placement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Vec<String>>,
+}
+
+/// The records of `records` that concern the servers at `placement` (ownership is per
+/// placement; bytes, backups and rollback are per file).
+pub fn at_placement(records: Vec<DeploymentRecord>, placement: &[String]) -> Vec<DeploymentRecord> {
+    records.into_iter().filter(|r| r.placement.as_deref().is_none_or(|p| p == placement)).collect()
 }
 
 fn records_dir(home: &Home, client: &ClientId) -> PathBuf {

@@ -100,7 +100,7 @@ impl Orchestrator {
         store: &SecretStore,
     ) -> Result<FileDrift> {
         let client = ClientId::parse(&file.client_id)?;
-        let records = record::list(self.home(), &client, Some(&file.path))?;
+        let records = record::at_placement(record::list(self.home(), &client, Some(&file.path))?, &file.placement.0);
         let deployed = record::last_deploy(&records).map(|r| (r.profile_id.clone().unwrap_or_default(), r.version));
         let profile_name = profile.map(str::to_owned).or_else(|| deployed.as_ref().map(|d| d.0.clone()));
         let profile_id = ProfileId::parse(profile_name.as_deref().unwrap_or(super::DEFAULT_PROFILE))?;

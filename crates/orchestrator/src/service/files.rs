@@ -347,6 +347,7 @@ impl Orchestrator {
         let _lock = self.lock_target(&write::real_target(&file.path))?;
         let id = record::store_backup(self.home(), bytes)?;
         let rec = DeploymentRecord {
+            placement: Some(file.placement.0.clone()),
             deployment_id: record::new_deployment_id(self.home(), client, self.now()),
             kind: RecordKind::Import,
             client_id: client.to_string(),
@@ -369,7 +370,7 @@ impl Orchestrator {
     /// values). A version that no longer verifies or resolves is skipped: the secret rules of
     /// import still apply to what it leaves.
     fn reference_deployed_values(&self, client: &ClientId, file: &ClientFile, document: &mut Value) -> Result<()> {
-        let records = record::list(self.home(), client, Some(&file.path))?;
+        let records = record::at_placement(record::list(self.home(), client, Some(&file.path))?, &file.placement.0);
         let Some((Some(profile), Some(version))) =
             record::last_deploy(&records).map(|r| (r.profile_id.as_deref(), r.version))
         else {
@@ -418,7 +419,7 @@ impl Orchestrator {
     ) -> Result<Merged> {
         let (verified, resolved, store) = self.resolved_head(client, profile)?;
         let original = current.map(|b| text_of(file, b)).transpose()?;
-        let records = record::list(self.home(), client, Some(&file.path))?;
+        let records = record::at_placement(record::list(self.home(), client, Some(&file.path))?, &file.placement.0);
         let previously = record::owned_servers(&records, profile.as_str());
         let wanted = server_names(&resolved.document);
         let remove: Vec<String> = previously.iter().filter(|n| !wanted.contains(*n)).cloned().collect();
@@ -576,6 +577,7 @@ impl Orchestrator {
             let before_id = before.map(|(id, _)| id);
             let after_id = after.0;
             let rec = DeploymentRecord {
+                placement: Some(file.placement.0.clone()),
                 deployment_id: record::new_deployment_id(self.home(), &client, self.now()),
                 kind: RecordKind::Deploy,
                 client_id: client.to_string(),

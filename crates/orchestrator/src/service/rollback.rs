@@ -186,6 +186,7 @@ impl Orchestrator {
             };
             let source = plan.records.iter().find(|r| r.deployment_id == source_id);
             let rec = DeploymentRecord {
+                placement: Some(file.placement.0.clone()),
                 deployment_id: record::new_deployment_id(self.home(), &plan.client, self.now()),
                 kind: RecordKind::Rollback,
                 client_id: plan.client.to_string(),
