@@ -7,6 +7,9 @@
 # servers with the right transports and says nothing about the file being wrong.
 # A client whose program is missing fails here; nothing is skipped. Offline: the servers point
 # at 127.0.0.1:9 (nothing listens), so "failed to connect" is expected and accepted.
+# Clients that take secrets from their environment (Claude Code, Gemini CLI, OpenCode, Codex's
+# bearer_token_env_var) get references in their files and are started the way the README says,
+# with `mcp-orchestration exec -- PROGRAM`, which gives them the stored secrets.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${MCP_CLIENT_PROGRAMS_DIR:-$ROOT/target/test-clients/programs}/node_modules/.bin"
@@ -52,7 +55,8 @@ deploy() {
   if [ -n "${3:-}" ]; then
     "$MCPO" deploy "$1" --profile proof --file "$3" >/dev/null 2>"$WORK/$1.err" || { fail "$1" "deploy: $(cat "$WORK/$1.err")"; return 1; }
   else
-    "$MCPO" deploy "$1" --profile proof >/dev/null 2>"$WORK/$1.err" || { fail "$1" "deploy: $(cat "$WORK/$1.err")"; return 1; }
+    # The fake HOME has no client directories yet: --create, as for a client not installed.
+    "$MCPO" deploy "$1" --profile proof --create >/dev/null 2>"$WORK/$1.err" || { fail "$1" "deploy: $(cat "$WORK/$1.err")"; return 1; }
   fi
 }
 
@@ -74,16 +78,18 @@ program() { [ -x "$BIN/$1" ] || { fail "$2" "program $BIN/$1 missing: run script
 # Claude Code: user scope (~/.claude.json) and project scope (.mcp.json); no switch, so the
 # disabled server is left out.
 if program claude claude-code && deploy claude-code yes; then
-  out="$(timeout 90 "$BIN/claude" mcp list 2>&1 | strip)"
+  out="$(timeout 90 "$MCPO" exec -- "$BIN/claude" mcp list 2>&1 | strip)"
   expect claude-code "$out" '^local: node -e 0 ' '^web: http://127\.0\.0\.1:9/mcp \(HTTP\)' '^old: http://127\.0\.0\.1:9/sse \(SSE\)' &&
     refuse claude-code "$out" '^off:|invalid|error|warning|parse' && pass claude-code
   got="$(node -e 'const c=require(process.argv[1]);const l=c.mcpServers.local;process.stdout.write([l.env.TZ,l.env.TOKEN,c.mcpServers.web.headers.Authorization].join("|"))' "$HOME/.claude.json")"
-  [ "$got" = '${MCPO_TEST_TZ}|s3cr3t-team-token|Bearer s3cr3t-team-token' ] || fail claude-code "references: $got"
+  # The secret stays out of the file: Claude Code expands ${TEAM_TOKEN} from its environment.
+  [ "$got" = '${MCPO_TEST_TZ}|${TEAM_TOKEN}|Bearer ${TEAM_TOKEN}' ] || fail claude-code "references: $got"
+  grep -q 's3cr3t-team-token' "$HOME/.claude.json" && fail claude-code "the secret's value is in ~/.claude.json"
 fi
 
 if program gemini gemini-cli && deploy gemini-cli yes; then
   echo "{\"$WORK/proj\": \"TRUST_FOLDER\"}" >"$HOME/.gemini/trustedFolders.json"
-  out="$(timeout 90 "$BIN/gemini" mcp list 2>&1 | strip)"
+  out="$(timeout 90 "$MCPO" exec -- "$BIN/gemini" mcp list 2>&1 | strip)"
   expect gemini-cli "$out" 'local: node -e 0 \(stdio\)' 'web: http://127\.0\.0\.1:9/mcp \(http\)' 'old: http://127\.0\.0\.1:9/sse \(sse\)' &&
     refuse gemini-cli "$out" ' off:|invalid|error|warning|deprecated' && pass gemini-cli
 fi
@@ -95,20 +101,20 @@ if program qwen qwen-code && deploy qwen-code yes; then
 fi
 
 if program codex codex && deploy codex no; then
-  out="$(timeout 90 "$BIN/codex" mcp list --json 2>"$WORK/codex.stderr")"
+  out="$(timeout 90 "$MCPO" exec -- "$BIN/codex" mcp list --json 2>"$WORK/codex.stderr")"
   refuse codex "$(cat "$WORK/codex.stderr")" 'error|warning|invalid'
   got="$(node -e '
     const l = JSON.parse(process.argv[1]); const by = Object.fromEntries(l.map(s => [s.name, s]));
     const r = [Object.keys(by).sort().join(","), by.local.transport.type, by.local.transport.args.join(" "),
       by.local.transport.env.TZ, by.local.transport.env.TOKEN, by.web.transport.type,
-      by.web.transport.http_headers.Authorization, by.off.enabled, by.local.enabled];
+      by.web.transport.bearer_token_env_var, by.off.enabled, by.local.enabled];
     process.stdout.write(r.join("|"));' "$out" 2>&1)"
-  [ "$got" = 'local,off,web|stdio|-e 0|UTC|s3cr3t-team-token|streamable_http|Bearer s3cr3t-team-token|false|true' ] &&
+  [ "$got" = 'local,off,web|stdio|-e 0|UTC|s3cr3t-team-token|streamable_http|TEAM_TOKEN|false|true' ] &&
     pass codex || fail codex "codex mcp list --json: $got"
 fi
 
 if program opencode opencode && deploy opencode yes; then
-  out="$(timeout 90 "$BIN/opencode" mcp list 2>&1 | strip)"
+  out="$(timeout 90 "$MCPO" exec -- "$BIN/opencode" mcp list 2>&1 | strip)"
   expect opencode "$out" '(✗|✓|●).* local' '(✗|✓|●).* web' '(✗|✓|●).* old' '○ off .*disabled' &&
     refuse opencode "$out" 'invalid|config error|warning|parse' && pass opencode
 fi
