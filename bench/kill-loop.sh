@@ -5,7 +5,8 @@
 # must pass `verify --all`, `doctor` must report no failed check, and a further publish and
 # deploy must succeed. Counts every run where one of those failed, and temp files left in the
 # home after the further writes. Not part of the test suite (it is random and slow).
-# Usage: bench/kill-loop.sh [RUNS]   (default 200; writes bench/results/kill-loop.md)
+# Usage: [OPS="publish import …"] bench/kill-loop.sh [RUNS]   (default 200; writes
+# bench/results/kill-loop.md; the directories holding temp files left are listed on stderr)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-200}
@@ -67,7 +68,7 @@ check() {
   echo "| operation | runs | median run | killed before exit | verify --all failed | doctor failed | publish failed | deploy failed | temps left |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 } > "$work/table.md"
-for op in publish import rotate deploy rollback gc; do
+for op in ${OPS:-publish import rotate deploy rollback gc}; do
   fresh_home "$op"
   med=$(median_us "$op")
   killed=0; f1=0; f2=0; f3=0; f4=0
@@ -84,6 +85,8 @@ for op in publish import rotate deploy rollback gc; do
     case $rc in 1) f1=$((f1 + 1)) ;; 2) f2=$((f2 + 1)) ;; 3) f3=$((f3 + 1)) ;; 4) f4=$((f4 + 1)) ;; esac
   done
   temps=$(find "$MCP_ORCHESTRATION_HOME" -name '.tmp-*' | wc -l)
+  # Where they are, for the reader of the log.
+  find "$MCP_ORCHESTRATION_HOME" -name '.tmp-*' | sed "s|$MCP_ORCHESTRATION_HOME/||; s|/\.tmp-.*||" | sort | uniq -c >&2
   echo "| $op | $runs | $((med / 1000)) ms | $killed | $f1 | $f2 | $f3 | $f4 | $temps |" | tee -a "$work/table.md"
 done
 mkdir -p "$(dirname "$out_md")"
