@@ -407,16 +407,32 @@ pub struct HistoryEntry {
 /// Verifies every stored version of a profile (no rollback or expiry check: history is old by
 /// nature) and checks the hash chain: each version's `previous` is the id of the one before.
 pub fn history(home: &Home, trust: &TrustStore, client: &ClientId, profile: &ProfileId) -> Result<Vec<HistoryEntry>> {
-    let mut out = Vec::new();
-    let mut previous: Option<ArtifactId> = None;
-    for version in versions(home, client, profile)? {
-        let artifact = load_bytes(home, client, profile, version, None)
+    Ok(history_of(home, trust, client, profile, &versions(home, client, profile)?, None))
+}
+
+/// [`history`] of some consecutive stored versions (a page): `before` is the stored version
+/// right before the first of them, verified again so that the first one's chain link is checked
+/// as [`history`] checks it. The cost is that of the versions given, not of the whole history.
+pub fn history_of(
+    home: &Home,
+    trust: &TrustStore,
+    client: &ClientId,
+    profile: &ProfileId,
+    versions: &[u64],
+    before: Option<u64>,
+) -> Vec<HistoryEntry> {
+    let verify_one = |version: u64| {
+        load_bytes(home, client, profile, version, None)
             .and_then(|(env, payload)| verify_version(&env, &payload, trust, client, profile, version, None, None))
-            .and_then(|v| check_link(home, client, profile, version, &previous, v));
+    };
+    let mut previous: Option<ArtifactId> = before.and_then(|v| verify_one(v).ok()).map(|v| v.id().clone());
+    let mut out = Vec::with_capacity(versions.len());
+    for &version in versions {
+        let artifact = verify_one(version).and_then(|v| check_link(home, client, profile, version, &previous, v));
         previous = artifact.as_ref().ok().map(|v| v.id().clone());
         out.push(HistoryEntry { version, artifact });
     }
-    Ok(out)
+    out
 }
 
 fn check_link(

@@ -18,7 +18,7 @@ use crate::events::{self, Event, Filter};
 use crate::fsutil::{self, LockGuard};
 use crate::home::{self, Home};
 use crate::ids::{ClientId, ProfileId};
-use crate::registry::{self, Head, HistoryEntry, PublishRequest};
+use crate::registry::{self, HistoryEntry, PublishRequest};
 use crate::trust::TrustStore;
 use crate::{keys, legacy, seed};
 
@@ -31,6 +31,7 @@ mod drift;
 mod extract;
 mod files;
 mod gc;
+mod listing;
 mod preview;
 mod rebase;
 mod rollback;
@@ -77,6 +78,8 @@ pub struct Orchestrator {
     event_batch: Option<Arc<std::sync::Mutex<Vec<Event>>>>,
     /// Set once the home is seen initialized (it never becomes uninitialized).
     initialized: Arc<std::sync::atomic::AtomicBool>,
+    /// The profile names last listed per client (see `listing.rs`).
+    names: Arc<listing::NamesCache>,
 }
 
 impl std::fmt::Debug for Orchestrator {
@@ -262,6 +265,7 @@ impl Orchestrator {
             event_batch: None,
             verified: Arc::default(),
             initialized: Arc::default(),
+            names: Arc::default(),
         }
     }
 
@@ -446,20 +450,10 @@ impl Orchestrator {
         Ok(report)
     }
 
-    /// The profiles of a client, with their heads.
+    /// Every profile of a client, with its head (reads every head: listings use
+    /// [`Orchestrator::profiles_page`]).
     pub fn profiles(&self, client: &str) -> Result<Vec<ProfileSummary>> {
-        let client = ClientId::parse(client)?;
-        let mut out = Vec::new();
-        for profile in registry::profiles(&self.home, &client)? {
-            if let Some(Head { version, artifact_id }) = registry::head(&self.home, &client, &profile)? {
-                out.push(ProfileSummary {
-                    profile_id: profile.to_string(),
-                    version,
-                    artifact_id: artifact_id.to_string(),
-                });
-            }
-        }
-        Ok(out)
+        Ok(self.profiles_after(client, None, usize::MAX)?.0)
     }
 
     /// The verified head of a profile.
