@@ -93,11 +93,17 @@ row "\`profiles cursor\` (first page, 100)" ms "$(cli_ms "$small" profiles curso
   "$(cli_ms "$big" profiles cursor --json)"
 row "\`profiles cursor --limit 50\` (a later page)" ms \
   "$(cli_ms "$small" profiles cursor --limit 50 --cursor "$("$bin" --home "$small" profiles cursor --limit 5 --json | sed -nE 's/.*"next_cursor": "([^"]+)".*/\1/p')")" \
-  "$(cli_ms "$big" profiles cursor --limit 50 --cursor "$("$bin" --home "$big" profiles cursor --limit 5000 --json | sed -nE 's/.*"next_cursor": "([^"]+)".*/\1/p')")"
+  "$(cli_ms "$big" profiles cursor --limit 50 --cursor "$("$bin" --home "$big" profiles cursor --limit "$((profiles / 2 > 1000 ? 1000 : profiles / 2))" --json | sed -nE 's/.*"next_cursor": "([^"]+)".*/\1/p')")"
 row "\`history cursor --profile bulk00003\`" ms "$(cli_ms "$small" history cursor --profile bulk00003)" \
   "$(cli_ms "$big" history cursor --profile bulk00003)"
+# A long-running server remembers a directory listing only once it is 2 s old (the racy window).
+sleep 3
 row "MCP stdio \`list_clients\` (p50)" µs "$(tool_us "$small" list_clients '{}')" "$(tool_us "$big" list_clients '{}')"
-row "MCP stdio \`list_profiles\` cursor (p50)" µs "$(tool_us "$small" list_profiles '{"client_id":"cursor"}')" \
+row "MCP stdio \`list_profiles\` cursor, limit 10 (p50)" µs \
+  "$(tool_us "$small" list_profiles '{"client_id":"cursor","limit":10}')" \
+  "$(tool_us "$big" list_profiles '{"client_id":"cursor","limit":10}')"
+row "MCP stdio \`list_profiles\` cursor, default page (p50; 10 vs 50 rows)" µs \
+  "$(tool_us "$small" list_profiles '{"client_id":"cursor"}')" \
   "$(tool_us "$big" list_profiles '{"client_id":"cursor"}')"
 row "MCP stdio \`list_history\` bulk00003 (p50)" µs \
   "$(tool_us "$small" list_history '{"client_id":"cursor","profile_id":"bulk00003"}')" \

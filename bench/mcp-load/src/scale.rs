@@ -95,11 +95,17 @@ pub struct RssArgs {
     client: String,
 }
 
+/// One result line on stdout (the script reads it).
+fn print_json(value: &Value) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    writeln!(std::io::stdout().lock(), "{value}").context("writing to stdout")
+}
+
 fn payload(n: u64) -> canonical::Canonical {
     canonical::canonicalize_value(json!({"mcpServers": {
         "filesystem": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", format!("/srv/{n}")]},
         "github": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"],
-                   "env": {"GITHUB_TOKEN": "${secret:GITHUB_TOKEN}"}},
+                   "env": {"LOG_LEVEL": "info"}},
     }}))
 }
 
@@ -202,12 +208,8 @@ pub fn raw_verify(args: &RawArgs) -> anyhow::Result<()> {
         }
     });
     let all = (workers * args.count) as f64 / started.elapsed().as_secs_f64();
-    println!(
-        "{}",
-        json!({"one_core_per_sec": single, "all_cores_per_sec": all, "cores": workers,
-               "message_bytes": message.len(), "payload_bytes": payload.len()})
-    );
-    Ok(())
+    print_json(&json!({"one_core_per_sec": single, "all_cores_per_sec": all, "cores": workers,
+               "message_bytes": message.len(), "payload_bytes": payload.len()}))
 }
 
 /// The median wall time (ms) of running the command.
@@ -230,8 +232,7 @@ pub fn cli(args: &CliArgs) -> anyhow::Result<()> {
     let mut samples = (0..args.runs).map(|_| once()).collect::<anyhow::Result<Vec<_>>>()?;
     samples.sort_unstable();
     let median = samples[samples.len() / 2].as_secs_f64() * 1000.0;
-    println!("{}", json!({"command": args.command, "median_ms": median, "runs": args.runs}));
-    Ok(())
+    print_json(&json!({"command": args.command, "median_ms": median, "runs": args.runs}))
 }
 
 /// The p50 (µs) and rate of one tool over a stdio session.
@@ -242,8 +243,7 @@ pub fn tool(args: &ToolArgs) -> anyhow::Result<()> {
     let params = json!({"name": args.tool, "arguments": arguments});
     let summary = session_loop_tool(&mut server, &args.tool, &params, args.requests)?;
     server.close()?;
-    println!("{}", json!({"tool": args.tool, "p50_us": summary.p50_us, "per_sec": summary.per_sec}));
-    Ok(())
+    print_json(&json!({"tool": args.tool, "p50_us": summary.p50_us, "per_sec": summary.per_sec}))
 }
 
 /// RSS (MiB) of a stdio server after `get_config` of every profile of the client.
@@ -254,7 +254,7 @@ pub fn rss(args: &RssArgs) -> anyhow::Result<()> {
         .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".json").map(str::to_owned))
         .collect();
     names.sort();
-    let mut server = Server::spawn(&args.bin, &home.root().to_path_buf())?;
+    let mut server = Server::spawn(&args.bin, home.root())?;
     server.handshake()?;
     let before = vm_rss_mib(server.pid())?;
     for (i, name) in names.iter().enumerate() {
@@ -264,6 +264,5 @@ pub fn rss(args: &RssArgs) -> anyhow::Result<()> {
     }
     let after = vm_rss_mib(server.pid())?;
     server.close()?;
-    println!("{}", json!({"profiles": names.len(), "rss_before_mib": before, "rss_after_mib": after}));
-    Ok(())
+    print_json(&json!({"profiles": names.len(), "rss_before_mib": before, "rss_after_mib": after}))
 }

@@ -166,9 +166,9 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_refuse_others() {
         let c = encode("profiles", "cursor", "dev");
-        assert_eq!(decode(&c, "profiles", "cursor").unwrap(), "dev");
+        assert_eq!(decode(&c, "profiles", "cursor").expect("round trip"), "dev");
         for bad in ["", "!!!", &encode("profiles", "vscode", "dev"), &encode("history", "cursor", "dev")] {
-            let e = decode(bad, "profiles", "cursor").unwrap_err();
+            let e = decode(bad, "profiles", "cursor").expect_err("refused");
             assert_eq!(e.kind(), crate::ErrorKind::Usage, "{bad}");
             assert!(e.to_string().contains("leave the cursor out"), "{e}");
         }
@@ -187,6 +187,6 @@ mod tests {
     fn limits_are_checked() {
         assert!(PageRequest::new(Some(0), None, 50).is_err());
         assert!(PageRequest::new(Some(MAX_LIMIT + 1), None, 50).is_err());
-        assert_eq!(PageRequest::new(None, None, 50).unwrap().limit, 50);
+        assert_eq!(PageRequest::new(None, None, 50).expect("default").limit, 50);
     }
 }

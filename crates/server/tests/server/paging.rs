@@ -208,6 +208,12 @@ async fn resources_list_pages_with_mcp_cursors_and_refuses_a_bad_one() {
     for i in 0..120 {
         assert!(uris.contains(&format!("config://cursor/p{i:03}")));
     }
+    // A resource read has no pagination: the first page and the cursor list_profiles goes on from.
+    let profiles = client.read("profiles://cursor").await.expect("profiles://cursor");
+    assert_eq!(profiles["profiles"].as_array().expect("profiles").len(), orchestrator::page::DEFAULT_LIMIT);
+    let next = profiles["next_cursor"].as_str().expect("a cursor").to_owned();
+    let more = client.call("list_profiles", json!({"client_id": "cursor", "cursor": next})).await;
+    assert_eq!(more.ok()["profiles"][0]["profile_id"], format!("p{:03}", orchestrator::page::DEFAULT_LIMIT - 1));
     let bad = client
         .inner
         .list_resources(Some(PaginatedRequestParams::default().with_cursor(Some("bm90IG91cnM".into()))))
