@@ -24,4 +24,5 @@ mod cli {
     mod secrets;
     mod tamper;
     mod undo;
+    mod verify_all;
 }

@@ -85,13 +85,19 @@ impl Orchestrator {
         wanted: Option<&ContentId>,
     ) -> Result<Vec<VerifyOutcome>> {
         let mut out = Vec::new();
-        let head_version = registry::head(&self.home, client, profile)?.map(|h| h.version);
-        for entry in registry::history(&self.home, trust, client, profile)? {
-            let result = if Some(entry.version) == head_version && entry.artifact.is_ok() {
-                self.load_head(trust, client, profile)
-            } else {
-                entry.artifact
-            };
+        let head = registry::head(&self.home, client, profile)?;
+        let check = match head {
+            Some(head) => Some(registry::HeadCheck {
+                head,
+                highest_seen: registry::highest_seen(&self.home, client, profile)?,
+                now: self.now(),
+            }),
+            None => None,
+        };
+        let versions = registry::versions(&self.home, client, profile)?;
+        // Heads are checked for rollback and expiry in the same pass (no second verification).
+        for entry in registry::history_with_head(&self.home, trust, client, profile, &versions, None, check.as_ref()) {
+            let result = entry.artifact;
             let matches = match (wanted, &result) {
                 (None, _) => true,
                 (Some(w), Ok(v)) => v.id() == w,
