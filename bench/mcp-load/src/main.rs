@@ -9,8 +9,10 @@
 //!   parses the first and every 1000th answer fully), so the server is what is measured;
 //! - the time from spawning the server to its `tools/list` answer, and its idle RSS.
 //!
-//! Prints a markdown table (or a JSON object with `--json`).
+//! Prints a markdown table (or a JSON object with `--json`). The other subcommands are the
+//! scale benchmark's (see `scale.rs` and `bench/scale.sh`).
 
+mod scale;
 mod stats;
 
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -45,6 +47,16 @@ enum Cmd {
     /// In-process verified get, then ping and get_config over one stdio session, spawn →
     /// tools/list and idle RSS.
     Stdio(StdioArgs),
+    /// Bench-only bulk builder: profiles with many versions, no fsync.
+    Build(scale::BuildArgs),
+    /// The raw Ed25519 verify_strict + SHA-256 rate, one core and every core.
+    RawVerify(scale::RawArgs),
+    /// Median wall time of one CLI command.
+    Cli(scale::CliArgs),
+    /// p50 of one MCP tool over a stdio session.
+    Tool(scale::ToolArgs),
+    /// Server RSS after get_config of every profile of a client.
+    Rss(scale::RssArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -76,6 +88,11 @@ struct StdioArgs {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Cmd::Stdio(args) => stdio(&args),
+        Cmd::Build(args) => scale::build(&args),
+        Cmd::RawVerify(args) => scale::raw_verify(&args),
+        Cmd::Cli(args) => scale::cli(&args),
+        Cmd::Tool(args) => scale::tool(&args),
+        Cmd::Rss(args) => scale::rss(&args),
     }
 }
 
@@ -275,6 +292,22 @@ fn session_loop(
     let mut samples = Vec::with_capacity(args.requests as usize);
     let wall = run(args.requests, Some(&mut samples))?;
     Ok(summarize(name, samples, wall))
+}
+
+/// `requests` calls of one tool (after a tenth as many unmeasured) on the session.
+fn session_loop_tool(server: &mut Server, tool: &str, params: &Value, requests: u64) -> anyhow::Result<Summary> {
+    let args = StdioArgs {
+        bin: PathBuf::new(),
+        home: PathBuf::new(),
+        requests,
+        warmup: requests / 10,
+        spawns: 1,
+        client: String::new(),
+        profile: String::new(),
+        json: false,
+    };
+    let mut next_id = 1;
+    session_loop(server, tool, tool, "tools/call", params, &args, &mut next_id)
 }
 
 fn vm_rss_mib(pid: u32) -> anyhow::Result<f64> {

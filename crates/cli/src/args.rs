@@ -42,8 +42,10 @@ pub enum Command {
     #[command(after_help = "Example:\n  mcp-orchestration clients --json")]
     Clients,
     /// List a client's profiles and their head versions
-    #[command(after_help = "Example:\n  mcp-orchestration profiles claude-desktop")]
-    Profiles(ClientArg),
+    #[command(
+        after_help = "Example:\n  mcp-orchestration profiles claude-desktop\n  mcp-orchestration profiles cursor --limit 50 --cursor CURSOR   # the next page"
+    )]
+    Profiles(ProfilesArgs),
     /// Print a profile's verified servers document (or, with --json, the whole artifact)
     #[command(after_help = "Example:\n  mcp-orchestration get cursor --profile dev --json")]
     Get(ProfileArgs),
@@ -56,8 +58,8 @@ pub enum Command {
     #[command(after_help = "Example:\n  mcp-orchestration verify --all\n  mcp-orchestration verify sha256:4f2a…")]
     Verify(VerifyArgs),
     /// List a profile's versions, verified, oldest first
-    #[command(after_help = "Example:\n  mcp-orchestration history claude-desktop --profile default")]
-    History(ProfileArgs),
+    #[command(after_help = "Example:\n  mcp-orchestration history claude-desktop --profile default --limit 20")]
+    History(HistoryArgs),
     /// Query the event log
     #[command(
         subcommand,
@@ -164,6 +166,33 @@ pub struct ClientArg {
     pub client: String,
 }
 
+/// A page of a listing: `--limit N --cursor C`.
+#[derive(Debug, Args)]
+pub struct PageFlags {
+    /// Show at most N entries (1 to 1000)
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub limit: u32,
+    /// Go on after the page that printed this cursor (its `next_cursor`)
+    #[arg(long, value_name = "CURSOR")]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// Client id (see `mcp-orchestration clients`)
+    pub client: String,
+    #[command(flatten)]
+    pub page: PageFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    #[command(flatten)]
+    pub page: PageFlags,
+}
+
 #[derive(Debug, Args)]
 pub struct ProfileArgs {
     /// Client id (see `mcp-orchestration clients`)
@@ -207,11 +236,21 @@ pub struct VerifyArgs {
 #[derive(Debug, Subcommand)]
 pub enum EventsCommand {
     /// Print events matching the filters, oldest first
-    #[command(after_help = "Example:\n  mcp-orchestration events query --type orchestrator.config --since 1h")]
-    Query(EventFilterArgs),
+    #[command(
+        after_help = "Example:\n  mcp-orchestration events query --type orchestrator.config --since 1h --limit 50"
+    )]
+    Query(EventQueryArgs),
     /// Count events by type and status
     #[command(after_help = "Example:\n  mcp-orchestration events stats --since 1d")]
     Stats(EventFilterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EventQueryArgs {
+    #[command(flatten)]
+    pub filter: EventFilterArgs,
+    #[command(flatten)]
+    pub page: PageFlags,
 }
 
 #[derive(Debug, Args)]
@@ -400,6 +439,8 @@ pub enum ServersCommand {
         /// Only this transport (stdio, http, sse)
         #[arg(long, short)]
         transport: Option<String>,
+        #[command(flatten)]
+        page: PageFlags,
     },
     /// Show one catalog server: launch, parameters, environment
     Show {

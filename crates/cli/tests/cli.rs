@@ -17,6 +17,7 @@ mod cli {
     mod keys;
     mod migrate;
     mod ownership;
+    mod paging;
     mod perms;
     mod publish_get;
     mod recovery;
@@ -24,4 +25,5 @@ mod cli {
     mod secrets;
     mod tamper;
     mod undo;
+    mod verify_all;
 }

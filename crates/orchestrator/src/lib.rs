@@ -20,6 +20,7 @@ pub mod home;
 pub mod ids;
 pub mod keys;
 pub mod legacy;
+pub mod page;
 pub mod registry;
 pub mod resolve;
 pub mod secrets;

@@ -312,8 +312,19 @@ fn missing_or(e: fsutil::FsError, client: &ClientId, profile: &ProfileId) -> Err
 /// The artifact id an envelope names, read without trusting it (to find the payload object;
 /// verification then checks everything).
 fn statement_id(envelope: &[u8]) -> Option<ArtifactId> {
-    let value: Value = serde_json::from_slice(envelope).ok()?;
-    ContentId::parse(value.get("statement")?.get("artifact_id")?.as_str()?).ok()
+    // Only the id is read: the rest is skipped, not built (verification parses it all).
+    #[derive(Deserialize)]
+    struct Envelope<'a> {
+        #[serde(borrow)]
+        statement: StatementId<'a>,
+    }
+    #[derive(Deserialize)]
+    struct StatementId<'a> {
+        #[serde(borrow)]
+        artifact_id: std::borrow::Cow<'a, str>,
+    }
+    let envelope: Envelope<'_> = serde_json::from_slice(envelope).ok()?;
+    ContentId::parse(&envelope.statement.artifact_id).ok()
 }
 
 /// Loads and verifies the head of a profile: hash, signature, trust, subject, rollback and
@@ -407,16 +418,92 @@ pub struct HistoryEntry {
 /// Verifies every stored version of a profile (no rollback or expiry check: history is old by
 /// nature) and checks the hash chain: each version's `previous` is the id of the one before.
 pub fn history(home: &Home, trust: &TrustStore, client: &ClientId, profile: &ProfileId) -> Result<Vec<HistoryEntry>> {
-    let mut out = Vec::new();
-    let mut previous: Option<ArtifactId> = None;
-    for version in versions(home, client, profile)? {
-        let artifact = load_bytes(home, client, profile, version, None)
-            .and_then(|(env, payload)| verify_version(&env, &payload, trust, client, profile, version, None, None))
-            .and_then(|v| check_link(home, client, profile, version, &previous, v));
-        previous = artifact.as_ref().ok().map(|v| v.id().clone());
+    Ok(history_of(home, trust, client, profile, &versions(home, client, profile)?, None))
+}
+
+/// [`history`] of some consecutive stored versions (a page): `before` is the stored version
+/// right before the first of them, verified again so that the first one's chain link is checked
+/// as [`history`] checks it. The cost is that of the versions given, not of the whole history.
+pub fn history_of(
+    home: &Home,
+    trust: &TrustStore,
+    client: &ClientId,
+    profile: &ProfileId,
+    versions: &[u64],
+    before: Option<u64>,
+) -> Vec<HistoryEntry> {
+    history_with_head(home, trust, client, profile, versions, before, None)
+}
+
+/// The freshness checks [`history_with_head`] runs on the head's entry: the head, the rollback
+/// floor and now.
+#[derive(Debug, Clone)]
+pub struct HeadCheck {
+    /// The head as its file names it.
+    pub head: Head,
+    /// The highest version seen (the rollback floor).
+    pub highest_seen: u64,
+    /// Expiry is checked against this instant.
+    pub now: jiff::Timestamp,
+}
+
+/// [`history_of`], where the head's entry is also checked as [`load_head`] checks it (rollback,
+/// expiry, the head's artifact id) in the same verification: one pass for `verify --all`,
+/// without a signature cache. A head that fails only freshness still links the chain for the
+/// versions after it, as in [`history`].
+#[allow(clippy::too_many_arguments)]
+pub fn history_with_head(
+    home: &Home,
+    trust: &TrustStore,
+    client: &ClientId,
+    profile: &ProfileId,
+    versions: &[u64],
+    before: Option<u64>,
+    head: Option<&HeadCheck>,
+) -> Vec<HistoryEntry> {
+    let verify_one = |version: u64, seen: Option<u64>, now: Option<jiff::Timestamp>| {
+        load_bytes(home, client, profile, version, None)
+            .and_then(|(env, payload)| verify_version(&env, &payload, trust, client, profile, version, seen, now))
+    };
+    let mut previous: Option<ArtifactId> = before.and_then(|v| verify_one(v, None, None).ok()).map(|v| v.id().clone());
+    let mut out = Vec::with_capacity(versions.len());
+    for &version in versions {
+        let check = head.filter(|h| h.head.version == version);
+        let artifact = match check {
+            None => {
+                verify_one(version, None, None).and_then(|v| check_link(home, client, profile, version, &previous, v))
+            }
+            Some(h) => verify_one(version, Some(h.highest_seen), Some(h.now))
+                .and_then(|v| check_link(home, client, profile, version, &previous, v))
+                .and_then(|v| {
+                    if *v.id() == h.head.artifact_id {
+                        Ok(v)
+                    } else {
+                        Err(Error::Corrupt {
+                            path: home.head(client, profile),
+                            detail: format!(
+                                "the head names {} but version {version}'s envelope names {}",
+                                h.head.artifact_id,
+                                v.id()
+                            ),
+                        })
+                    }
+                }),
+        };
+        previous = match (&artifact, check) {
+            (Ok(v), _) => Some(v.id().clone()),
+            // A head refused for freshness alone still verifies as history: it links the next.
+            (Err(Error::Verify { source, .. }), Some(_)) if source.kind() == artifact::FailureKind::Freshness => {
+                verify_one(version, None, None)
+                    .and_then(|v| check_link(home, client, profile, version, &previous, v))
+                    .ok()
+                    .map(|v| v.id().clone())
+            }
+            (Err(_), _) => None,
+        };
         out.push(HistoryEntry { version, artifact });
     }
-    Ok(out)
+    out
 }
 
 fn check_link(

@@ -46,6 +46,55 @@ fn default_profile() -> String {
 #[schemars(transform = portable)]
 pub struct NoArgs {}
 
+/// A page of a listing.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct PageArgs {
+    /// Page size: at most this many items (1 to 1000; 50 when omitted).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 1000))]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page, unchanged; omit for the first page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+/// Which client, and a page of its profiles.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct ProfilesArgs {
+    /// Client id, as listed by `list_clients` (e.g. `claude-desktop`, `cursor`, `vscode`).
+    pub client_id: String,
+    /// Page size: at most this many items (1 to 1000; 50 when omitted).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 1000))]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page, unchanged; omit for the first page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+/// Which profile, and a page of its history (oldest first).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct HistoryArgs {
+    /// Client id, as listed by `list_clients` (e.g. `claude-desktop`, `cursor`).
+    pub client_id: String,
+    /// Profile id; `default` when omitted.
+    #[serde(default = "default_profile")]
+    pub profile_id: String,
+    /// Page size: at most this many items (1 to 1000; 50 when omitted).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 1000))]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page, unchanged; omit for the first page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
 /// Which client.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -124,6 +173,13 @@ pub struct ListServersArgs {
     /// Only servers with this transport: `stdio`, `http` (streamable HTTP) or `sse`.
     #[serde(default)]
     pub transport: Option<String>,
+    /// Page size: at most this many items (1 to 1000; 50 when omitted).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 1000))]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page, unchanged; omit for the first page.
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
 
 /// Arguments of `search_servers`.
@@ -136,6 +192,13 @@ pub struct SearchServersArgs {
     /// Only servers with this transport: `stdio`, `http` or `sse`.
     #[serde(default)]
     pub transport: Option<String>,
+    /// Page size: at most this many items (1 to 1000; 50 when omitted).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 1000))]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page, unchanged; omit for the first page.
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
 
 /// Arguments of `describe_server`.
@@ -265,6 +328,13 @@ pub struct StatusArgs {
     /// Only this client; every client detected on this machine when omitted.
     #[serde(default)]
     pub client_id: Option<String>,
+    /// Page size: at most this many items (1 to 1000; 50 when omitted).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 1000))]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page, unchanged; omit for the first page.
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
 
 /// Arguments of `rollback_config`.

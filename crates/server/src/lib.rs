@@ -268,11 +268,16 @@ impl ServerHandler for McpServer {
 
     async fn list_resources(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        let resources = self.blocking(|core, _| resources::list(core)).await?;
-        Ok(ListResourcesResult::with_all_items(resources))
+        let cursor = request.and_then(|r| r.cursor);
+        let page =
+            self.blocking(move |core, _| resources::list_page(core, cursor.as_deref(), resources::PAGE_SIZE)).await?;
+        let (resources, next_cursor) = page.map_err(|e| McpError::invalid_params(e.message, None))?;
+        let mut result = ListResourcesResult::with_all_items(resources);
+        result.next_cursor = next_cursor;
+        Ok(result)
     }
 
     async fn list_resource_templates(

@@ -76,10 +76,13 @@ const DRAFT: &[(&str, &str)] = &[
 /// The output schema of a tool, by name; `None` for a tool this table does not know.
 pub fn for_tool(tool: &str) -> Option<JsonObject> {
     let schema = match tool {
-        "list_clients" => output(&[("clients", "array"), ("count", "integer")], &["clients", "count"]),
-        "list_profiles" => {
-            output(&[("client_id", "string"), ("profiles", "array"), ("count", "integer")], &["profiles", "count"])
+        "list_clients" => {
+            output(&[("clients", "array"), ("count", "integer"), ("next_cursor", "string?")], &["clients", "count"])
         }
+        "list_profiles" => output(
+            &[("client_id", "string"), ("profiles", "array"), ("count", "integer"), ("next_cursor", "string?")],
+            &["profiles", "count"],
+        ),
         "get_config" | "publish_config" => output(ARTIFACT, ARTIFACT_REQUIRED),
         "diff_config" => output(
             &[
@@ -95,10 +98,13 @@ pub fn for_tool(tool: &str) -> Option<JsonObject> {
             ],
             &["status", "diff"],
         ),
-        "list_available_servers" => output(&[("servers", "array"), ("count", "integer")], &["servers", "count"]),
-        "search_servers" => {
-            output(&[("query", "string"), ("servers", "array"), ("count", "integer")], &["query", "servers", "count"])
+        "list_available_servers" => {
+            output(&[("servers", "array"), ("count", "integer"), ("next_cursor", "string?")], &["servers", "count"])
         }
+        "search_servers" => output(
+            &[("query", "string"), ("servers", "array"), ("count", "integer"), ("next_cursor", "string?")],
+            &["query", "servers", "count"],
+        ),
         "describe_server" => output(
             &[("id", "string"), ("name", "string"), ("description", "string"), ("transport", "any"), ("launch", "any")],
             &["id", "name"],
@@ -127,9 +133,10 @@ pub fn for_tool(tool: &str) -> Option<JsonObject> {
             ],
             &["file", "changed", "dry_run"],
         ),
-        "get_deployment_status" => {
-            output(&[("files", "array"), ("count", "integer"), ("drifted", "integer")], &["files", "count", "drifted"])
-        }
+        "get_deployment_status" => output(
+            &[("files", "array"), ("count", "integer"), ("drifted", "integer"), ("next_cursor", "string?")],
+            &["files", "count", "drifted"],
+        ),
         "rollback_config" => output(
             &[
                 ("file", "string"),
@@ -146,7 +153,13 @@ pub fn for_tool(tool: &str) -> Option<JsonObject> {
             &["file"],
         ),
         "list_history" => output(
-            &[("client_id", "string"), ("profile_id", "string"), ("count", "integer"), ("entries", "array")],
+            &[
+                ("client_id", "string"),
+                ("profile_id", "string"),
+                ("count", "integer"),
+                ("entries", "array"),
+                ("next_cursor", "string?"),
+            ],
             &["client_id", "profile_id", "count", "entries"],
         ),
         "verify_artifact" => output(

@@ -14,6 +14,7 @@
 //!
 //! Every read calls the same core operation as the matching tool or CLI command.
 
+use orchestrator::page::{self, PageRequest};
 use orchestrator::{ErrorKind, Orchestrator};
 use rmcp::ErrorData as McpError;
 use rmcp::model::{Resource, ResourceContents, ResourceTemplate};
@@ -49,33 +50,104 @@ pub const TEMPLATES: &[(&str, &str, &str)] = &[
 
 const JSON: &str = "application/json";
 
-/// The fixed resources, then one `profiles://` per client and one `config://` per published profile.
-pub fn list(core: &Orchestrator) -> Vec<Resource> {
-    let mut out: Vec<Resource> = STATIC_RESOURCES
-        .iter()
-        .map(|(uri, name, description)| Resource::new(*uri, *name).with_description(*description).with_mime_type(JSON))
-        .collect();
-    for client in dialects::all() {
-        out.push(
-            Resource::new(format!("profiles://{}", client.id), format!("{}-profiles", client.id))
-                .with_description(format!("Profiles of {}", client.display_name))
-                .with_mime_type(JSON),
-        );
-        for profile in core.profiles(client.id).unwrap_or_default() {
-            out.push(
-                Resource::new(
-                    format!("config://{}/{}", client.id, profile.profile_id),
-                    format!("{}-{}", client.id, profile.profile_id),
-                )
-                .with_description(format!(
-                    "{} profile {} (v{}, {})",
-                    client.display_name, profile.profile_id, profile.version, profile.artifact_id
-                ))
-                .with_mime_type(JSON),
-            );
+/// The page size of `resources/list`.
+pub const PAGE_SIZE: usize = 100;
+
+/// One `config://` resource.
+fn config_resource(client: &dialects::ClientInfo, profile: &orchestrator::service::ProfileSummary) -> Resource {
+    Resource::new(
+        format!("config://{}/{}", client.id, profile.profile_id),
+        format!("{}-{}", client.id, profile.profile_id),
+    )
+    .with_description(format!(
+        "{} profile {} (v{}, {})",
+        client.display_name, profile.profile_id, profile.version, profile.artifact_id
+    ))
+    .with_mime_type(JSON)
+}
+
+/// Where a `resources/list` page starts: after a fixed resource, or inside a client's part
+/// (after its `profiles://`, or after one of its `config://` resources).
+enum Resume {
+    Static(usize),
+    Client(usize, Option<String>),
+}
+
+/// One page of `resources/list` (MCP's own pagination): the fixed resources, then per client
+/// its `profiles://` and one `config://` per published profile, by name. The cursor is the last
+/// URI returned; a page reads only its own profiles' heads. A cursor this listing did not give
+/// out is a usage failure.
+pub fn list_page(
+    core: &Orchestrator,
+    cursor: Option<&str>,
+    limit: usize,
+) -> Result<(Vec<Resource>, Option<String>), ToolError> {
+    let request = PageRequest { limit, cursor };
+    let clients = dialects::all();
+    let resume = match request.after("resources", "")? {
+        None => Resume::Static(0),
+        Some(uri) => resume_after(&uri).ok_or_else(|| {
+            ToolError::usage("the cursor is not one resources/list gave out: call resources/list without a cursor")
+        })?,
+    };
+    // Collect one resource past the page to know whether another page follows.
+    let want = limit + 1;
+    let mut out: Vec<Resource> = Vec::with_capacity(want);
+    let first_client = match resume {
+        Resume::Static(from) => {
+            for (uri, name, description) in STATIC_RESOURCES.iter().skip(from).take(want) {
+                out.push(Resource::new(*uri, *name).with_description(*description).with_mime_type(JSON));
+            }
+            (0, None)
         }
+        Resume::Client(index, after) => (index, Some(after)),
+    };
+    let (start, mut resume_in) = first_client;
+    for client in clients.iter().skip(start) {
+        if out.len() >= want {
+            break;
+        }
+        // None: from the client's own `profiles://`; Some(after): its profiles after that name.
+        let after = match resume_in.take() {
+            None => {
+                out.push(
+                    Resource::new(format!("profiles://{}", client.id), format!("{}-profiles", client.id))
+                        .with_description(format!("Profiles of {}", client.display_name))
+                        .with_mime_type(JSON),
+                );
+                None
+            }
+            Some(after) => after,
+        };
+        let room = want.saturating_sub(out.len());
+        if room == 0 {
+            break;
+        }
+        let (profiles, _) = core.profiles_after(client.id, after.as_deref(), room).unwrap_or_default();
+        out.extend(profiles.iter().map(|p| config_resource(client, p)));
     }
-    out
+    let next_cursor = if out.len() > limit {
+        out.truncate(limit);
+        out.last().map(|r| page::encode("resources", "", &r.uri))
+    } else {
+        None
+    };
+    Ok((out, next_cursor))
+}
+
+/// Where the listing goes on after `uri` (a URI it returned).
+fn resume_after(uri: &str) -> Option<Resume> {
+    if let Some(i) = STATIC_RESOURCES.iter().position(|(u, _, _)| *u == uri) {
+        return Some(Resume::Static(i + 1));
+    }
+    let clients = dialects::all();
+    let position = |id: &str| clients.iter().position(|c| c.id == id);
+    if let Some(client) = uri.strip_prefix("profiles://") {
+        return Some(Resume::Client(position(client)?, None));
+    }
+    let (client, profile) = uri.strip_prefix("config://")?.split_once('/')?;
+    orchestrator::ids::ProfileId::parse(profile).ok()?;
+    Some(Resume::Client(position(client)?, Some(profile.to_owned())))
 }
 
 /// The resource templates.
@@ -110,7 +182,9 @@ pub fn read(core: &Orchestrator, facts: &dialects::HostFacts, uri: &str) -> Read
     match uri {
         "capabilities://server" => return Read::Found(server_capabilities()),
         "capabilities://clients" => return Read::Found(client_capabilities()),
-        "clients://list" => return Read::Found(json!({"clients": tools::client_rows(core, facts)})),
+        "clients://list" => {
+            return Read::Found(json!({"clients": tools::client_rows(core, facts, &tools::all_clients())}));
+        }
         "catalog://servers" => {
             return from_core(core.catalog(), |entries| json!({"servers": entries, "count": entries.len()}));
         }
@@ -123,7 +197,12 @@ pub fn read(core: &Orchestrator, facts: &dialects::HostFacts, uri: &str) -> Read
         if dialects::find(client).is_none() {
             return Read::NotFound;
         }
-        return from_core(core.profiles(client), |p| json!({"client_id": client, "profiles": p}));
+        // A resource has no pagination: the first page, and the cursor `list_profiles` goes on from.
+        let first = PageRequest::first(page::DEFAULT_LIMIT);
+        return from_core(
+            core.profiles_page(client, &first),
+            |p| json!({"client_id": client, "profiles": p.items, "next_cursor": p.next_cursor}),
+        );
     }
     if let Some(rest) = uri.strip_prefix("config://")
         && let Some((client, profile)) = rest.split_once('/')

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use orchestrator::ids::ClientId;
+use orchestrator::page::{self, Page, PageRequest};
 use orchestrator::{ErrorKind, Orchestrator};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
@@ -50,6 +51,19 @@ fn check_map(name: &str, map: &BTreeMap<String, String>) -> Result<(), ToolError
     Ok(())
 }
 
+/// The page a tool's `limit` and `cursor` ask for (a limit out of range or a cursor this
+/// listing did not give out is a usage failure).
+fn page_request(limit: Option<u32>, cursor: Option<&str>) -> Result<PageRequest<'_>, ToolError> {
+    if let Some(cursor) = cursor {
+        check_len("cursor", cursor, MAX_TEXT_LEN)?;
+    }
+    Ok(PageRequest::new(limit.map(|l| l as usize), cursor, page::DEFAULT_LIMIT)?)
+}
+
+/// Most profile ids `list_clients` shows per client (`profile_count` says how many there are;
+/// `list_profiles` pages through them).
+pub const MAX_PROFILE_IDS: usize = 20;
+
 fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, ToolError> {
     serde_json::to_value(value).map_err(|e| ToolError::new(ErrorKind::Other, format!("cannot encode the result: {e}")))
 }
@@ -61,10 +75,12 @@ fn client_info(client_id: &str) -> Result<&'static dialects::ClientInfo, ToolErr
         .ok_or_else(|| ToolError::new(ErrorKind::NotFound, format!("unknown client {client_id}: call list_clients")))
 }
 
-/// One row of `list_clients` (also the `clients://list` resource).
-pub fn client_rows(core: &Orchestrator, facts: &dialects::HostFacts) -> Vec<Value> {
+/// The rows of `list_clients` for these clients (also the `clients://list` resource). A row
+/// names at most [`MAX_PROFILE_IDS`] profile ids (from the cached listing of the client's heads
+/// directory: no head file is read) and `profile_count`.
+pub fn client_rows(core: &Orchestrator, facts: &dialects::HostFacts, clients: &[&dialects::ClientInfo]) -> Vec<Value> {
     let detected = dialects::detect(facts);
-    dialects::all()
+    clients
         .iter()
         .map(|client| {
             let found = detected.iter().find(|d| d.client_id == client.id);
@@ -82,9 +98,9 @@ pub fn client_rows(core: &Orchestrator, facts: &dialects::HostFacts) -> Vec<Valu
                 .into_iter()
                 .find(|l| !l.alternative && l.scope == dialects::Scope::User)
                 .map(|l| l.path.display().to_string());
-            let profile_ids: Vec<String> =
-                core.profiles(client.id).unwrap_or_default().into_iter().map(|p| p.profile_id).collect();
-            json!({
+            let names = core.profile_names(client.id).unwrap_or_default();
+            let profile_ids: Vec<&str> = names.iter().take(MAX_PROFILE_IDS).map(|p| p.as_str()).collect();
+            let mut row = json!({
                 "client_id": client.id,
                 "display_name": client.display_name,
                 "platform": host::platform(),
@@ -93,10 +109,29 @@ pub fn client_rows(core: &Orchestrator, facts: &dialects::HostFacts) -> Vec<Valu
                 "transports": client.transports,
                 "detected": found.is_some_and(|d| d.found()),
                 "profile_ids": profile_ids,
+                "profile_count": names.len(),
                 "config_paths": paths,
-            })
+            });
+            if names.len() > MAX_PROFILE_IDS {
+                row["more_profiles"] = json!(format!(
+                    "{} more: call list_profiles with client_id {} to page through them",
+                    names.len() - MAX_PROFILE_IDS,
+                    client.id
+                ));
+            }
+            row
         })
         .collect()
+}
+
+/// Every client, in table order.
+pub fn all_clients() -> Vec<&'static dialects::ClientInfo> {
+    dialects::all().iter().collect()
+}
+
+fn with_cursor(mut value: Value, next_cursor: Option<String>) -> Value {
+    value["next_cursor"] = json!(next_cursor);
+    value
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -110,33 +145,40 @@ fn meta_of(pairs: &[(&str, &str)]) -> Map<String, Value> {
 impl McpServer {
     /// List the MCP client applications this server can configure (Claude Desktop, Cursor, VS
     /// Code, Claude Code, Codex, …): id, display name, platform, config file location, format,
-    /// transports, whether it is installed here, and its published profile ids.
+    /// transports, whether it is installed here, its profile count and first profile ids.
+    /// Paged: pass `next_cursor` back as `cursor` for more.
     #[tool(annotations(
         title = "List clients",
         read_only_hint = true,
         idempotent_hint = true,
         open_world_hint = false
     ))]
-    async fn list_clients(&self, Parameters(_args): Parameters<NoArgs>) -> Result<CallToolResult, McpError> {
-        self.call("list_clients", Map::new(), |core, facts, _| {
-            Ok(json!({"clients": client_rows(core, facts), "count": dialects::all().len()}))
+    async fn list_clients(&self, Parameters(args): Parameters<PageArgs>) -> Result<CallToolResult, McpError> {
+        self.call("list_clients", Map::new(), move |core, facts, _| {
+            let request = page_request(args.limit, args.cursor.as_deref())?;
+            let page = page::page_in_order(&all_clients(), &request, "clients", "", |c| c.id)?;
+            let rows = client_rows(core, facts, &page.items);
+            Ok(with_cursor(json!({"count": rows.len(), "clients": rows}), page.next_cursor))
         })
         .await
     }
 
-    /// List the published profiles of one client, each with its head version and artifact id.
+    /// List the published profiles of one client by name, each with its head version and
+    /// artifact id. Paged (50 by default): pass `next_cursor` back as `cursor` for more.
     #[tool(annotations(
         title = "List profiles",
         read_only_hint = true,
         idempotent_hint = true,
         open_world_hint = false
     ))]
-    async fn list_profiles(&self, Parameters(args): Parameters<ClientArgs>) -> Result<CallToolResult, McpError> {
+    async fn list_profiles(&self, Parameters(args): Parameters<ProfilesArgs>) -> Result<CallToolResult, McpError> {
         let meta = meta_of(&[("client_id", &args.client_id)]);
         self.call("list_profiles", meta, move |core, _, _| {
             check_id("client_id", &args.client_id)?;
-            let profiles = core.profiles(&args.client_id)?;
-            Ok(json!({"client_id": args.client_id, "profiles": to_value(&profiles)?, "count": profiles.len()}))
+            let request = page_request(args.limit, args.cursor.as_deref())?;
+            let Page { items, next_cursor } = core.profiles_page(&args.client_id, &request)?;
+            let value = json!({"client_id": args.client_id, "profiles": to_value(&items)?, "count": items.len()});
+            Ok(with_cursor(value, next_cursor))
         })
         .await
     }
@@ -238,8 +280,11 @@ impl McpServer {
             if let Some(t) = &args.transport {
                 check_id("transport", t)?;
             }
+            let request = page_request(args.limit, args.cursor.as_deref())?;
             let servers = core.catalog_search(None, args.transport.as_deref())?;
-            Ok(json!({"servers": to_value(&servers)?, "count": servers.len()}))
+            let page = page::page_in_order(&servers, &request, "servers", "", |e| e.full_name())?;
+            let value = json!({"servers": to_value(&page.items)?, "count": page.items.len()});
+            Ok(with_cursor(value, page.next_cursor))
         })
         .await
     }
@@ -260,8 +305,11 @@ impl McpServer {
             if let Some(t) = &args.transport {
                 check_id("transport", t)?;
             }
+            let request = page_request(args.limit, args.cursor.as_deref())?;
             let servers = core.catalog_search(Some(&args.query), args.transport.as_deref())?;
-            Ok(json!({"query": args.query, "servers": to_value(&servers)?, "count": servers.len()}))
+            let page = page::page_in_order(&servers, &request, "servers", &args.query, |e| e.full_name())?;
+            let value = json!({"query": args.query, "servers": to_value(&page.items)?, "count": page.items.len()});
+            Ok(with_cursor(value, page.next_cursor))
         })
         .await
     }
@@ -518,6 +566,7 @@ impl McpServer {
     ) -> Result<CallToolResult, McpError> {
         let meta = args.client_id.as_deref().map(|c| meta_of(&[("client_id", c)])).unwrap_or_default();
         self.call("get_deployment_status", meta, move |core, facts, _| {
+            let request = page_request(args.limit, args.cursor.as_deref())?;
             let mut files = host::detected_files(facts);
             if let Some(client_id) = &args.client_id {
                 client_info(client_id)?;
@@ -526,6 +575,11 @@ impl McpServer {
                     files.push(host::client_file(client_id, None, (None, None), facts, &[])?);
                 }
             }
+            let keyed: Vec<(String, orchestrator::service::ClientFile)> =
+                files.into_iter().map(|f| (format!("{} {}", f.client_id, f.path.display()), f)).collect();
+            let scope = args.client_id.as_deref().unwrap_or("");
+            let page = page::page_in_order(&keyed, &request, "status", scope, |(key, _)| key)?;
+            let files: Vec<_> = page.items.into_iter().map(|(_, f)| f).collect();
             let mut rows = Vec::new();
             let mut drifted = 0;
             for outcome in core.status(&files)? {
@@ -550,7 +604,7 @@ impl McpServer {
                     }
                 }
             }
-            Ok(json!({"files": rows, "count": files.len(), "drifted": drifted}))
+            Ok(with_cursor(json!({"files": rows, "count": files.len(), "drifted": drifted}), page.next_cursor))
         })
         .await
     }
@@ -603,20 +657,23 @@ impl McpServer {
     }
 
     /// The verified version history of a profile, oldest first: version, artifact_id,
-    /// created_at, previous (the hash chain), metadata, and whether each verified.
+    /// created_at, previous (the hash chain), metadata, and whether each verified. Paged (50
+    /// by default): pass `next_cursor` back as `cursor` for later versions.
     #[tool(annotations(
         title = "List a profile's history",
         read_only_hint = true,
         idempotent_hint = true,
         open_world_hint = false
     ))]
-    async fn list_history(&self, Parameters(args): Parameters<ProfileArgs>) -> Result<CallToolResult, McpError> {
+    async fn list_history(&self, Parameters(args): Parameters<HistoryArgs>) -> Result<CallToolResult, McpError> {
         let meta = meta_of(&[("client_id", &args.client_id), ("profile_id", &args.profile_id)]);
         self.call("list_history", meta, move |core, _, _| {
             check_id("client_id", &args.client_id)?;
             check_id("profile_id", &args.profile_id)?;
-            let entries: Vec<Value> = core
-                .history(&args.client_id, &args.profile_id)?
+            let request = page_request(args.limit, args.cursor.as_deref())?;
+            let page = core.history_page(&args.client_id, &args.profile_id, &request)?;
+            let entries: Vec<Value> = page
+                .items
                 .into_iter()
                 .map(|entry| match entry.artifact {
                     Ok(v) => {
@@ -632,7 +689,8 @@ impl McpServer {
                     }
                 })
                 .collect();
-            Ok(json!({"client_id": args.client_id, "profile_id": args.profile_id, "count": entries.len(), "entries": entries}))
+            let value = json!({"client_id": args.client_id, "profile_id": args.profile_id, "count": entries.len(), "entries": entries});
+            Ok(with_cursor(value, page.next_cursor))
         })
         .await
     }

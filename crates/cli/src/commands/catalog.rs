@@ -27,16 +27,21 @@ fn pairs(list: &[String], flag: &str) -> anyhow::Result<BTreeMap<String, String>
 
 pub fn servers(ctx: &Context, command: &ServersCommand) -> anyhow::Result<u8> {
     match command {
-        ServersCommand::List { query, transport } => {
-            let entries = ctx.core.catalog_search(query.as_deref(), transport.as_deref())?;
+        ServersCommand::List { query, transport, page } => {
+            let found = ctx.core.catalog_search(query.as_deref(), transport.as_deref())?;
+            let request = super::profiles::page_request(page)?;
+            let scope = query.as_deref().unwrap_or("");
+            let listed = orchestrator::page::page_in_order(&found, &request, "servers", scope, |e| e.full_name())?;
+            let entries = &listed.items;
             if ctx.json {
-                output::json(&serde_json::to_value(&entries)?);
+                output::json(&json!({"servers": entries, "count": entries.len(), "next_cursor": listed.next_cursor}));
             } else {
-                for e in &entries {
+                for e in entries {
                     let transport = serde_json::to_value(e.transport)?.as_str().unwrap_or_default().to_owned();
                     output::say(&format!("{:<22} {:<6} {}", e.full_name(), transport, e.description));
                 }
                 output::say(&format!("{} server(s)", entries.len()));
+                super::profiles::say_next_page(listed.next_cursor.as_deref(), page.limit);
             }
         }
         ServersCommand::Show { server_id } => {

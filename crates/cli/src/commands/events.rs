@@ -32,14 +32,35 @@ fn filter(ctx: &Context, args: &EventFilterArgs) -> anyhow::Result<Filter> {
 
 pub fn run(ctx: &Context, command: &EventsCommand) -> anyhow::Result<u8> {
     match command {
-        EventsCommand::Query(args) => {
+        EventsCommand::Query(query) => {
+            let args = &query.filter;
             let events = ctx.core.events(&filter(ctx, args)?)?;
+            let request = super::profiles::page_request(&query.page)?;
+            // Events are appended, never inserted: the position among the events that pass the
+            // filter (oldest first) is a stable key; the filter is the cursor's scope.
+            let scope = format!(
+                "{}|{}|{}",
+                args.type_prefix.as_deref().unwrap_or(""),
+                args.trace.as_deref().unwrap_or(""),
+                args.status.as_deref().unwrap_or("")
+            );
+            let start = match request.after("events", &scope)? {
+                None => 0,
+                Some(key) => key.parse::<usize>().map_err(|_| {
+                    UsageError("the cursor is not one this events listing gave out: leave --cursor out to start from the first page".into())
+                })?,
+            };
+            let page: Vec<_> = events.iter().skip(start).take(request.limit).collect();
+            let end = start + page.len();
+            let next_cursor =
+                (end < events.len()).then(|| orchestrator::page::encode("events", &scope, &end.to_string()));
             if ctx.json {
-                output::json(&serde_json::to_value(&events)?);
+                output::json(&json!({"events": page, "count": page.len(), "next_cursor": next_cursor}));
             } else {
-                for e in &events {
+                for e in &page {
                     output::data(&format!("{}\n", serde_json::to_string(e)?));
                 }
+                super::profiles::say_next_page(next_cursor.as_deref(), query.page.limit);
             }
         }
         EventsCommand::Stats(args) => {

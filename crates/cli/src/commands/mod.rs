@@ -22,7 +22,7 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
     match command {
         Command::InitConfigs(args) => init::run(ctx, &args),
         Command::Clients => clients::run(ctx),
-        Command::Profiles(args) => profiles::list(ctx, &args.client),
+        Command::Profiles(args) => profiles::list(ctx, &args),
         Command::Get(args) => profiles::get(ctx, &args),
         Command::Publish(args) => profiles::publish(ctx, &args),
         Command::Verify(args) => profiles::verify(ctx, &args),

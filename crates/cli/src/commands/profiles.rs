@@ -6,7 +6,9 @@ use orchestrator::artifact::Verified;
 use serde_json::json;
 
 use crate::Context;
-use crate::args::{ProfileArgs, PublishArgs, VerifyArgs};
+use orchestrator::page::PageRequest;
+
+use crate::args::{HistoryArgs, PageFlags, ProfileArgs, PublishArgs, VerifyArgs};
 use crate::output::{self, UsageError};
 
 fn summary(v: &Verified) -> String {
@@ -23,12 +25,26 @@ fn summary(v: &Verified) -> String {
     )
 }
 
-pub fn list(ctx: &Context, client: &str) -> anyhow::Result<u8> {
-    let profiles = ctx.core.profiles(client)?;
+/// The page `--limit` and `--cursor` ask for.
+pub(crate) fn page_request(flags: &PageFlags) -> anyhow::Result<PageRequest<'_>> {
+    Ok(PageRequest::new(Some(flags.limit as usize), flags.cursor.as_deref(), flags.limit as usize)?)
+}
+
+/// Tells a person how to get the next page (stderr), when there is one.
+pub(crate) fn say_next_page(next_cursor: Option<&str>, limit: u32) {
+    if let Some(cursor) = next_cursor {
+        output::say(&format!("more follow: run the same command with --limit {limit} --cursor {cursor}"));
+    }
+}
+
+pub fn list(ctx: &Context, args: &crate::args::ProfilesArgs) -> anyhow::Result<u8> {
+    let client = args.client.as_str();
+    let page = ctx.core.profiles_page(client, &page_request(&args.page)?)?;
     if ctx.json {
-        output::json(&json!({"client_id": client, "profiles": profiles}));
+        output::json(&json!({"client_id": client, "profiles": page.items, "next_cursor": page.next_cursor}));
         return Ok(0);
     }
+    let profiles = page.items;
     if profiles.is_empty() {
         output::say(&format!(
             "{client} has no profiles yet: publish one with `mcp-orchestration publish {client} --profile NAME --file servers.json`"
@@ -37,6 +53,7 @@ pub fn list(ctx: &Context, client: &str) -> anyhow::Result<u8> {
     for p in profiles {
         output::say(&format!("{:<20} v{:<4} {}", p.profile_id, p.version, p.artifact_id));
     }
+    say_next_page(page.next_cursor.as_deref(), args.page.limit);
     Ok(0)
 }
 
@@ -111,8 +128,10 @@ pub fn verify(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<u8> {
     Ok(worst)
 }
 
-pub fn history(ctx: &Context, args: &ProfileArgs) -> anyhow::Result<u8> {
-    let entries = ctx.core.history(&args.client, &args.profile)?;
+pub fn history(ctx: &Context, history: &HistoryArgs) -> anyhow::Result<u8> {
+    let args = &history.profile;
+    let page = ctx.core.history_page(&args.client, &args.profile, &page_request(&history.page)?)?;
+    let entries = page.items;
     let worst =
         entries.iter().filter_map(|e| e.artifact.as_ref().err()).map(|e| e.kind().exit_code()).next().unwrap_or(0);
     if ctx.json {
@@ -128,7 +147,8 @@ pub fn history(ctx: &Context, args: &ProfileArgs) -> anyhow::Result<u8> {
                 Err(err) => json!({"version": e.version, "verified": false, "error": err.to_string()}),
             })
             .collect();
-        output::json(&json!({"client_id": args.client, "profile_id": args.profile, "history": list}));
+        output::json(&json!({"client_id": args.client, "profile_id": args.profile, "history": list,
+                             "next_cursor": page.next_cursor}));
     } else {
         for e in &entries {
             match &e.artifact {
@@ -139,6 +159,7 @@ pub fn history(ctx: &Context, args: &ProfileArgs) -> anyhow::Result<u8> {
                 Err(err) => output::say(&format!("v{:<4} FAILED: {err}", e.version)),
             }
         }
+        say_next_page(page.next_cursor.as_deref(), history.page.limit);
     }
     Ok(worst)
 }

@@ -19,11 +19,11 @@ fn draft(env: &TestEnv, args: &[&str]) -> std::process::Output {
 fn servers_list_show_and_search() {
     let env = initialized();
     let all = json(&run(&env, &["servers", "list", "--json"]));
-    assert!(all.as_array().expect("list").len() >= 40);
+    assert!(all["servers"].as_array().expect("list").len() >= 40);
     let remote = json(&run(&env, &["servers", "list", "--transport", "http", "--json"]));
-    assert!(remote.as_array().expect("list").iter().all(|e| e["transport"] == "http"));
+    assert!(remote["servers"].as_array().expect("list").iter().all(|e| e["transport"] == "http"));
     let github = json(&run(&env, &["servers", "list", "--query", "GitHub", "--json"]));
-    assert!(github.as_array().expect("list").iter().any(|e| e["id"] == "github-remote"));
+    assert!(github["servers"].as_array().expect("list").iter().any(|e| e["id"] == "github-remote"));
     let fs = json(&run(&env, &["servers", "show", "filesystem"]));
     assert_eq!(fs["launch"]["kind"], "npm");
     assert_eq!(fs["launch"]["package"], "@modelcontextprotocol/server-filesystem");
@@ -45,7 +45,7 @@ fn every_corpus_server_json_imports_and_is_listed() {
         assert_eq!(listed["id"], entry["id"]);
     }
     let imported = json(&run(&env, &["servers", "list", "--json"]));
-    assert_eq!(imported.as_array().expect("list").iter().filter(|e| e["source"] == "imported").count(), 10);
+    assert_eq!(imported["servers"].as_array().expect("list").iter().filter(|e| e["source"] == "imported").count(), 10);
     let not_server_json = env.write_file("x.json", r#"{"hello": "world"}"#);
     let out = run(&env, &["servers", "import", not_server_json.to_str().expect("utf8")]);
     assert_eq!(code(&out), 6, "{}", stderr(&out));
@@ -264,7 +264,7 @@ fn an_import_never_takes_a_builtin_name() {
     assert_eq!(imported["source"], "imported");
     assert_eq!(imported["launch"]["package"], "my-github");
     let listed = json(&run(&env, &["servers", "list", "--json"]));
-    assert_eq!(listed.as_array().expect("list").iter().filter(|e| e["id"] == "github").count(), 2);
+    assert_eq!(listed["servers"].as_array().expect("list").iter().filter(|e| e["id"] == "github").count(), 2);
 }
 
 #[test]

@@ -188,7 +188,7 @@ fn events_record_each_operation_under_one_trace_and_the_memory_alias_queries_the
     assert_eq!(code(&run(&env, &["get", "cursor"])), 0);
     assert_eq!(code(&run(&env, &["get", "cursor", "--profile", "missing"])), 3);
     let events = json(&run(&env, &["events", "query", "--type", "orchestrator.config_retrieval", "--json"]));
-    let events = events.as_array().expect("list");
+    let events = events["events"].as_array().expect("list");
     assert_eq!(events.len(), 4);
     assert_eq!(events[0]["status"], "pending");
     assert_eq!(events[1]["event_type"], "orchestrator.config_retrieval_completed");
@@ -197,16 +197,16 @@ fn events_record_each_operation_under_one_trace_and_the_memory_alias_queries_the
     assert_eq!(events[3]["metadata"]["exit_code"], 3);
     let trace = events[3]["trace_id"].as_str().expect("trace");
     let failures = json(&run(&env, &["memory", "query", "--status", "failure", "--since", "1h", "--json"]));
-    assert_eq!(failures.as_array().expect("list").len(), 1);
-    assert_eq!(failures[0]["trace_id"], trace);
+    assert_eq!(failures["events"].as_array().expect("list").len(), 1);
+    assert_eq!(failures["events"][0]["trace_id"], trace);
     let by_trace = json(&run(&env, &["events", "query", "--trace", trace, "--json"]));
-    assert_eq!(by_trace.as_array().expect("list").len(), 2);
+    assert_eq!(by_trace["events"].as_array().expect("list").len(), 2);
     let out = env
         .command(env!("CARGO_BIN_EXE_mcp-orchestration-memory"))
         .args(["query", "--type", "orchestrator.config_retrieval_failed", "--json"])
         .output()
         .expect("run");
-    assert_eq!(json(&out).as_array().expect("list").len(), 1);
+    assert_eq!(json(&out)["events"].as_array().expect("list").len(), 1);
     let stats = json(&run(&env, &["events", "stats", "--json"]));
     // init (started is written once the home exists), then two gets of two events each.
     assert_eq!(stats["total"], 6);

@@ -18,7 +18,7 @@ use crate::events::{self, Event, Filter};
 use crate::fsutil::{self, LockGuard};
 use crate::home::{self, Home};
 use crate::ids::{ClientId, ProfileId};
-use crate::registry::{self, Head, HistoryEntry, PublishRequest};
+use crate::registry::{self, HistoryEntry, PublishRequest};
 use crate::trust::TrustStore;
 use crate::{keys, legacy, seed};
 
@@ -31,11 +31,13 @@ mod drift;
 mod extract;
 mod files;
 mod gc;
+mod listing;
 mod preview;
 mod rebase;
 mod rollback;
 mod secretenv;
 mod trace;
+mod verify;
 
 pub use doctor::{Check, FixReport, Verdict, command_resolves};
 pub use drafts::{Draft, Problem, ValidationReport, validate_document};
@@ -77,6 +79,8 @@ pub struct Orchestrator {
     event_batch: Option<Arc<std::sync::Mutex<Vec<Event>>>>,
     /// Set once the home is seen initialized (it never becomes uninitialized).
     initialized: Arc<std::sync::atomic::AtomicBool>,
+    /// The profile names last listed per client (see `listing.rs`).
+    names: Arc<listing::NamesCache>,
 }
 
 impl std::fmt::Debug for Orchestrator {
@@ -262,6 +266,7 @@ impl Orchestrator {
             event_batch: None,
             verified: Arc::default(),
             initialized: Arc::default(),
+            names: Arc::default(),
         }
     }
 
@@ -446,20 +451,10 @@ impl Orchestrator {
         Ok(report)
     }
 
-    /// The profiles of a client, with their heads.
+    /// Every profile of a client, with its head (reads every head: listings use
+    /// [`Orchestrator::profiles_page`]).
     pub fn profiles(&self, client: &str) -> Result<Vec<ProfileSummary>> {
-        let client = ClientId::parse(client)?;
-        let mut out = Vec::new();
-        for profile in registry::profiles(&self.home, &client)? {
-            if let Some(Head { version, artifact_id }) = registry::head(&self.home, &client, &profile)? {
-                out.push(ProfileSummary {
-                    profile_id: profile.to_string(),
-                    version,
-                    artifact_id: artifact_id.to_string(),
-                });
-            }
-        }
-        Ok(out)
+        Ok(self.profiles_after(client, None, usize::MAX)?.0)
     }
 
     /// The verified head of a profile.
@@ -605,60 +600,6 @@ impl Orchestrator {
             return Err(Error::ProfileNotFound { client: client.to_string(), profile: profile.to_string() });
         }
         Ok(entries)
-    }
-
-    /// Verifies every stored version of every profile (`artifact_id: None`) or those of one
-    /// artifact id. Heads are also checked for rollback and expiry.
-    pub fn verify(&self, artifact_id: Option<&str>) -> Result<Vec<VerifyOutcome>> {
-        let mut meta = Map::new();
-        if let Some(id) = artifact_id {
-            meta.insert("artifact_id".into(), json!(id));
-        }
-        self.traced("artifact_verification", meta, || {
-            self.ensure_initialized()?;
-            let trust = self.trust()?;
-            let wanted = artifact_id.map(ContentId::parse).transpose()?;
-            let mut out = Vec::new();
-            for (client, profile) in registry::all_profiles(&self.home)? {
-                let head_version = registry::head(&self.home, &client, &profile)?.map(|h| h.version);
-                for entry in registry::history(&self.home, &trust, &client, &profile)? {
-                    let result = if Some(entry.version) == head_version && entry.artifact.is_ok() {
-                        self.load_head(&trust, &client, &profile)
-                    } else {
-                        entry.artifact
-                    };
-                    let matches = match (&wanted, &result) {
-                        (None, _) => true,
-                        (Some(w), Ok(v)) => v.id() == w,
-                        (Some(_), Err(_)) => false,
-                    };
-                    if matches
-                        || (wanted.is_some()
-                            && result.is_err()
-                            && self.envelope_names(&client, &profile, entry.version, wanted.as_ref()))
-                    {
-                        out.push(VerifyOutcome {
-                            client_id: client.to_string(),
-                            profile_id: profile.to_string(),
-                            version: entry.version,
-                            artifact_id: result.as_ref().ok().map(|v| v.id().to_string()),
-                            kind: result.as_ref().err().map(Error::kind),
-                            error: result.err().map(|e| e.to_string()),
-                        });
-                    }
-                }
-            }
-            if let (Some(id), true) = (&wanted, out.is_empty()) {
-                return Err(Error::ArtifactNotFound { id: id.to_string() });
-            }
-            Ok(out)
-        })
-    }
-
-    fn envelope_names(&self, client: &ClientId, profile: &ProfileId, version: u64, id: Option<&ContentId>) -> bool {
-        registry::find_artifact(&self.home, id.cloned().as_ref().unwrap_or(&ContentId::of(b"")))
-            .map(|found| found.iter().any(|(c, p, v)| c == client && p == profile && *v == version))
-            .unwrap_or(false)
     }
 
     /// Events that pass the filter.

@@ -3,6 +3,7 @@
 mod file_rule;
 mod http;
 mod http_hosts;
+mod paging;
 mod resources;
 mod schemas;
 mod stdio;

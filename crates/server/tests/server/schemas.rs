@@ -69,7 +69,10 @@ async fn list_clients_has_properties_and_every_tool_an_output_schema() {
     assert_eq!(schemas.len(), 19);
     let tools = client.inner.list_all_tools().await.expect("tools/list");
     let list_clients = tools.iter().find(|t| t.name == "list_clients").expect("list_clients");
-    assert_eq!(list_clients.input_schema.get("properties"), Some(&json!({})));
+    let properties = list_clients.input_schema.get("properties").expect("properties");
+    assert_eq!(properties["limit"]["type"], "integer");
+    assert_eq!(properties["limit"]["minimum"], 1);
+    assert_eq!(properties["cursor"]["type"], "string");
     client.close().await;
 }
 

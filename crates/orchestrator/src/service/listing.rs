@@ -1,0 +1,137 @@
+//! Listings by page, and the cache of what they read.
+//!
+//! A client's profiles are the names in `heads/<client>/` (sorted); a page of them reads only
+//! the head files of its own entries. The sorted names are remembered per client, keyed by the
+//! directory's modification time (every publish renames a head file into it, so any process's
+//! publish changes it), and re-listed when it changes; a listing less than [`RACY_WINDOW`] old
+//! is never remembered (a second change within a coarse timestamp tick would keep the time), as
+//! for the trust store. So a long-running core (the MCP server) answers a page with one `stat`
+//! of the directory and the page's own head reads, whatever the number of profiles; a one-shot
+//! process lists the directory once (names only).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use super::{Orchestrator, ProfileSummary, RACY_WINDOW};
+use crate::error::{Error, Result};
+use crate::ids::{ClientId, ProfileId};
+use crate::page::{self, Page, PageRequest};
+use crate::registry::{self, Head, HistoryEntry};
+
+/// A client's sorted profile names, with the modification time of `heads/<client>/` when listed.
+type NamesSnapshot = (SystemTime, Arc<Vec<ProfileId>>);
+
+/// The profile names last listed per client (see the module documentation).
+#[derive(Debug, Default)]
+pub(crate) struct NamesCache(Mutex<HashMap<ClientId, NamesSnapshot>>);
+
+/// Whether a directory changed at `modified` can be remembered now.
+fn settled(modified: SystemTime) -> bool {
+    SystemTime::now().duration_since(modified).is_ok_and(|age| age > RACY_WINDOW)
+}
+
+impl Orchestrator {
+    /// The sorted profile names of a client (those with a head), from the cache when
+    /// `heads/<client>/` has not changed since they were listed.
+    pub(crate) fn profile_names_of(&self, client: &ClientId) -> Result<Arc<Vec<ProfileId>>> {
+        let dir = self.home.heads_dir(client);
+        let stamp = std::fs::metadata(&dir).and_then(|m| m.modified()).ok();
+        if let Some(stamp) = stamp
+            && let Ok(cache) = self.names.0.lock()
+            && let Some((seen, names)) = cache.get(client)
+            && *seen == stamp
+        {
+            return Ok(Arc::clone(names));
+        }
+        let names = Arc::new(registry::profiles(&self.home, client)?);
+        if let Ok(mut cache) = self.names.0.lock() {
+            match stamp {
+                Some(stamp) if settled(stamp) => {
+                    cache.insert(client.clone(), (stamp, Arc::clone(&names)));
+                }
+                _ => {
+                    cache.remove(client);
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    /// The sorted profile ids of a client (no head file is read).
+    pub fn profile_names(&self, client: &str) -> Result<Arc<Vec<ProfileId>>> {
+        let client = ClientId::parse(client)?;
+        self.profile_names_of(&client)
+    }
+
+    /// Up to `limit` profiles of a client after the profile `after` (by name), with their heads,
+    /// and whether more follow. Only the returned profiles' head files are read.
+    pub fn profiles_after(
+        &self,
+        client: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<ProfileSummary>, bool)> {
+        let client = ClientId::parse(client)?;
+        let names = self.profile_names_of(&client)?;
+        let (slice, more) = page::slice(names.as_slice(), after, limit, ProfileId::as_str);
+        Ok((self.summaries(&client, slice)?, more))
+    }
+
+    fn summaries(&self, client: &ClientId, names: &[ProfileId]) -> Result<Vec<ProfileSummary>> {
+        let mut out = Vec::with_capacity(names.len());
+        for profile in names {
+            // A name listed whose head is gone (removed by hand since) is not a profile.
+            if let Some(Head { version, artifact_id }) = registry::head(&self.home, client, profile)? {
+                out.push(ProfileSummary {
+                    profile_id: profile.to_string(),
+                    version,
+                    artifact_id: artifact_id.to_string(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// One page of a client's profiles (by name), with their heads.
+    pub fn profiles_page(&self, client: &str, request: &PageRequest<'_>) -> Result<Page<ProfileSummary>> {
+        let client_id = ClientId::parse(client)?;
+        let after = request.after("profiles", client_id.as_str())?;
+        let names = self.profile_names_of(&client_id)?;
+        let (slice, more) = page::slice(names.as_slice(), after.as_deref(), request.limit, ProfileId::as_str);
+        let next_cursor = match (more, slice.last()) {
+            (true, Some(last)) => Some(page::encode("profiles", client_id.as_str(), last.as_str())),
+            _ => None,
+        };
+        Ok(Page { items: self.summaries(&client_id, slice)?, next_cursor })
+    }
+
+    /// One page of a profile's verified history, oldest first: only the page's versions (and the
+    /// one before, for its chain link) are read and verified.
+    pub fn history_page(&self, client: &str, profile: &str, request: &PageRequest<'_>) -> Result<Page<HistoryEntry>> {
+        let client_id = ClientId::parse(client)?;
+        let profile_id = ProfileId::parse(profile)?;
+        self.ensure_initialized()?;
+        let scope = format!("{client_id}/{profile_id}");
+        let after = match request.after("history", &scope)? {
+            None => None,
+            Some(key) => Some(key.parse::<u64>().map_err(|_| Error::Usage {
+                message: "the cursor is not one this history listing gave out (no version in it): pass the next_cursor of its previous page unchanged, or leave the cursor out to start from the first page".into(),
+            })?),
+        };
+        let versions = registry::versions(&self.home, &client_id, &profile_id)?;
+        if versions.is_empty() {
+            return Err(Error::ProfileNotFound { client: client_id.to_string(), profile: profile_id.to_string() });
+        }
+        let (slice, more) = page::slice(&versions, after.as_ref(), request.limit, |v| v);
+        // The stored version right before the page (its id is the first entry's `previous`).
+        let start = after.map_or(0, |after| versions.partition_point(|v| *v <= after));
+        let before = start.checked_sub(1).map(|i| versions[i]);
+        let entries = registry::history_of(&self.home, &*self.trust()?, &client_id, &profile_id, slice, before);
+        let next_cursor = match (more, slice.last()) {
+            (true, Some(last)) => Some(page::encode("history", &scope, &last.to_string())),
+            _ => None,
+        };
+        Ok(Page { items: entries, next_cursor })
+    }
+}
