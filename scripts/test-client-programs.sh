@@ -16,11 +16,14 @@ BIN="${MCP_CLIENT_PROGRAMS_DIR:-$ROOT/target/test-clients/programs}/node_modules
 MODULES="$(dirname "$BIN")"
 cd "$ROOT" && cargo build -q -p mcp-orchestration || exit 1
 MCPO="$ROOT/target/debug/mcp-orchestration"
-# Not under /tmp: Codex refuses to create its helper binaries below a temp dir and warns.
+# Not under the temp dir: Codex refuses to create its helper binaries below it and warns.
 mkdir -p "$ROOT/target/test-clients/runs"
 WORK="$(mktemp -d "$ROOT/target/test-clients/runs/run.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 export HOME="$WORK/home" MCP_ORCHESTRATION_HOME="$WORK/mcpo" MCPO_TEST_TZ=UTC
+# The clone itself may sit under /tmp (CI's may): the programs' temp dir is the run's own, so
+# their HOME is never below it.
+mkdir -p "$WORK/tmp" && export TMPDIR="$WORK/tmp"
 export NO_COLOR=1 FORCE_COLOR=0 DISABLE_AUTOUPDATER=1 DISABLE_TELEMETRY=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1
 export OPENCODE_DISABLE_AUTOUPDATE=1 GEMINI_CLI_NO_RELAUNCH=1
 mkdir -p "$HOME" "$WORK/proj"
