@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Child;
-use std::time::{Duration, Instant};
 
 use mcp_testkit::TestEnv;
 
@@ -15,21 +14,8 @@ const POINTS: [&str; 5] = ["after-read", "after-temp-write", "before-rename", "a
 
 /// Starts a deploy that pauses at `point`, and waits until it is there.
 fn paused_deploy(env: &TestEnv, profile: &str, file: &Path, point: &str, marker: &Path) -> Child {
-    let mut cmd = env.std_command(BIN);
-    cmd.args(["deploy", "cursor", "--profile", profile, "--file", file.to_str().expect("utf8")])
-        .env("MCP_ORCHESTRATION_FAILPOINT", format!("{point}:{}", marker.display()))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    let mut child = cmd.spawn().expect("spawn");
-    let started = Instant::now();
-    while !marker.exists() {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            panic!("deploy exited ({status}) before reaching {point}");
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "deploy never reached {point}");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    child
+    let file = file.to_str().expect("utf8");
+    super::crash_ops::paused(env, &["deploy", "cursor", "--profile", profile, "--file", file], point, marker)
 }
 
 fn temps_next_to(file: &Path) -> Vec<PathBuf> {

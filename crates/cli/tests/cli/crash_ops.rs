@@ -14,7 +14,7 @@ use orchestrator::deploy::failpoint::{OTHER_POINTS, PUBLISH_POINTS, ROTATE_POINT
 use super::common::*;
 
 /// Starts `args` paused at `point`, and waits until it is there.
-fn paused(env: &TestEnv, args: &[&str], point: &str, marker: &Path) -> Child {
+pub fn paused(env: &TestEnv, args: &[&str], point: &str, marker: &Path) -> Child {
     let mut cmd = env.std_command(BIN);
     cmd.args(args)
         .env("MCP_ORCHESTRATION_FAILPOINT", format!("{point}:{}", marker.display()))
