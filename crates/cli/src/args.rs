@@ -88,11 +88,25 @@ pub enum Command {
         after_help = "Example:\n  mcp-orchestration deploy cursor --profile dev --dry-run\n  mcp-orchestration deploy claude-desktop\n  mcp-orchestration deploy claude-code --scope local --project ~/src/app"
     )]
     Deploy(DeployArgs),
-    /// Restore a client file's bytes from before its last deploy (or as a deployment left it)
+    /// Restore a client file's bytes from before its last deploy (or as a deployment left it),
+    /// or every file a sync wrote
     #[command(
-        after_help = "Example:\n  mcp-orchestration rollback cursor\n  mcp-orchestration rollback cursor --to 20261125T120000000000Z-1a2b3c4d"
+        after_help = "Example:\n  mcp-orchestration rollback cursor\n  mcp-orchestration rollback cursor --to 20261125T120000000000Z-1a2b3c4d\n  mcp-orchestration rollback --sync sync-20261126T101500Z-1a2b3c4d"
     )]
     Rollback(RollbackArgs),
+    /// Deploy a profile (the shared one, unless a client has its own) to every client on this machine
+    #[command(
+        after_help = "Example:\n  mcp-orchestration sync --dry-run\n  mcp-orchestration sync --profile team --yes"
+    )]
+    Sync(SyncArgs),
+    /// Add a server (from the catalog, or a command or URL) to a profile as its next signed version
+    #[command(
+        after_help = "Example:\n  mcp-orchestration add filesystem --param path=~/work --sync\n  mcp-orchestration add github --url https://api.githubcopilot.com/mcp/ --header 'Authorization=Bearer ${secret:GITHUB_TOKEN}'\n  mcp-orchestration add mytool --client cursor -- uvx mytool --verbose"
+    )]
+    Add(AddArgs),
+    /// Remove a server from a profile as its next signed version
+    #[command(after_help = "Example:\n  mcp-orchestration remove filesystem --sync --yes")]
+    Remove(RemoveArgs),
     /// List a client's deployment records
     #[command(after_help = "Example:\n  mcp-orchestration deployments cursor --json")]
     Deployments(FileArgs),
@@ -373,7 +387,11 @@ pub struct DeployArgs {
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
     /// Client id (see `mcp-orchestration clients`)
-    pub client: String,
+    #[arg(required_unless_present = "sync")]
+    pub client: Option<String>,
+    /// Roll back every file this sync wrote (its id is printed by `sync`)
+    #[arg(long, value_name = "SYNC_ID", conflicts_with_all = ["client", "file", "to", "dry_run"])]
+    pub sync: Option<String>,
     /// The file (default: the client's config file on this machine)
     #[arg(long, short)]
     pub file: Option<PathBuf>,
@@ -604,4 +622,79 @@ pub struct GcArgs {
     /// Remove the oldest event-log days until the log is at most this many MiB
     #[arg(long, value_name = "MIB", default_value_t = 64)]
     pub events_max_mib: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Profile name (a client without its own profile of that name gets the shared one)
+    #[arg(long, short, default_value = "default")]
+    pub profile: String,
+    /// Print what would change in every file and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write without asking (needed when not on a terminal)
+    #[arg(long, short)]
+    pub yes: bool,
+    /// The project whose project-scope files are synced too (default: found upward from here)
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+}
+
+/// Which profile a one-step edit changes: the shared one (default) or one client's.
+#[derive(Debug, Args)]
+pub struct EditTarget {
+    /// Profile name
+    #[arg(long, short, default_value = "default")]
+    pub profile: String,
+    /// Change this client's own profile instead of the shared one (made from what the client
+    /// follows now, it then overrides the shared profile for this client)
+    #[arg(long, value_name = "CLIENT", conflicts_with = "all")]
+    pub client: Option<String>,
+    /// Change the shared profile every client follows (the default)
+    #[arg(long)]
+    pub all: bool,
+    /// Then deploy the new version to every client (as `sync`)
+    #[arg(long)]
+    pub sync: bool,
+    /// With --sync: write without asking
+    #[arg(long, short, requires = "sync")]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The server's name in the profile (a catalog id, unless --url or a command is given)
+    pub name: String,
+    #[command(flatten)]
+    pub target: EditTarget,
+    /// The catalog entry to add under NAME (default: NAME itself)
+    #[arg(long, value_name = "CATALOG_ID", conflicts_with_all = ["url", "command"])]
+    pub from: Option<String>,
+    /// A catalog parameter, NAME=VALUE (repeatable)
+    #[arg(long = "param", value_name = "NAME=VALUE", conflicts_with_all = ["url", "command"])]
+    pub params: Vec<String>,
+    /// An environment value, NAME=VALUE (repeatable); secret-looking values go to the secret
+    /// store and the profile gets ${secret:NAME}
+    #[arg(long = "env", value_name = "NAME=VALUE", conflicts_with = "url")]
+    pub env: Vec<String>,
+    /// A remote server at this URL instead of a catalog entry
+    #[arg(long, conflicts_with = "command")]
+    pub url: Option<String>,
+    /// With --url: the transport, http (streamable HTTP) or sse
+    #[arg(long, default_value = "http", value_parser = ["http", "sse"], requires = "url")]
+    pub transport: String,
+    /// With --url: a request header, NAME=VALUE (repeatable); use ${secret:NAME} for tokens
+    #[arg(long = "header", value_name = "NAME=VALUE", requires = "url")]
+    pub headers: Vec<String>,
+    /// A custom stdio server: the command and its arguments, after `--`
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The server's name in the profile
+    pub name: String,
+    #[command(flatten)]
+    pub target: EditTarget,
 }

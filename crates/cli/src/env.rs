@@ -47,3 +47,21 @@ pub fn host_facts_for(project: Option<&std::path::Path>) -> Result<dialects::Hos
 pub fn environment() -> std::collections::BTreeMap<String, String> {
     std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect()
 }
+
+/// The command bridge entries written into client files run: `mcp-orchestration` when that is
+/// what PATH finds (this very program), else this program's absolute path (a client starts it
+/// with its own PATH, which may not hold a development build or a custom install location).
+pub fn bridge_program() -> String {
+    const NAME: &str = "mcp-orchestration";
+    let Ok(exe) = std::env::current_exe() else { return NAME.to_owned() };
+    // The `-init` and `-memory` aliases are other binaries: the bridge is the main one beside them.
+    let main = exe.with_file_name(NAME);
+    let main = if main.is_file() { main } else { exe };
+    let on_path = var("PATH")
+        .and_then(|path| std::env::split_paths(&path).map(|dir| dir.join(NAME)).find(|candidate| candidate.is_file()));
+    let same = |a: &std::path::Path, b: &std::path::Path| matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y);
+    match on_path {
+        Some(found) if same(&found, &main) => NAME.to_owned(),
+        _ => main.display().to_string(),
+    }
+}

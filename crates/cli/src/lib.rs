@@ -141,7 +141,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     let core = Orchestrator::new(home, resolve_clock()?)
         .with_lock_timeout(Duration::from_secs(cli.lock_timeout))
         .with_environment(env::environment())
-        .with_failpoints(failpoints()?);
+        .with_failpoints(failpoints()?)
+        .with_bridge_program(env::bridge_program());
     let ctx = Context { core, json: cli.json };
     commands::run(&ctx, command)
 }

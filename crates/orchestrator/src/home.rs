@@ -2,14 +2,15 @@
 //! built here, from validated ids, so no other module joins user input onto a path.
 //!
 //! ```text
-//! layout.json                              {"layout": 1}
+//! layout.json                              {"layout": 2} (2 added shared profiles: `_shared`)
 //! .lock                                    serializes every change to the home
 //! keys/signing_key.pem                     Ed25519 private key, PKCS#8 PEM, 0600
 //! keys/verification_key.pem                its public key, SPKI PEM
 //! keys/trusted/<hex>.pub                   public keys whose signatures are accepted
 //! keys/retired/<hex>.pem                   private keys replaced by `keys rotate`, 0600
 //! objects/<hex>.json                       payload JCS bytes, named by artifact id
-//! history/<client>/<profile>/<version>.json signed envelopes, written once
+//! history/<client>/<profile>/<version>.json signed envelopes, written once (<client> is `_shared`
+//!                                          for the profiles every client shares)
 //! heads/<client>/<profile>.json            the head: version and artifact id
 //! seen/<client>/<profile>.json             the highest version ever seen (rollback check)
 //! events/<YYYY-MM-DD>.jsonl                the event log
@@ -27,7 +28,7 @@ use crate::canonical::ContentId;
 use crate::ids::{ClientId, ProfileId};
 
 /// The version of the layout above, written to `layout.json`.
-pub const LAYOUT_VERSION: u64 = 1;
+pub const LAYOUT_VERSION: u64 = 2;
 
 /// The home directory and every path inside it.
 #[derive(Debug, Clone)]

@@ -40,7 +40,14 @@ fn checked(what: &'static str, text: &str) -> Result<String, IdError> {
     }
 }
 
-/// The id of a supported client (`claude-desktop`, `cursor`, …).
+/// The subject of shared profiles: the profiles every client follows. It sits where a client
+/// id does (statement `client_id`, `heads/_shared/`, …) and can never be a client's id (those
+/// start with a letter or digit), so a shared artifact can never pass as one client's profile
+/// or the other way round.
+pub const SHARED: &str = "_shared";
+
+/// The id of a supported client (`claude-desktop`, `cursor`, …), or [`SHARED`] where a
+/// profile's subject is meant.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ClientId(String);
 
@@ -52,6 +59,18 @@ impl ClientId {
             return Err(IdError::UnknownClient { given: id });
         }
         Ok(ClientId(id))
+    }
+    /// Accepts a client id or [`SHARED`]: the subject of a profile.
+    pub fn parse_subject(text: &str) -> Result<Self, IdError> {
+        if text == SHARED { Ok(Self::shared()) } else { Self::parse(text) }
+    }
+    /// The subject of shared profiles.
+    pub fn shared() -> Self {
+        ClientId(SHARED.to_owned())
+    }
+    /// Whether this is the shared subject rather than a client.
+    pub fn is_shared(&self) -> bool {
+        self.0 == SHARED
     }
     /// The id as text.
     pub fn as_str(&self) -> &str {

@@ -5,6 +5,7 @@
 //! This crate knows nothing of MCP, HTTP, clap, terminals, environment variables or HOME:
 //! adapters hand it a [`home::Home`] and a [`clock::Clock`].
 
+pub mod adapt;
 pub mod artifact;
 pub mod canonical;
 pub mod catalog;

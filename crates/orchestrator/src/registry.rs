@@ -542,11 +542,12 @@ pub fn find_artifact(home: &Home, artifact_id: &ArtifactId) -> Result<Vec<(Clien
     Ok(out)
 }
 
-/// Every (client, profile) with a history, sorted.
+/// Every (client, profile) with a history, sorted: the shared profiles (`_shared`) first.
 pub fn all_profiles(home: &Home) -> Result<Vec<(ClientId, ProfileId)>> {
     let mut out = Vec::new();
-    for info in dialects::all() {
-        let Ok(client) = ClientId::parse(info.id) else { continue };
+    let subjects =
+        std::iter::once(ClientId::shared()).chain(dialects::all().iter().filter_map(|i| ClientId::parse(i.id).ok()));
+    for client in subjects {
         let dir = home.history_root().join(client.as_str());
         let Ok(entries) = fs::read_dir(&dir) else { continue };
         let mut names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();

@@ -76,6 +76,9 @@ pub struct Options<'a> {
     /// Write `${secret:NAME}` as the client's own reference to `NAME` instead of its value,
     /// so the secret never sits in the file.
     pub secret_indirection: Option<SecretIndirection>,
+    /// Servers whose references stay as written (bridge entries: the bridge resolves them
+    /// when it starts); their `${secret:…}` names must still be in the store.
+    pub verbatim_servers: Option<&'a BTreeSet<String>>,
 }
 
 /// How a client takes a secret without it sitting in its file.
@@ -106,7 +109,7 @@ impl<'a> Options<'a> {
             "codex" => Some(SecretIndirection::CodexEnvVars),
             _ => None,
         };
-        Options { client_env, env_allowlist, secret_indirection }
+        Options { client_env, env_allowlist, secret_indirection, verbatim_servers: None }
     }
 }
 
@@ -134,7 +137,10 @@ pub fn resolve(
     } else {
         document
     };
-    let document = walk(document, At::Root, env, store, options, &mut used)?;
+    let document = match options.verbatim_servers.filter(|v| !v.is_empty()) {
+        Some(verbatim) => walk_keeping(document, verbatim, env, store, options, &mut used)?,
+        None => walk(document, At::Root, env, store, options, &mut used)?,
+    };
     Ok(Resolved {
         document,
         holds_secrets: !used.secrets.is_empty(),
@@ -143,6 +149,65 @@ pub fn resolve(
         client_reads_from_env: used.client_env,
         client_prompts_for: used.prompts,
     })
+}
+
+/// [`walk`] of a document whose `verbatim` servers are kept as written, after checking that
+/// every secret they name is in the store (the bridge would fail to start otherwise).
+fn walk_keeping(
+    document: &Value,
+    verbatim: &BTreeSet<String>,
+    env: &BTreeMap<String, String>,
+    store: &SecretStore,
+    options: Options<'_>,
+    used: &mut Used,
+) -> Result<Value> {
+    let Value::Object(top) = document else { return walk(document, At::Root, env, store, options, used) };
+    let mut out = serde_json::Map::with_capacity(top.len());
+    for (key, value) in top {
+        let at = At::Key(&At::Root, key);
+        let walked = match (key.as_str(), value) {
+            ("mcpServers", Value::Object(servers)) => {
+                let mut kept = serde_json::Map::with_capacity(servers.len());
+                for (name, entry) in servers {
+                    let entry_at = At::Key(&at, name);
+                    if verbatim.contains(name) {
+                        check_secrets_stored(entry, &entry_at, store)?;
+                        kept.insert(name.clone(), entry.clone());
+                    } else {
+                        kept.insert(name.clone(), walk(entry, entry_at, env, store, options, used)?);
+                    }
+                }
+                Value::Object(kept)
+            }
+            _ => walk(value, at, env, store, options, used)?,
+        };
+        out.insert(key.clone(), walked);
+    }
+    Ok(Value::Object(out))
+}
+
+fn check_secrets_stored(value: &Value, at: &At<'_>, store: &SecretStore) -> Result<()> {
+    match value {
+        Value::String(text) => {
+            for r in references(text).into_iter().filter(|r| r.kind == "secret") {
+                if store.get(&r.name).is_none() {
+                    return Err(Error::Validation {
+                        pointer: at.pointer(),
+                        message: format!(
+                            "${{secret:{}}} cannot be resolved: store it with `mcp-orchestration secrets set {}`",
+                            r.name, r.name
+                        ),
+                    });
+                }
+            }
+            Ok(())
+        }
+        Value::Array(items) => {
+            items.iter().enumerate().try_for_each(|(i, v)| check_secrets_stored(v, &At::Index(at, i), store))
+        }
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| check_secrets_stored(v, &At::Key(at, k), store)),
+        _ => Ok(()),
+    }
 }
 
 /// Codex's own indirection (see [`SecretIndirection::CodexEnvVars`]), applied to every entry

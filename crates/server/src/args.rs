@@ -320,6 +320,21 @@ pub struct DeployArgs {
     pub create: bool,
 }
 
+/// Arguments of `sync_clients`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct SyncArgs {
+    /// Profile id to deploy everywhere; `default` when omitted. A client without its own
+    /// profile of that name gets the shared one (`list_clients` shows `shared_profile_ids`).
+    #[serde(default = "default_profile")]
+    pub profile_id: String,
+    /// `true` writes every file. Omitted or `false`: nothing is written and the result shows,
+    /// per file, the diff a sync would make. Show it to the user and ask before confirming.
+    #[serde(default)]
+    pub confirm: bool,
+}
+
 /// Arguments of `get_deployment_status`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

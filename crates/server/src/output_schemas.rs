@@ -76,14 +76,38 @@ const DRAFT: &[(&str, &str)] = &[
 /// The output schema of a tool, by name; `None` for a tool this table does not know.
 pub fn for_tool(tool: &str) -> Option<JsonObject> {
     let schema = match tool {
-        "list_clients" => {
-            output(&[("clients", "array"), ("count", "integer"), ("next_cursor", "string?")], &["clients", "count"])
-        }
+        "list_clients" => output(
+            &[
+                ("clients", "array"),
+                ("count", "integer"),
+                ("shared_profile_ids", "array"),
+                ("shared_profile_count", "integer"),
+                ("next_cursor", "string?"),
+            ],
+            &["clients", "count"],
+        ),
         "list_profiles" => output(
             &[("client_id", "string"), ("profiles", "array"), ("count", "integer"), ("next_cursor", "string?")],
             &["profiles", "count"],
         ),
-        "get_config" | "publish_config" => output(ARTIFACT, ARTIFACT_REQUIRED),
+        "get_config" => {
+            let mut properties = ARTIFACT.to_vec();
+            properties.extend([("layer", "string"), ("served_for", "string")]);
+            output(&properties, ARTIFACT_REQUIRED)
+        }
+        "publish_config" => output(ARTIFACT, ARTIFACT_REQUIRED),
+        "sync_clients" => output(
+            &[
+                ("sync_id", "string?"),
+                ("profile_id", "string"),
+                ("dry_run", "boolean"),
+                ("files", "array"),
+                ("not_installed", "array"),
+                ("ok", "boolean"),
+                ("next_step", "string"),
+            ],
+            &["profile_id", "dry_run", "files", "ok"],
+        ),
         "diff_config" => output(
             &[
                 ("client_id", "string"),
@@ -129,6 +153,9 @@ pub fn for_tool(tool: &str) -> Option<JsonObject> {
                 ("diff", "string"),
                 ("dry_run", "boolean"),
                 ("deployment_id", "string?"),
+                ("layer", "string"),
+                ("bridged", "array"),
+                ("skipped", "array"),
                 ("next_step", "string"),
             ],
             &["file", "changed", "dry_run"],

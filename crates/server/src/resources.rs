@@ -211,7 +211,14 @@ pub fn read(core: &Orchestrator, facts: &dialects::HostFacts, uri: &str) -> Read
             return Read::NotFound;
         }
         return match core.get(client, profile) {
-            Ok(v) => Read::Found(v.to_json()),
+            Ok(v) => {
+                // As get_config returns it: which profile it was, served for which client.
+                let layer = orchestrator::service::Layer::of(&v);
+                let mut value = v.into_json();
+                value["layer"] = serde_json::json!(layer.as_str());
+                value["served_for"] = serde_json::json!(client);
+                Read::Found(value)
+            }
             Err(e) if e.kind() == ErrorKind::NotFound => Read::NotFound,
             Err(e) => Read::Failed(e.into()),
         };

@@ -158,7 +158,12 @@ impl McpServer {
             let request = page_request(args.limit, args.cursor.as_deref())?;
             let page = page::page_in_order(&all_clients(), &request, "clients", "", |c| c.id)?;
             let rows = client_rows(core, facts, &page.items);
-            Ok(with_cursor(json!({"count": rows.len(), "clients": rows}), page.next_cursor))
+            // The shared profiles every client follows (unless it has its own of that name).
+            let shared = core.profile_names(orchestrator::ids::SHARED).unwrap_or_default();
+            let shared_ids: Vec<&str> = shared.iter().take(MAX_PROFILE_IDS).map(|p| p.as_str()).collect();
+            let value = json!({"count": rows.len(), "clients": rows,
+                               "shared_profile_ids": shared_ids, "shared_profile_count": shared.len()});
+            Ok(with_cursor(value, page.next_cursor))
         })
         .await
     }
@@ -204,7 +209,12 @@ impl McpServer {
                 }
                 None => core.get(&args.client_id, &args.profile_id)?,
             };
-            Ok(verified.into_json())
+            // Which profile it was: the client's own, or the shared one it follows.
+            let layer = orchestrator::service::Layer::of(&verified);
+            let mut value = verified.into_json();
+            value["layer"] = json!(layer.as_str());
+            value["served_for"] = json!(args.client_id);
+            Ok(value)
         })
         .await
     }
@@ -535,6 +545,7 @@ impl McpServer {
                 adopt_all: args.adopt_all,
                 // A named file, or a project's, is created where asked.
                 create: args.create || args.file.is_some() || args.scope.as_deref() == Some("project"),
+                ..Default::default()
             };
             let report = core.deploy_with(&file, &args.profile_id, &options)?;
             let mut value = to_value(&report)?;
@@ -544,6 +555,40 @@ impl McpServer {
                 object.insert(
                     "next_step".into(),
                     json!("nothing was written: show this diff to the user, then call deploy_config again with confirm: true"),
+                );
+            }
+            Ok(value)
+        })
+        .await
+    }
+
+    /// Deploy one profile into every MCP client file on this machine at once (the shared
+    /// profile, or a client's own of that name): each file in its own format, remote servers a
+    /// client cannot reach written as entries that run the built-in bridge, servers a client
+    /// cannot take skipped with the reason. A file that fails is reported and the others
+    /// proceed. Without `confirm: true` nothing is written and the result is, per file, the
+    /// diff a sync would make. The result's `sync_id` undoes it (`rollback --sync ID`).
+    #[tool(annotations(
+        title = "Sync every client",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn sync_clients(&self, Parameters(args): Parameters<SyncArgs>) -> Result<CallToolResult, McpError> {
+        let mut meta = meta_of(&[("profile_id", &args.profile_id)]);
+        meta.insert("confirm".into(), json!(args.confirm));
+        self.call("sync_clients", meta, move |core, facts, _| {
+            check_id("profile_id", &args.profile_id)?;
+            let targets = orchestrator::service::sync_targets(facts);
+            let report = core.sync(&args.profile_id, &targets, !args.confirm)?;
+            let mut value = to_value(&report)?;
+            if !args.confirm
+                && let Some(object) = value.as_object_mut()
+            {
+                object.insert(
+                    "next_step".into(),
+                    json!("nothing was written: show these diffs to the user, then call sync_clients again with confirm: true"),
                 );
             }
             Ok(value)

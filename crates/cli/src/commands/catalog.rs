@@ -15,7 +15,7 @@ fn path_dirs() -> Vec<std::path::PathBuf> {
     env::var("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default()
 }
 
-fn pairs(list: &[String], flag: &str) -> anyhow::Result<BTreeMap<String, String>> {
+pub(crate) fn pairs(list: &[String], flag: &str) -> anyhow::Result<BTreeMap<String, String>> {
     list.iter()
         .map(|item| {
             item.split_once('=')

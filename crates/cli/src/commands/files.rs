@@ -86,12 +86,14 @@ pub fn deploy(ctx: &Context, args: &DeployArgs) -> anyhow::Result<u8> {
         // --create (its directory missing means the client is not installed here).
         // So is a project's file: the project directory is the user's to name.
         create: args.create || args.file.is_some() || args.scope.scope == Some(ScopeArg::Project),
+        ..Default::default()
     };
     let report = ctx.core.deploy_with(&file, &args.profile, &options)?;
     if ctx.json {
         output::json(&serde_json::to_value(&report)?);
         return Ok(0);
     }
+    adaptation_notes(&args.client, &args.profile, &report);
     if args.dry_run {
         output::data(&report.diff);
         let verdict = if report.changed { "would change" } else { "would not change" };
@@ -128,7 +130,7 @@ pub fn deploy(ctx: &Context, args: &DeployArgs) -> anyhow::Result<u8> {
 
 /// One line per way the file takes its secrets: what the user must do for the client to have
 /// them, or that the file holds them (and is 0600).
-fn secret_notes(client: &str, report: &orchestrator::service::DeployReport) {
+pub(crate) fn secret_notes(client: &str, report: &orchestrator::service::DeployReport) {
     if !report.secrets_from_environment.is_empty() {
         let names = report.secrets_from_environment.join(" ");
         output::say(&format!(
@@ -151,7 +153,11 @@ fn secret_notes(client: &str, report: &orchestrator::service::DeployReport) {
 }
 
 pub fn rollback(ctx: &Context, args: &RollbackArgs) -> anyhow::Result<u8> {
-    let file = user_file(&args.client, args.file.as_ref())?;
+    if let Some(sync_id) = &args.sync {
+        return super::sync::rollback_sync(ctx, sync_id, args.force);
+    }
+    let client = args.client.as_deref().unwrap_or_default();
+    let file = user_file(client, args.file.as_ref())?;
     if args.dry_run {
         let preview = ctx.core.rollback_preview(&file, args.to.as_deref())?;
         if ctx.json {
@@ -209,4 +215,19 @@ pub fn deployments(ctx: &Context, args: &FileArgs) -> anyhow::Result<u8> {
         output::say(&format!("{}  {:?}  {what}  {}", r.deployment_id, r.kind, r.file));
     }
     Ok(0)
+}
+
+/// Which layer was deployed, and what was adapted for the client: bridged and skipped servers.
+pub(crate) fn adaptation_notes(client: &str, profile: &str, report: &orchestrator::service::DeployReport) {
+    if report.layer == orchestrator::service::Layer::Shared {
+        output::say(&format!("{client} has no profile '{profile}' of its own: it follows the shared one"));
+    }
+    for name in &report.bridged {
+        output::say(&format!(
+            "{name}: {client} cannot speak to remote servers, so its entry runs `mcp-orchestration bridge` to reach it"
+        ));
+    }
+    for skipped in &report.skipped {
+        output::say(&format!("{}: left out of {}: {}", skipped.server, report.file, skipped.reason));
+    }
 }

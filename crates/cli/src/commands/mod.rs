@@ -14,6 +14,7 @@ mod keys;
 mod migrate;
 mod profiles;
 pub mod serve;
+mod sync;
 
 use crate::Context;
 use crate::args::Command;
@@ -44,5 +45,8 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Deploy(args) => files::deploy(ctx, &args),
         Command::Rollback(args) => files::rollback(ctx, &args),
         Command::Deployments(args) => files::deployments(ctx, &args),
+        Command::Sync(args) => sync::sync(ctx, &args),
+        Command::Add(args) => sync::add(ctx, &args),
+        Command::Remove(args) => sync::remove(ctx, &args),
     }
 }

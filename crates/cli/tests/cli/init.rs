@@ -18,7 +18,12 @@ fn init_creates_keys_and_seeds_a_default_profile_for_every_client() {
         clients.as_array().expect("list").iter().map(|c| c["client_id"].as_str().expect("id")).collect();
     let seeded: Vec<&str> =
         report["seeded"].as_array().expect("seeded").iter().map(|s| s["client_id"].as_str().expect("id")).collect();
-    assert_eq!(seeded, ids, "every supported client gets a default profile");
+    // One shared `default` every client follows, not one copy per client.
+    assert_eq!(seeded, ["_shared"], "one shared default profile");
+    assert_eq!(report["seeded"][0]["profile_id"], "default");
+    assert!(env.home().join("heads/_shared/default.json").is_file());
+    assert!(!env.home().join("heads/cursor").exists(), "no per-client copy");
+    assert_eq!(std::fs::read_to_string(env.home().join("layout.json")).expect("layout"), "{\"layout\": 2}\n");
     for required in [
         "claude-desktop",
         "claude-code",
@@ -40,8 +45,14 @@ fn init_creates_keys_and_seeds_a_default_profile_for_every_client() {
     let key_id = report["key_id"].as_str().expect("key id");
     let trusted = env.home().join(format!("keys/trusted/{}.pub", &key_id["sha256:".len()..]));
     assert!(trusted.is_file(), "own key is trusted");
+    // Every client's `default` is the shared one, and the artifact says so.
     let got = json(&run(&env, &["get", "claude-desktop", "--json"]));
     assert_eq!(got["version"], 1);
+    assert_eq!(got["client_id"], "_shared");
+    for client in ids {
+        let other = json(&run(&env, &["get", client, "--json"]));
+        assert_eq!(other["artifact_id"], got["artifact_id"], "{client} follows the shared default");
+    }
     assert_eq!(got["signing_key_id"], key_id);
     assert!(got["payload"]["mcpServers"]["filesystem"]["command"] == "npx");
 }

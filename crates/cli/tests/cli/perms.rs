@@ -282,7 +282,8 @@ fn a_token_hash_file_others_can_write_or_of_another_user_is_refused() {
 #[test]
 fn a_heads_directory_others_can_write_is_refused() {
     let env = initialized();
-    let heads = env.home().join("heads/cursor");
+    // Cursor follows the shared default seeded by init: its heads are the shared ones.
+    let heads = env.home().join("heads/_shared");
     set_mode(&heads, 0o775);
     let out = run(&env, &["get", "cursor"]);
     assert_eq!(code(&out), 10, "{}", stderr(&out));
@@ -298,7 +299,7 @@ fn a_heads_directory_others_can_write_is_refused() {
 #[test]
 fn a_history_directory_others_can_write_or_of_another_user_is_refused() {
     let env = initialized();
-    let history = env.home().join("history/cursor/default");
+    let history = env.home().join("history/_shared/default");
     set_mode(&history, 0o757);
     for args in [&["get", "cursor"][..], &["history", "cursor"][..]] {
         let out = run(&env, args);
@@ -323,7 +324,8 @@ fn doctor_reports_each_unsafe_path_with_its_fix() {
     assert_eq!(perms[0]["verdict"], "ok");
 
     let trusted = env.home().join("keys/trusted");
-    let heads = env.home().join("heads/cursor");
+    publish(&env, "vscode", "default", &servers("own", "npx"));
+    let heads = env.home().join("heads/_shared");
     let history = env.home().join("history/vscode/default");
     let key = env.home().join("keys/signing_key.pem");
     set_mode(&trusted, 0o777);

@@ -10,8 +10,11 @@ fn publish_then_get_round_trips_the_document_as_the_next_version() {
     let env = initialized();
     let doc = r#"{"mcpServers": {"github": {"type": "http", "url": "https://api.githubcopilot.com/mcp/",
         "headers": {"Authorization": "Bearer ${secret:GITHUB_TOKEN}"}}, "é-ünicode": {"command": "uvx", "args": ["x"]}}}"#;
+    // Cursor follows the shared default until it has its own profile of that name.
+    assert_eq!(json(&run(&env, &["get", "cursor", "--json"]))["client_id"], "_shared");
     let published = publish(&env, "cursor", "default", doc);
-    assert_eq!(published["version"], 2);
+    assert_eq!(published["version"], 1);
+    assert_eq!(published["client_id"], "cursor");
     let got = json(&run(&env, &["get", "cursor", "--json"]));
     assert_eq!(got["artifact_id"], published["artifact_id"]);
     let expected: serde_json::Value = serde_json::from_str(doc).expect("doc");
@@ -20,7 +23,7 @@ fn publish_then_get_round_trips_the_document_as_the_next_version() {
     let out = run(&env, &["get", "cursor"]);
     let plain: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(plain, expected);
-    assert!(stderr(&out).contains("verified cursor/default v2"));
+    assert!(stderr(&out).contains("verified cursor/default v1"));
 }
 
 #[test]

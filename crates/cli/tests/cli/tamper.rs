@@ -67,7 +67,8 @@ fn an_artifact_of_another_profile_is_refused_as_a_substitution() {
 fn an_artifact_of_another_client_is_refused_as_a_substitution() {
     let env = initialized();
     let zed = publish(&env, "zed", "default", &servers("evil", "npx"));
-    std::fs::copy(envelope(&env, "zed", "default", 2), envelope(&env, "cursor", "default", 1)).expect("copy");
+    publish(&env, "cursor", "default", &servers("good", "npx"));
+    std::fs::copy(envelope(&env, "zed", "default", 1), envelope(&env, "cursor", "default", 1)).expect("copy");
     let head = serde_json::json!({"version": 1, "artifact_id": zed["artifact_id"]});
     std::fs::write(env.home().join("heads/cursor/default.json"), head.to_string()).expect("write head");
     assert_refused(&env, &["get", "cursor"], 4, "is for zed/default, not cursor/default");
@@ -92,7 +93,8 @@ fn verify_all_reports_each_failure_and_exits_with_its_code() {
     assert_eq!(code(&out), 4);
     let report = json(&out);
     assert_eq!(report["failed"], 1);
-    assert_eq!(report["verified"], dialects::all().len());
+    // The shared default seeded by init verifies.
+    assert_eq!(report["verified"], 1);
     let failed: Vec<_> = report["results"].as_array().expect("list").iter().filter(|r| !r["error"].is_null()).collect();
     assert_eq!(failed[0]["client_id"], "cursor");
     assert_eq!(failed[0]["profile_id"], "dev");

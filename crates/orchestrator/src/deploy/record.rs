@@ -70,6 +70,12 @@ pub struct DeploymentRecord {
     /// apart. Records written before it existed have none and count for every placement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<Vec<String>>,
+    /// True when the artifact is a shared profile's (subject `_shared`), not the client's own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
+    /// The `sync` this write was part of (`rollback --sync ID` restores them all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync_id: Option<String>,
 }
 
 /// The records of `records` that concern the servers at `placement` (ownership is per

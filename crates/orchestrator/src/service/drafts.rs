@@ -208,7 +208,7 @@ pub(super) fn refuse_invalid(report: &ValidationReport) -> Result<()> {
 
 impl Orchestrator {
     fn draft_ids(&self, client: &str, profile: &str) -> Result<(ClientId, ProfileId)> {
-        let ids = (ClientId::parse(client)?, ProfileId::parse(profile)?);
+        let ids = (ClientId::parse_subject(client)?, ProfileId::parse(profile)?);
         self.ensure_initialized()?;
         Ok(ids)
     }

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::Orchestrator;
 use super::files::ClientFile;
+use super::shared::Layer;
 use crate::canonical;
 use crate::deploy::record;
 use crate::deploy::write;
@@ -33,6 +34,13 @@ pub struct FileDrift {
     pub local_artifact_id: Option<String>,
     /// The version deployed last into this file by this home, if any.
     pub deployed_version: Option<u64>,
+    /// Which layer the profile compared with comes from: the client's own profile or the
+    /// shared one (None when there was no profile to compare with).
+    pub layer: Option<Layer>,
+    /// Remote servers the client reaches through the built-in bridge.
+    pub bridged: Vec<String>,
+    /// Servers of the profile the client cannot take, with the reason.
+    pub skipped: Vec<crate::adapt::Skipped>,
     /// Status, changes (what a deploy would do) and recommendation.
     #[serde(flatten)]
     pub report: DiffReport,
@@ -49,18 +57,17 @@ fn last_segment(pointer: &str) -> Option<String> {
 }
 
 impl Orchestrator {
-    /// A document as `client` would read it back after writing it: resolved, rendered into an
-    /// empty file and imported again.
+    /// A document as `client` would read it back after writing it: adapted to the client,
+    /// resolved, rendered into an empty file and imported again.
     pub(super) fn as_client_reads(
         &self,
         client: &ClientId,
         file: &ClientFile,
-        document: &Value,
+        verified: &crate::artifact::Verified,
         store: &SecretStore,
     ) -> Result<Resolved> {
-        let allowlist = self.env_allowlist()?;
-        let options = resolve::Options::for_client(client.as_str(), allowlist.as_ref());
-        let mut resolved = resolve::resolve(document, &self.environment, store, options)?;
+        let adapted = self.adapt(client, verified);
+        let mut resolved = self.resolve_adapted(client, &adapted, store)?;
         let rendered = dialects::render_at(client.as_str(), &file.placement, None, &resolved.document, &[])
             .and_then(|text| dialects::import_at(client.as_str(), &file.placement, &text))
             .map_err(|source| Error::unparsable(&file.path, source))?;
@@ -110,23 +117,23 @@ impl Orchestrator {
             home_owned: record::home_owned(&records),
             managed,
         };
-        let head = self.load_head(trust, &client, &profile_id)?;
-        let allowlist = self.env_allowlist()?;
-        let options = resolve::Options::for_client(client.as_str(), allowlist.as_ref());
-        let resolved = resolve::resolve(head.payload(), &self.environment, store, options)?;
+        let head = self.head_for(trust, &client, &profile_id)?;
+        let subject = super::shared::subject_of(&head)?;
+        let adapted = self.adapt(&client, &head);
+        let resolved = self.resolve_adapted(&client, &adapted, store)?;
         let live = self.live_document(file)?;
         // The common case, a file as it was deployed, needs no trip through the dialect.
         let up_to_date = live.as_ref().is_some_and(|l| {
             let part = ownership::partition(l, &resolved.document, &own);
             part.conflicts.is_empty() && diff::equivalent(&part.managed, &resolved.document)
         });
-        let wanted = if up_to_date { resolved } else { self.as_client_reads(&client, file, head.payload(), store)? };
+        let wanted = if up_to_date { resolved } else { self.as_client_reads(&client, file, &head, store)? };
         let mut older = Vec::new();
         if !up_to_date && managed {
-            for entry in registry::history(self.home(), trust, &client, &profile_id)? {
+            for entry in registry::history(self.home(), trust, &subject, &profile_id)? {
                 if let Ok(v) = entry.artifact
                     && v.statement().version < head.statement().version
-                    && let Ok(r) = self.as_client_reads(&client, file, v.payload(), store)
+                    && let Ok(r) = self.as_client_reads(&client, file, &v, store)
                 {
                     older.push(r.document);
                 }
@@ -135,8 +142,8 @@ impl Orchestrator {
         let mut report = ownership::report_owned(live.as_ref(), &wanted.document, &older, &own);
         // Values are shown on the structure: the profile's side as references, the file's
         // side with every value at a reference position or known to be secret masked.
-        let shown = self.shown_for(&client, file, &[head.payload()], Some(&wanted), store)?;
-        let display = resolve::shown(head.payload(), dialects::env_expansion(client.as_str()));
+        let shown = self.shown_for(&client, file, &[&adapted.document], Some(&wanted), store)?;
+        let display = resolve::shown(&adapted.document, dialects::env_expansion(client.as_str()));
         for change in &mut report.diff.changes {
             let prefix = format!("/mcpServers/{}", change.server.replace('~', "~0").replace('/', "~1"));
             let inner = change.path.strip_prefix(&prefix).unwrap_or_default().to_owned();
@@ -167,6 +174,9 @@ impl Orchestrator {
             remote_artifact_id: Some(head.id().to_string()),
             local_artifact_id: live.map(|l| canonical::canonicalize_value(l).id().to_string()),
             deployed_version: deployed.and_then(|d| d.1),
+            layer: Some(Layer::of(&head)),
+            bridged: adapted.bridged.into_iter().collect(),
+            skipped: adapted.skipped,
             report,
         })
     }
@@ -209,8 +219,9 @@ impl Orchestrator {
             let profile_id = ProfileId::parse(profile)?;
             self.ensure_initialized()?;
             let trust = self.trust()?;
-            let head = self.load_head(&trust, &client_id, &profile_id)?;
-            let older: Vec<Value> = registry::history(self.home(), &trust, &client_id, &profile_id)?
+            let head = self.head_for(&trust, &client_id, &profile_id)?;
+            let subject = super::shared::subject_of(&head)?;
+            let older: Vec<Value> = registry::history(self.home(), &trust, &subject, &profile_id)?
                 .into_iter()
                 .filter_map(|e| e.artifact.ok())
                 .filter(|v| v.statement().version < head.statement().version)
@@ -224,6 +235,9 @@ impl Orchestrator {
                 remote_artifact_id: Some(head.id().to_string()),
                 local_artifact_id: Some(canonical::canonicalize_value(local.clone()).id().to_string()),
                 deployed_version: None,
+                layer: Some(Layer::of(&head)),
+                bridged: Vec::new(),
+                skipped: Vec::new(),
                 report,
             })
         })

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use super::Orchestrator;
+use super::shared::Layer;
+use crate::adapt::{Adapted, Skipped};
 use crate::artifact::Verified;
 use crate::deploy::record::{self, DeploymentRecord, RecordKind};
 use crate::deploy::write::{self, WritePlan};
@@ -218,6 +220,13 @@ pub struct DeployReport {
     /// Names of secrets whose values the file holds (the client has no indirection); the file
     /// is then written 0600.
     pub secrets_in_file: Vec<String>,
+    /// Whether the client's own profile or the shared one was deployed.
+    pub layer: Layer,
+    /// Remote servers written as entries that run the built-in bridge (the client cannot
+    /// reach them natively).
+    pub bridged: Vec<String>,
+    /// Servers left out of the file, with the reason.
+    pub skipped: Vec<Skipped>,
 }
 
 /// How a deploy may go about a file.
@@ -232,6 +241,8 @@ pub struct DeployOptions {
     pub adopt_all: bool,
     /// Create the file's directory when it does not exist (the client may not be installed).
     pub create: bool,
+    /// The `sync` this deploy is part of, recorded with it.
+    pub sync_id: Option<String>,
 }
 
 /// Removes the backups this deploy created (`(id, created)` pairs) after its write failed.
@@ -246,6 +257,8 @@ fn discard_created<'a>(home: &crate::home::Home, backups: impl IntoIterator<Item
 /// A profile merged into a file: what would be written, and what output shows of it.
 struct Merged {
     verified: Verified,
+    /// The document as adapted to the client (bridged and skipped servers).
+    adapted: Adapted,
     resolved: resolve::Resolved,
     /// The bytes to write (resolved values).
     rendered: String,
@@ -361,6 +374,8 @@ impl Orchestrator {
             owned_servers: server_names(document).into_iter().collect(),
             adopted: Vec::new(),
             restores: None,
+            shared: published.is_some_and(|v| v.statement().client_id == crate::ids::SHARED),
+            sync_id: None,
         };
         record::save(self.home(), client, &rec)
     }
@@ -371,38 +386,41 @@ impl Orchestrator {
     /// import still apply to what it leaves.
     fn reference_deployed_values(&self, client: &ClientId, file: &ClientFile, document: &mut Value) -> Result<()> {
         let records = record::at_placement(record::list(self.home(), client, Some(&file.path))?, &file.placement.0);
-        let Some((Some(profile), Some(version))) =
-            record::last_deploy(&records).map(|r| (r.profile_id.as_deref(), r.version))
+        let Some((Some(profile), Some(version), shared)) =
+            record::last_deploy(&records).map(|r| (r.profile_id.as_deref(), r.version, r.shared))
         else {
             return Ok(());
         };
         let Ok(profile) = ProfileId::parse(profile) else { return Ok(()) };
         let trust = self.trust()?;
-        let Ok(verified) = crate::registry::load_version(self.home(), &trust, client, &profile, version, None) else {
+        let subject = if shared { ClientId::shared() } else { client.clone() };
+        let Ok(verified) = crate::registry::load_version(self.home(), &trust, &subject, &profile, version, None) else {
             return Ok(());
         };
         let store = SecretStore::load(self.home())?;
         let client_env = dialects::env_expansion(client.as_str());
-        let options = resolve::Options::for_client(client.as_str(), None);
-        if let Ok(resolved) = resolve::resolve(verified.payload(), &self.environment, &store, options) {
-            let shown = resolve::shown(verified.payload(), client_env);
+        let adapted = self.adapt(client, &verified);
+        let mut options = resolve::Options::for_client(client.as_str(), None);
+        options.verbatim_servers = Some(&adapted.bridged);
+        if let Ok(resolved) = resolve::resolve(&adapted.document, &self.environment, &store, options) {
+            let shown = resolve::shown(&adapted.document, client_env);
             crate::diff::shown::unresolve(document, &shown, &resolved.document);
         }
         Ok(())
     }
 
-    /// The verified head of a profile with its references resolved, ready to write.
+    /// The verified head a client follows (its own profile, else the shared one), adapted to
+    /// the client and with its references resolved, ready to write.
     fn resolved_head(
         &self,
         client: &ClientId,
         profile: &ProfileId,
-    ) -> Result<(Verified, resolve::Resolved, SecretStore)> {
+    ) -> Result<(Verified, Adapted, resolve::Resolved, SecretStore)> {
         let verified = self.get(client.as_str(), profile.as_str())?;
         let store = SecretStore::load(self.home())?;
-        let allowlist = self.env_allowlist()?;
-        let options = resolve::Options::for_client(client.as_str(), allowlist.as_ref());
-        let resolved = resolve::resolve(verified.payload(), &self.environment, &store, options)?;
-        Ok((verified, resolved, store))
+        let adapted = self.adapt(client, &verified);
+        let resolved = self.resolve_adapted(client, &adapted, &store)?;
+        Ok((verified, adapted, resolved, store))
     }
 
     /// The bytes `file` would hold with the profile merged in (nothing is written), the
@@ -417,7 +435,7 @@ impl Orchestrator {
         current: Option<&[u8]>,
         options: &DeployOptions,
     ) -> Result<Merged> {
-        let (verified, resolved, store) = self.resolved_head(client, profile)?;
+        let (verified, adapted, resolved, store) = self.resolved_head(client, profile)?;
         let original = current.map(|b| text_of(file, b)).transpose()?;
         let records = record::at_placement(record::list(self.home(), client, Some(&file.path))?, &file.placement.0);
         let previously = record::owned_servers(&records, profile.as_str());
@@ -430,7 +448,7 @@ impl Orchestrator {
             // Compared as the client reads them back; a document the client's dialect cannot
             // write from scratch (kept only by lossless edits) is compared as resolved.
             let reads = self
-                .as_client_reads(client, file, verified.payload(), &store)
+                .as_client_reads(client, file, &verified, &store)
                 .map(|r| r.document)
                 .unwrap_or_else(|_| resolved.document.clone());
             let own = Ownership {
@@ -461,7 +479,7 @@ impl Orchestrator {
                     file,
                     profile,
                     &live,
-                    verified.payload(),
+                    &adapted.document,
                     &resolved,
                     &store,
                     &refused,
@@ -480,8 +498,8 @@ impl Orchestrator {
         }
         let rendered = dialects::render_at(client.as_str(), &file.placement, original, &resolved.document, &remove)
             .map_err(|e| unparsable(file, e))?;
-        let preview = self.deploy_preview(client, file, original, verified.payload(), &resolved, &remove, &store)?;
-        Ok(Merged { verified, resolved, rendered, removed: remove, preview, owned, previously, adopted })
+        let preview = self.deploy_preview(client, file, original, &adapted.document, &resolved, &remove, &store)?;
+        Ok(Merged { verified, adapted, resolved, rendered, removed: remove, preview, owned, previously, adopted })
     }
 
     /// The bytes `file` would hold with the profile's servers merged in, as output shows them:
@@ -531,7 +549,7 @@ impl Orchestrator {
             let _lock = if dry_run { None } else { Some(self.lock_target(&real)?) };
             self.failpoints.reach("after-lock");
             let current = write::read_target(&file.path)?;
-            let Merged { verified, resolved, rendered, removed, preview, owned, previously, adopted } =
+            let Merged { verified, adapted, resolved, rendered, removed, preview, owned, previously, adopted } =
                 self.merged(file, &client, &profile_id, current.as_deref(), options)?;
             let changed = current.as_deref() != Some(rendered.as_bytes());
             let mut report = DeployReport {
@@ -547,6 +565,9 @@ impl Orchestrator {
                 secrets_from_environment: resolved.client_reads_from_env.clone(),
                 secrets_prompted: resolved.client_prompts_for.clone(),
                 secrets_in_file: resolved.secrets_used.iter().map(|(name, _)| name.clone()).collect(),
+                layer: Layer::of(&verified),
+                bridged: adapted.bridged.into_iter().collect(),
+                skipped: adapted.skipped,
             };
             if dry_run || (!changed && owned == previously && adopted.is_empty()) {
                 return Ok(report);
@@ -591,6 +612,8 @@ impl Orchestrator {
                 owned_servers: owned.into_iter().collect(),
                 adopted,
                 restores: None,
+                shared: Layer::of(&verified) == Layer::Shared,
+                sync_id: options.sync_id.clone(),
             };
             record::save(self.home(), &client, &rec)?;
             report.deployment_id = Some(rec.deployment_id);

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use super::shared::Layer;
 use super::{Orchestrator, ProfileSummary, RACY_WINDOW};
 use crate::error::{Error, Result};
 use crate::ids::{ClientId, ProfileId};
@@ -60,7 +61,7 @@ impl Orchestrator {
 
     /// The sorted profile ids of a client (no head file is read).
     pub fn profile_names(&self, client: &str) -> Result<Arc<Vec<ProfileId>>> {
-        let client = ClientId::parse(client)?;
+        let client = ClientId::parse_subject(client)?;
         self.profile_names_of(&client)
     }
 
@@ -72,21 +73,65 @@ impl Orchestrator {
         after: Option<&str>,
         limit: usize,
     ) -> Result<(Vec<ProfileSummary>, bool)> {
-        let client = ClientId::parse(client)?;
-        let names = self.profile_names_of(&client)?;
-        let (slice, more) = page::slice(names.as_slice(), after, limit, ProfileId::as_str);
-        Ok((self.summaries(&client, slice)?, more))
+        let client = ClientId::parse_subject(client)?;
+        let (slice, more) = self.followed_after(&client, after, limit)?;
+        Ok((self.summaries(&client, &slice)?, more))
     }
 
-    fn summaries(&self, client: &ClientId, names: &[ProfileId]) -> Result<Vec<ProfileSummary>> {
+    /// Up to `limit` of the profile names `client` follows after `after`, sorted: its own and,
+    /// for a client, the shared ones it has no profile of that name for (the merge reads only
+    /// the page's share of each sorted list). True when more follow.
+    fn followed_after(
+        &self,
+        client: &ClientId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<(ProfileId, Layer)>, bool)> {
+        let own = self.profile_names_of(client)?;
+        let own_layer = if client.is_shared() { Layer::Shared } else { Layer::Client };
+        let shared = if client.is_shared() { Arc::default() } else { self.profile_names_of(&ClientId::shared())? };
+        let from = |names: &[ProfileId]| after.map_or(0, |a| names.partition_point(|n| n.as_str() <= a));
+        let (mut own_rest, mut shared_rest) = (&own[from(&own)..], &shared[from(&shared)..]);
+        let mut out = Vec::with_capacity(limit.min(own_rest.len() + shared_rest.len()));
+        while out.len() < limit {
+            let next = match (own_rest.first(), shared_rest.first()) {
+                (None, None) => break,
+                (Some(o), Some(s)) if s < o => {
+                    shared_rest = &shared_rest[1..];
+                    (s.clone(), Layer::Shared)
+                }
+                (Some(o), Some(s)) if s == o => {
+                    // The client's own profile of that name overrides the shared one.
+                    shared_rest = &shared_rest[1..];
+                    own_rest = &own_rest[1..];
+                    (o.clone(), own_layer)
+                }
+                (Some(o), _) => {
+                    own_rest = &own_rest[1..];
+                    (o.clone(), own_layer)
+                }
+                (None, Some(s)) => {
+                    shared_rest = &shared_rest[1..];
+                    (s.clone(), Layer::Shared)
+                }
+            };
+            out.push(next);
+        }
+        let more = !own_rest.is_empty() || !shared_rest.is_empty();
+        Ok((out, more))
+    }
+
+    fn summaries(&self, client: &ClientId, names: &[(ProfileId, Layer)]) -> Result<Vec<ProfileSummary>> {
         let mut out = Vec::with_capacity(names.len());
-        for profile in names {
+        for (profile, layer) in names {
+            let subject = if *layer == Layer::Shared { ClientId::shared() } else { client.clone() };
             // A name listed whose head is gone (removed by hand since) is not a profile.
-            if let Some(Head { version, artifact_id }) = registry::head(&self.home, client, profile)? {
+            if let Some(Head { version, artifact_id }) = registry::head(&self.home, &subject, profile)? {
                 out.push(ProfileSummary {
                     profile_id: profile.to_string(),
                     version,
                     artifact_id: artifact_id.to_string(),
+                    layer: *layer,
                 });
             }
         }
@@ -95,21 +140,20 @@ impl Orchestrator {
 
     /// One page of a client's profiles (by name), with their heads.
     pub fn profiles_page(&self, client: &str, request: &PageRequest<'_>) -> Result<Page<ProfileSummary>> {
-        let client_id = ClientId::parse(client)?;
+        let client_id = ClientId::parse_subject(client)?;
         let after = request.after("profiles", client_id.as_str())?;
-        let names = self.profile_names_of(&client_id)?;
-        let (slice, more) = page::slice(names.as_slice(), after.as_deref(), request.limit, ProfileId::as_str);
+        let (slice, more) = self.followed_after(&client_id, after.as_deref(), request.limit)?;
         let next_cursor = match (more, slice.last()) {
-            (true, Some(last)) => Some(page::encode("profiles", client_id.as_str(), last.as_str())),
+            (true, Some((last, _))) => Some(page::encode("profiles", client_id.as_str(), last.as_str())),
             _ => None,
         };
-        Ok(Page { items: self.summaries(&client_id, slice)?, next_cursor })
+        Ok(Page { items: self.summaries(&client_id, &slice)?, next_cursor })
     }
 
     /// One page of a profile's verified history, oldest first: only the page's versions (and the
     /// one before, for its chain link) are read and verified.
     pub fn history_page(&self, client: &str, profile: &str, request: &PageRequest<'_>) -> Result<Page<HistoryEntry>> {
-        let client_id = ClientId::parse(client)?;
+        let client_id = ClientId::parse_subject(client)?;
         let profile_id = ProfileId::parse(profile)?;
         self.ensure_initialized()?;
         let scope = format!("{client_id}/{profile_id}");
@@ -119,7 +163,16 @@ impl Orchestrator {
                 message: "the cursor is not one this history listing gave out (no version in it): pass the next_cursor of its previous page unchanged, or leave the cursor out to start from the first page".into(),
             })?),
         };
-        let versions = registry::versions(&self.home, &client_id, &profile_id)?;
+        let mut versions = registry::versions(&self.home, &client_id, &profile_id)?;
+        let mut client_id = client_id;
+        if versions.is_empty() && !client_id.is_shared() {
+            // A client without a profile of that name follows the shared one (as `get`).
+            let shared = ClientId::shared();
+            versions = registry::versions(&self.home, &shared, &profile_id)?;
+            if !versions.is_empty() {
+                client_id = shared;
+            }
+        }
         if versions.is_empty() {
             return Err(Error::ProfileNotFound { client: client_id.to_string(), profile: profile_id.to_string() });
         }

@@ -16,7 +16,7 @@ use crate::deploy::failpoint::FailPoints;
 use crate::error::{Error, Result};
 use crate::events::{self, Event, Filter};
 use crate::fsutil::{self, LockGuard};
-use crate::home::{self, Home};
+use crate::home::Home;
 use crate::ids::{ClientId, ProfileId};
 use crate::registry::{self, HistoryEntry, PublishRequest};
 use crate::trust::TrustStore;
@@ -25,6 +25,7 @@ use crate::{keys, legacy, seed};
 /// The profile name used when none is given.
 pub const DEFAULT_PROFILE: &str = "default";
 
+mod add;
 mod doctor;
 mod drafts;
 mod drift;
@@ -36,9 +37,12 @@ mod preview;
 mod rebase;
 mod rollback;
 mod secretenv;
+mod shared;
+mod sync;
 mod trace;
 mod verify;
 
+pub use add::{ServerChange, ServerSource};
 pub use doctor::{Check, FixReport, Verdict, command_resolves};
 pub use drafts::{Draft, Problem, ValidationReport, validate_document};
 pub use drift::FileDrift;
@@ -47,6 +51,8 @@ pub use files::{ClientFile, DeployOptions, DeployReport, ImportReport, unified_d
 pub use gc::{DEFAULT_KEEP_BACKUPS, GcOptions, GcReport, Removed};
 pub use rebase::RebaseReport;
 pub use rollback::{ORIGINAL, RollbackPreview, RollbackReport};
+pub use shared::Layer;
+pub use sync::{SyncFile, SyncReport, SyncRollbackFile, SyncTarget, SyncTargets, sync_targets};
 
 /// How old the last change of `keys/trusted/` must be before a read of it is remembered.
 const RACY_WINDOW: Duration = Duration::from_secs(2);
@@ -81,6 +87,8 @@ pub struct Orchestrator {
     initialized: Arc<std::sync::atomic::AtomicBool>,
     /// The profile names last listed per client (see `listing.rs`).
     names: Arc<listing::NamesCache>,
+    /// The command bridge entries run (`shared.rs`).
+    bridge_program: Arc<str>,
 }
 
 impl std::fmt::Debug for Orchestrator {
@@ -128,6 +136,8 @@ pub struct SeededProfile {
 pub struct MigrateReport {
     /// True when nothing was written.
     pub dry_run: bool,
+    /// True when `layout.json` was brought to the current layout (see `home::LAYOUT_VERSION`).
+    pub layout_upgraded: bool,
     /// Legacy artifacts published (or to be published) as new versions.
     pub migrated: Vec<MigratedArtifact>,
     /// Legacy ids already migrated by an earlier run.
@@ -169,6 +179,8 @@ pub struct ProfileSummary {
     pub version: u64,
     /// Head artifact id.
     pub artifact_id: String,
+    /// `client` (the client's own profile) or `shared` (the profile every client follows).
+    pub layer: Layer,
 }
 
 /// The outcome of verifying one stored version.
@@ -267,6 +279,7 @@ impl Orchestrator {
             verified: Arc::default(),
             initialized: Arc::default(),
             names: Arc::default(),
+            bridge_program: Arc::from("mcp-orchestration"),
         }
     }
 
@@ -384,11 +397,6 @@ impl Orchestrator {
             if keys::has_signing_key(&self.home) { Some(keys::load_signing_key(&self.home)?) } else { None };
         let lock = self.lock()?;
         let mut changed = report.created_home;
-        if !self.home.layout_file().exists() {
-            let layout = format!("{{\"layout\": {}}}\n", home::LAYOUT_VERSION);
-            fsutil::write_atomic(&self.home.layout_file(), layout.as_bytes(), 0o600)?;
-            changed = true;
-        }
         let key = if let Some(key) = existing_key {
             key
         } else {
@@ -411,36 +419,39 @@ impl Orchestrator {
             changed = true;
         }
         report.legacy_store_found = legacy::detect(&self.home);
+        changed |= self.upgrade_layout(&lock)?;
         let trust = self.trust()?;
         let profile = ProfileId::parse(DEFAULT_PROFILE)?;
-        let payload = canonical::canonicalize_value(seed::default_servers());
         for info in dialects::all() {
             let client = ClientId::parse(info.id)?;
-            if report.legacy_store_found && self.home.legacy_index_dir().join(info.id).join("default.json").exists() {
-                if registry::head(&self.home, &client, &profile)?.is_none() {
-                    report.left_for_migration.push(format!("{}/{}", info.id, DEFAULT_PROFILE));
-                }
-                continue;
+            if report.legacy_store_found
+                && self.home.legacy_index_dir().join(info.id).join("default.json").exists()
+                && registry::head(&self.home, &client, &profile)?.is_none()
+            {
+                report.left_for_migration.push(format!("{}/{}", info.id, DEFAULT_PROFILE));
             }
-            if !force && registry::head(&self.home, &client, &profile)?.is_some() {
-                continue;
-            }
+        }
+        // One shared `default` every client follows; a client's own `default` (homes made
+        // before shared profiles had 27 of them, and migrated ones) still takes precedence.
+        let shared = ClientId::shared();
+        if force || registry::head(&self.home, &shared, &profile)?.is_none() {
+            let payload = canonical::canonicalize_value(seed::default_servers());
             let mut metadata = Map::new();
             metadata.insert("generator".into(), json!("init-configs"));
-            metadata.insert("note".into(), json!("sample servers seeded by init-configs"));
+            metadata.insert("note".into(), json!("sample servers seeded by init-configs, shared by every client"));
             let verified = registry::publish(
                 &self.home,
                 &lock,
                 &key,
                 &trust,
-                &client,
+                &shared,
                 &profile,
                 &payload,
                 PublishRequest { metadata, expires_at: None, failpoints: self.failpoints.clone() },
                 self.now(),
             )?;
             report.seeded.push(SeededProfile {
-                client_id: info.id.to_owned(),
+                client_id: shared.to_string(),
                 profile_id: DEFAULT_PROFILE.to_owned(),
                 version: verified.statement().version,
                 artifact_id: verified.id().to_string(),
@@ -457,15 +468,16 @@ impl Orchestrator {
         Ok(self.profiles_after(client, None, usize::MAX)?.0)
     }
 
-    /// The verified head of a profile.
+    /// The verified head of a profile: for a client without a profile of that name, the
+    /// shared profile (its statement's `client_id` is then `_shared`; see [`Layer::of`]).
     pub fn get(&self, client: &str, profile: &str) -> Result<Verified> {
         let meta = ids_meta(client, profile);
         self.traced("config_retrieval", meta, || {
-            let client = ClientId::parse(client)?;
+            let client = ClientId::parse_subject(client)?;
             let profile = ProfileId::parse(profile)?;
             self.ensure_initialized()?;
             let trust = self.trust()?;
-            self.load_head(&trust, &client, &profile)
+            self.head_for(&trust, &client, &profile)
         })
     }
 
@@ -475,19 +487,21 @@ impl Orchestrator {
         let mut meta = ids_meta(client, profile);
         meta.insert("artifact_id".into(), json!(artifact_id.chars().take(80).collect::<String>()));
         self.traced("config_retrieval", meta, || {
-            let client = ClientId::parse(client)?;
+            let client = ClientId::parse_subject(client)?;
             let profile = ProfileId::parse(profile)?;
             let wanted = ContentId::parse(artifact_id)?;
             self.ensure_initialized()?;
             let trust = self.trust()?;
             let found = registry::find_artifact(&self.home, &wanted)?;
-            let version = found
-                .iter()
-                .filter(|(c, p, _)| *c == client && *p == profile)
-                .map(|(_, _, v)| *v)
-                .max()
+            let pick = |subject: &ClientId| {
+                found.iter().filter(|(c, p, _)| c == subject && *p == profile).map(|(_, _, v)| *v).max()
+            };
+            // A client's profile name also finds the shared profile's versions (see `get`).
+            let (subject, version) = pick(&client)
+                .map(|v| (client.clone(), v))
+                .or_else(|| pick(&ClientId::shared()).map(|v| (ClientId::shared(), v)))
                 .ok_or_else(|| Error::ArtifactNotFound { id: wanted.to_string() })?;
-            registry::load_version(&self.home, &trust, &client, &profile, version, Some(self.now()))
+            registry::load_version(&self.home, &trust, &subject, &profile, version, Some(self.now()))
         })
     }
 
@@ -519,7 +533,7 @@ impl Orchestrator {
     ) -> Result<PublishOutcome> {
         let meta = ids_meta(client, profile);
         self.traced("config_publish", meta, || {
-            let client = ClientId::parse(client)?;
+            let client = ClientId::parse_subject(client)?;
             let profile = ProfileId::parse(profile)?;
             let payload: Canonical = canonical::canonicalize_text(payload_text)?;
             check_servers_document(payload.value())?;
@@ -560,6 +574,9 @@ impl Orchestrator {
                 metadata.insert("note".into(), json!(note));
             }
             let lock = self.lock()?;
+            if client.is_shared() {
+                self.upgrade_layout(&lock)?;
+            }
             let head = registry::head(&self.home, &client, &profile)?;
             if let Some(expected) = options.expect_head
                 && head.as_ref().map(|h| h.version) != expected
@@ -592,10 +609,15 @@ impl Orchestrator {
 
     /// The verified history of a profile, oldest first.
     pub fn history(&self, client: &str, profile: &str) -> Result<Vec<HistoryEntry>> {
-        let client = ClientId::parse(client)?;
+        let client = ClientId::parse_subject(client)?;
         let profile = ProfileId::parse(profile)?;
         self.ensure_initialized()?;
-        let entries = registry::history(&self.home, &*self.trust()?, &client, &profile)?;
+        let trust = self.trust()?;
+        let mut entries = registry::history(&self.home, &trust, &client, &profile)?;
+        if entries.is_empty() && !client.is_shared() {
+            // A client without a profile of that name follows the shared one (as `get`).
+            entries = registry::history(&self.home, &trust, &ClientId::shared(), &profile)?;
+        }
         if entries.is_empty() {
             return Err(Error::ProfileNotFound { client: client.to_string(), profile: profile.to_string() });
         }
@@ -664,6 +686,9 @@ impl Orchestrator {
     fn migrate_inner(&self, dry_run: bool) -> Result<MigrateReport> {
         self.ensure_initialized()?;
         let mut report = MigrateReport { dry_run, ..Default::default() };
+        if !dry_run {
+            report.layout_upgraded = self.upgrade_layout(&self.lock()?)?;
+        }
         if !legacy::detect(&self.home) {
             return Ok(report);
         }

@@ -84,7 +84,7 @@ impl Orchestrator {
             if !draft.exists || draft.based_on_head {
                 return Ok(RebaseReport { draft, from_version, onto_version, rebased: false, from_head: Vec::new() });
             }
-            let (client_id, profile_id) = (ClientId::parse(client)?, ProfileId::parse(profile)?);
+            let (client_id, profile_id) = (ClientId::parse_subject(client)?, ProfileId::parse(profile)?);
             let trust = self.trust()?;
             let head = match onto_version {
                 Some(_) => self.load_head(&trust, &client_id, &profile_id)?.payload().clone(),
@@ -124,7 +124,9 @@ impl Orchestrator {
     /// Whether a saved draft without a base version recorded one (`null`: the profile had no
     /// version when it was made) rather than being an older release's bare document.
     fn draft_base_recorded(&self, draft: &Draft) -> bool {
-        let (Ok(client), Ok(profile)) = (ClientId::parse(&draft.client_id), ProfileId::parse(&draft.profile_id)) else {
+        let (Ok(client), Ok(profile)) =
+            (ClientId::parse_subject(&draft.client_id), ProfileId::parse(&draft.profile_id))
+        else {
             return false;
         };
         crate::fsutil::read_optional(&self.home().draft(&client, &profile))

@@ -200,6 +200,8 @@ impl Orchestrator {
                 owned_servers: owned,
                 adopted: Vec::new(),
                 restores: Some(source_id.clone()),
+                shared: false,
+                sync_id: None,
             };
             record::save(self.home(), &plan.client, &rec)?;
             Ok(RollbackReport {

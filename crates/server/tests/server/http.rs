@@ -243,7 +243,10 @@ fn a_tool_call_over_http_with_a_session() {
     let response = post(&server.addr, &headers, call.to_string().as_bytes());
     assert_eq!(response.status, 200);
     let message = response.messages().into_iter().find(|m| m["id"] == 2).expect("response");
-    assert_eq!(message["result"]["structuredContent"]["client_id"], "cursor");
+    // Cursor follows the shared default seeded by init; the result says so.
+    assert_eq!(message["result"]["structuredContent"]["client_id"], "_shared");
+    assert_eq!(message["result"]["structuredContent"]["layer"], "shared");
+    assert_eq!(message["result"]["structuredContent"]["served_for"], "cursor");
     let refused = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
                          "params": {"name": "get_config", "arguments": {"client_id": "../../etc"}}});
     let response = post(&server.addr, &headers, refused.to_string().as_bytes());

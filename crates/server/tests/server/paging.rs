@@ -234,7 +234,9 @@ async fn list_clients_shows_a_bounded_number_of_profile_ids_and_the_count() {
     assert_eq!(rows.len(), dialects::all().len());
     assert!(out.ok()["next_cursor"].is_null());
     let cursor = rows.iter().find(|c| c["client_id"] == "cursor").expect("cursor");
-    assert_eq!(cursor["profile_count"], 31);
+    // Its own 30 (the seeded default is the shared one, listed apart).
+    assert_eq!(cursor["profile_count"], 30);
+    assert_eq!(out.ok()["shared_profile_ids"], json!(["default"]));
     assert_eq!(cursor["profile_ids"].as_array().expect("ids").len(), mcp_server::tools::MAX_PROFILE_IDS);
     assert!(cursor["more_profiles"].as_str().expect("hint").contains("list_profiles"));
     // Pages of clients, in table order.
@@ -265,7 +267,7 @@ async fn a_cached_listing_sees_a_profile_another_process_published_and_a_new_cli
     let clients = client.call("list_clients", json!({})).await;
     let row = |v: &Value| v["clients"].as_array().expect("rows").iter().find(|c| c["client_id"] == "cursor").cloned();
     let cursor_row = row(clients.ok()).expect("cursor");
-    assert_eq!(cursor_row["profile_count"], 4);
+    assert_eq!(cursor_row["profile_count"], 3);
     assert_eq!(cursor_row["detected"], false);
     // Another process (its own core, its own caches) publishes; a user creates Cursor's file.
     env.core().publish("cursor", "from-elsewhere", &doc("b"), None, None).expect("publish");
@@ -275,7 +277,7 @@ async fn a_cached_listing_sees_a_profile_another_process_published_and_a_new_cli
     assert_eq!(ids(after.ok()), ["default", "from-elsewhere", "p000", "p001", "p002"]);
     let clients = client.call("list_clients", json!({})).await;
     let cursor_row = row(clients.ok()).expect("cursor");
-    assert_eq!(cursor_row["profile_count"], 5);
+    assert_eq!(cursor_row["profile_count"], 4);
     assert_eq!(cursor_row["detected"], true);
     assert!(cursor_row["profile_ids"].as_array().expect("ids").contains(&json!("from-elsewhere")));
     // And a head replaced by another process (a new version) is read, not remembered.

@@ -66,7 +66,7 @@ async fn list_clients_has_properties_and_every_tool_an_output_schema() {
     let env = Env::new();
     let client = env.client().await;
     let schemas = output_schemas(&client).await;
-    assert_eq!(schemas.len(), 19);
+    assert_eq!(schemas.len(), 20);
     let tools = client.inner.list_all_tools().await.expect("tools/list");
     let list_clients = tools.iter().find(|t| t.name == "list_clients").expect("list_clients");
     let properties = list_clients.input_schema.get("properties").expect("properties");
@@ -114,6 +114,8 @@ async fn every_result_matches_its_output_schema() {
     run("clear_draft_config", cursor(json!({}))).await;
     run("deploy_config", cursor(json!({"create": true}))).await;
     run("deploy_config", cursor(json!({"confirm": true, "create": true}))).await;
+    run("sync_clients", json!({})).await;
+    run("sync_clients", json!({"profile_id": "dev", "confirm": true})).await;
     run("get_deployment_status", json!({})).await;
     run("rollback_config", json!({"client_id": "cursor"})).await;
     run("rollback_config", json!({"client_id": "cursor", "confirm": true})).await;
@@ -125,7 +127,7 @@ async fn every_result_matches_its_output_schema() {
     let mut distinct = seen.clone();
     distinct.sort();
     distinct.dedup();
-    assert_eq!(distinct.len(), 19, "not every tool ran: {distinct:?}");
+    assert_eq!(distinct.len(), 20, "not every tool ran: {distinct:?}");
     // Failures match too (structured `{"error": …}`).
     for (tool, args) in [
         ("get_config", json!({"client_id": "cursor", "profile_id": "nope"})),

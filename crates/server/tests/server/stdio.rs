@@ -163,9 +163,10 @@ fn serve_answers_tools_list_and_a_tool_call_on_stdout_only() {
     let messages: Vec<Value> =
         stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("non-protocol line {l}"))).collect();
     let by_id = |id: Value| messages.iter().find(|m| m["id"] == id).cloned().expect("response");
-    assert_eq!(by_id(json!(2))["result"]["tools"].as_array().expect("tools").len(), 19);
+    assert_eq!(by_id(json!(2))["result"]["tools"].as_array().expect("tools").len(), 20);
     let artifact = &by_id(json!(3))["result"]["structuredContent"];
-    assert_eq!(artifact["client_id"], "cursor");
+    assert_eq!(artifact["client_id"], "_shared");
+    assert_eq!(artifact["served_for"], "cursor");
     // Debug logs went to stderr.
     assert!(!String::from_utf8_lossy(&output.stderr).is_empty());
 }

@@ -32,10 +32,11 @@ async fn tools_list_is_the_contract() {
         "list_history",
         "verify_artifact",
         "import_client_config",
+        "sync_clients",
     ] {
         assert!(names.contains(&expected), "missing tool {expected}");
     }
-    assert_eq!(names.len(), 19);
+    assert_eq!(names.len(), 20);
     let mut contract: Vec<Value> = tools
         .iter()
         .map(|t| {
@@ -61,6 +62,7 @@ async fn tools_list_is_the_contract() {
                 | "clear_draft_config"
                 | "publish_config"
                 | "deploy_config"
+                | "sync_clients"
                 | "rollback_config"
                 | "import_client_config"
         );
@@ -77,13 +79,16 @@ async fn list_clients_and_profiles() {
     let clients = out.ok()["clients"].as_array().expect("clients").clone();
     let cursor = clients.iter().find(|c| c["client_id"] == "cursor").expect("cursor");
     assert_eq!(cursor["display_name"], "Cursor");
-    assert_eq!(cursor["profile_ids"], json!(["default"]));
+    // Init seeds one shared default every client follows: no per-client copy.
+    assert_eq!(cursor["profile_ids"], json!([]));
+    assert_eq!(out.ok()["shared_profile_ids"], json!(["default"]));
     assert_eq!(cursor["config_location"], json!(env.root().join(".cursor/mcp.json")));
     assert_eq!(cursor["platform"], std::env::consts::OS);
 
     let out = client.call("list_profiles", json!({"client_id": "cursor"})).await;
     assert_eq!(out.ok()["profiles"][0]["profile_id"], "default");
     assert_eq!(out.ok()["profiles"][0]["version"], 1);
+    assert_eq!(out.ok()["profiles"][0]["layer"], "shared");
 
     let out = client.call("list_profiles", json!({"client_id": "no-such-client"})).await;
     assert_eq!(out.kind(), "not_found");
@@ -101,7 +106,10 @@ async fn get_config_returns_the_verified_artifact_with_the_original_fields() {
     {
         assert!(artifact.get(field).is_some(), "missing {field}");
     }
-    assert_eq!(artifact["client_id"], "claude-desktop");
+    // The shared default seeded by init, served for Claude Desktop.
+    assert_eq!(artifact["client_id"], "_shared");
+    assert_eq!(artifact["layer"], "shared");
+    assert_eq!(artifact["served_for"], "claude-desktop");
     assert_eq!(artifact["profile_id"], "default");
     assert!(artifact["payload"]["mcpServers"].is_object());
     let id = artifact["artifact_id"].as_str().expect("id").to_owned();
@@ -123,8 +131,8 @@ async fn get_config_returns_the_verified_artifact_with_the_original_fields() {
 async fn a_tampered_artifact_is_an_error_result_not_a_config() {
     let env = Env::new();
     let client = env.client().await;
-    // Flip a byte of the signature in every stored envelope of cursor/default.
-    let dir = env.home().join("history/cursor/default");
+    // Flip a byte of the signature in every stored envelope of the shared default cursor follows.
+    let dir = env.home().join("history/_shared/default");
     for entry in std::fs::read_dir(&dir).expect("history dir") {
         let path = entry.expect("entry").path();
         let text = std::fs::read_to_string(&path).expect("read");

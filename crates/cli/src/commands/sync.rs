@@ -1,0 +1,258 @@
+//! One list, every client: `sync`, `add`, `remove` and `rollback --sync`.
+//!
+//! `sync` first computes every file's change without writing (one table on stdout, the diffs
+//! with `--dry-run`), then asks once on a terminal (`--yes` in scripts; refused without a
+//! terminal) and deploys file by file. The exit code is 0 when every file succeeded, else the
+//! documented code of the first failure.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+
+use orchestrator::service::{ServerSource, SyncReport, sync_targets};
+use serde_json::json;
+
+use super::catalog::pairs;
+use super::files::facts_for;
+use crate::Context;
+use crate::args::{AddArgs, EditTarget, RemoveArgs, SyncArgs};
+use crate::output::{self, UsageError};
+
+/// The subject a one-step edit changes: a client, or the shared profiles.
+fn subject(target: &EditTarget) -> &str {
+    target.client.as_deref().unwrap_or(orchestrator::ids::SHARED)
+}
+
+/// Asks `question` on the terminal (default no). With `yes`, true without asking; without a
+/// terminal on stdin, refused (exit 2) naming `--yes`.
+fn confirm(question: &str, yes: bool, what: &str) -> anyhow::Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(UsageError(format!(
+            "refusing to {what} without a terminal to confirm on: pass --yes (or see it first with --dry-run)"
+        ))
+        .into());
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{question} [y/N] ");
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+/// One row per file: client, scope, what changes, the file.
+fn table(report: &SyncReport) -> String {
+    let mut rows = vec![["CLIENT".to_owned(), "SCOPE".to_owned(), "CHANGE".to_owned(), "FILE".to_owned()]];
+    for f in &report.files {
+        let change = match (&f.deploy, &f.error) {
+            (Some(d), _) => {
+                let mut parts = Vec::new();
+                parts.push(
+                    match (d.changed, report.dry_run) {
+                        (true, true) => "would change",
+                        (true, false) => "changed",
+                        (false, _) => "up to date",
+                    }
+                    .to_owned(),
+                );
+                if d.layer == orchestrator::service::Layer::Client {
+                    parts.push("own profile".into());
+                }
+                if !d.bridged.is_empty() {
+                    parts.push(format!("bridged: {}", d.bridged.join(",")));
+                }
+                if !d.skipped.is_empty() {
+                    let names: Vec<&str> = d.skipped.iter().map(|s| s.server.as_str()).collect();
+                    parts.push(format!("skipped: {}", names.join(",")));
+                }
+                parts.join("; ")
+            }
+            (None, Some(_)) => "FAILED (see below)".to_owned(),
+            (None, None) => String::new(),
+        };
+        rows.push([f.client_id.clone(), f.scope.clone(), change, f.file.clone()]);
+    }
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let (w0, w1, w2) = (width(0), width(1), width(2));
+    rows.iter().map(|r| format!("{:<w0$}  {:<w1$}  {:<w2$}  {}\n", r[0], r[1], r[2], r[3])).collect()
+}
+
+/// Tells what the table does not: failures, skipped servers, clients not installed.
+fn notes(report: &SyncReport) {
+    for f in &report.files {
+        if let Some(error) = &f.error {
+            output::say(&format!("{} ({}): {error}", f.client_id, f.file));
+        }
+        for skipped in f.deploy.iter().flat_map(|d| &d.skipped) {
+            output::say(&format!("{}: {} left out of {}: {}", f.client_id, skipped.server, f.file, skipped.reason));
+        }
+    }
+    if !report.not_installed.is_empty() {
+        output::say(&format!("not installed here (skipped): {}", report.not_installed.join(", ")));
+    }
+}
+
+/// Runs a sync of `profile` (dry run first, then the confirmed write) and prints it.
+fn run_sync(
+    ctx: &Context,
+    profile: &str,
+    dry_run: bool,
+    yes: bool,
+    project: Option<&std::path::PathBuf>,
+) -> anyhow::Result<u8> {
+    let facts = facts_for(project)?;
+    let targets = sync_targets(&facts);
+    let plan = ctx.core.sync(profile, &targets, true)?;
+    if dry_run || plan.changed() == 0 {
+        if ctx.json {
+            output::json(&serde_json::to_value(&plan)?);
+        } else {
+            output::data(&table(&plan));
+            if dry_run {
+                for f in &plan.files {
+                    if let Some(d) = f.deploy.as_ref().filter(|d| d.changed) {
+                        output::data(&d.diff);
+                    }
+                }
+            }
+            notes(&plan);
+            let verdict = if plan.changed() == 0 { "every file is up to date" } else { "dry run" };
+            output::say(&format!("{verdict}: nothing was written"));
+        }
+        return Ok(plan.exit_code());
+    }
+    if !ctx.json {
+        output::data(&table(&plan));
+        notes(&plan);
+    }
+    let question = format!("write {} file(s) with profile '{profile}'?", plan.changed());
+    if !confirm(&question, yes, "write many clients' files")? {
+        output::say("nothing was written");
+        return Ok(1);
+    }
+    let report = ctx.core.sync(profile, &targets, false)?;
+    if ctx.json {
+        output::json(&serde_json::to_value(&report)?);
+        return Ok(report.exit_code());
+    }
+    for f in &report.files {
+        if let Some(error) = &f.error {
+            output::say(&format!("FAILED {} ({}): {error}", f.client_id, f.file));
+        } else if let Some(d) = f.deploy.as_ref().filter(|d| d.changed) {
+            output::say(&format!("wrote {} ({} v{})", f.file, d.artifact_id, d.version));
+        }
+    }
+    let id = report.sync_id.as_deref().unwrap_or("-");
+    if report.ok {
+        output::say(&format!(
+            "sync {id}: {} file(s) written; undo with `mcp-orchestration rollback --sync {id}`",
+            report.changed()
+        ));
+    } else {
+        let failed = report.files.iter().filter(|f| f.error.is_some()).count();
+        output::say(&format!(
+            "sync {id}: {} file(s) written, {failed} failed; undo what was written with `mcp-orchestration rollback --sync {id}`",
+            report.changed()
+        ));
+    }
+    Ok(report.exit_code())
+}
+
+pub fn sync(ctx: &Context, args: &SyncArgs) -> anyhow::Result<u8> {
+    run_sync(ctx, &args.profile, args.dry_run, args.yes, args.project.as_ref())
+}
+
+fn path_dirs() -> Vec<std::path::PathBuf> {
+    crate::env::var("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default()
+}
+
+fn report_change(ctx: &Context, change: &orchestrator::service::ServerChange) -> anyhow::Result<()> {
+    for moved in &change.secrets_moved {
+        output::say(&format!(
+            "moved the literal secret at {} into the secret store as {} (the profile says ${{secret:{}}})",
+            moved.pointer, moved.secret, moved.secret
+        ));
+    }
+    for warning in &change.warnings {
+        output::say(&format!("warning: {warning}"));
+    }
+    if ctx.json {
+        output::json(&serde_json::to_value(change)?);
+        return Ok(());
+    }
+    let whose = if change.client_id == orchestrator::ids::SHARED {
+        format!("shared profile '{}'", change.profile_id)
+    } else {
+        format!("{}/{}", change.client_id, change.profile_id)
+    };
+    if change.created {
+        output::say(&format!(
+            "{} {} {} {whose}: now v{} {}",
+            change.action,
+            change.server,
+            if change.action == "removed" { "from" } else { "in" },
+            change.version,
+            change.artifact_id
+        ));
+    } else {
+        output::say(&format!("{whose} already had that: no new version (v{} {})", change.version, change.artifact_id));
+    }
+    Ok(())
+}
+
+pub fn add(ctx: &Context, args: &AddArgs) -> anyhow::Result<u8> {
+    let env = pairs(&args.env, "--env")?;
+    let source = if let Some(url) = &args.url {
+        ServerSource::Url {
+            url: url.clone(),
+            transport: args.transport.clone(),
+            headers: pairs(&args.headers, "--header")?,
+        }
+    } else if let Some((command, rest)) = args.command.split_first() {
+        ServerSource::Command { command: command.clone(), args: rest.to_vec(), env }
+    } else {
+        ServerSource::Catalog {
+            id: args.from.clone().unwrap_or_else(|| args.name.clone()),
+            params: pairs(&args.params, "--param")?,
+            env,
+        }
+    };
+    let change = ctx.core.add_server(subject(&args.target), &args.target.profile, &args.name, &source, &path_dirs())?;
+    report_change(ctx, &change)?;
+    if args.target.sync {
+        return run_sync(ctx, &args.target.profile, false, args.target.yes, None);
+    }
+    if !ctx.json {
+        output::say(&format!("deploy it everywhere with `mcp-orchestration sync --profile {}`", args.target.profile));
+    }
+    Ok(0)
+}
+
+pub fn remove(ctx: &Context, args: &RemoveArgs) -> anyhow::Result<u8> {
+    let change = ctx.core.remove_server(subject(&args.target), &args.target.profile, &args.name)?;
+    report_change(ctx, &change)?;
+    if args.target.sync {
+        return run_sync(ctx, &args.target.profile, false, args.target.yes, None);
+    }
+    if !ctx.json {
+        output::say(&format!("take it out everywhere with `mcp-orchestration sync --profile {}`", args.target.profile));
+    }
+    Ok(0)
+}
+
+pub fn rollback_sync(ctx: &Context, sync_id: &str, force: bool) -> anyhow::Result<u8> {
+    let files = ctx.core.rollback_sync(sync_id, force)?;
+    let code = files.iter().find_map(|f| f.exit_code).unwrap_or(0);
+    if ctx.json {
+        output::json(&json!({"sync_id": sync_id, "files": files}));
+        return Ok(code);
+    }
+    for f in &files {
+        match &f.error {
+            None => output::say(&format!("restored {} ({})", f.file, f.client_id)),
+            Some(error) => output::say(&format!("NOT restored {} ({}): {error}", f.file, f.client_id)),
+        }
+    }
+    Ok(code)
+}
