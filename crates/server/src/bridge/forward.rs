@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rmcp::ErrorData as McpError;
 use rmcp::model::{ProgressToken, RequestMetaObject};
 use rmcp::service::{Peer, PeerRequestOptions, ServiceError, ServiceRole};
-use rmcp::ErrorData as McpError;
 use rmcp::transport::streamable_http_client::StreamableHttpError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -15,12 +15,11 @@ use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResponse, CallToolResult, ClientNotification, ClientRequest,
     CompleteRequest, CompleteRequestParams, CompleteResult, CustomNotification, CustomRequest, CustomResult,
     GetPromptRequest, GetPromptRequestParams, GetPromptResponse, GetPromptResult, InitializeRequestParams,
-    InitializeResult, ListPromptsRequest, ListPromptsResult, ListResourceTemplatesRequest,
-    ListResourceTemplatesResult, ListResourcesRequest, ListResourcesResult, ListToolsRequest, ListToolsResult,
-    PaginatedRequestParams, PingRequest, ProgressNotification, ProgressNotificationParam, ProtocolVersion,
-    ReadResourceRequest, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
-    RootsListChangedNotification, ServerConfig, SetLevelRequest, SetLevelRequestParams, SubscribeRequest,
-    SubscribeRequestParams, UnsubscribeRequest, UnsubscribeRequestParams,
+    InitializeResult, ListPromptsRequest, ListPromptsResult, ListResourceTemplatesRequest, ListResourceTemplatesResult,
+    ListResourcesRequest, ListResourcesResult, ListToolsRequest, ListToolsResult, PaginatedRequestParams, PingRequest,
+    ProgressNotification, ProgressNotificationParam, ProtocolVersion, ReadResourceRequest, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, RootsListChangedNotification, ServerConfig, SetLevelRequest,
+    SetLevelRequestParams, SubscribeRequest, SubscribeRequestParams, UnsubscribeRequest, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, Peer, RequestContext, RoleClient, RoleServer};
 use rmcp::{ErrorData as McpError, ServerHandler};
@@ -196,7 +195,11 @@ impl ServerHandler for Local {
         self.ask(ClientRequest::CustomRequest(request), context).await
     }
 
-    async fn on_progress(&self, mut notification: ProgressNotificationParam, _context: NotificationContext<RoleServer>) {
+    async fn on_progress(
+        &self,
+        mut notification: ProgressNotificationParam,
+        _context: NotificationContext<RoleServer>,
+    ) {
         // Progress of a request the remote server sent the client (sampling, elicitation).
         let Some(token) = self.shared.to_remote.asker_token(&notification.progress_token).await else { return };
         notification.progress_token = token;

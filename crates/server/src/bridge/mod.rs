@@ -32,8 +32,8 @@ use std::time::Duration;
 use orchestrator::secrets::SecretValue;
 use rmcp::ServiceExt as _;
 use rmcp::model::{
-    ClientCapabilities, ClientConfig, Implementation, ProtocolVersion, SKILLS_EXTENSION_ID, ServerConfig, ServerPeerInfo,
-    TASKS_EXTENSION_ID,
+    ClientCapabilities, ClientConfig, Implementation, ProtocolVersion, SKILLS_EXTENSION_ID, ServerConfig,
+    ServerPeerInfo, TASKS_EXTENSION_ID,
 };
 use rmcp::service::{ClientInitializeError, Peer, RoleServer};
 use rmcp::transport::StreamableHttpClientTransport;

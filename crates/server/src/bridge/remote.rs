@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 
+use rmcp::ErrorData as McpError;
 use rmcp::model::{ClientConfig, ClientResult, ServerNotification, ServerRequest};
 use rmcp::service::{NotificationContext, RequestContext, RoleClient, Service};
-use rmcp::ErrorData as McpError;
 
 use super::Shared;
 use super::forward::{forward, with_meta};
