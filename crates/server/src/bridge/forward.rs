@@ -16,6 +16,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
+/// The message of the reply to a request its asker cancelled: never sent (rmcp drops replies
+/// to cancelled requests), and kept out of the log by [`crate::logs`].
+pub const CANCELLED_REPLY: &str = "the request was cancelled by its client (bridge)";
+
 /// The `_meta` keys that describe the asker's own session (SEP-2575 per-request lifecycle):
 /// they are not passed on, the bridge's session to the other side has its own.
 const SESSION_META_PREFIX: &str = "io.modelcontextprotocol/";
@@ -72,7 +76,8 @@ pub(super) async fn forward<R: ServiceRole>(
         None => {
             tracing::debug!(id = %handle.id, "the client cancelled a request: cancelling it on the other side");
             let _ = handle.cancel(Some("cancelled by the client of the bridge".to_owned())).await;
-            Err(McpError::internal_error("the request was cancelled", None))
+            // rmcp drops this reply (the request is cancelled); `logs` keeps it out of the log.
+            Err(McpError::internal_error(CANCELLED_REPLY, None))
         }
     }
 }

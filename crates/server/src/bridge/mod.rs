@@ -23,6 +23,8 @@
 
 mod forward;
 mod local;
+
+pub use forward::CANCELLED_REPLY;
 mod remote;
 
 use std::collections::HashMap;
