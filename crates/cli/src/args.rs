@@ -155,7 +155,7 @@ or refused headers end the bridge with exit 1 and a message on stderr.\n\n\
 Only streamable HTTP is bridged, not the older HTTP+SSE transport (protocol 2024-11-05): the \
 MCP SDK the bridge is built on (rmcp) has no client for it, and the specification replaced it \
 in 2025-03-26.",
-        after_help = "Example:\n  mcp-orchestration bridge https://mcp.example.com/mcp --header 'Authorization=Bearer ${secret:EXAMPLE_TOKEN}'"
+        after_help = "Bridges streamable HTTP only, not the older HTTP+SSE transport (see --help).\n\nExample:\n  mcp-orchestration bridge https://mcp.example.com/mcp --header 'Authorization=Bearer ${secret:EXAMPLE_TOKEN}'"
     )]
     Bridge(BridgeArgs),
 }

@@ -38,11 +38,15 @@ impl Drop for Remote {
     }
 }
 
-#[allow(clippy::zombie_processes, reason = "Drop kills and waits")]
 fn remote(env: &TestEnv) -> Remote {
+    remote_at(env, "127.0.0.1:0")
+}
+
+#[allow(clippy::zombie_processes, reason = "Drop kills and waits")]
+fn remote_at(env: &TestEnv, addr: &str) -> Remote {
     let mut child = env
         .std_command(BIN)
-        .args(["serve", "--http", "127.0.0.1:0"])
+        .args(["serve", "--http", addr])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -214,6 +218,33 @@ fn a_stdio_client_gets_the_http_server_through_the_bridge_and_the_token_never_sh
         assert!(stderr.contains("TRACE") || stderr.contains("DEBUG"), "trace logging was not on: {stderr}");
         assert!(!stderr.contains(&remote.token), "the bridge logged the token");
         let _ = direct.finish().await;
+    });
+}
+
+#[test]
+fn a_remote_that_goes_away_gets_an_error_reply_and_once_restarted_a_new_session() {
+    let env = initialized();
+    let first = remote(&env);
+    store_secret(&env, "T", &first.token);
+    let url = first.url.clone();
+    let addr = url.trim_start_matches("http://").trim_end_matches("/mcp").to_owned();
+    runtime().block_on(async {
+        let bridged = connect(&env, &bridge_args(&url, "Authorization=Bearer ${secret:T}")).await;
+        let peer = bridged.client.peer();
+        let call = || CallToolRequestParams::new("list_clients");
+        assert!(peer.call_tool(call()).await.is_ok());
+        drop(first);
+        let Err(ServiceError::McpError(error)) = peer.call_tool(call()).await else {
+            panic!("a call to a remote that is gone is a JSON-RPC error");
+        };
+        assert_eq!(error.code.0, -32603, "{error:?}");
+        assert!(error.message.contains("the bridge got no answer from the remote server"), "{error:?}");
+        assert!(error.message.contains(&url) && error.message.contains("Connection refused"), "{error:?}");
+        let _second = remote_at(&env, &addr);
+        let again = peer.call_tool(call()).await.expect("a new session with the restarted remote");
+        assert!(json!(again).to_string().contains("claude-desktop"));
+        let (code, stderr) = bridged.finish().await;
+        assert_eq!(code, 0, "{stderr}");
     });
 }
 

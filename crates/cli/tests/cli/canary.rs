@@ -377,14 +377,16 @@ fn sweep_bridge(env: &TestEnv) {
         assert!(text.contains("cannot open an MCP session"), "{text}");
         assert_clean("`bridge` to a remote that is down", &text);
     }
-    let mut server = command(env)
-        .args(["serve", "--http", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn serve --http");
-    let mut lines = BufReader::new(server.stderr.take().expect("stderr")).lines();
+    let mut server = Killed(
+        command(env)
+            .args(["serve", "--http", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn serve --http"),
+    );
+    let mut lines = BufReader::new(server.0.stderr.take().expect("stderr")).lines();
     let url = loop {
         let line = lines.next().expect("serve --http printed no listening line").expect("read");
         if let Some(url) = line.split("listening on ").nth(1) {
@@ -409,8 +411,16 @@ fn sweep_bridge(env: &TestEnv) {
     let logs = session.finish();
     assert!(logs.contains("DEBUG"), "debug logging was not on: {logs}");
     assert_clean("the bridge's logs", &logs);
-    let _ = server.kill();
-    let _ = server.wait();
+}
+
+/// A child killed when the test is done with it, passed or not.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Over MCP, `${env:NAME}` resolves only for allowlisted names: a model cannot have another

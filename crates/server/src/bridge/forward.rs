@@ -86,14 +86,17 @@ pub(super) async fn forward<R: ServiceRole>(
 /// error saying why the bridge has no answer (with the cause chain, which names the URL but
 /// never a header).
 pub(super) fn service_error(error: &ServiceError) -> McpError {
-    match error {
-        ServiceError::McpError(e) => e.clone(),
-        ServiceError::TransportSend(_) if error.auth_challenge().is_some() => McpError::internal_error(
-            "the remote server refused the bridge's credentials (HTTP 401/403): check the --header values of the bridge",
-            None,
-        ),
-        other => McpError::internal_error(format!("the bridge got no answer: {}", chain(other)), None),
-    }
+    let cause = match error {
+        ServiceError::McpError(e) => return e.clone(),
+        ServiceError::TransportSend(_) if error.auth_challenge().is_some() => {
+            "it refused the bridge's credentials (HTTP 401/403): check the --header values of the bridge".to_owned()
+        }
+        // The transport's own error, without rmcp's wrapper naming its types.
+        ServiceError::TransportSend(e) => chain(e.error.as_ref()),
+        ServiceError::TransportClosed => "the session with it is closed".to_owned(),
+        other => chain(other),
+    };
+    McpError::internal_error(format!("the bridge got no answer from the remote server: {cause}"), None)
 }
 
 /// An error and its causes on one line, each message once (the URL, never a header: reqwest
