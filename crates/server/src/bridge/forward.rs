@@ -131,3 +131,25 @@ pub(super) fn with_meta<M: rmcp::model::GetMeta>(mut message: M, meta: M::Metada
     *message.get_meta_mut() = meta;
     message
 }
+
+#[cfg(test)]
+mod tests {
+    use rmcp::model::{NumberOrString, ProgressToken, RequestMetaObject};
+    use serde_json::json;
+
+    use super::passed_meta;
+
+    #[test]
+    fn the_askers_meta_goes_along_but_its_progress_token_and_session_keys() {
+        let mut meta = RequestMetaObject::with_progress_token(ProgressToken(NumberOrString::Number(7)));
+        meta.insert("traceparent".into(), json!("00-abc-def-01"));
+        meta.insert("com.example/tenant".into(), json!("blue"));
+        meta.insert("io.modelcontextprotocol/protocolVersion".into(), json!("2026-07-28"));
+        meta.insert("io.modelcontextprotocol/clientInfo".into(), json!({"name": "c", "version": "1"}));
+        let passed = passed_meta(&meta);
+        assert_eq!(
+            serde_json::to_value(&passed).expect("json"),
+            json!({"traceparent": "00-abc-def-01", "com.example/tenant": "blue"})
+        );
+    }
+}

@@ -266,3 +266,59 @@ fn mirrored(remote: &ServerPeerInfo) -> ServerConfig {
     info.meta = remote.meta.clone();
     info
 }
+
+#[cfg(test)]
+mod tests {
+    use orchestrator::secrets::SecretValue;
+    use rmcp::model::{ProtocolVersion, ServerCapabilities, ServerPeerInfo, TASKS_EXTENSION_ID};
+
+    use super::{BridgeError, SKILLS_EXTENSION_ID, check_url, header_map, mirrored};
+
+    #[test]
+    fn the_initialize_answer_is_the_remotes_without_the_extensions_not_forwarded() {
+        let mut capabilities = ServerCapabilities::builder().enable_tools().enable_prompts().build();
+        capabilities.extensions = Some(
+            [TASKS_EXTENSION_ID, SKILLS_EXTENSION_ID, "io.modelcontextprotocol/apps"]
+                .into_iter()
+                .map(|id| (id.to_owned(), serde_json::Map::new()))
+                .collect(),
+        );
+        let remote = ServerPeerInfo::new(ProtocolVersion::V_2025_06_18, capabilities)
+            .with_server_info(rmcp::model::Implementation::new("remote", "2.0"))
+            .with_instructions("use it well");
+        let info = mirrored(&remote);
+        assert_eq!(info.protocol_version, ProtocolVersion::V_2025_06_18);
+        assert_eq!((info.server_info.name.as_str(), info.server_info.version.as_str()), ("remote", "2.0"));
+        assert_eq!(info.instructions.as_deref(), Some("use it well"));
+        assert!(info.capabilities.tools.is_some() && info.capabilities.prompts.is_some());
+        assert!(info.capabilities.resources.is_none());
+        let kept: Vec<&String> = info.capabilities.extensions.as_ref().expect("extensions").keys().collect();
+        assert_eq!(kept, ["io.modelcontextprotocol/apps"]);
+    }
+
+    #[test]
+    fn header_values_are_sensitive_so_no_debug_output_shows_them() {
+        let headers = header_map(&[("Authorization".to_owned(), SecretValue::new("Bearer sk-canary-51".to_owned()))])
+            .expect("valid header");
+        let shown = format!("{headers:?}");
+        assert!(!shown.contains("sk-canary-51") && shown.contains("Sensitive"), "{shown}");
+    }
+
+    #[test]
+    fn a_header_name_that_http_cannot_carry_is_a_usage_error_naming_it() {
+        let Err(BridgeError::Usage(message)) = header_map(&[("Bad Name".to_owned(), SecretValue::new("v".to_owned()))])
+        else {
+            panic!("a space in a header name is refused");
+        };
+        assert!(message.contains("--header Bad Name") && message.contains("not a valid HTTP header name"), "{message}");
+    }
+
+    #[test]
+    fn a_url_needs_http_or_https_and_a_host() {
+        assert!(check_url("https://mcp.example.com/mcp").is_ok());
+        assert!(check_url("http://127.0.0.1:8765/mcp").is_ok());
+        for bad in ["file:///etc/passwd", "unix:/tmp/socket", "http://", "mcp.example.com"] {
+            assert!(matches!(check_url(bad), Err(BridgeError::Usage(_))), "{bad}");
+        }
+    }
+}
