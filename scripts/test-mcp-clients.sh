@@ -9,6 +9,11 @@
 #     calls get_config and diff_config, and the client's own log output must hold no error or
 #     warning line (old SDKs log one for every SSE priming event they cannot parse)
 #   - HTTP refusals: no token / wrong token -> 401, foreign Host -> 403
+#   - the bridge: a Python SDK stdio client launches `bridge URL --header
+#     'Authorization=Bearer ${secret:…}'` and reaches a Python SDK streamable-HTTP server
+#     (testdata/mcp/bridge_client.py, bridge_server.py): tools, an isError result, a resource,
+#     a prompt, progress, a log message, cancellation seen by the server; a clean client log
+#     that never shows the token
 #   - the official conformance suite against `serve --http` (every fixture-free scenario passes;
 #     the fixture-only ones are listed in testdata/mcp/conformance-expected-failures.yml, which
 #     the suite checks both ways)
@@ -176,6 +181,26 @@ if start_http --project-dir "$WORK/insp-http"; then
     timeout 120 "$CLIENTS/venv-chuk/bin/python" testdata/mcp/chuk_client.py "$URL" "$TOKEN"
 else
   fail "serve --http did not start"
+fi
+
+echo "== the bridge: Python SDK stdio client -> mcp-orchestration bridge -> Python SDK HTTP server"
+mkdir -p "$WORK/bridge-marks"
+BRIDGE_TOKEN="bridge-token-$RANDOM$RANDOM"
+printf %s "$BRIDGE_TOKEN" | "$BIN" --home "$H" secrets set BRIDGE_TOKEN >/dev/null 2>&1
+"$PYTHON" testdata/mcp/bridge_server.py "$BRIDGE_TOKEN" "$WORK/bridge-marks" >"$WORK/bridge-server.log" 2>&1 &
+SERVER_PIDS+=("$!")
+BRIDGE_URL=""
+for _ in $(seq 100); do
+  BRIDGE_URL="$(grep -o 'http://127.0.0.1:[0-9]*/mcp' "$WORK/bridge-server.log")" && break
+  sleep 0.1
+done
+if [ -n "$BRIDGE_URL" ]; then
+  client_run "bridge to a python sdk server" "$WORK/bridge-client.log" \
+    timeout 120 "$PYTHON" testdata/mcp/bridge_client.py "$BIN" "$H" "$BRIDGE_URL" "$WORK/bridge-marks"
+  if grep -qF "$BRIDGE_TOKEN" "$WORK/bridge-client.log"; then fail "bridge: the token shows in the client's log"; else
+    pass "bridge: the token never shows"; fi
+else
+  fail "bridge: the Python SDK server did not start" "$(cat "$WORK/bridge-server.log")"
 fi
 
 echo "== conformance suite (serve --http --no-auth on loopback)"

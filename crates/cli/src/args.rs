@@ -158,6 +158,43 @@ pub enum Command {
     /// that read ${NAME} / ${env:NAME} from their environment instead of holding the value
     #[command(after_help = "Example:\n  mcp-orchestration exec -- claude\n  mcp-orchestration exec -- code .")]
     Exec(ExecArgs),
+    /// A stdio MCP server that forwards everything to a remote streamable-HTTP MCP server
+    #[command(
+        long_about = "A stdio MCP server that forwards everything to a remote streamable-HTTP MCP server, for \
+clients that can only start stdio servers: tools, resources, prompts, completions, logging, \
+notifications both ways and cancellation. Its initialize answer is the remote's.\n\n\
+Header values may hold ${secret:NAME} (the secret store) and ${env:NAME} references, resolved \
+once at start and never printed. The remote session is opened at start: an unreachable remote \
+or refused headers end the bridge with exit 1 and a message on stderr.\n\n\
+Only streamable HTTP is bridged, not the older HTTP+SSE transport (protocol 2024-11-05): the \
+MCP SDK the bridge is built on (rmcp) has no client for it, and the specification replaced it \
+in 2025-03-26.",
+        after_help = "Bridges streamable HTTP only, not the older HTTP+SSE transport (see --help).\n\nExample:\n  mcp-orchestration bridge https://mcp.example.com/mcp --header 'Authorization=Bearer ${secret:EXAMPLE_TOKEN}'"
+    )]
+    Bridge(BridgeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BridgeArgs {
+    /// The remote server's streamable-HTTP endpoint (http:// or https://)
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// A header sent with every request, NAME=VALUE; VALUE may hold ${secret:NAME} / ${env:NAME}
+    /// (repeatable)
+    #[arg(long = "header", value_name = "NAME=VALUE", value_parser = name_value)]
+    pub headers: Vec<(String, String)>,
+    /// Seconds to wait at start for the remote's initialize answer
+    #[arg(long, value_name = "SECS", default_value_t = mcp_server::bridge::DEFAULT_CONNECT_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub connect_timeout: u64,
+}
+
+/// `NAME=VALUE`, split at the first `=`.
+fn name_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_owned(), value.to_owned())),
+        _ => Err("expected NAME=VALUE, e.g. Authorization=Bearer ${secret:TOKEN}".to_owned()),
+    }
 }
 
 #[derive(Debug, Args)]

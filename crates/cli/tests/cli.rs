@@ -2,6 +2,7 @@
 //! directories, a fixed clock and fixed keys (see `mcp-testkit`).
 
 mod cli {
+    mod bridge;
     mod canary;
     mod catalog;
     pub mod common;

@@ -16,6 +16,7 @@
 
 pub mod args;
 mod auth;
+pub mod bridge;
 pub mod error;
 pub mod file_rule;
 pub mod host;

@@ -2,7 +2,8 @@
 //! (`rmcp::service: response error`), so a client probing methods (-32601) or sending wrong
 //! params (-32602) floods the host's log. [`ProtocolErrorFilter`] keeps those two out unless
 //! debug logging is on; they are the client's mistakes, answered as JSON-RPC says, not the
-//! server's trouble. Every other event passes.
+//! server's trouble. Nor does the bridge's reply to a request its client cancelled, which rmcp
+//! logs but never sends ([`crate::bridge::CANCELLED_REPLY`]). Every other event passes.
 
 use tracing::Event;
 use tracing::field::{Field, Visit};
@@ -38,7 +39,8 @@ impl Visit for Fields {
     }
 }
 
-/// True for rmcp's log line of a -32601 or -32602 reply.
+/// True for rmcp's log line of a -32601 or -32602 reply, or of the bridge's reply to a
+/// cancelled request.
 pub fn is_client_protocol_error(event: &Event<'_>) -> bool {
     if !event.metadata().target().starts_with("rmcp::service") {
         return false;
@@ -46,7 +48,9 @@ pub fn is_client_protocol_error(event: &Event<'_>) -> bool {
     let mut fields = Fields::default();
     event.record(&mut fields);
     fields.message == "response error"
-        && (fields.error.contains("ErrorCode(-32601)") || fields.error.contains("ErrorCode(-32602)"))
+        && (fields.error.contains("ErrorCode(-32601)")
+            || fields.error.contains("ErrorCode(-32602)")
+            || fields.error.contains(crate::bridge::CANCELLED_REPLY))
 }
 
 impl<S> Filter<S> for ProtocolErrorFilter {

@@ -2,6 +2,7 @@
 //! result. Returns the exit code for outcomes that are not errors (e.g. `verify` finding a
 //! failure reports every result, then exits with the failure's code).
 
+mod bridge;
 mod catalog;
 mod clients;
 mod drift;
@@ -32,6 +33,7 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Keys(cmd) => keys::run(ctx, &cmd),
         Command::Migrate(args) => migrate::run(ctx, &args),
         Command::Exec(args) => exec::run(ctx, &args),
+        Command::Bridge(args) => bridge::run(ctx, &args),
         Command::Import(args) => files::import(ctx, &args),
         Command::Diff(args) => drift::diff(ctx, &args),
         Command::Status(args) => drift::status(ctx, &args),

@@ -106,8 +106,10 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("remove", &["remove", "canary-tool", "--client", "claude-desktop", "--profile", "dev"]),
     ("init-configs", &["init-configs"]),
     ("keys rotate", &["keys", "rotate"]),
-    // `serve` is swept through a real MCP session below.
+    // `serve` is swept through a real MCP session below, `bridge` through one with a live remote
+    // and against a remote that is down.
     ("serve", &[]),
+    ("bridge", &[]),
 ];
 
 /// Every leaf command of the CLI (`help` excluded), as space-separated paths.
@@ -223,7 +225,7 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
         ("{foreign}", "ed25519:0000000000000000000000000000000000000000000000000000000000000000".to_owned()),
         ("{serverjson}", server_json.display().to_string()),
     ];
-    for (name, args) in COMMANDS.iter().filter(|(name, _)| *name != "serve") {
+    for (name, args) in COMMANDS.iter().filter(|(name, _)| !matches!(*name, "serve" | "bridge")) {
         let args: Vec<&str> = args.iter().map(|a| substitute(a, &vars)).collect();
         let stdin = if *name == "secrets set" { "other-value" } else { "" };
         for json_flag in [false, true] {
@@ -237,6 +239,7 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
         }
     }
     sweep_mcp(&env, &file);
+    sweep_bridge(&env);
     sweep_home(&env.home());
 }
 
@@ -271,8 +274,12 @@ struct Session {
 
 impl Session {
     fn start(env: &TestEnv) -> Session {
+        Self::start_with(env, &["serve"])
+    }
+
+    fn start_with(env: &TestEnv, args: &[&str]) -> Session {
         let mut child = command(env)
-            .arg("serve")
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -388,6 +395,69 @@ fn sweep_mcp(env: &TestEnv, file: &Path) {
     // The sweep really wrote the allowlisted variable's value (and the secrets) into the file.
     let written = std::fs::read_to_string(file).expect("read");
     assert!(written.contains(ENV_VALUE) && written.contains(SECRET), "{written}");
+}
+
+/// Headers carrying a secret and an environment value: sent by the bridge, never shown.
+const BRIDGE_HEADERS: [&str; 4] =
+    ["--header", "X-Canary=${secret:CANARY_SECRET}", "--header", "X-Setting=${env:MCPO_PLAIN_SETTING}"];
+
+/// `bridge` to a remote that is down (with and without `--json`), then a session through it
+/// to a live `serve --http` of this home (its token a secret too), all at trace level.
+fn sweep_bridge(env: &TestEnv) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let down = format!("http://127.0.0.1:{port}/mcp");
+    for json_flag in [&[][..], &["--json"][..]] {
+        let args: Vec<&str> =
+            ["bridge", down.as_str()].into_iter().chain(BRIDGE_HEADERS).chain(json_flag.iter().copied()).collect();
+        let (code, text) = run_with_stdin(env, &args, "");
+        assert_eq!(code, 1, "{text}");
+        assert!(text.contains("cannot open an MCP session"), "{text}");
+        assert_clean("`bridge` to a remote that is down", &text);
+    }
+    let mut server = Killed(
+        command(env)
+            .args(["serve", "--http", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn serve --http"),
+    );
+    let mut lines = BufReader::new(server.0.stderr.take().expect("stderr")).lines();
+    let url = loop {
+        let line = lines.next().expect("serve --http printed no listening line").expect("read");
+        if let Some(url) = line.split("listening on ").nth(1) {
+            break url.trim().to_owned();
+        }
+    };
+    // Keep draining the server's (trace) logs so it never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    let token = std::fs::read_to_string(env.home().join("server/http-token")).expect("token");
+    let (code, text) = run_with_stdin(env, &["secrets", "set", "HTTP_TOKEN"], token.trim());
+    assert_eq!(code, 0, "{text}");
+    let args: Vec<&str> = ["bridge", url.as_str(), "--header", "Authorization=Bearer ${secret:HTTP_TOKEN}"]
+        .into_iter()
+        .chain(BRIDGE_HEADERS)
+        .collect();
+    let mut session = Session::start_with(env, &args);
+    let listed = session.request("tools/list", json!({}));
+    assert!(listed.to_string().contains("list_clients"), "{listed}");
+    let called = session.request("tools/call", json!({"name": "list_clients", "arguments": {}}));
+    assert!(called.to_string().contains("claude-desktop"), "{called}");
+    session.request("resources/list", json!({}));
+    let logs = session.finish();
+    assert!(logs.contains("DEBUG"), "debug logging was not on: {logs}");
+    assert_clean("the bridge's logs", &logs);
+}
+
+/// A child killed when the test is done with it, passed or not.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Over MCP, `${env:NAME}` resolves only for allowlisted names: a model cannot have another
