@@ -3,7 +3,9 @@
 //! failure reports every result, then exits with the failure's code).
 
 mod catalog;
+mod catalog_show;
 mod clients;
+mod docs;
 mod drift;
 mod events;
 mod exec;
@@ -18,8 +20,19 @@ pub mod serve;
 use crate::Context;
 use crate::args::Command;
 
+/// Runs the commands that need no home (`completions`, `man`); `None` for the others.
+pub fn without_home(command: &Command) -> Option<anyhow::Result<u8>> {
+    match command {
+        Command::Completions(args) => Some(docs::completions(args)),
+        Command::Man(args) => Some(docs::man(args)),
+        _ => None,
+    }
+}
+
 pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
     match command {
+        Command::Completions(args) => docs::completions(&args),
+        Command::Man(args) => docs::man(&args),
         Command::InitConfigs(args) => init::run(ctx, &args),
         Command::Clients => clients::run(ctx),
         Command::Profiles(args) => profiles::list(ctx, &args),

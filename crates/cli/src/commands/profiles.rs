@@ -49,9 +49,12 @@ pub fn list(ctx: &Context, args: &crate::args::ProfilesArgs) -> anyhow::Result<u
         output::say(&format!(
             "{client} has no profiles yet: publish one with `mcp-orchestration publish {client} --profile NAME --file servers.json`"
         ));
-    }
-    for p in profiles {
-        output::say(&format!("{:<20} v{:<4} {}", p.profile_id, p.version, p.artifact_id));
+    } else {
+        let mut table = output::Table::new(&["PROFILE", "VERSION", "ARTIFACT"]);
+        for p in profiles {
+            table.row([p.profile_id.to_string(), format!("v{}", p.version), p.artifact_id.to_string()]);
+        }
+        table.print();
     }
     say_next_page(page.next_cursor.as_deref(), args.page.limit);
     Ok(0)
@@ -105,22 +108,32 @@ pub fn publish(ctx: &Context, args: &PublishArgs) -> anyhow::Result<u8> {
 }
 
 pub fn verify(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<u8> {
-    let outcomes = ctx.core.verify(args.artifact_id.as_deref())?;
+    // The core checks every profile in one call (over every core): a spinner says it is busy.
+    let progress = args.all.then(|| output::Progress::start("verifying every version of every profile", None));
+    let outcomes = ctx.core.verify(args.artifact_id.as_deref());
+    drop(progress);
+    let outcomes = outcomes?;
     let worst = outcomes.iter().filter_map(|o| o.kind).map(|k| k.exit_code()).next().unwrap_or(0);
     if ctx.json {
         let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
         output::json(&json!({"verified": outcomes.len() - failed, "failed": failed, "results": outcomes}));
     } else {
+        let mut table = output::Table::new(&["RESULT", "PROFILE", "VERSION", "ARTIFACT OR ERROR"]);
         for o in &outcomes {
-            match (&o.artifact_id, &o.error) {
-                (Some(id), None) => {
-                    output::say(&format!("ok      {}/{} v{} {id}", o.client_id, o.profile_id, o.version))
-                }
-                (_, Some(err)) => {
-                    output::say(&format!("FAILED  {}/{} v{}: {err}", o.client_id, o.profile_id, o.version))
-                }
-                (None, None) => {}
-            }
+            let (result, detail) = match (&o.artifact_id, &o.error) {
+                (Some(id), None) => (output::Cell::toned("ok", output::Tone::Good), id.to_string()),
+                (_, Some(err)) => (output::Cell::toned("FAILED", output::Tone::Bad), err.to_string()),
+                (None, None) => continue,
+            };
+            table.row([
+                result,
+                format!("{}/{}", o.client_id, o.profile_id).into(),
+                format!("v{}", o.version).into(),
+                detail.into(),
+            ]);
+        }
+        if !table.is_empty() {
+            table.print();
         }
         let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
         output::say(&format!("{} verified, {failed} failed", outcomes.len() - failed));
@@ -150,15 +163,27 @@ pub fn history(ctx: &Context, history: &HistoryArgs) -> anyhow::Result<u8> {
         output::json(&json!({"client_id": args.client, "profile_id": args.profile, "history": list,
                              "next_cursor": page.next_cursor}));
     } else {
+        let mut table = output::Table::new(&["VERSION", "CREATED", "ARTIFACT", "NOTE"]);
         for e in &entries {
             match &e.artifact {
                 Ok(v) => {
                     let note = v.statement().metadata.get("note").and_then(|n| n.as_str()).unwrap_or("");
-                    output::say(&format!("v{:<4} {} {} {note}", e.version, v.statement().created_at, v.id()));
+                    table.row([
+                        format!("v{}", e.version),
+                        v.statement().created_at.to_string(),
+                        v.id().to_string(),
+                        note.to_owned(),
+                    ]);
                 }
-                Err(err) => output::say(&format!("v{:<4} FAILED: {err}", e.version)),
+                Err(err) => table.row([
+                    format!("v{}", e.version).into(),
+                    output::Cell::toned("FAILED", output::Tone::Bad),
+                    err.to_string().into(),
+                    output::Cell::from(""),
+                ]),
             }
         }
+        table.print();
         say_next_page(page.next_cursor.as_deref(), history.page.limit);
     }
     Ok(worst)
