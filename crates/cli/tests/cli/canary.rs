@@ -71,6 +71,9 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("exec", &["exec", "--", "true"]),
     ("init-configs", &["init-configs"]),
     ("keys rotate", &["keys", "rotate"]),
+    // Generated from the clap definition alone (no home is read); swept all the same.
+    ("completions", &["completions", "bash"]),
+    ("man", &["man"]),
     // `serve` is swept through a real MCP session below.
     ("serve", &[]),
 ];
