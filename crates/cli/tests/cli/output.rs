@@ -434,3 +434,22 @@ fn no_arguments_through_a_pipe_prints_nothing_and_serves() {
     assert!(reply.contains("-32700"), "it serves MCP: {reply}");
     assert_eq!(logs, "", "MCP clients launch it this way: no hint");
 }
+
+#[test]
+fn status_shows_a_file_that_does_not_parse_as_an_error_row_and_says_why_on_stderr() {
+    let env = initialized();
+    env.write_file(".cursor/mcp.json", "{ not json");
+    let out = run(&env, &["status"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let row: Vec<String> = stdout(&out)
+        .lines()
+        .find(|l| l.starts_with("cursor "))
+        .expect("a row")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(row, ["cursor", "error", "-", "-", "-", "~/.cursor/mcp.json"]);
+    let why = stderr(&out);
+    assert!(why.starts_with("warning: ") && why.contains(".cursor/mcp.json"), "{why}");
+    assert!(why.contains("line 1"), "the parse error says where: {why}");
+}
