@@ -285,6 +285,15 @@ impl Table {
         self.table.add_row(row);
     }
 
+    /// Keeps these columns (by index) whole on a terminal: only the others wrap.
+    pub fn keep_whole(&mut self, columns: &[usize]) {
+        for (i, column) in self.table.column_iter_mut().enumerate() {
+            if columns.contains(&i) {
+                column.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+            }
+        }
+    }
+
     /// Whether no row was added.
     pub fn is_empty(&self) -> bool {
         self.table.row_count() == 0

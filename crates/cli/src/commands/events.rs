@@ -39,30 +39,29 @@ fn status_cell(status: &str) -> output::Cell {
     output::Cell::toned(status, tone)
 }
 
-/// Events as a table: time, type, status,
-/// duration, the trace's first 8 digits (`--trace` takes the whole id, shown by `--json`)
-/// and the metadata's ids and counts.
+/// Events as a table that fits 80 columns: time (UTC, month to second: the log keeps 30
+/// days), type, status and the metadata's ids and counts, the only column that wraps on a
+/// terminal. `--json` adds trace ids (for `--trace`) and durations.
 fn print_events(events: &[&orchestrator::events::Event]) -> anyhow::Result<()> {
-    let mut table = output::Table::new(&["TIME", "TYPE", "STATUS", "MS", "TRACE", "DETAILS"]);
+    let mut table = output::Table::new(&["TIME", "TYPE", "STATUS", "DETAILS"]);
     for e in events {
         let status = serde_json::to_value(e.status)?.as_str().unwrap_or_default().to_owned();
         let details: Vec<String> = e
             .metadata
             .iter()
             .map(|(k, v)| match v {
-                serde_json::Value::String(text) => format!("{k}={text}"),
+                serde_json::Value::String(text) => format!("{k}={}", output::tilde(text)),
                 other => format!("{k}={other}"),
             })
             .collect();
         table.row([
-            e.ts.strftime("%Y-%m-%d %H:%M:%S").to_string().into(),
+            e.ts.strftime("%m-%d %H:%M:%S").to_string().into(),
             e.event_type.as_str().into(),
             status_cell(&status),
-            format!("{:.0}", e.duration_ms).into(),
-            e.trace_id.chars().take(8).collect::<String>().into(),
             details.join(" ").into(),
         ]);
     }
+    table.keep_whole(&[0, 1, 2]);
     table.print();
     Ok(())
 }
