@@ -41,7 +41,7 @@ op_cmd() {
     rotate) echo "keys rotate" ;;
     deploy) doc; "$bin" publish cursor --profile a --file "$work/doc.json" >/dev/null 2>&1; echo "deploy cursor --profile a --file $file" ;;
     rollback) echo "rollback cursor --file $file" ;;
-    gc) echo "gc --keep-backups 2 --events-max-age-days 0" ;;
+    gc) echo "gc --yes --keep-backups 2 --events-max-age-days 0" ;;
   esac
 }
 

@@ -199,6 +199,22 @@ if [ -n "$BRIDGE_URL" ]; then
     timeout 120 "$PYTHON" testdata/mcp/bridge_client.py "$BIN" "$H" "$BRIDGE_URL" "$WORK/bridge-marks"
   if grep -qF "$BRIDGE_TOKEN" "$WORK/bridge-client.log"; then fail "bridge: the token shows in the client's log"; else
     pass "bridge: the token never shows"; fi
+  # One list, a stdio-only client: the remote server added to the shared profile and synced
+  # becomes a bridge entry in Claude Desktop's file, which a real stdio client starts.
+  SYNC_HOME="$WORK/sync-home"
+  mkdir -p "$SYNC_HOME/.config/Claude"
+  printf '{"mcpServers": {}}\n' >"$SYNC_HOME/.config/Claude/claude_desktop_config.json"
+  if HOME="$SYNC_HOME" "$BIN" --home "$H" add bridged-remote --profile synced --url "$BRIDGE_URL" \
+       --header 'Authorization=Bearer ${secret:BRIDGE_TOKEN}' >"$WORK/sync.log" 2>&1 \
+     && HOME="$SYNC_HOME" "$BIN" --home "$H" sync --profile synced --yes >>"$WORK/sync.log" 2>&1; then
+    client_run "sync: claude desktop's bridge entry, started by the python sdk" "$WORK/bridge-entry.log" \
+      timeout 120 "$PYTHON" testdata/mcp/bridge_entry_client.py \
+      "$SYNC_HOME/.config/Claude/claude_desktop_config.json" bridged-remote
+    if grep -qF "$BRIDGE_TOKEN" "$SYNC_HOME/.config/Claude/claude_desktop_config.json" "$WORK/sync.log"; then
+      fail "sync: the token shows in the file or the output"; else pass "sync: the file and output hold no token"; fi
+  else
+    fail "sync: add and sync of a remote server" "$(cat "$WORK/sync.log")"
+  fi
 else
   fail "bridge: the Python SDK server did not start" "$(cat "$WORK/bridge-server.log")"
 fi

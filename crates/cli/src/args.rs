@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "Exit codes:
   0 success                 1 other failure           2 usage error
@@ -27,8 +27,31 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "SECS", default_value_t = 30)]
     pub lock_timeout: u64,
 
+    /// When to colour output: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// Print no notes, hints or progress on stderr (errors and warnings still show)
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More log lines on stderr: -v info, -vv debug, -vvv trace
+    #[arg(long, short, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `--color`: when output is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set
+    Auto,
+    /// Always, even into a pipe or file
+    Always,
+    /// Never
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,9 +148,10 @@ pub enum Command {
         after_help = "Example:\n  mcp-orchestration doctor\n  mcp-orchestration doctor --fix   # repair what an interrupted write left"
     )]
     Doctor(DoctorArgs),
-    /// Remove what the home no longer needs: old events, unneeded backups, dead cache entries, temp files
+    /// Remove what the home no longer needs: old events, unneeded backups, dead cache entries,
+    /// temp files (lists them and asks first on a terminal; --yes in scripts)
     #[command(
-        after_help = "Example:\n  mcp-orchestration gc --dry-run\n  mcp-orchestration gc --keep-backups 5 --events-max-age-days 7"
+        after_help = "Example:\n  mcp-orchestration gc --dry-run\n  mcp-orchestration gc\n  mcp-orchestration gc --yes --keep-backups 5 --events-max-age-days 7   # cron"
     )]
     Gc(GcArgs),
     /// The server catalog: list, search, show, import registry server.json files
@@ -172,6 +196,31 @@ in 2025-03-26.",
         after_help = "Bridges streamable HTTP only, not the older HTTP+SSE transport (see --help).\n\nExample:\n  mcp-orchestration bridge https://mcp.example.com/mcp --header 'Authorization=Bearer ${secret:EXAMPLE_TOKEN}'"
     )]
     Bridge(BridgeArgs),
+    /// Print a shell completion script for bash, zsh, fish, powershell or elvish
+    #[command(
+        after_help = "Example:\n  mcp-orchestration completions bash > ~/.local/share/bash-completion/completions/mcp-orchestration\n  mcp-orchestration completions zsh > ~/.zfunc/_mcp-orchestration\n  mcp-orchestration completions fish > ~/.config/fish/completions/mcp-orchestration.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory
+    #[command(
+        after_help = "Example:\n  mcp-orchestration man | man -l -\n  mcp-orchestration man --dir ~/.local/share/man/man1"
+    )]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write mcp-orchestration.1 and one mcp-orchestration-COMMAND.1 page per command here
+    /// instead of printing the main page
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -230,8 +279,8 @@ pub struct PageFlags {
 
 #[derive(Debug, Args)]
 pub struct ProfilesArgs {
-    /// Client id (see `mcp-orchestration clients`)
-    pub client: String,
+    #[command(flatten)]
+    pub subject: SubjectArgs,
     #[command(flatten)]
     pub page: PageFlags,
 }
@@ -246,8 +295,8 @@ pub struct HistoryArgs {
 
 #[derive(Debug, Args)]
 pub struct ProfileArgs {
-    /// Client id (see `mcp-orchestration clients`)
-    pub client: String,
+    #[command(flatten)]
+    pub subject: SubjectArgs,
     /// Profile name
     #[arg(long, short, default_value = "default")]
     pub profile: String,
@@ -255,8 +304,8 @@ pub struct ProfileArgs {
 
 #[derive(Debug, Args)]
 pub struct PublishArgs {
-    /// Client id (see `mcp-orchestration clients`)
-    pub client: String,
+    #[command(flatten)]
+    pub subject: SubjectArgs,
     /// Profile name
     #[arg(long, short)]
     pub profile: String,
@@ -489,7 +538,10 @@ pub enum ServersCommand {
     /// List catalog servers, optionally filtered
     List {
         /// Match id, name, description or tags
-        #[arg(long, short)]
+        #[arg(value_name = "QUERY", conflicts_with = "query")]
+        words: Option<String>,
+        /// The same as QUERY
+        #[arg(long)]
         query: Option<String>,
         /// Only this transport (stdio, http, sse)
         #[arg(long, short)]
@@ -650,6 +702,9 @@ pub struct GcArgs {
     /// List what would be removed without removing anything
     #[arg(long)]
     pub dry_run: bool,
+    /// Remove without asking (needed when stdin is not a terminal: scripts, cron)
+    #[arg(long, short)]
+    pub yes: bool,
     /// Keep the backups of the last N deployment records of each client file
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub keep_backups: u32,
@@ -734,4 +789,23 @@ pub struct RemoveArgs {
     pub name: String,
     #[command(flatten)]
     pub target: EditTarget,
+}
+
+/// Whose profiles: one client's, or (`--all`) the shared ones every client follows.
+#[derive(Debug, Args)]
+pub struct SubjectArgs {
+    /// Client id (see `mcp-orchestration clients`)
+    #[arg(required_unless_present = "all")]
+    pub client: Option<String>,
+    /// The shared profiles every client follows (unless it has its own of that name), instead
+    /// of one client's
+    #[arg(long, conflicts_with = "client")]
+    pub all: bool,
+}
+
+impl SubjectArgs {
+    /// The subject id the core takes: the client, or `_shared`.
+    pub fn id(&self) -> &str {
+        self.client.as_deref().unwrap_or(orchestrator::ids::SHARED)
+    }
 }

@@ -13,6 +13,16 @@ pub const FAILPOINT_VAR: &str = "MCP_ORCHESTRATION_FAILPOINT";
 /// Disables colours.
 pub const NO_COLOR_VAR: &str = "NO_COLOR";
 
+/// `NO_COLOR` is set to a non-empty value: no colour unless `--color always`.
+pub fn no_color() -> bool {
+    var(NO_COLOR_VAR).is_some()
+}
+
+/// `TERM=dumb`: a terminal that shows escape codes as text.
+pub fn dumb_terminal() -> bool {
+    var("TERM").as_deref() == Some("dumb")
+}
+
 /// The value of a variable, if set and not empty.
 pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())

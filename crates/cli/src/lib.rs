@@ -5,7 +5,7 @@
 mod args;
 mod commands;
 mod env;
-mod output;
+pub mod output;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -47,7 +47,8 @@ where
             return ExitCode::from(code);
         }
     };
-    init_logs();
+    output::init(output_settings(&cli));
+    init_logs(&cli);
     match dispatch(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
@@ -58,16 +59,46 @@ where
     }
 }
 
-fn init_logs() {
-    let level = if env::var(env::DEBUG_VAR).as_deref() == Some("1") {
-        "debug".to_owned()
-    } else {
-        env::var(env::LOG_LEVEL_VAR).unwrap_or_else(|| "warn".to_owned())
+/// How output is printed this run: `--color` (auto: a terminal, no NO_COLOR, TERM not dumb),
+/// `-q`, and the terminal's width for tables.
+fn output_settings(cli: &Cli) -> output::Settings {
+    let colour = |is_terminal: bool| match cli.color {
+        args::ColorWhen::Always => true,
+        args::ColorWhen::Never => false,
+        args::ColorWhen::Auto => is_terminal && !env::no_color() && !env::dumb_terminal(),
     };
-    // Colour only on a terminal: hosts write a server's stderr into their logs verbatim.
-    use std::io::IsTerminal as _;
+    let stdout_terminal = output::stdout_is_terminal();
+    output::Settings {
+        stdout_colour: colour(stdout_terminal),
+        stderr_colour: colour(output::stderr_is_terminal()),
+        quiet: cli.quiet,
+        stdout_width: if stdout_terminal { output::terminal_width() } else { None },
+        user_home: env::user_home(),
+    }
+}
+
+/// The log level: `-q` errors only, `-v` info, `-vv` debug, `-vvv` trace; without either,
+/// MCP_ORCHESTRATION_DEBUG=1 (debug), else MCP_ORCHESTRATION_LOG_LEVEL, else warn.
+fn log_level(cli: &Cli) -> String {
+    match (cli.quiet, cli.verbose) {
+        (true, _) => "error".to_owned(),
+        (false, 1) => "info".to_owned(),
+        (false, 2) => "debug".to_owned(),
+        (false, 3..) => "trace".to_owned(),
+        (false, 0) if env::var(env::DEBUG_VAR).as_deref() == Some("1") => "debug".to_owned(),
+        (false, 0) => env::var(env::LOG_LEVEL_VAR).unwrap_or_else(|| "warn".to_owned()),
+    }
+}
+
+fn init_logs(cli: &Cli) {
+    let level = log_level(cli);
+    // Colour only on a terminal, whatever --color says: hosts write a server's stderr into
+    // their logs verbatim, and logs are read as files.
     use tracing_subscriber::prelude::*;
-    let ansi = env::var(env::NO_COLOR_VAR).is_none() && std::io::stderr().is_terminal();
+    let ansi = cli.color != args::ColorWhen::Never
+        && !env::no_color()
+        && !env::dumb_terminal()
+        && output::stderr_is_terminal();
     let debug = level.contains("debug") || level.contains("trace");
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
@@ -135,8 +166,17 @@ fn failpoints() -> anyhow::Result<orchestrator::deploy::failpoint::FailPoints> {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<u8> {
-    // With no subcommand the program serves MCP over stdio, so a client can launch it directly.
+    // With no subcommand the program serves MCP over stdio, so a client can launch it directly;
+    // a person who typed the bare name at a terminal is told what it is waiting for.
+    if cli.command.is_none() && output::stdin_is_terminal() {
+        output::say(
+            "mcp-orchestration: waiting for MCP messages on stdin (an MCP server over stdio); run `mcp-orchestration --help` for the commands, Ctrl-D to quit",
+        );
+    }
     let command = cli.command.unwrap_or(args::Command::Serve(args::ServeArgs::default()));
+    if let Some(code) = commands::without_home(&command) {
+        return code;
+    }
     let home = Home::new(resolve_home(cli.home)?);
     let core = Orchestrator::new(home, resolve_clock()?)
         .with_lock_timeout(Duration::from_secs(cli.lock_timeout))

@@ -17,14 +17,18 @@ mod cli {
     mod init;
     mod keys;
     mod migrate;
+    mod one_list;
+    mod output;
     mod ownership;
     mod paging;
     mod perms;
+    mod pty;
     mod publish_get;
     mod recovery;
     mod scopes;
     mod secrets;
     mod tamper;
+    mod terminal;
     mod undo;
     mod verify_all;
 }

@@ -16,12 +16,34 @@ pub enum IdError {
         /// What was given (truncated to 100 characters).
         given: String,
     },
-    /// A well-formed client id that no dialect knows.
-    #[error("unknown client '{given}': run `mcp-orchestration clients` to see the supported ids")]
+    /// A well-formed client id that no dialect knows (the message suggests the closest known id).
+    #[error(
+        "unknown client '{given}': {}run `mcp-orchestration clients` to see the supported ids",
+        did_you_mean(given, dialects::all().iter().map(|c| c.id))
+    )]
     UnknownClient {
         /// What was given.
         given: String,
     },
+}
+
+/// The candidate closest to `given` when it is close enough to be a typo of it (Jaro-Winkler
+/// similarity of at least 0.8, the best one first; ties keep the candidates' order).
+pub fn closest<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let given = given.to_lowercase();
+    let mut best: Option<(f64, &'a str)> = None;
+    for candidate in candidates {
+        let score = strsim::jaro_winkler(&given, &candidate.to_lowercase());
+        if score >= 0.8 && best.is_none_or(|(top, _)| score > top) {
+            best = Some((score, candidate));
+        }
+    }
+    best.map(|(_, name)| name)
+}
+
+/// `did you mean 'NAME'? ` for the closest candidate, or nothing: the start of a hint.
+pub fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    closest(given, candidates).map(|name| format!("did you mean '{name}'? ")).unwrap_or_default()
 }
 
 fn valid_name(text: &str) -> bool {

@@ -27,18 +27,23 @@ pub(crate) fn pairs(list: &[String], flag: &str) -> anyhow::Result<BTreeMap<Stri
 
 pub fn servers(ctx: &Context, command: &ServersCommand) -> anyhow::Result<u8> {
     match command {
-        ServersCommand::List { query, transport, page } => {
-            let found = ctx.core.catalog_search(query.as_deref(), transport.as_deref())?;
+        ServersCommand::List { words, query, transport, page } => {
+            let query = words.as_ref().or(query.as_ref());
+            let found = ctx.core.catalog_search(query.map(String::as_str), transport.as_deref())?;
             let request = super::profiles::page_request(page)?;
-            let scope = query.as_deref().unwrap_or("");
+            let scope = query.map(String::as_str).unwrap_or("");
             let listed = orchestrator::page::page_in_order(&found, &request, "servers", scope, |e| e.full_name())?;
             let entries = &listed.items;
             if ctx.json {
                 output::json(&json!({"servers": entries, "count": entries.len(), "next_cursor": listed.next_cursor}));
             } else {
+                let mut table = output::Table::new(&["SERVER", "TRANSPORT", "DESCRIPTION"]);
                 for e in entries {
                     let transport = serde_json::to_value(e.transport)?.as_str().unwrap_or_default().to_owned();
-                    output::say(&format!("{:<22} {:<6} {}", e.full_name(), transport, e.description));
+                    table.row([e.full_name().to_owned(), transport, e.description.clone()]);
+                }
+                if !table.is_empty() {
+                    table.print();
                 }
                 output::say(&format!("{} server(s)", entries.len()));
                 super::profiles::say_next_page(listed.next_cursor.as_deref(), page.limit);
@@ -46,7 +51,11 @@ pub fn servers(ctx: &Context, command: &ServersCommand) -> anyhow::Result<u8> {
         }
         ServersCommand::Show { server_id } => {
             let entry = ctx.core.catalog_show(server_id)?;
-            output::json(&serde_json::to_value(&entry)?);
+            if ctx.json {
+                output::json(&serde_json::to_value(&entry)?);
+            } else {
+                super::catalog_show::print(&entry)?;
+            }
         }
         ServersCommand::Import { path, replace } => {
             let bytes = std::fs::read(path).map_err(|e| orchestrator::fsutil::FsError::new("cannot read", path, e))?;
@@ -127,11 +136,22 @@ pub fn draft(ctx: &Context, command: &DraftCommand) -> anyhow::Result<u8> {
             if ctx.json {
                 output::json(&serde_json::to_value(&report)?);
             } else {
+                // The problems are what `validate` exists to show (stdout); the verdict is a note.
                 for p in &report.errors {
-                    output::say(&format!("error   {}: {}", p.pointer, p.message));
+                    output::line(&format!(
+                        "{} {}: {}",
+                        output::paint_stdout("error  ", output::Tone::Bad),
+                        p.pointer,
+                        p.message
+                    ));
                 }
                 for p in &report.warnings {
-                    output::say(&format!("warning {}: {}", p.pointer, p.message));
+                    output::line(&format!(
+                        "{} {}: {}",
+                        output::paint_stdout("warning", output::Tone::Warn),
+                        p.pointer,
+                        p.message
+                    ));
                 }
                 output::say(if report.valid { "valid" } else { "invalid" });
             }
@@ -203,7 +223,7 @@ pub fn secrets(ctx: &Context, command: &SecretsCommand) -> anyhow::Result<u8> {
                 output::json(&json!(names));
             } else {
                 for n in &names {
-                    output::say(n);
+                    output::line(n);
                 }
             }
         }
@@ -228,7 +248,7 @@ pub fn secrets(ctx: &Context, command: &SecretsCommand) -> anyhow::Result<u8> {
                 output::json(&json!(list));
             } else {
                 for n in &list {
-                    output::say(n);
+                    output::line(n);
                 }
             }
         }

@@ -48,19 +48,25 @@ pub fn run(ctx: &Context) -> anyhow::Result<u8> {
         output::json(&json!(rows));
         return Ok(0);
     }
+    // The display names are in --json; the table stays within 80 columns for most paths.
+    let mut table = output::Table::new(&["CLIENT", "FORMAT", "DETECTED", "SCOPES", "CONFIG"]);
     for row in &rows {
-        let mark = if row["detected"] == true { "detected" } else { "-" };
-        let first = row["config_paths"][0]["path"].as_str().unwrap_or("");
+        let detected = if row["detected"] == true {
+            output::Cell::toned("yes", output::Tone::Good)
+        } else {
+            output::Cell::toned("no", output::Tone::Dim)
+        };
+        let first = row["config_paths"][0]["path"].as_str().unwrap_or("-");
         let scopes: Vec<&str> =
             row["scopes"].as_array().map(|a| a.iter().filter_map(|s| s.as_str()).collect()).unwrap_or_default();
-        output::say(&format!(
-            "{:<18} {:<22} {:<6} {:<9} {:<19} {first}",
-            row["client_id"].as_str().unwrap_or(""),
-            row["display_name"].as_str().unwrap_or(""),
-            row["format"].as_str().unwrap_or(""),
-            mark,
-            scopes.join(",")
-        ));
+        table.row([
+            row["client_id"].as_str().unwrap_or("").into(),
+            row["format"].as_str().unwrap_or("").into(),
+            detected,
+            scopes.join(",").into(),
+            output::tilde(first).into(),
+        ]);
     }
+    table.print();
     Ok(0)
 }

@@ -23,6 +23,15 @@ fn status_word(status: Status) -> &'static str {
     }
 }
 
+fn status_tone(status: &str) -> output::Tone {
+    match status {
+        "up-to-date" => output::Tone::Good,
+        "outdated" => output::Tone::Warn,
+        "unmanaged" => output::Tone::Dim,
+        _ => output::Tone::Bad,
+    }
+}
+
 fn change_line(c: &Change) -> String {
     let show = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "-".into());
     let op = serde_json::to_value(c.op).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
@@ -30,35 +39,38 @@ fn change_line(c: &Change) -> String {
     format!("  {op:<8} {:<40} {} -> {}  ({impact})", c.path, show(&c.old), show(&c.new))
 }
 
+/// The drift report of one file, on stdout (what `diff` exists to show).
 fn print_drift(d: &FileDrift) {
+    use output::{Tone, paint_stdout as paint};
     let diff = &d.report.diff;
-    output::say(&format!(
+    let status = status_word(d.report.status);
+    output::line(&format!(
         "{} ({}): {} against {}/{}",
         d.file,
         d.client_id,
-        status_word(d.report.status),
+        paint(status, status_tone(status)),
         d.client_id,
         d.profile_id
     ));
     for name in &diff.servers_added {
-        output::say(&format!(" {name} | would be added by a deploy"));
+        output::line(&paint(&format!(" {name} | would be added by a deploy"), Tone::Good));
     }
     for name in &diff.servers_removed {
-        output::say(&format!(" {name} | only in the live file"));
+        output::line(&paint(&format!(" {name} | only in the live file"), Tone::Bad));
     }
     for name in &diff.servers_modified {
         let n = diff.changes.iter().filter(|c| c.server == *name).count();
-        output::say(&format!(" {name} | {n} field(s) differ"));
+        output::line(&paint(&format!(" {name} | {n} field(s) differ"), Tone::Warn));
     }
     let s = &diff.summary;
-    output::say(&format!(
+    output::line(&format!(
         " {} change(s): {} breaking, {} compatible, {} cosmetic",
         s.total_changes, s.breaking, s.compatible, s.cosmetic
     ));
     for c in &diff.changes {
-        output::say(&change_line(c));
+        output::line(&change_line(c));
     }
-    output::say(&format!("recommendation: {}", d.report.recommendation));
+    output::line(&format!("recommendation: {}", d.report.recommendation));
 }
 
 pub fn diff(ctx: &Context, args: &DiffArgs) -> anyhow::Result<u8> {
@@ -87,6 +99,7 @@ pub fn status(ctx: &Context, args: &StatusArgs) -> anyhow::Result<u8> {
                     "client_id": d.client_id, "file": d.file, "profile_id": d.profile_id,
                     "artifact_id": d.remote_artifact_id, "deployed_version": d.deployed_version,
                     "status": d.report.status, "changes": d.report.diff.summary.total_changes,
+                    "layer": d.layer, "bridged": d.bridged, "skipped": d.skipped,
                     "recommendation": d.report.recommendation,
                 }));
             }
@@ -100,17 +113,27 @@ pub fn status(ctx: &Context, args: &StatusArgs) -> anyhow::Result<u8> {
     } else if rows.is_empty() {
         output::say("no client config files found on this machine");
     } else {
+        let mut table = output::Table::new(&["CLIENT", "STATUS", "PROFILE", "ARTIFACT", "CHANGES", "FILE"]);
         for row in &rows {
-            let artifact = row["artifact_id"].as_str().map(|a| &a[..a.len().min(19)]).unwrap_or("-");
-            output::say(&format!(
-                "{:<16} {:<11} {:<10} {:<20} {:>3}  {}",
-                row["client_id"].as_str().unwrap_or(""),
-                row["status"].as_str().unwrap_or(""),
-                row["profile_id"].as_str().unwrap_or("-"),
-                artifact,
-                row["changes"].as_u64().map(|n| n.to_string()).unwrap_or_default(),
-                row["file"].as_str().unwrap_or(""),
-            ));
+            // sha256: and 8 hex digits name an artifact well enough in a table; --json has all.
+            let artifact = row["artifact_id"].as_str().map(|a| &a[..a.len().min(15)]).unwrap_or("-");
+            let status = row["status"].as_str().unwrap_or("");
+            table.row([
+                row["client_id"].as_str().unwrap_or("").into(),
+                output::Cell::toned(status, status_tone(status)),
+                match (row["profile_id"].as_str(), row["layer"].as_str()) {
+                    (Some(profile), Some("shared")) => format!("{profile} (shared)").into(),
+                    (Some(profile), _) => profile.into(),
+                    (None, _) => "-".into(),
+                },
+                artifact.into(),
+                row["changes"].as_u64().map(|n| n.to_string()).unwrap_or_else(|| "-".into()).into(),
+                output::tilde(row["file"].as_str().unwrap_or("")).into(),
+            ]);
+        }
+        table.print();
+        for row in rows.iter().filter(|r| r["status"] == "error") {
+            output::warn(&format!("{}: {}", row["file"].as_str().unwrap_or(""), row["error"].as_str().unwrap_or("")));
         }
     }
     Ok(if args.check && drifted { 5 } else { 0 })
@@ -125,14 +148,14 @@ pub fn doctor(ctx: &Context) -> anyhow::Result<u8> {
         output::json(&json!({"ok": !failed, "checks": checks}));
     } else {
         for c in &checks {
-            let mark = match c.verdict {
-                Verdict::Ok => "ok  ",
-                Verdict::Warn => "warn",
-                Verdict::Fail => "FAIL",
+            let (mark, tone) = match c.verdict {
+                Verdict::Ok => ("ok  ", output::Tone::Good),
+                Verdict::Warn => ("warn", output::Tone::Warn),
+                Verdict::Fail => ("FAIL", output::Tone::Bad),
             };
-            output::say(&format!("{mark} {}: {}", c.name, c.detail));
+            output::line(&format!("{} {}: {}", output::paint_stdout(mark, tone), c.name, c.detail));
             if let Some(fix) = &c.fix {
-                output::say(&format!("     fix: {fix}"));
+                output::line(&format!("     fix: {fix}"));
             }
         }
     }

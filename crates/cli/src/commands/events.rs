@@ -30,6 +30,42 @@ fn filter(ctx: &Context, args: &EventFilterArgs) -> anyhow::Result<Filter> {
     })
 }
 
+fn status_cell(status: &str) -> output::Cell {
+    let tone = match status {
+        "success" => output::Tone::Good,
+        "failure" => output::Tone::Bad,
+        _ => output::Tone::Dim,
+    };
+    output::Cell::toned(status, tone)
+}
+
+/// Events as a table that fits 80 columns: time (UTC, month to second: the log keeps 30
+/// days), type, status and the metadata's ids and counts, the only column that wraps on a
+/// terminal. `--json` adds trace ids (for `--trace`) and durations.
+fn print_events(events: &[&orchestrator::events::Event]) -> anyhow::Result<()> {
+    let mut table = output::Table::new(&["TIME", "TYPE", "STATUS", "DETAILS"]);
+    for e in events {
+        let status = serde_json::to_value(e.status)?.as_str().unwrap_or_default().to_owned();
+        let details: Vec<String> = e
+            .metadata
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(text) => format!("{k}={}", output::tilde(text)),
+                other => format!("{k}={other}"),
+            })
+            .collect();
+        table.row([
+            e.ts.strftime("%m-%d %H:%M:%S").to_string().into(),
+            e.event_type.as_str().into(),
+            status_cell(&status),
+            details.join(" ").into(),
+        ]);
+    }
+    table.keep_whole(&[0, 1, 2]);
+    table.print();
+    Ok(())
+}
+
 pub fn run(ctx: &Context, command: &EventsCommand) -> anyhow::Result<u8> {
     match command {
         EventsCommand::Query(query) => {
@@ -57,9 +93,7 @@ pub fn run(ctx: &Context, command: &EventsCommand) -> anyhow::Result<u8> {
             if ctx.json {
                 output::json(&json!({"events": page, "count": page.len(), "next_cursor": next_cursor}));
             } else {
-                for e in &page {
-                    output::data(&format!("{}\n", serde_json::to_string(e)?));
-                }
+                print_events(&page)?;
                 super::profiles::say_next_page(next_cursor.as_deref(), query.page.limit);
             }
         }
@@ -75,10 +109,12 @@ pub fn run(ctx: &Context, command: &EventsCommand) -> anyhow::Result<u8> {
                     counts.iter().map(|((t, s), n)| json!({"event_type": t, "status": s, "count": n})).collect();
                 output::json(&json!({"total": events.len(), "by_type": rows}));
             } else {
+                let mut table = output::Table::new(&["COUNT", "TYPE", "STATUS"]);
                 for ((t, s), n) in &counts {
-                    output::say(&format!("{n:>6}  {t} ({s})"));
+                    table.row([n.to_string().into(), t.as_str().into(), status_cell(s)]);
                 }
-                output::say(&format!("{:>6}  total", events.len()));
+                table.print();
+                output::say(&format!("{} event(s)", events.len()));
             }
         }
     }

@@ -95,7 +95,7 @@ pub fn deploy(ctx: &Context, args: &DeployArgs) -> anyhow::Result<u8> {
     }
     adaptation_notes(&args.client, &args.profile, &report);
     if args.dry_run {
-        output::data(&report.diff);
+        output::diff(&report.diff);
         let verdict = if report.changed { "would change" } else { "would not change" };
         output::say(&format!("dry run: {} {verdict}; nothing was written", report.file));
         return Ok(0);
@@ -164,7 +164,7 @@ pub fn rollback(ctx: &Context, args: &RollbackArgs) -> anyhow::Result<u8> {
             output::json(&serde_json::to_value(&preview)?);
             return Ok(0);
         }
-        output::data(&preview.diff);
+        output::diff(&preview.diff);
         if preview.nothing_to_undo {
             output::say(&format!("dry run: nothing to undo in {}; nothing was written", preview.file));
         } else {
@@ -205,15 +205,19 @@ pub fn deployments(ctx: &Context, args: &FileArgs) -> anyhow::Result<u8> {
     }
     if records.is_empty() {
         output::say(&format!("no deployments of {} yet", args.client));
+        return Ok(0);
     }
+    let mut table = output::Table::new(&["DEPLOYMENT", "KIND", "WHAT", "FILE"]);
     for r in &records {
         let what = match (&r.profile_id, r.version) {
             (Some(p), Some(v)) => format!("{p} v{v}"),
             (Some(p), None) => format!("{p} (restore of {})", r.restores.as_deref().unwrap_or("?")),
             _ => "-".to_owned(),
         };
-        output::say(&format!("{}  {:?}  {what}  {}", r.deployment_id, r.kind, r.file));
+        let kind = serde_json::to_value(r.kind)?.as_str().map(str::to_owned).unwrap_or_else(|| format!("{:?}", r.kind));
+        table.row([r.deployment_id.to_string(), kind, what, output::tilde(&r.file)]);
     }
+    table.print();
     Ok(0)
 }
 

@@ -13,10 +13,10 @@ pub fn run(ctx: &Context, command: &KeysCommand) -> anyhow::Result<u8> {
             if ctx.json {
                 output::json(&serde_json::to_value(&info)?);
             } else {
-                output::say(&format!("signing key: {}", info.signing_key_id));
+                output::line(&format!("signing key: {}", info.signing_key_id));
                 for id in &info.trusted {
                     let mark = if *id == info.signing_key_id { " (this home's signing key)" } else { "" };
-                    output::say(&format!("trusted:     {id}{mark}"));
+                    output::line(&format!("trusted:     {id}{mark}"));
                 }
             }
         }

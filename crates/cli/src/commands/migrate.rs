@@ -12,13 +12,13 @@ pub fn run(ctx: &Context, args: &MigrateArgs) -> anyhow::Result<u8> {
     let verb = if args.dry_run { "would migrate" } else { "migrated" };
     for m in &report.migrated {
         let version = m.version.map(|v| format!(" as v{v}")).unwrap_or_default();
-        output::say(&format!("{verb} {} -> {}/{}{version} {}", m.legacy_id, m.client_id, m.profile_id, m.artifact_id));
+        output::line(&format!("{verb} {} -> {}/{}{version} {}", m.legacy_id, m.client_id, m.profile_id, m.artifact_id));
     }
     for id in &report.already_migrated {
-        output::say(&format!("already migrated {id}"));
+        output::line(&format!("already migrated {id}"));
     }
     for r in &report.rejected {
-        output::say(&format!("skipped {}: {}", r.path, r.reason));
+        output::line(&format!("skipped {}: {}", r.path, r.reason));
     }
     if report.migrated.is_empty() && report.rejected.is_empty() && report.already_migrated.is_empty() {
         output::say("no legacy store in this home: nothing to migrate");

@@ -4,7 +4,9 @@
 
 mod bridge;
 mod catalog;
+mod catalog_show;
 mod clients;
+mod docs;
 mod drift;
 mod events;
 mod exec;
@@ -20,8 +22,19 @@ mod sync;
 use crate::Context;
 use crate::args::Command;
 
+/// Runs the commands that need no home (`completions`, `man`); `None` for the others.
+pub fn without_home(command: &Command) -> Option<anyhow::Result<u8>> {
+    match command {
+        Command::Completions(args) => Some(docs::completions(args)),
+        Command::Man(args) => Some(docs::man(args)),
+        _ => None,
+    }
+}
+
 pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
     match command {
+        Command::Completions(args) => docs::completions(&args),
+        Command::Man(args) => docs::man(&args),
         Command::InitConfigs(args) => init::run(ctx, &args),
         Command::Clients => clients::run(ctx),
         Command::Profiles(args) => profiles::list(ctx, &args),

@@ -38,7 +38,7 @@ pub(crate) fn say_next_page(next_cursor: Option<&str>, limit: u32) {
 }
 
 pub fn list(ctx: &Context, args: &crate::args::ProfilesArgs) -> anyhow::Result<u8> {
-    let client = args.client.as_str();
+    let client = args.subject.id();
     let page = ctx.core.profiles_page(client, &page_request(&args.page)?)?;
     if ctx.json {
         output::json(&json!({"client_id": client, "profiles": page.items, "next_cursor": page.next_cursor}));
@@ -49,20 +49,38 @@ pub fn list(ctx: &Context, args: &crate::args::ProfilesArgs) -> anyhow::Result<u
         output::say(&format!(
             "{client} has no profiles yet: publish one with `mcp-orchestration publish {client} --profile NAME --file servers.json`"
         ));
-    }
-    for p in profiles {
-        output::say(&format!("{:<20} v{:<4} {}", p.profile_id, p.version, p.artifact_id));
+    } else {
+        let mut table = output::Table::new(&["PROFILE", "LAYER", "VERSION", "ARTIFACT"]);
+        for p in profiles {
+            table.row([
+                p.profile_id.to_string(),
+                p.layer.as_str().to_owned(),
+                format!("v{}", p.version),
+                p.artifact_id.to_string(),
+            ]);
+        }
+        table.print();
     }
     say_next_page(page.next_cursor.as_deref(), args.page.limit);
     Ok(0)
 }
 
 pub fn get(ctx: &Context, args: &ProfileArgs) -> anyhow::Result<u8> {
-    let verified = ctx.core.get(&args.client, &args.profile)?;
+    let verified = ctx.core.get(args.subject.id(), &args.profile)?;
+    let layer = orchestrator::service::Layer::of(&verified);
     if ctx.json {
-        output::json(&verified.to_json());
+        let mut value = verified.to_json();
+        value["layer"] = json!(layer.as_str());
+        value["served_for"] = json!(args.subject.id());
+        output::json(&value);
     } else {
         output::say(&format!("verified {}", summary(&verified)));
+        if let Some(client) = args.subject.client.as_deref().filter(|_| layer == orchestrator::service::Layer::Shared) {
+            output::say(&format!(
+                "{client} has no profile '{}' of its own: this is the shared one it follows",
+                args.profile
+            ));
+        }
         output::json(verified.payload());
     }
     Ok(0)
@@ -88,7 +106,7 @@ pub fn publish(ctx: &Context, args: &PublishArgs) -> anyhow::Result<u8> {
         validate_on: Some(&path_dirs),
         expect_head: None,
     };
-    let outcome = ctx.core.publish_with(&args.client, &args.profile, &text, &options)?;
+    let outcome = ctx.core.publish_with(args.subject.id(), &args.profile, &text, &options)?;
     if ctx.json {
         let mut value = outcome.verified.to_json();
         value["created"] = json!(outcome.created);
@@ -105,22 +123,32 @@ pub fn publish(ctx: &Context, args: &PublishArgs) -> anyhow::Result<u8> {
 }
 
 pub fn verify(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<u8> {
-    let outcomes = ctx.core.verify(args.artifact_id.as_deref())?;
+    // The core checks every profile in one call (over every core): a spinner says it is busy.
+    let progress = args.all.then(|| output::Progress::start("verifying every version of every profile", None));
+    let outcomes = ctx.core.verify(args.artifact_id.as_deref());
+    drop(progress);
+    let outcomes = outcomes?;
     let worst = outcomes.iter().filter_map(|o| o.kind).map(|k| k.exit_code()).next().unwrap_or(0);
     if ctx.json {
         let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
         output::json(&json!({"verified": outcomes.len() - failed, "failed": failed, "results": outcomes}));
     } else {
+        let mut table = output::Table::new(&["RESULT", "PROFILE", "VERSION", "ARTIFACT OR ERROR"]);
         for o in &outcomes {
-            match (&o.artifact_id, &o.error) {
-                (Some(id), None) => {
-                    output::say(&format!("ok      {}/{} v{} {id}", o.client_id, o.profile_id, o.version))
-                }
-                (_, Some(err)) => {
-                    output::say(&format!("FAILED  {}/{} v{}: {err}", o.client_id, o.profile_id, o.version))
-                }
-                (None, None) => {}
-            }
+            let (result, detail) = match (&o.artifact_id, &o.error) {
+                (Some(id), None) => (output::Cell::toned("ok", output::Tone::Good), id.to_string()),
+                (_, Some(err)) => (output::Cell::toned("FAILED", output::Tone::Bad), err.to_string()),
+                (None, None) => continue,
+            };
+            table.row([
+                result,
+                format!("{}/{}", o.client_id, o.profile_id).into(),
+                format!("v{}", o.version).into(),
+                detail.into(),
+            ]);
+        }
+        if !table.is_empty() {
+            table.print();
         }
         let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
         output::say(&format!("{} verified, {failed} failed", outcomes.len() - failed));
@@ -130,7 +158,7 @@ pub fn verify(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<u8> {
 
 pub fn history(ctx: &Context, history: &HistoryArgs) -> anyhow::Result<u8> {
     let args = &history.profile;
-    let page = ctx.core.history_page(&args.client, &args.profile, &page_request(&history.page)?)?;
+    let page = ctx.core.history_page(args.subject.id(), &args.profile, &page_request(&history.page)?)?;
     let entries = page.items;
     let worst =
         entries.iter().filter_map(|e| e.artifact.as_ref().err()).map(|e| e.kind().exit_code()).next().unwrap_or(0);
@@ -147,18 +175,30 @@ pub fn history(ctx: &Context, history: &HistoryArgs) -> anyhow::Result<u8> {
                 Err(err) => json!({"version": e.version, "verified": false, "error": err.to_string()}),
             })
             .collect();
-        output::json(&json!({"client_id": args.client, "profile_id": args.profile, "history": list,
+        output::json(&json!({"client_id": args.subject.id(), "profile_id": args.profile, "history": list,
                              "next_cursor": page.next_cursor}));
     } else {
+        let mut table = output::Table::new(&["VERSION", "CREATED", "ARTIFACT", "NOTE"]);
         for e in &entries {
             match &e.artifact {
                 Ok(v) => {
                     let note = v.statement().metadata.get("note").and_then(|n| n.as_str()).unwrap_or("");
-                    output::say(&format!("v{:<4} {} {} {note}", e.version, v.statement().created_at, v.id()));
+                    table.row([
+                        format!("v{}", e.version),
+                        v.statement().created_at.to_string(),
+                        v.id().to_string(),
+                        note.to_owned(),
+                    ]);
                 }
-                Err(err) => output::say(&format!("v{:<4} FAILED: {err}", e.version)),
+                Err(err) => table.row([
+                    format!("v{}", e.version).into(),
+                    output::Cell::toned("FAILED", output::Tone::Bad),
+                    err.to_string().into(),
+                    output::Cell::from(""),
+                ]),
             }
         }
+        table.print();
         say_next_page(page.next_cursor.as_deref(), history.page.limit);
     }
     Ok(worst)

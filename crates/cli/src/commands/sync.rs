@@ -5,8 +5,6 @@
 //! terminal) and deploys file by file. The exit code is 0 when every file succeeded, else the
 //! documented code of the first failure.
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
-
 use orchestrator::service::{ServerSource, SyncReport, sync_targets};
 use serde_json::json;
 
@@ -14,48 +12,26 @@ use super::catalog::pairs;
 use super::files::facts_for;
 use crate::Context;
 use crate::args::{AddArgs, EditTarget, RemoveArgs, SyncArgs};
-use crate::output::{self, UsageError};
+use crate::output;
 
 /// The subject a one-step edit changes: a client, or the shared profiles.
 fn subject(target: &EditTarget) -> &str {
     target.client.as_deref().unwrap_or(orchestrator::ids::SHARED)
 }
 
-/// Asks `question` on the terminal (default no). With `yes`, true without asking; without a
-/// terminal on stdin, refused (exit 2) naming `--yes`.
-fn confirm(question: &str, yes: bool, what: &str) -> anyhow::Result<bool> {
-    if yes {
-        return Ok(true);
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(UsageError(format!(
-            "refusing to {what} without a terminal to confirm on: pass --yes (or see it first with --dry-run)"
-        ))
-        .into());
-    }
-    let mut err = std::io::stderr().lock();
-    let _ = write!(err, "{question} [y/N] ");
-    let _ = err.flush();
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
-}
-
 /// One row per file: client, scope, what changes, the file.
 fn table(report: &SyncReport) -> String {
-    let mut rows = vec![["CLIENT".to_owned(), "SCOPE".to_owned(), "CHANGE".to_owned(), "FILE".to_owned()]];
+    use crate::output::{Cell, Table, Tone};
+    let mut table = Table::new(&["CLIENT", "SCOPE", "CHANGE", "FILE"]);
     for f in &report.files {
         let change = match (&f.deploy, &f.error) {
             (Some(d), _) => {
-                let mut parts = Vec::new();
-                parts.push(
-                    match (d.changed, report.dry_run) {
-                        (true, true) => "would change",
-                        (true, false) => "changed",
-                        (false, _) => "up to date",
-                    }
-                    .to_owned(),
-                );
+                let (verdict, tone) = match (d.changed, report.dry_run) {
+                    (true, true) => ("would change", Tone::Warn),
+                    (true, false) => ("changed", Tone::Warn),
+                    (false, _) => ("up to date", Tone::Good),
+                };
+                let mut parts = vec![verdict.to_owned()];
                 if d.layer == orchestrator::service::Layer::Client {
                     parts.push("own profile".into());
                 }
@@ -66,16 +42,19 @@ fn table(report: &SyncReport) -> String {
                     let names: Vec<&str> = d.skipped.iter().map(|s| s.server.as_str()).collect();
                     parts.push(format!("skipped: {}", names.join(",")));
                 }
-                parts.join("; ")
+                Cell::toned(parts.join("; "), tone)
             }
-            (None, Some(_)) => "FAILED (see below)".to_owned(),
-            (None, None) => String::new(),
+            (None, _) => Cell::toned("FAILED (see below)", Tone::Bad),
         };
-        rows.push([f.client_id.clone(), f.scope.clone(), change, f.file.clone()]);
+        table.row([
+            Cell::from(f.client_id.as_str()),
+            Cell::from(f.scope.as_str()),
+            change,
+            Cell::from(output::tilde(&f.file)),
+        ]);
     }
-    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
-    let (w0, w1, w2) = (width(0), width(1), width(2));
-    rows.iter().map(|r| format!("{:<w0$}  {:<w1$}  {:<w2$}  {}\n", r[0], r[1], r[2], r[3])).collect()
+    table.keep_whole(&[0]);
+    table.render()
 }
 
 /// Tells what the table does not: failures, skipped servers, clients not installed.
@@ -93,20 +72,31 @@ fn notes(report: &SyncReport) {
     }
 }
 
-/// Runs a sync of `profile` (dry run first, then the confirmed write) and prints it.
+/// Runs a sync of `profile` (dry run first, then the confirmed write) and prints it. With
+/// `--json`, `change` (what `add`/`remove` did first) is printed in the same object, under
+/// `change`, so stdout stays one JSON document.
 fn run_sync(
     ctx: &Context,
     profile: &str,
     dry_run: bool,
     yes: bool,
     project: Option<&std::path::PathBuf>,
+    change: Option<serde_json::Value>,
 ) -> anyhow::Result<u8> {
+    let print_json = |report: &SyncReport| -> anyhow::Result<()> {
+        let mut value = serde_json::to_value(report)?;
+        if let Some(change) = &change {
+            value["change"] = change.clone();
+        }
+        output::json(&value);
+        Ok(())
+    };
     let facts = facts_for(project)?;
     let targets = sync_targets(&facts);
     let plan = ctx.core.sync(profile, &targets, true)?;
     if dry_run || plan.changed() == 0 {
         if ctx.json {
-            output::json(&serde_json::to_value(&plan)?);
+            print_json(&plan)?;
         } else {
             output::data(&table(&plan));
             if dry_run {
@@ -126,14 +116,16 @@ fn run_sync(
         output::data(&table(&plan));
         notes(&plan);
     }
-    let question = format!("write {} file(s) with profile '{profile}'?", plan.changed());
-    if !confirm(&question, yes, "write many clients' files")? {
+    let action = format!("write {} client file(s) with profile '{profile}'", plan.changed());
+    if !output::confirm(&action, yes)? {
         output::say("nothing was written");
-        return Ok(1);
+        return Ok(0);
     }
+    let progress = output::Progress::start("syncing", None);
     let report = ctx.core.sync(profile, &targets, false)?;
+    progress.finish();
     if ctx.json {
-        output::json(&serde_json::to_value(&report)?);
+        print_json(&report)?;
         return Ok(report.exit_code());
     }
     for f in &report.files {
@@ -160,14 +152,15 @@ fn run_sync(
 }
 
 pub fn sync(ctx: &Context, args: &SyncArgs) -> anyhow::Result<u8> {
-    run_sync(ctx, &args.profile, args.dry_run, args.yes, args.project.as_ref())
+    run_sync(ctx, &args.profile, args.dry_run, args.yes, args.project.as_ref(), None)
 }
 
 fn path_dirs() -> Vec<std::path::PathBuf> {
     crate::env::var("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default()
 }
 
-fn report_change(ctx: &Context, change: &orchestrator::service::ServerChange) -> anyhow::Result<()> {
+/// Prints what `add`/`remove` did (with `--json` and `then_sync`, the sync prints it).
+fn report_change(ctx: &Context, change: &orchestrator::service::ServerChange, then_sync: bool) -> anyhow::Result<()> {
     for moved in &change.secrets_moved {
         output::say(&format!(
             "moved the literal secret at {} into the secret store as {} (the profile says ${{secret:{}}})",
@@ -178,7 +171,9 @@ fn report_change(ctx: &Context, change: &orchestrator::service::ServerChange) ->
         output::say(&format!("warning: {warning}"));
     }
     if ctx.json {
-        output::json(&serde_json::to_value(change)?);
+        if !then_sync {
+            output::json(&serde_json::to_value(change)?);
+        }
         return Ok(());
     }
     let whose = if change.client_id == orchestrator::ids::SHARED {
@@ -219,9 +214,10 @@ pub fn add(ctx: &Context, args: &AddArgs) -> anyhow::Result<u8> {
         }
     };
     let change = ctx.core.add_server(subject(&args.target), &args.target.profile, &args.name, &source, &path_dirs())?;
-    report_change(ctx, &change)?;
+    report_change(ctx, &change, args.target.sync)?;
     if args.target.sync {
-        return run_sync(ctx, &args.target.profile, false, args.target.yes, None);
+        let change = serde_json::to_value(&change)?;
+        return run_sync(ctx, &args.target.profile, false, args.target.yes, None, Some(change));
     }
     if !ctx.json {
         output::say(&format!("deploy it everywhere with `mcp-orchestration sync --profile {}`", args.target.profile));
@@ -231,9 +227,10 @@ pub fn add(ctx: &Context, args: &AddArgs) -> anyhow::Result<u8> {
 
 pub fn remove(ctx: &Context, args: &RemoveArgs) -> anyhow::Result<u8> {
     let change = ctx.core.remove_server(subject(&args.target), &args.target.profile, &args.name)?;
-    report_change(ctx, &change)?;
+    report_change(ctx, &change, args.target.sync)?;
     if args.target.sync {
-        return run_sync(ctx, &args.target.profile, false, args.target.yes, None);
+        let change = serde_json::to_value(&change)?;
+        return run_sync(ctx, &args.target.profile, false, args.target.yes, None, Some(change));
     }
     if !ctx.json {
         output::say(&format!("take it out everywhere with `mcp-orchestration sync --profile {}`", args.target.profile));

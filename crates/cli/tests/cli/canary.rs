@@ -106,6 +106,9 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("remove", &["remove", "canary-tool", "--client", "claude-desktop", "--profile", "dev"]),
     ("init-configs", &["init-configs"]),
     ("keys rotate", &["keys", "rotate"]),
+    // Generated from the clap definition alone (no home is read); swept all the same.
+    ("completions", &["completions", "bash"]),
+    ("man", &["man"]),
     // `serve` is swept through a real MCP session below, `bridge` through one with a live remote
     // and against a remote that is down.
     ("serve", &[]),

@@ -24,7 +24,7 @@ fn servers_list_show_and_search() {
     assert!(remote["servers"].as_array().expect("list").iter().all(|e| e["transport"] == "http"));
     let github = json(&run(&env, &["servers", "list", "--query", "GitHub", "--json"]));
     assert!(github["servers"].as_array().expect("list").iter().any(|e| e["id"] == "github-remote"));
-    let fs = json(&run(&env, &["servers", "show", "filesystem"]));
+    let fs = json(&run(&env, &["servers", "show", "filesystem", "--json"]));
     assert_eq!(fs["launch"]["kind"], "npm");
     assert_eq!(fs["launch"]["package"], "@modelcontextprotocol/server-filesystem");
     let out = run(&env, &["servers", "show", "no-such-server"]);
@@ -40,7 +40,7 @@ fn every_corpus_server_json_imports_and_is_listed() {
         let out = run(&env, &["servers", "import", path.to_str().expect("utf8"), "--json"]);
         assert_eq!(code(&out), 0, "{n:03}: {}", stderr(&out));
         let entry = json(&out);
-        let listed = json(&run(&env, &["servers", "show", entry["id"].as_str().expect("id")]));
+        let listed = json(&run(&env, &["servers", "show", entry["id"].as_str().expect("id"), "--json"]));
         assert_eq!(listed["source"], "imported");
         assert_eq!(listed["id"], entry["id"]);
     }
@@ -62,7 +62,7 @@ fn draft_add_validate_publish_get_deploy_end_to_end() {
     let doc = json(&out);
     assert_eq!(doc["document"]["mcpServers"]["filesystem"]["command"], "npx");
     assert_eq!(doc["exists"], true);
-    let secret_server = json(&run(&env, &["servers", "show", "github"]));
+    let secret_server = json(&run(&env, &["servers", "show", "github", "--json"]));
     let token_var =
         secret_server["env"].as_array().expect("env").iter().find(|e| e["secret"] == true).expect("secret env")["name"]
             .as_str()
@@ -246,7 +246,7 @@ fn importing_a_registry_name_twice_is_refused_unless_replacing() {
 
     let out = run(&env, &["servers", "import", &again, "--replace"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let shown = json(&run(&env, &["servers", "show", "io.example/probe"]));
+    let shown = json(&run(&env, &["servers", "show", "io.example/probe", "--json"]));
     assert_eq!(shown["launch"]["package"], "probe-two");
 }
 
@@ -257,10 +257,10 @@ fn an_import_never_takes_a_builtin_name() {
     let out = run(&env, &["servers", "import", &file]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stderr(&out).contains("refer to this one as io.example/github"), "{}", stderr(&out));
-    let builtin = json(&run(&env, &["servers", "show", "github"]));
+    let builtin = json(&run(&env, &["servers", "show", "github", "--json"]));
     assert!(builtin.get("source").is_none(), "the built-in github is still `github`: {builtin}");
     assert_ne!(builtin["launch"]["package"], "my-github");
-    let imported = json(&run(&env, &["servers", "show", "io.example/github"]));
+    let imported = json(&run(&env, &["servers", "show", "io.example/github", "--json"]));
     assert_eq!(imported["source"], "imported");
     assert_eq!(imported["launch"]["package"], "my-github");
     let listed = json(&run(&env, &["servers", "list", "--json"]));

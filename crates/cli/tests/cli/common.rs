@@ -49,3 +49,8 @@ pub fn publish(env: &TestEnv, client: &str, profile: &str, doc: &str) -> Value {
     assert_eq!(code(&out), 0, "publish failed: {}", stderr(&out));
     json(&out)
 }
+
+/// The stored envelope of `client`/`profile` at `version` (`client` may be `_shared`).
+pub fn envelope(env: &TestEnv, client: &str, profile: &str, version: u64) -> std::path::PathBuf {
+    env.home().join(format!("history/{client}/{profile}/{version:010}.json"))
+}

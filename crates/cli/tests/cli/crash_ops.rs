@@ -150,7 +150,7 @@ fn deploy_rollback_and_gc_killed_at_every_step_leave_a_home_that_works() {
         assert_eq!(code(&out), 0, "rollback after a crashed rollback at {point}: {}", stderr(&out));
     }
     for point in OTHER_POINTS.iter().filter(|p| p.starts_with("gc-")) {
-        crash(&env, &["gc", "--keep-backups", "1", "--events-max-age-days", "0"], point);
+        crash(&env, &["gc", "--yes", "--keep-backups", "1", "--events-max-age-days", "0"], point);
         assert_recovers(&env, &file, &format!("gc at {point}"), &mut round);
         let out = run(&env, &["rollback", "cursor", "--file", &f]);
         assert_eq!(code(&out), 0, "rollback after a crashed gc at {point}: {}", stderr(&out));

@@ -64,7 +64,7 @@ fn gc_removes_only_what_nothing_needs_and_a_dry_run_removes_nothing() {
     let before: Vec<_> = before.into_iter().filter(|(n, _)| !n.contains("events/2")).collect();
     assert_eq!(after, before, "a dry run removes nothing");
 
-    let out = run(&env, &["gc", "--keep-backups", "2", "--json"]);
+    let out = run(&env, &["gc", "--yes", "--keep-backups", "2", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let done = json(&out);
     assert_eq!(names(&done, "backups"), names(&dry, "backups"), "the dry run listed what the run removed");
@@ -91,7 +91,7 @@ fn gc_removes_only_what_nothing_needs_and_a_dry_run_removes_nothing() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&file).expect("read"), deployed, "and forward again");
     // A second gc finds nothing more to do for the store.
-    let out = run(&env, &["gc", "--keep-backups", "2", "--json"]);
+    let out = run(&env, &["gc", "--yes", "--keep-backups", "2", "--json"]);
     let again = json(&out);
     assert!(names(&again, "objects").is_empty() && names(&again, "signatures").is_empty(), "{again}");
 }
@@ -108,14 +108,14 @@ fn gc_drops_signature_cache_entries_once_their_key_is_no_longer_trusted() {
     assert_eq!(code(&run(&env, &["keys", "untrust", &old])), 0);
     let cached = std::fs::read_dir(env.home().join("cache/signatures")).expect("cache").count();
     assert!(cached > 0);
-    let out = run(&env, &["gc", "--json"]);
+    let out = run(&env, &["gc", "--yes", "--json"]);
     assert_eq!(names(&json(&out), "signatures").len(), cached, "every entry was made under the old trust store");
 }
 
 #[test]
 fn gc_refuses_bad_flags_and_an_uninitialized_home() {
     let env = TestEnv::new();
-    let out = run(&env, &["gc"]);
+    let out = run(&env, &["gc", "--yes"]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     assert!(stderr(&out).contains("is not initialized"), "{}", stderr(&out));
     assert!(!env.home().exists(), "a refusal creates no home");

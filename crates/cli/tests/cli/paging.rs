@@ -58,12 +58,14 @@ fn profiles_pages_through_120_profiles_each_once_in_order() {
     let mut expected: Vec<String> = (0..120).map(|i| format!("p{i:03}")).collect();
     expected.insert(0, "default".into());
     assert_eq!(ids, expected);
-    // Human output: the rows, then how to get the next page.
+    // Human output: the rows (a table on stdout), then how to get the next page (stderr).
     let out = run(&env, &["profiles", "cursor", "--limit", "2"]);
     assert_eq!(code(&out), 0);
+    let rows = String::from_utf8_lossy(&out.stdout);
+    let names: Vec<&str> = rows.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(names, ["PROFILE", "default", "p000"], "{rows}");
     let text = stderr(&out);
-    assert!(text.contains("default") && text.contains("p000") && !text.contains("p001"), "{text}");
-    assert!(text.contains("more follow: run the same command with --limit 2 --cursor "), "{text}");
+    assert!(text.starts_with("more follow: run the same command with --limit 2 --cursor "), "{text}");
     // The default page is 100.
     let first = json(&run(&env, &["profiles", "cursor", "--json"]));
     assert_eq!(first["profiles"].as_array().expect("profiles").len(), 100);

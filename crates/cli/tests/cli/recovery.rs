@@ -116,7 +116,7 @@ fn stale_temps_go_with_the_next_write_to_their_directory_and_held_ones_stay() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(!planted[4].exists(), "keys/trusted/ written: its stale temp is gone");
     drop(held);
-    let out = run(&env, &["gc"]);
+    let out = run(&env, &["gc", "--yes"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(!held_path.exists(), "released, it is stale and gc removes it");
 }

@@ -5,10 +5,6 @@ use mcp_testkit::TestEnv;
 
 use super::common::*;
 
-fn envelope(env: &TestEnv, client: &str, profile: &str, version: u64) -> std::path::PathBuf {
-    env.home().join(format!("history/{client}/{profile}/{version:010}.json"))
-}
-
 fn object(env: &TestEnv, artifact_id: &str) -> std::path::PathBuf {
     env.home().join(format!("objects/{}.json", &artifact_id["sha256:".len()..]))
 }

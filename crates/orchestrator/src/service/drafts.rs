@@ -321,12 +321,13 @@ impl Orchestrator {
     /// Removes a server from the draft.
     pub fn draft_remove_server(&self, client: &str, profile: &str, name: &str) -> Result<Draft> {
         let mut draft = self.draft_show(client, profile)?;
-        let removed =
-            draft.document.get_mut("mcpServers").and_then(Value::as_object_mut).and_then(|m| m.shift_remove(name));
-        if removed.is_none() {
+        let servers = draft.document.get_mut("mcpServers").and_then(Value::as_object_mut);
+        let names: Vec<String> = servers.as_ref().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+        if servers.and_then(|m| m.shift_remove(name)).is_none() {
+            let suggestion = crate::ids::did_you_mean(name, names.iter().map(String::as_str));
             return Err(Error::ServerNotFound {
                 id: name.to_owned(),
-                hint: format!("the draft of {client}/{profile} has no such server"),
+                hint: format!("{suggestion}the draft of {client}/{profile} has no such server"),
             });
         }
         self.save_draft(client, profile, draft.document, draft.base_version)
@@ -408,7 +409,10 @@ impl Orchestrator {
         let all = self.catalog()?;
         catalog::find(&all, id)?.cloned().ok_or_else(|| Error::ServerNotFound {
             id: id.chars().take(100).collect(),
-            hint: "see `mcp-orchestration servers list`".into(),
+            hint: format!(
+                "{}see `mcp-orchestration servers list`",
+                crate::ids::did_you_mean(id, all.iter().map(CatalogEntry::full_name))
+            ),
         })
     }
 

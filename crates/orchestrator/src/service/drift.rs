@@ -138,6 +138,21 @@ impl Orchestrator {
                     older.push(r.document);
                 }
             }
+            // The version last deployed from the other layer (the shared profile before the
+            // client got its own of that name, or back): the file as this home left it is
+            // outdated, not diverged.
+            if let Some(last) = record::last_deploy(&records)
+                && last.profile_id.as_deref() == Some(profile_id.as_str())
+                && last.shared != subject.is_shared()
+                && let Some(version) = last.version
+            {
+                let from = if last.shared { ClientId::shared() } else { client.clone() };
+                if let Ok(v) = registry::load_version(self.home(), trust, &from, &profile_id, version, None)
+                    && let Ok(r) = self.as_client_reads(&client, file, &v, store)
+                {
+                    older.push(r.document);
+                }
+            }
         }
         let mut report = ownership::report_owned(live.as_ref(), &wanted.document, &older, &own);
         // Values are shown on the structure: the profile's side as references, the file's
