@@ -399,7 +399,16 @@ fn siblings(location: &ConfigLocation, extensions: &[&str]) -> Vec<ConfigLocatio
         .filter(|p| p.extension().is_some_and(|x| extensions.iter().any(|e| x == *e)))
         .collect();
     paths.sort();
-    paths.into_iter().map(|path| ConfigLocation { path, alternative: true, ..location.clone() }).collect()
+    paths
+        .into_iter()
+        .map(|path| {
+            // A YAML block is in the client's own dialect; a JSON file in the Claude-like one.
+            let yaml = path.extension().is_some_and(|x| x == "yaml" || x == "yml");
+            let shape = if yaml { FileShape::Native } else { FileShape::ClaudeJson };
+            let placement = Placement(location.placement.0.clone(), shape);
+            ConfigLocation { path, alternative: true, placement, ..location.clone() }
+        })
+        .collect()
 }
 
 /// What exists on disk of one location.

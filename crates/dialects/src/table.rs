@@ -371,9 +371,14 @@ pub(crate) const CLIENTS: &[ClientInfo] = &[
                 .at(&["mcpServers"])
                 .claude_json()
                 .when_shadowed(),
-            // core/config/yaml/loadYaml.ts: every YAML block file of the workspace's
-            // .continue/mcpServers/ (BLOCK_TYPES) is merged into the config; ours is one of them.
-            project(".continue/mcpServers/mcp-orchestration.yaml").with_siblings(&["yaml", "yml"]),
+            // The workspace's .continue/mcpServers/ holds YAML blocks of exactly one server each
+            // (packages/config-yaml/src/schemas/index.ts `blockSchema`, read by
+            // core/config/yaml/loadYaml.ts) and JSON files of many (loadJsonMcpConfigs.ts, read
+            // with either config file): ours is a JSON one; the others are listed to be read.
+            project(".continue/mcpServers/mcp-orchestration.json")
+                .at(&["mcpServers"])
+                .claude_json()
+                .with_siblings(&["json", "yaml", "yml"]),
         ]
     ),
     client!(

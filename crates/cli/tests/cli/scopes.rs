@@ -269,9 +269,9 @@ fn continue_with_only_config_json_gets_a_json_file_in_mcp_servers_and_config_jso
     assert_eq!(json(&out)["file"], yaml.to_str().expect("utf8"), "{}", json(&out));
 }
 
-/// core/config/yaml/loadYaml.ts: every YAML block file of `.continue/mcpServers/` is Continue's
-/// project scope. A project deploy writes only ours (with the `name`/`version`/`schema` a block
-/// needs); status lists the user's other block files too; they keep their bytes.
+/// continuedev/continue: every file of `.continue/mcpServers/` is Continue's project scope (YAML
+/// blocks of one server each, JSON files of many). A project deploy writes only ours, a JSON
+/// file (many servers); status lists the user's other block files too; they keep their bytes.
 #[test]
 fn continue_project_scope_writes_our_block_file_and_leaves_the_users_blocks() {
     let env = initialized();
@@ -282,11 +282,11 @@ fn continue_project_scope_writes_our_block_file_and_leaves_the_users_blocks() {
     let theirs = "name: Their DB\nversion: 0.0.1\nschema: v1\nmcpServers:\n  - name: db\n    command: pg-mcp\n";
     std::fs::write(blocks.join("db.yaml"), theirs).expect("write");
     let written = deploy_scope(&env, &proj.join("src"), "continue", "project");
-    assert_eq!(written, blocks.join("mcp-orchestration.yaml"));
-    let text = std::fs::read_to_string(&written).expect("read");
-    for line in ["name: ", "version: ", "schema: v1", "- name: team", "command: uvx"] {
-        assert!(text.contains(line), "{line} in {text}");
-    }
+    assert_eq!(written, blocks.join("mcp-orchestration.json"));
+    assert_eq!(
+        read_json(&written),
+        serde_json::json!({"mcpServers": {"team": {"command": "uvx", "args": ["-y", "pkg"]}}})
+    );
     assert_eq!(std::fs::read_to_string(blocks.join("db.yaml")).expect("read"), theirs);
     let out = run_in(&env, &proj, &["status", "--scope", "project", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));

@@ -412,9 +412,10 @@ fn continue_config_json_users_get_a_json_file_in_mcp_servers_instead_of_config_y
 }
 
 /// core/config/yaml/loadYaml.ts (same commit): every YAML file of the workspace's
-/// `.continue/mcpServers/` is a block merged into the config. Ours is
-/// `mcp-orchestration.yaml`; detection lists the user's other block files (to read), never as
-/// the file to write.
+/// `.continue/mcpServers/` is a block of exactly one server (packages/config-yaml/src/schemas/
+/// index.ts `blockSchema`: `mcpServers: z.array(mcpServerSchema).length(1)`), and every JSON
+/// file a map of many (loadJsonMcpConfigs.ts). Ours is `mcp-orchestration.json`; detection lists
+/// the user's other files (to read, each in its shape), never as the file to write.
 #[test]
 fn continue_project_blocks_are_all_listed_and_ours_is_the_one_written() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -436,7 +437,7 @@ fn continue_project_blocks_are_all_listed_and_ours_is_the_one_written() {
     let continue_ = dialects::find("continue").expect("client");
     let project: Vec<_> =
         continue_.config_paths(&f).into_iter().filter(|l| l.scope == Scope::Project).map(|l| l.path).collect();
-    assert_eq!(project, [blocks.join("mcp-orchestration.yaml")], "config_paths lists only ours");
+    assert_eq!(project, [blocks.join("mcp-orchestration.json")], "config_paths lists only ours");
     let found = dialects::detect(&f).into_iter().find(|d| d.client_id == "continue").expect("continue");
     let listed: Vec<_> = found
         .locations
@@ -447,9 +448,25 @@ fn continue_project_blocks_are_all_listed_and_ours_is_the_one_written() {
     assert_eq!(
         listed,
         [
-            (blocks.join("mcp-orchestration.yaml"), false, Presence::DirectoryOnly),
+            (blocks.join("mcp-orchestration.json"), false, Presence::DirectoryOnly),
             (blocks.join("db.yml"), true, Presence::File),
             (blocks.join("team.yaml"), true, Presence::File),
         ]
     );
+    // Each is read in its own shape: a one-server YAML block, a Claude-like JSON file.
+    std::fs::write(
+        blocks.join("db.yml"),
+        "name: d\nversion: 0.0.1\nschema: v1\nmcpServers:\n  - name: db\n    command: pg\n",
+    )
+    .expect("w");
+    std::fs::write(blocks.join("more.json"), r#"{"mcpServers": {"gh": {"type": "http", "url": "https://x/mcp"}}}"#)
+        .expect("w");
+    let found = dialects::detect(&f).into_iter().find(|d| d.client_id == "continue").expect("continue");
+    let read = |name: &str| {
+        let (location, _) = found.locations.iter().find(|(l, _)| l.path == blocks.join(name)).expect(name);
+        let text = std::fs::read_to_string(&location.path).expect("read");
+        dialects::import_at("continue", &location.placement, &text).expect("import")
+    };
+    assert_eq!(read("db.yml")["mcpServers"]["db"]["command"], "pg");
+    assert_eq!(read("more.json")["mcpServers"]["gh"]["url"], "https://x/mcp");
 }
