@@ -44,6 +44,12 @@ pub struct HostFacts {
 /// project-scope file.
 pub const VCS_MARKERS: &[&str] = &[".git", ".hg", ".jj", ".svn"];
 
+/// Clients that read their project file only in the directory they run in, never above it:
+/// Gemini CLI and Qwen Code (`gemini mcp list` 0.61.0 and `qwen mcp list` 0.15.10 run from
+/// `proj/src` do not list `proj/.gemini/settings.json`, `proj/.qwen/settings.json`, with `proj`
+/// a git root; scripts/test-client-programs.sh). Their project is the current directory.
+const PROJECT_IS_CWD: &[&str] = &["gemini-cli", "qwen-code"];
+
 /// The environment variables path resolution honours, so an adapter can copy just these.
 pub const ENV_OVERRIDES: &[&str] = &[
     "APPDATA",
@@ -289,7 +295,7 @@ fn base_dir(facts: &HostFacts, base: &Base) -> Option<String> {
 /// a user-scope file: `~/.cursor/mcp.json` marks no project); with none, `project_dir`.
 pub(crate) fn project_root(client: &ClientInfo, facts: &HostFacts) -> Option<PathBuf> {
     let start = facts.project_dir.as_ref()?;
-    if !facts.search_project_root {
+    if !facts.search_project_root || PROJECT_IS_CWD.contains(&client.id) {
         return Some(start.clone());
     }
     let project_rels: Vec<&str> = client

@@ -109,10 +109,13 @@ fn vscode_cursor_and_gemini_user_and_project_scopes() {
     let env = initialized();
     let (home, proj) = project(&env);
     let src = proj.join("src");
+    // Gemini CLI reads only the current directory's .gemini/settings.json (its program, run from
+    // a subdirectory, does not list the root's), so from `src` its project file is src's.
+    let gemini_project = PathBuf::from("src/.gemini/settings.json");
     for (client, user, project, container) in [
-        ("vscode", ".config/Code/User/mcp.json", ".vscode/mcp.json", "servers"),
-        ("cursor", ".cursor/mcp.json", ".cursor/mcp.json", "mcpServers"),
-        ("gemini-cli", ".gemini/settings.json", ".gemini/settings.json", "mcpServers"),
+        ("vscode", ".config/Code/User/mcp.json", Path::new(".vscode/mcp.json"), "servers"),
+        ("cursor", ".cursor/mcp.json", Path::new(".cursor/mcp.json"), "mcpServers"),
+        ("gemini-cli", ".gemini/settings.json", gemini_project.as_path(), "mcpServers"),
     ] {
         publish(&env, client, "default", &servers("team", "uvx"));
         let written = deploy_scope(&env, &src, client, "user");

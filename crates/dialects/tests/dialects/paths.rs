@@ -260,7 +260,10 @@ fn from_a_subdirectory_the_project_files_of_the_vcs_root_are_found() {
     assert_eq!(project_file("vscode", &f), Some(proj.join(".vscode/mcp.json")));
     assert_eq!(project_file("claude-code", &f), Some(proj.join(".mcp.json")));
     assert_eq!(project_file("cursor", &f), Some(proj.join(".cursor/mcp.json")));
-    assert_eq!(project_file("gemini-cli", &f), Some(proj.join(".gemini/settings.json")));
+    // Gemini CLI and Qwen Code read only the current directory's file (their programs, run
+    // from a subdirectory, do not list the root's: scripts/test-client-programs.sh).
+    assert_eq!(project_file("gemini-cli", &f), Some(proj.join("src/deep/.gemini/settings.json")));
+    assert_eq!(project_file("qwen-code", &f), Some(proj.join("src/deep/.qwen/settings.json")));
     // Claude Code's local scope is keyed by the project root, not the current directory.
     let local = dialects::find("claude-code")
         .expect("client")
