@@ -466,7 +466,10 @@ pub(crate) const CLIENTS: &[ClientInfo] = &[
         AMP,
         ALL,
         [
-            // ampcode.com/manual: `%USERPROFILE%\.config\amp\settings.json` on Windows.
+            // `amp mcp list` (@sourcegraph/amp 0.0.1790142911) reads `$XDG_CONFIG_HOME/amp/` or
+            // `~/.config/amp/settings.json` and the workspace `.amp/settings.json` (from
+            // subdirectories too); ampcode.com/manual: `%USERPROFILE%\.config\amp\settings.json`
+            // on Windows (not checked: no Windows here).
             user(Unix, XdgConfig, "amp/settings.json"),
             user(Only(Windows), Home, ".config/amp/settings.json"),
             project(".amp/settings.json"),
