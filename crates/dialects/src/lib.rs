@@ -110,6 +110,14 @@ impl ClientInfo {
         paths::shadowed(self, facts, path)
     }
 
+    /// The location to write instead of `path` (one of its locations) when creating `path`
+    /// would make the client stop reading the file it shadows: Continue users who have only
+    /// `~/.continue/config.json` get `~/.continue/mcpServers/mcp-orchestration.json`, which
+    /// Continue reads beside either config file.
+    pub fn instead_of_shadowing(&self, facts: &HostFacts, path: &std::path::Path) -> Option<ConfigLocation> {
+        paths::instead_of_shadowing(self, facts, path)
+    }
+
     /// Where the servers live in this client's usual file (`["mcpServers"]`, `["servers"]`, …).
     pub fn default_placement(&self) -> Placement {
         Placement::new(self.dialect.container)
@@ -191,11 +199,12 @@ pub fn import(client_id: &str, text: &str) -> Result<Value, DialectError> {
 /// `["mcp", "servers"]`, or a [`ConfigLocation::placement`]).
 pub fn import_at(client_id: &str, placement: &Placement, text: &str) -> Result<Value, DialectError> {
     let c = client(client_id)?;
+    let d = shape(c, placement).dialect;
     let mut servers = Map::new();
     for (name, native) in read(c, placement, text)? {
         let Value::Object(native) = native else { continue };
-        if (c.dialect.managed)(&native) {
-            servers.insert(name.clone(), Value::Object(dialect::to_neutral(c.dialect, c.id, &name, &native)));
+        if (d.managed)(&native) {
+            servers.insert(name.clone(), Value::Object(dialect::to_neutral(d, c.id, &name, &native)));
         }
     }
     let mut doc = Map::new();
@@ -228,6 +237,7 @@ pub fn render_at(
     remove: &[String],
 ) -> Result<String, DialectError> {
     let c = client(client_id)?;
+    let Shape { syntax, format, dialect: d } = shape(c, placement);
     let wanted = document::servers_of(servers)?;
     let existing = match original {
         Some(text) => read(c, placement, text)?,
@@ -242,15 +252,15 @@ pub fn render_at(
         let Value::Object(entry) = entry else { continue };
         let current = find_existing(name).and_then(Value::as_object);
         if let Some(current) = current {
-            if !(c.dialect.managed)(current) {
+            if !(d.managed)(current) {
                 return Err(DialectError::NotManaged { client: c.id, server: name.clone() });
             }
-            let as_neutral = dialect::to_neutral(c.dialect, c.id, name, current);
+            let as_neutral = dialect::to_neutral(d, c.id, name, current);
             if document::same_for_client(&as_neutral, entry, c.id) {
                 continue;
             }
         }
-        match dialect::to_native(c.dialect, c.id, c.transports, name, entry, current)? {
+        match dialect::to_native(d, c.id, c.transports, name, entry, current)? {
             Some(native) => actions.push((name.clone(), Action::Set(native))),
             None if find_existing(name).is_some() => actions.push((name.clone(), Action::Remove)),
             None => {}
@@ -258,7 +268,7 @@ pub fn render_at(
     }
     for name in remove {
         if let Some(current) = find_existing(name) {
-            if current.as_object().is_some_and(|o| !(c.dialect.managed)(o)) {
+            if current.as_object().is_some_and(|o| !(d.managed)(o)) {
                 return Err(DialectError::NotManaged { client: c.id, server: name.clone() });
             }
             actions.push((name.clone(), Action::Remove));
@@ -270,19 +280,19 @@ pub fn render_at(
         return Ok(text.to_owned());
     }
     let original = original.filter(|t| !t.trim().is_empty());
-    let list = c.dialect.list_name_key;
-    match c.syntax {
+    let list = d.list_name_key;
+    match syntax {
         Syntax::StrictJson | Syntax::JsonComments | Syntax::Jsonc => {
-            let text = json::apply(c.syntax, c.format, &placement.0, original, &actions)?;
+            let text = json::apply(syntax, format, &placement.0, original, &actions)?;
             let inputs = input_references(c, &actions);
             if inputs.is_empty() {
                 return Ok(text);
             }
             let parent = &placement.0[..placement.0.len().saturating_sub(1)];
-            json::ensure_inputs(c.syntax, c.format, &text, parent, &inputs)
+            json::ensure_inputs(syntax, format, &text, parent, &inputs)
         }
         Syntax::Toml => toml::apply(&placement.0, original, &actions),
-        Syntax::Yaml => yaml::apply(&placement.0, list, c.dialect.new_file, original, &actions),
+        Syntax::Yaml => yaml::apply(&placement.0, list, d.new_file, original, &actions),
     }
 }
 
@@ -333,10 +343,29 @@ fn read(c: &ClientInfo, placement: &Placement, text: &str) -> Result<Vec<(String
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
-    match c.syntax {
-        Syntax::StrictJson | Syntax::JsonComments | Syntax::Jsonc => json::read(c.syntax, c.format, &placement.0, text),
+    let Shape { syntax, format, dialect: d } = shape(c, placement);
+    match syntax {
+        Syntax::StrictJson | Syntax::JsonComments | Syntax::Jsonc => json::read(syntax, format, &placement.0, text),
         Syntax::Toml => toml::read(&placement.0, text),
-        Syntax::Yaml => yaml::read(&placement.0, c.dialect.list_name_key, text),
+        Syntax::Yaml => yaml::read(&placement.0, d.list_name_key, text),
+    }
+}
+
+/// How one file of a client is read and written.
+struct Shape {
+    syntax: Syntax,
+    format: Format,
+    dialect: &'static dialect::Dialect,
+}
+
+/// The client's own shape, or the other one a location declares (see [`Placement`]).
+fn shape(c: &ClientInfo, placement: &Placement) -> Shape {
+    match placement.1 {
+        paths::FileShape::Native => Shape { syntax: c.syntax, format: c.format, dialect: c.dialect },
+        // Continue reads these with comment-json: comments are allowed, never written.
+        paths::FileShape::ClaudeJson => {
+            Shape { syntax: Syntax::JsonComments, format: Format::Json, dialect: &table::CLAUDE_JSON }
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Where each client keeps its config file, per OS and scope, computed from [`HostFacts`]
 //! handed in by the caller: this module never reads the process environment or HOME.
-//! Only [`detect`] and the upward search for a project root ([`project_root`], when
+//! Only [`detect`] (which also lists the directory of a location whose siblings are the
+//! client's: Continue's block files) and the upward search for a project root ([`project_root`], when
 //! [`HostFacts::search_project_root`] asks for it) touch the file system, and only to stat.
 
 use std::collections::BTreeMap;
@@ -42,6 +43,12 @@ pub struct HostFacts {
 /// What marks a directory as a project root for the upward search, besides a client's
 /// project-scope file.
 pub const VCS_MARKERS: &[&str] = &[".git", ".hg", ".jj", ".svn"];
+
+/// Clients that read their project file only in the directory they run in, never above it:
+/// Gemini CLI and Qwen Code (`gemini mcp list` 0.61.0 and `qwen mcp list` 0.15.10 run from
+/// `proj/src` do not list `proj/.gemini/settings.json`, `proj/.qwen/settings.json`, with `proj`
+/// a git root; scripts/test-client-programs.sh). Their project is the current directory.
+const PROJECT_IS_CWD: &[&str] = &["gemini-cli", "qwen-code"];
 
 /// The environment variables path resolution honours, so an adapter can copy just these.
 pub const ENV_OVERRIDES: &[&str] = &[
@@ -94,13 +101,26 @@ impl std::fmt::Display for Scope {
 
 /// Where inside a file the servers live: the key path from the root to the server map (or
 /// list). `["mcpServers"]`, `["mcp", "servers"]`, `["projects", "/abs/dir", "mcpServers"]`.
+/// It also knows whether the file is in the client's own shape or in another one the client
+/// reads too (Continue's `mcpServers/*.json`), which [`ClientInfo::config_paths`] sets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
-pub struct Placement(pub Vec<String>);
+pub struct Placement(pub Vec<String>, #[serde(skip)] pub(crate) FileShape);
+
+/// The shape of one of a client's files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub(crate) enum FileShape {
+    /// The client's own format and dialect.
+    #[default]
+    Native,
+    /// A Claude-Desktop-like JSON file (`{"mcpServers": {name: entry}}`) that the client reads
+    /// besides its own files (Continue: `~/.continue/mcpServers/*.json`).
+    ClaudeJson,
+}
 
 impl Placement {
     pub fn new<S: AsRef<str>>(path: &[S]) -> Self {
-        Placement(path.iter().map(|s| s.as_ref().to_owned()).collect())
+        Placement(path.iter().map(|s| s.as_ref().to_owned()).collect(), FileShape::Native)
     }
 
     /// The key path joined with dots, for messages.
@@ -166,11 +186,45 @@ pub(crate) struct LocationSpec {
     /// A file beside this one that the client stops reading once this one exists (Continue's
     /// `config.json` when `config.yaml` is created).
     pub shadows: Option<&'static str>,
+    /// The file is in another shape than the client's own.
+    pub shape: FileShape,
+    /// Written instead of the scope's documented file when creating that file would make the
+    /// client stop reading the file it shadows (Continue: `config.json` users get
+    /// `~/.continue/mcpServers/mcp-orchestration.json`).
+    pub when_shadowed: bool,
+    /// The other files of this one's directory with these extensions are the client's too
+    /// (Continue reads every block file of `.continue/mcpServers/`): [`detect`] lists them, as
+    /// alternatives; nothing writes them.
+    pub siblings: Option<&'static [&'static str]>,
 }
 
 impl LocationSpec {
     pub(crate) const fn new(scope: Scope, on: OnOs, base: Base, rel: &'static str) -> Self {
-        LocationSpec { scope, on, base, rel, alternative: false, placement: None, shadows: None }
+        LocationSpec {
+            scope,
+            on,
+            base,
+            rel,
+            alternative: false,
+            placement: None,
+            shadows: None,
+            shape: FileShape::Native,
+            when_shadowed: false,
+            siblings: None,
+        }
+    }
+    pub(crate) const fn claude_json(mut self) -> Self {
+        self.shape = FileShape::ClaudeJson;
+        self
+    }
+    pub(crate) const fn when_shadowed(mut self) -> Self {
+        self.when_shadowed = true;
+        self.alternative = true;
+        self
+    }
+    pub(crate) const fn with_siblings(mut self, extensions: &'static [&'static str]) -> Self {
+        self.siblings = Some(extensions);
+        self
     }
     pub(crate) const fn shadowing(mut self, sibling: &'static str) -> Self {
         self.shadows = Some(sibling);
@@ -241,7 +295,7 @@ fn base_dir(facts: &HostFacts, base: &Base) -> Option<String> {
 /// a user-scope file: `~/.cursor/mcp.json` marks no project); with none, `project_dir`.
 pub(crate) fn project_root(client: &ClientInfo, facts: &HostFacts) -> Option<PathBuf> {
     let start = facts.project_dir.as_ref()?;
-    if !facts.search_project_root {
+    if !facts.search_project_root || PROJECT_IS_CWD.contains(&client.id) {
         return Some(start.clone());
     }
     let project_rels: Vec<&str> = client
@@ -296,10 +350,11 @@ pub(crate) fn resolve(client: &ClientInfo, facts: &HostFacts) -> Vec<ConfigLocat
                 let Some(project) = &facts.project_dir else { continue };
                 // `{project}` in a placement stands for the absolute project directory.
                 let project = project.to_string_lossy().into_owned();
-                Placement(p.iter().map(|k| if *k == "{project}" { project.clone() } else { (*k).to_owned() }).collect())
+                let keys = p.iter().map(|k| if *k == "{project}" { project.clone() } else { (*k).to_owned() });
+                Placement(keys.collect(), spec.shape)
             }
-            (_, Some(p)) => Placement::new(p),
-            (_, None) => Placement::new(client.dialect.container),
+            (_, Some(p)) => Placement(Placement::new(p).0, spec.shape),
+            (_, None) => Placement(Placement::new(client.dialect.container).0, spec.shape),
         };
         let location = ConfigLocation { scope: spec.scope, path, placement, alternative: spec.alternative };
         if !out.contains(&location) {
@@ -325,6 +380,41 @@ pub(crate) fn shadowed(client: &ClientInfo, facts: &HostFacts, path: &Path) -> O
         let own = PathBuf::from(join(facts.os, &base_dir(facts, &spec.base)?, spec.rel));
         (own == path).then(|| own.with_file_name(sibling))
     })
+}
+
+/// The location of `scope` to write instead of `path` when creating `path` would make the
+/// client stop reading the file it shadows (see [`LocationSpec::when_shadowed`]).
+pub(crate) fn instead_of_shadowing(client: &ClientInfo, facts: &HostFacts, path: &Path) -> Option<ConfigLocation> {
+    let scope = resolve(client, facts).into_iter().find(|l| l.path == path)?.scope;
+    client.locations.iter().filter(|s| applies(s.on, facts.os) && s.when_shadowed && s.scope == scope).find_map(
+        |spec| {
+            let own = PathBuf::from(join(facts.os, &base_dir(facts, &spec.base)?, spec.rel));
+            resolve(client, facts).into_iter().find(|l| l.path == own)
+        },
+    )
+}
+
+/// The other files beside `location` (same directory, one of `extensions`), sorted: Continue's
+/// block files. Lists one directory; a missing one has none.
+fn siblings(location: &ConfigLocation, extensions: &[&str]) -> Vec<ConfigLocation> {
+    let Some(dir) = location.path.parent() else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p != &location.path && p.is_file())
+        .filter(|p| p.extension().is_some_and(|x| extensions.iter().any(|e| x == *e)))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            // A YAML block is in the client's own dialect; a JSON file in the Claude-like one.
+            let yaml = path.extension().is_some_and(|x| x == "yaml" || x == "yml");
+            let shape = if yaml { FileShape::Native } else { FileShape::ClaudeJson };
+            let placement = Placement(location.placement.0.clone(), shape);
+            ConfigLocation { path, alternative: true, placement, ..location.clone() }
+        })
+        .collect()
 }
 
 /// What exists on disk of one location.
@@ -374,16 +464,19 @@ pub(crate) fn detect(clients: &'static [ClientInfo], facts: &HostFacts) -> Vec<D
         .iter()
         .map(|c| {
             let root = project_root(c, facts);
-            Detected {
-                client_id: c.id,
-                locations: resolve(c, facts)
-                    .into_iter()
-                    .map(|l| {
-                        let p = presence(&l.path, facts, root.as_deref());
-                        (l, p)
-                    })
-                    .collect(),
+            let mut locations = Vec::new();
+            for location in resolve(c, facts) {
+                let extensions = c
+                    .locations
+                    .iter()
+                    .filter(|s| applies(s.on, facts.os) && s.scope == location.scope)
+                    .find_map(|s| s.siblings.filter(|_| location.path.ends_with(s.rel)));
+                let more = extensions.map(|x| siblings(&location, x)).unwrap_or_default();
+                let p = presence(&location.path, facts, root.as_deref());
+                locations.push((location, p));
+                locations.extend(more.into_iter().map(|l| (l, Presence::File)));
             }
+            Detected { client_id: c.id, locations }
         })
         .collect()
 }

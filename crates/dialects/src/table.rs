@@ -49,7 +49,8 @@ const STANDARD: Dialect = Dialect {
 const OPTIONAL_TYPE: Dialect =
     Dialect { kind: Some(TypeField { remote_presence: Presence::Kept, ..TYPE_STD }), ..STANDARD };
 
-/// Cline, Roo Code, Kilo Code, Kiro, Amazon Q: `disabled` switches a server off.
+/// Cline, Roo Code, Kilo Code, Kiro, Amazon Q, Auggie (`@augmentcode/auggie` 0.36.0: a server
+/// with `config.disabled` is not started): `disabled` switches a server off.
 const WITH_DISABLED: Dialect = Dialect { toggle: Toggle::Disabled("disabled"), ..STANDARD };
 
 /// code.visualstudio.com/docs/copilot/reference/mcp-configuration: `type` is required for
@@ -133,6 +134,14 @@ const CONTINUE: Dialect = Dialect {
     new_file: &[("name", "MCP servers"), ("version", "0.0.1"), ("schema", "v1")],
     ..STANDARD
 };
+
+/// continuedev/continue packages/config-yaml/src/schemas/mcp/json.ts
+/// (`claudeDesktopLikeConfigFileSchema`): the JSON files Continue reads from
+/// `~/.continue/mcpServers/` and `.continue/mcpServers/` with either config file
+/// (core/context/mcp/json/loadJsonMcpConfigs.ts): `type` optional (`stdio`, `http`, `sse`), no
+/// `cwd`, no switch, no timeout.
+pub(crate) const CLAUDE_JSON: Dialect =
+    Dialect { container: &["mcpServers"], cwd: None, kind: Some(TypeField { aliases: &[], ..TYPE_STD }), ..STANDARD };
 
 fn goose_managed(entry: &serde_json::Map<String, serde_json::Value>) -> bool {
     // builtin, platform, frontend, inline_python … are Goose's own, not MCP servers we manage.
@@ -354,7 +363,23 @@ pub(crate) const CLIENTS: &[ClientInfo] = &[
         Yaml,
         CONTINUE,
         ALL,
-        [user(All, CONTINUE_DIR, "config.yaml").shadowing("config.json"),]
+        [
+            user(All, CONTINUE_DIR, "config.yaml").shadowing("config.json"),
+            // core/config/profile/doLoadConfig.ts: with only config.json, Continue still reads
+            // the JSON files of ~/.continue/mcpServers/ (load.ts → loadJsonMcpConfigs).
+            user(All, CONTINUE_DIR, "mcpServers/mcp-orchestration.json")
+                .at(&["mcpServers"])
+                .claude_json()
+                .when_shadowed(),
+            // The workspace's .continue/mcpServers/ holds YAML blocks of exactly one server each
+            // (packages/config-yaml/src/schemas/index.ts `blockSchema`, read by
+            // core/config/yaml/loadYaml.ts) and JSON files of many (loadJsonMcpConfigs.ts, read
+            // with either config file): ours is a JSON one; the others are listed to be read.
+            project(".continue/mcpServers/mcp-orchestration.json")
+                .at(&["mcpServers"])
+                .claude_json()
+                .with_siblings(&["json", "yaml", "yml"]),
+        ]
     ),
     client!(
         "goose",
@@ -411,6 +436,8 @@ pub(crate) const CLIENTS: &[ClientInfo] = &[
         [
             user(All, AppConfig, "Code/User/globalStorage/kilocode.kilo-code/settings/mcp_settings.json"),
             project(".kilocode/mcp.json"),
+            // The Kilo CLI (@kilocode/cli 7.7.7) reads `.kilocode/mcp.json` and `.kilo/mcp.json`.
+            project(".kilo/mcp.json").alt(),
         ]
     ),
     client!(
@@ -439,7 +466,10 @@ pub(crate) const CLIENTS: &[ClientInfo] = &[
         AMP,
         ALL,
         [
-            // ampcode.com/manual: `%USERPROFILE%\.config\amp\settings.json` on Windows.
+            // `amp mcp list` (@sourcegraph/amp 0.0.1790142911) reads `$XDG_CONFIG_HOME/amp/` or
+            // `~/.config/amp/settings.json` and the workspace `.amp/settings.json` (from
+            // subdirectories too); ampcode.com/manual: `%USERPROFILE%\.config\amp\settings.json`
+            // on Windows (not checked: no Windows here).
             user(Unix, XdgConfig, "amp/settings.json"),
             user(Only(Windows), Home, ".config/amp/settings.json"),
             project(".amp/settings.json"),
@@ -493,9 +523,9 @@ pub(crate) const CLIENTS: &[ClientInfo] = &[
         "Augment (Auggie CLI)",
         Json,
         StrictJson,
-        STANDARD,
+        WITH_DISABLED,
         ALL,
-        [user(All, Home, ".augment/settings.json"),]
+        [user(All, Home, ".augment/settings.json"), project(".augment/settings.json"),]
     ),
     client!(
         "junie",

@@ -73,19 +73,50 @@ const DRAFT: &[(&str, &str)] = &[
     ("head_version", "integer?"),
 ];
 
+/// One row of `list_clients`: a client, its scopes and which of its files were found.
+fn client_row() -> Value {
+    let mut row = json!({
+        "type": "object",
+        "properties": {
+            "client_id": {"type": "string"},
+            "display_name": {"type": "string"},
+            "format": {"type": "string"},
+            "transports": {"type": "array", "items": {"type": "string"}},
+            "detected": {"type": "boolean"},
+            "config_location": {"type": ["string", "null"]},
+            "scopes": {"type": "array", "items": {"type": "string", "enum": ["user", "project", "local"]}},
+            "scope_files": {
+                "type": "object",
+                "description": "Per scope the client has, the files of it found here (existing files only)",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+            "config_paths": {"type": "array", "items": {"type": "object"}},
+            "profile_ids": {"type": "array", "items": {"type": "string"}},
+            "profile_count": {"type": "integer"},
+        },
+        "required": ["client_id", "scopes", "scope_files", "config_paths"],
+    });
+    with_properties(&mut row);
+    row
+}
+
 /// The output schema of a tool, by name; `None` for a tool this table does not know.
 pub fn for_tool(tool: &str) -> Option<JsonObject> {
     let schema = match tool {
-        "list_clients" => output(
-            &[
-                ("clients", "array"),
-                ("count", "integer"),
-                ("shared_profile_ids", "array"),
-                ("shared_profile_count", "integer"),
-                ("next_cursor", "string?"),
-            ],
-            &["clients", "count"],
-        ),
+        "list_clients" => {
+            let mut schema = output(
+                &[
+                    ("clients", "array"),
+                    ("count", "integer"),
+                    ("shared_profile_ids", "array"),
+                    ("shared_profile_count", "integer"),
+                    ("next_cursor", "string?"),
+                ],
+                &["clients", "count"],
+            );
+            schema["properties"]["clients"]["items"] = client_row();
+            schema
+        }
         "list_profiles" => output(
             &[("client_id", "string"), ("profiles", "array"), ("count", "integer"), ("next_cursor", "string?")],
             &["profiles", "count"],

@@ -98,6 +98,21 @@ pub fn client_rows(core: &Orchestrator, facts: &dialects::HostFacts, clients: &[
                 .into_iter()
                 .find(|l| !l.alternative && l.scope == dialects::Scope::User)
                 .map(|l| l.path.display().to_string());
+            // Each scope the client has here, with the files of it that exist.
+            let scopes = client.scopes(facts.os);
+            let scope_files: serde_json::Map<String, Value> = scopes
+                .iter()
+                .map(|scope| {
+                    let files: Vec<String> = found
+                        .map(|d| d.locations.as_slice())
+                        .unwrap_or_default()
+                        .iter()
+                        .filter(|(l, p)| l.scope == *scope && *p == dialects::Presence::File)
+                        .map(|(l, _)| l.path.display().to_string())
+                        .collect();
+                    (scope.as_str().to_owned(), json!(files))
+                })
+                .collect();
             let names = core.profile_names(client.id).unwrap_or_default();
             let profile_ids: Vec<&str> = names.iter().take(MAX_PROFILE_IDS).map(|p| p.as_str()).collect();
             let mut row = json!({
@@ -110,6 +125,8 @@ pub fn client_rows(core: &Orchestrator, facts: &dialects::HostFacts, clients: &[
                 "detected": found.is_some_and(|d| d.found()),
                 "profile_ids": profile_ids,
                 "profile_count": names.len(),
+                "scopes": scopes,
+                "scope_files": scope_files,
                 "config_paths": paths,
             });
             if names.len() > MAX_PROFILE_IDS {
@@ -145,7 +162,8 @@ fn meta_of(pairs: &[(&str, &str)]) -> Map<String, Value> {
 impl McpServer {
     /// List the MCP client applications this server can configure (Claude Desktop, Cursor, VS
     /// Code, Claude Code, Codex, …): id, display name, platform, config file location, format,
-    /// transports, whether it is installed here, its profile count and first profile ids.
+    /// transports, its scopes (`user`, `project`, `local`) with the files of each found here,
+    /// whether it is installed here, its profile count and first profile ids.
     /// Paged: pass `next_cursor` back as `cursor` for more.
     #[tool(annotations(
         title = "List clients",
@@ -154,10 +172,22 @@ impl McpServer {
         open_world_hint = false
     ))]
     async fn list_clients(&self, Parameters(args): Parameters<PageArgs>) -> Result<CallToolResult, McpError> {
+        // With one `serve --project-dir DIR`, the project files shown are DIR's (no roots/list
+        // round trip for a listing); otherwise those found from the server's directory.
+        let project = match self.project_dirs.as_slice() {
+            [dir] => Some(dir.clone()),
+            _ => None,
+        };
         self.call("list_clients", Map::new(), move |core, facts, _| {
             let request = page_request(args.limit, args.cursor.as_deref())?;
             let page = page::page_in_order(&all_clients(), &request, "clients", "", |c| c.id)?;
-            let rows = client_rows(core, facts, &page.items);
+            let facts = match project {
+                Some(dir) => {
+                    dialects::HostFacts { project_dir: Some(dir), search_project_root: false, ..facts.clone() }
+                }
+                None => facts.clone(),
+            };
+            let rows = client_rows(core, &facts, &page.items);
             // The shared profiles every client follows (unless it has its own of that name).
             let shared = core.profile_names(orchestrator::ids::SHARED).unwrap_or_default();
             let shared_ids: Vec<&str> = shared.iter().take(MAX_PROFILE_IDS).map(|p| p.as_str()).collect();

@@ -239,7 +239,7 @@ pub fn remove(ctx: &Context, args: &RemoveArgs) -> anyhow::Result<u8> {
 }
 
 pub fn rollback_sync(ctx: &Context, sync_id: &str, force: bool) -> anyhow::Result<u8> {
-    let files = ctx.core.rollback_sync(sync_id, force)?;
+    let files = ctx.core.rollback_sync(sync_id, force, &facts_for(None)?)?;
     let code = files.iter().find_map(|f| f.exit_code).unwrap_or(0);
     if ctx.json {
         output::json(&json!({"sync_id": sync_id, "files": files}));

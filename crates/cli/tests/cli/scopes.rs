@@ -1,8 +1,8 @@
 //! `--scope user|project|local` and `--project DIR` on deploy, diff, import, status and render:
 //! each scope of Claude Code, VS Code, Cursor and Gemini CLI reaches its file and placement,
 //! project files are found from a subdirectory upward to the project root, HOME's files are
-//! listed once, and every refusal (a scope the client lacks, a missing project directory,
-//! Continue's config.json) exits 2 and changes nothing.
+//! listed once, and every refusal (a scope the client lacks, a missing project directory) exits 2 and
+//! changes nothing; Continue's config.json users get a JSON file Continue reads beside it.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -109,10 +109,13 @@ fn vscode_cursor_and_gemini_user_and_project_scopes() {
     let env = initialized();
     let (home, proj) = project(&env);
     let src = proj.join("src");
+    // Gemini CLI reads only the current directory's .gemini/settings.json (its program, run from
+    // a subdirectory, does not list the root's), so from `src` its project file is src's.
+    let gemini_project = PathBuf::from("src/.gemini/settings.json");
     for (client, user, project, container) in [
-        ("vscode", ".config/Code/User/mcp.json", ".vscode/mcp.json", "servers"),
-        ("cursor", ".cursor/mcp.json", ".cursor/mcp.json", "mcpServers"),
-        ("gemini-cli", ".gemini/settings.json", ".gemini/settings.json", "mcpServers"),
+        ("vscode", ".config/Code/User/mcp.json", Path::new(".vscode/mcp.json"), "servers"),
+        ("cursor", ".cursor/mcp.json", Path::new(".cursor/mcp.json"), "mcpServers"),
+        ("gemini-cli", ".gemini/settings.json", gemini_project.as_path(), "mcpServers"),
     ] {
         publish(&env, client, "default", &servers("team", "uvx"));
         let written = deploy_scope(&env, &src, client, "user");
@@ -229,26 +232,35 @@ fn scope_and_file_together_are_a_usage_error() {
     assert!(stderr(&out).contains("user, project, local"), "{}", stderr(&out));
 }
 
+/// continuedev/continue@d0a3c0b626b5bebc3bef4742eec05a0242be0bab: Continue reads config.yaml
+/// when it exists, else config.json (core/config/profile/doLoadConfig.ts), and with either
+/// the JSON files of `~/.continue/mcpServers/` (core/context/mcp/json/loadJsonMcpConfigs.ts).
+/// A user with only config.json gets our servers in `mcpServers/mcp-orchestration.json`:
+/// config.json keeps its bytes and no config.yaml hides it.
 #[test]
-fn continue_with_only_config_json_is_refused_naming_both_files() {
+fn continue_with_only_config_json_gets_a_json_file_in_mcp_servers_and_config_json_stays() {
     let env = initialized();
+    publish(&env, "continue", "default", &servers("team", "uvx"));
     let (home, _) = project(&env);
     let dir = home.join(".continue");
     std::fs::create_dir_all(&dir).expect("mkdir");
     let legacy = r#"{"models": [], "experimental": {"modelContextProtocolServers": []}}"#;
     std::fs::write(dir.join("config.json"), legacy).expect("write");
-    let before = env.snapshot();
-    for args in [vec!["deploy", "continue"], vec!["deploy", "continue", "--dry-run"], vec!["diff", "continue"]] {
-        let out = run_in(&env, &home, &args);
-        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
-        let err = stderr(&out);
-        assert!(err.contains(dir.join("config.json").to_str().expect("utf8")), "{err}");
-        assert!(err.contains(dir.join("config.yaml").to_str().expect("utf8")), "{err}");
-        assert!(err.contains("--file"), "{err}");
-    }
+    let ours = dir.join("mcpServers/mcp-orchestration.json");
+    let out = run_in(&env, &home, &["diff", "continue", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["status"], "missing", "{}", json(&out));
+    let out = run_in(&env, &home, &["deploy", "continue", "--create", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["file"], ours.to_str().expect("utf8"));
+    assert_eq!(
+        read_json(&ours),
+        serde_json::json!({"mcpServers": {"team": {"command": "uvx", "args": ["-y", "pkg"]}}})
+    );
     assert!(!dir.join("config.yaml").exists(), "config.yaml not created");
     assert_eq!(std::fs::read_to_string(dir.join("config.json")).expect("read"), legacy);
-    assert_eq!(env.snapshot(), before);
+    let out = run_in(&env, &home, &["diff", "continue", "--json"]);
+    assert_eq!(json(&out)["status"], "up-to-date", "{}", json(&out));
     // Named explicitly, config.yaml is written (the user chose to shadow config.json).
     let yaml = dir.join("config.yaml");
     let out = run_in(&env, &home, &["deploy", "continue", "--file", yaml.to_str().expect("utf8")]);
@@ -257,6 +269,33 @@ fn continue_with_only_config_json_is_refused_naming_both_files() {
     // Once config.yaml exists, it is the file Continue reads: the default again.
     let out = run_in(&env, &home, &["diff", "continue", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["file"], yaml.to_str().expect("utf8"), "{}", json(&out));
+}
+
+/// continuedev/continue: every file of `.continue/mcpServers/` is Continue's project scope (YAML
+/// blocks of one server each, JSON files of many). A project deploy writes only ours, a JSON
+/// file (many servers); status lists the user's other block files too; they keep their bytes.
+#[test]
+fn continue_project_scope_writes_our_block_file_and_leaves_the_users_blocks() {
+    let env = initialized();
+    publish(&env, "continue", "default", &servers("team", "uvx"));
+    let (_, proj) = project(&env);
+    let blocks = proj.join(".continue/mcpServers");
+    std::fs::create_dir_all(&blocks).expect("mkdir");
+    let theirs = "name: Their DB\nversion: 0.0.1\nschema: v1\nmcpServers:\n  - name: db\n    command: pg-mcp\n";
+    std::fs::write(blocks.join("db.yaml"), theirs).expect("write");
+    let written = deploy_scope(&env, &proj.join("src"), "continue", "project");
+    assert_eq!(written, blocks.join("mcp-orchestration.json"));
+    assert_eq!(
+        read_json(&written),
+        serde_json::json!({"mcpServers": {"team": {"command": "uvx", "args": ["-y", "pkg"]}}})
+    );
+    assert_eq!(std::fs::read_to_string(blocks.join("db.yaml")).expect("read"), theirs);
+    let out = run_in(&env, &proj, &["status", "--scope", "project", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(listed.contains(blocks.join("db.yaml").to_str().expect("utf8")), "{listed}");
+    assert!(listed.contains(written.to_str().expect("utf8")), "{listed}");
 }
 
 /// Claude Code's user and local scopes share `~/.claude.json`: what a user-scope deploy owns

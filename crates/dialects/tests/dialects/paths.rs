@@ -260,7 +260,10 @@ fn from_a_subdirectory_the_project_files_of_the_vcs_root_are_found() {
     assert_eq!(project_file("vscode", &f), Some(proj.join(".vscode/mcp.json")));
     assert_eq!(project_file("claude-code", &f), Some(proj.join(".mcp.json")));
     assert_eq!(project_file("cursor", &f), Some(proj.join(".cursor/mcp.json")));
-    assert_eq!(project_file("gemini-cli", &f), Some(proj.join(".gemini/settings.json")));
+    // Gemini CLI and Qwen Code read only the current directory's file (their programs, run
+    // from a subdirectory, do not list the root's: scripts/test-client-programs.sh).
+    assert_eq!(project_file("gemini-cli", &f), Some(proj.join("src/deep/.gemini/settings.json")));
+    assert_eq!(project_file("qwen-code", &f), Some(proj.join("src/deep/.qwen/settings.json")));
     // Claude Code's local scope is keyed by the project root, not the current directory.
     let local = dialects::find("claude-code")
         .expect("client")
@@ -351,7 +354,8 @@ fn each_client_lists_its_scopes() {
     assert_eq!(scopes("cursor"), [Scope::User, Scope::Project]);
     assert_eq!(scopes("gemini-cli"), [Scope::User, Scope::Project]);
     assert_eq!(scopes("claude-desktop"), [Scope::User]);
-    assert_eq!(scopes("continue"), [Scope::User]);
+    assert_eq!(scopes("continue"), [Scope::User, Scope::Project]);
+    assert_eq!(scopes("augment"), [Scope::User, Scope::Project]);
     assert_eq!(Scope::parse("local"), Some(Scope::Local));
     assert_eq!(Scope::parse("global"), None);
 }
@@ -367,4 +371,105 @@ fn continue_config_yaml_shadows_config_json() {
     assert_eq!(continue_.shadowed_by(&f, std::path::Path::new("/elsewhere/config.yaml")), None);
     let cursor = dialects::find("cursor").expect("client");
     assert_eq!(cursor.shadowed_by(&f, std::path::Path::new("/home/ann/.cursor/mcp.json")), None);
+}
+
+/// continuedev/continue@d0a3c0b626b5bebc3bef4742eec05a0242be0bab core/util/paths.ts and
+/// core/config/profile/doLoadConfig.ts: config.yaml is read when it exists, else config.json;
+/// core/context/mcp/json/loadJsonMcpConfigs.ts reads `~/.continue/mcpServers/*.json` with
+/// either. So a user with only config.json gets that JSON file, never a config.yaml.
+#[test]
+fn continue_config_json_users_get_a_json_file_in_mcp_servers_instead_of_config_yaml() {
+    let f = facts(Os::Linux, LINUX_HOME, &[], None);
+    let continue_ = dialects::find("continue").expect("client");
+    let instead = continue_
+        .instead_of_shadowing(&f, std::path::Path::new("/home/ann/.continue/config.yaml"))
+        .expect("a way around");
+    assert_eq!(instead.path, PathBuf::from("/home/ann/.continue/mcpServers/mcp-orchestration.json"));
+    assert_eq!(instead.scope, Scope::User);
+    assert_eq!(instead.placement.0, ["mcpServers"]);
+    assert!(instead.alternative, "config.yaml stays the documented user file");
+    // Nothing else hides a file, so nothing else has a way around it.
+    let cursor = dialects::find("cursor").expect("client");
+    assert_eq!(cursor.instead_of_shadowing(&f, std::path::Path::new("/home/ann/.cursor/mcp.json")), None);
+    // The JSON file is written in the shape Continue reads there (Claude-Desktop-like).
+    let servers = serde_json::json!({"mcpServers": {
+        "local": {"command": "node", "args": ["-e", "0"], "env": {"A": "1"}},
+        "web": {"type": "http", "url": "http://127.0.0.1:9/mcp", "headers": {"X": "1"}},
+        "off": {"command": "node", "disabled": true}
+    }});
+    let text = dialects::render_at("continue", &instead.placement, None, &servers, &[]).expect("render");
+    let written: serde_json::Value = serde_json::from_str(&text).expect("JSON, not YAML");
+    assert_eq!(
+        written,
+        serde_json::json!({"mcpServers": {
+            "local": {"command": "node", "args": ["-e", "0"], "env": {"A": "1"}},
+            "web": {"type": "http", "url": "http://127.0.0.1:9/mcp", "headers": {"X": "1"}}
+        }})
+    );
+    let back = dialects::import_at("continue", &instead.placement, &text).expect("import");
+    assert_eq!(back["mcpServers"]["web"], servers["mcpServers"]["web"]);
+    // json.ts has no `cwd`: refused with the field named, not dropped.
+    let with_cwd = serde_json::json!({"mcpServers": {"x": {"command": "a", "cwd": "/w"}}});
+    let error = dialects::render_at("continue", &instead.placement, None, &with_cwd, &[]).expect_err("cwd");
+    assert!(error.to_string().contains("cwd"), "{error}");
+}
+
+/// core/config/yaml/loadYaml.ts (same commit): every YAML file of the workspace's
+/// `.continue/mcpServers/` is a block of exactly one server (packages/config-yaml/src/schemas/
+/// index.ts `blockSchema`: `mcpServers: z.array(mcpServerSchema).length(1)`), and every JSON
+/// file a map of many (loadJsonMcpConfigs.ts). Ours is `mcp-orchestration.json`; detection lists
+/// the user's other files (to read, each in its shape), never as the file to write.
+#[test]
+fn continue_project_blocks_are_all_listed_and_ours_is_the_one_written() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().join("home");
+    let proj = tmp.path().join("proj");
+    let blocks = proj.join(".continue/mcpServers");
+    std::fs::create_dir_all(&blocks).expect("mkdir");
+    std::fs::create_dir_all(&home).expect("mkdir");
+    std::fs::write(blocks.join("team.yaml"), "name: t\nversion: 0.0.1\nschema: v1\nmcpServers: []\n").expect("w");
+    std::fs::write(blocks.join("db.yml"), "name: d\nversion: 0.0.1\nschema: v1\nmcpServers: []\n").expect("w");
+    std::fs::write(blocks.join("notes.txt"), "not a block").expect("w");
+    let f = HostFacts {
+        os: Os::Linux,
+        home: home.clone(),
+        vars: BTreeMap::new(),
+        project_dir: Some(proj.clone()),
+        search_project_root: false,
+    };
+    let continue_ = dialects::find("continue").expect("client");
+    let project: Vec<_> =
+        continue_.config_paths(&f).into_iter().filter(|l| l.scope == Scope::Project).map(|l| l.path).collect();
+    assert_eq!(project, [blocks.join("mcp-orchestration.json")], "config_paths lists only ours");
+    let found = dialects::detect(&f).into_iter().find(|d| d.client_id == "continue").expect("continue");
+    let listed: Vec<_> = found
+        .locations
+        .iter()
+        .filter(|(l, _)| l.scope == Scope::Project)
+        .map(|(l, p)| (l.path.clone(), l.alternative, *p))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (blocks.join("mcp-orchestration.json"), false, Presence::DirectoryOnly),
+            (blocks.join("db.yml"), true, Presence::File),
+            (blocks.join("team.yaml"), true, Presence::File),
+        ]
+    );
+    // Each is read in its own shape: a one-server YAML block, a Claude-like JSON file.
+    std::fs::write(
+        blocks.join("db.yml"),
+        "name: d\nversion: 0.0.1\nschema: v1\nmcpServers:\n  - name: db\n    command: pg\n",
+    )
+    .expect("w");
+    std::fs::write(blocks.join("more.json"), r#"{"mcpServers": {"gh": {"type": "http", "url": "https://x/mcp"}}}"#)
+        .expect("w");
+    let found = dialects::detect(&f).into_iter().find(|d| d.client_id == "continue").expect("continue");
+    let read = |name: &str| {
+        let (location, _) = found.locations.iter().find(|(l, _)| l.path == blocks.join(name)).expect(name);
+        let text = std::fs::read_to_string(&location.path).expect("read");
+        dialects::import_at("continue", &location.placement, &text).expect("import")
+    };
+    assert_eq!(read("db.yml")["mcpServers"]["db"]["command"], "pg");
+    assert_eq!(read("more.json")["mcpServers"]["gh"]["url"], "https://x/mcp");
 }

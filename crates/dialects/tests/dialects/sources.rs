@@ -1,6 +1,7 @@
 //! What each client's own source requires of the entries we write, one test per row of
 //! issue 13, each citing the file (and commit or package version) it encodes. Where the
-//! client's program runs here, `tests/programs/` checks the same files with the program itself.
+//! client's program runs here, `scripts/test-client-programs.sh` checks the same files with the
+//! program itself.
 
 use dialects::{DialectError, HostFacts, Os, Scope, Transport};
 use serde_json::{Value, json};
@@ -190,4 +191,17 @@ fn amp_lives_under_dot_config_on_windows_too_and_has_a_workspace_file() {
     let linux = paths("amp", &facts(Os::Linux, &[]));
     assert_eq!(linux[0], (Scope::User, "/home/u/.config/amp/settings.json".into(), false));
     assert!(linux.contains(&(Scope::Project, "/work/p/.amp/settings.json".into(), false)), "{linux:?}");
+}
+
+/// @augmentcode/auggie 0.36.0 `augment.mjs`: a server whose config has `disabled` is not
+/// started (`if(s.config?.disabled)continue`), and `auggie mcp list` shows it off
+/// (scripts/test-client-programs.sh). So a disabled server is written with `disabled: true`
+/// instead of being left out, and reads back disabled.
+#[test]
+fn auggie_keeps_a_disabled_server_with_disabled_true() {
+    let servers = json!({"mcpServers": {"off": {"command": "node", "args": ["-e", "0"], "disabled": true}}});
+    let out = dialects::render("augment", None, &servers, &[]).expect("render");
+    let written: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(written["mcpServers"]["off"]["disabled"], json!(true), "{out}");
+    assert_eq!(dialects::import("augment", &out).expect("import"), servers);
 }

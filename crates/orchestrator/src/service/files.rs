@@ -112,6 +112,12 @@ impl ClientFile {
                 .find(|l| !l.alternative && l.scope != Scope::Local)
                 .ok_or_else(|| Error::NoConfigFile { client: client_id.to_owned() })?,
         };
+        // Where creating the file would hide another, the client's own way around it, if any
+        // (Continue: a JSON file in ~/.continue/mcpServers/ instead of config.yaml).
+        let instead = Some(chosen)
+            .filter(|l| !l.path.exists() && info.shadowed_by(facts, &l.path).is_some_and(|p| p.is_file()))
+            .and_then(|l| info.instead_of_shadowing(facts, &l.path));
+        let chosen = instead.as_ref().unwrap_or(chosen);
         if !chosen.path.exists()
             && let Some(shadowed) = info.shadowed_by(facts, &chosen.path).filter(|p| p.is_file())
         {

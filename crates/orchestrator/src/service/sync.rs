@@ -211,7 +211,12 @@ impl Orchestrator {
     /// gets its bytes from before it (a file changed since is refused unless `force`, as
     /// `rollback`); a file written again after the sync is refused (roll it back on its own).
     /// The sync id not found is exit 3.
-    pub fn rollback_sync(&self, sync_id: &str, force: bool) -> Result<Vec<SyncRollbackFile>> {
+    pub fn rollback_sync(
+        &self,
+        sync_id: &str,
+        force: bool,
+        facts: &dialects::HostFacts,
+    ) -> Result<Vec<SyncRollbackFile>> {
         let mut meta = Map::new();
         meta.insert("sync_id".into(), json!(sync_id.chars().take(80).collect::<String>()));
         meta.insert("force".into(), json!(force));
@@ -222,12 +227,8 @@ impl Orchestrator {
                 let Ok(client) = ClientId::parse(info.id) else { continue };
                 let records = record::list(self.home(), &client, None)?;
                 for rec in records.iter().filter(|r| r.sync_id.as_deref() == Some(sync_id)) {
-                    let placement = rec.placement.clone().unwrap_or_else(|| info.default_placement().0);
-                    let file = ClientFile {
-                        client_id: client.to_string(),
-                        path: rec.file.clone().into(),
-                        placement: dialects::Placement(placement.clone()),
-                    };
+                    // The file as sync found it: its client's location of that path.
+                    let file = ClientFile::at(client.as_str(), std::path::Path::new(&rec.file), facts);
                     let of_file: Vec<_> = records.iter().filter(|r| r.file == rec.file).cloned().collect();
                     let latest = record::last_write(&of_file).map(|r| r.deployment_id.clone());
                     let outcome = if latest.as_deref() != Some(rec.deployment_id.as_str()) {

@@ -2,6 +2,7 @@
 //! tool's success and failure results, refusals that change nothing, and the events of a call.
 
 use serde_json::{Value, json};
+use std::path::PathBuf;
 
 use crate::support::{Env, args};
 
@@ -92,6 +93,36 @@ async fn list_clients_and_profiles() {
 
     let out = client.call("list_profiles", json!({"client_id": "no-such-client"})).await;
     assert_eq!(out.kind(), "not_found");
+    client.close().await;
+}
+
+/// Each row names the client's scopes and, per scope, the files of it found here.
+#[tokio::test]
+async fn list_clients_shows_each_clients_scopes_and_the_scope_files_found() {
+    let env = Env::new();
+    let home = env.root().to_path_buf();
+    let proj = home.join("proj");
+    std::fs::create_dir_all(proj.join(".cursor")).expect("mkdir");
+    std::fs::create_dir_all(home.join(".cursor")).expect("mkdir");
+    std::fs::write(proj.join(".cursor/mcp.json"), "{}").expect("write");
+    std::fs::write(home.join(".cursor/mcp.json"), "{}").expect("write");
+    std::fs::write(proj.join(".mcp.json"), "{}").expect("write");
+    let client = env.client_with_project_dirs(vec![proj.clone()]).await;
+    let out = client.call("list_clients", json!({})).await;
+    let clients = out.ok()["clients"].as_array().expect("clients").clone();
+    let row = |id: &str| clients.iter().find(|c| c["client_id"] == id).expect(id).clone();
+    let path = |p: PathBuf| json!(p.display().to_string());
+    let cursor = row("cursor");
+    assert_eq!(cursor["scopes"], json!(["user", "project"]));
+    assert_eq!(cursor["scope_files"]["user"], json!([path(home.join(".cursor/mcp.json"))]));
+    assert_eq!(cursor["scope_files"]["project"], json!([path(proj.join(".cursor/mcp.json"))]));
+    let claude = row("claude-code");
+    assert_eq!(claude["scopes"], json!(["user", "project", "local"]));
+    assert_eq!(claude["scope_files"]["project"], json!([path(proj.join(".mcp.json"))]));
+    assert_eq!(claude["scope_files"]["user"], json!([]), "no ~/.claude.json here");
+    let desktop = row("claude-desktop");
+    assert_eq!(desktop["scopes"], json!(["user"]));
+    assert_eq!(desktop["scope_files"], json!({"user": []}));
     client.close().await;
 }
 
