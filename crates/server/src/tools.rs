@@ -93,11 +93,13 @@ pub fn client_rows(core: &Orchestrator, facts: &dialects::HostFacts, clients: &[
                            "alternative": l.alternative, "presence": presence})
                 })
                 .collect();
-            let location = client
-                .config_paths(facts)
-                .into_iter()
-                .find(|l| !l.alternative && l.scope == dialects::Scope::User)
-                .map(|l| l.path.display().to_string());
+            // (`detect` resolved the same locations, `config_paths` order.)
+            let location = found
+                .map(|d| d.locations.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .find(|(l, _)| !l.alternative && l.scope == dialects::Scope::User)
+                .map(|(l, _)| l.path.display().to_string());
             let names = core.profile_names(client.id).unwrap_or_default();
             let profile_ids: Vec<&str> = names.iter().take(MAX_PROFILE_IDS).map(|p| p.as_str()).collect();
             let mut row = json!({

@@ -107,23 +107,29 @@ pub fn publish(ctx: &Context, args: &PublishArgs) -> anyhow::Result<u8> {
 pub fn verify(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<u8> {
     let outcomes = ctx.core.verify(args.artifact_id.as_deref())?;
     let worst = outcomes.iter().filter_map(|o| o.kind).map(|k| k.exit_code()).next().unwrap_or(0);
+    let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
     if ctx.json {
-        let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
-        output::json(&json!({"verified": outcomes.len() - failed, "failed": failed, "results": outcomes}));
-    } else {
-        for o in &outcomes {
-            match (&o.artifact_id, &o.error) {
-                (Some(id), None) => {
-                    output::say(&format!("ok      {}/{} v{} {id}", o.client_id, o.profile_id, o.version))
-                }
-                (_, Some(err)) => {
-                    output::say(&format!("FAILED  {}/{} v{}: {err}", o.client_id, o.profile_id, o.version))
-                }
-                (None, None) => {}
-            }
+        // Streamed: a whole home's outcomes can be 100,000 rows.
+        #[derive(serde::Serialize)]
+        struct Report<'a> {
+            verified: usize,
+            failed: usize,
+            results: &'a [orchestrator::service::VerifyOutcome],
         }
-        let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
-        output::say(&format!("{} verified, {failed} failed", outcomes.len() - failed));
+        output::json_streamed(&Report { verified: outcomes.len() - failed, failed, results: &outcomes });
+    } else {
+        use std::fmt::Write as _;
+        // One write for all the lines (stderr is unbuffered).
+        let mut text = String::new();
+        for o in &outcomes {
+            let _ = match (&o.artifact_id, &o.error) {
+                (Some(id), None) => writeln!(text, "ok      {}/{} v{} {id}", o.client_id, o.profile_id, o.version),
+                (_, Some(err)) => writeln!(text, "FAILED  {}/{} v{}: {err}", o.client_id, o.profile_id, o.version),
+                (None, None) => Ok(()),
+            };
+        }
+        let _ = write!(text, "{} verified, {failed} failed", outcomes.len() - failed);
+        output::say(&text);
     }
     Ok(worst)
 }

@@ -19,8 +19,10 @@ use crate::ids::{ClientId, ProfileId};
 use crate::page::{self, Page, PageRequest};
 use crate::registry::{self, Head, HistoryEntry};
 
-/// A client's sorted profile names, with the modification time of `heads/<client>/` when listed.
-type NamesSnapshot = (SystemTime, Arc<Vec<ProfileId>>);
+/// A client's sorted profile names, with the modification time of `heads/<client>/` when listed;
+/// no names when a page was selected from that listing without sorting them all (the first
+/// listing at that time in this process: a one-shot command lists once).
+type NamesSnapshot = (SystemTime, Option<Arc<Vec<ProfileId>>>);
 
 /// The profile names last listed per client (see the module documentation).
 #[derive(Debug, Default)]
@@ -39,7 +41,7 @@ impl Orchestrator {
         let stamp = std::fs::metadata(&dir).and_then(|m| m.modified()).ok();
         if let Some(stamp) = stamp
             && let Ok(cache) = self.names.0.lock()
-            && let Some((seen, names)) = cache.get(client)
+            && let Some((seen, Some(names))) = cache.get(client)
             && *seen == stamp
         {
             return Ok(Arc::clone(names));
@@ -48,7 +50,7 @@ impl Orchestrator {
         if let Ok(mut cache) = self.names.0.lock() {
             match stamp {
                 Some(stamp) if settled(stamp) => {
-                    cache.insert(client.clone(), (stamp, Arc::clone(&names)));
+                    cache.insert(client.clone(), (stamp, Some(Arc::clone(&names))));
                 }
                 _ => {
                     cache.remove(client);
@@ -56,6 +58,30 @@ impl Orchestrator {
             }
         }
         Ok(names)
+    }
+
+    /// The page of a client's profile names after `after`, and whether more follow. The first
+    /// listing of a directory's state in this process selects the page in one pass without
+    /// sorting every name (all a one-shot command needs); a second one lists, sorts and
+    /// remembers them all (see [`Orchestrator::profile_names_of`]), so a long-running core
+    /// answers later pages from memory.
+    fn page_names(&self, client: &ClientId, after: Option<&str>, limit: usize) -> Result<(Vec<ProfileId>, bool)> {
+        let dir = self.home.heads_dir(client);
+        let stamp = std::fs::metadata(&dir).and_then(|m| m.modified()).ok();
+        let listed_once =
+            self.names.0.lock().ok().and_then(|cache| cache.get(client).map(|(seen, _)| Some(*seen) == stamp));
+        if listed_once == Some(true) {
+            let names = self.profile_names_of(client)?;
+            let (slice, more) = page::slice(names.as_slice(), after, limit, ProfileId::as_str);
+            return Ok((slice.to_vec(), more));
+        }
+        let page = registry::profiles_after(&self.home, client, after, limit)?;
+        if let (Some(stamp), Ok(mut cache)) = (stamp, self.names.0.lock())
+            && settled(stamp)
+        {
+            cache.insert(client.clone(), (stamp, None));
+        }
+        Ok(page)
     }
 
     /// The sorted profile ids of a client (no head file is read).
@@ -80,9 +106,11 @@ impl Orchestrator {
 
     fn summaries(&self, client: &ClientId, names: &[ProfileId]) -> Result<Vec<ProfileSummary>> {
         let mut out = Vec::with_capacity(names.len());
+        // Their directory is checked once for the page, then each head read.
+        registry::check_heads_dir(&self.home, client)?;
         for profile in names {
             // A name listed whose head is gone (removed by hand since) is not a profile.
-            if let Some(Head { version, artifact_id }) = registry::head(&self.home, client, profile)? {
+            if let Some(Head { version, artifact_id }) = registry::read_head(&self.home, client, profile)? {
                 out.push(ProfileSummary {
                     profile_id: profile.to_string(),
                     version,
@@ -97,13 +125,12 @@ impl Orchestrator {
     pub fn profiles_page(&self, client: &str, request: &PageRequest<'_>) -> Result<Page<ProfileSummary>> {
         let client_id = ClientId::parse(client)?;
         let after = request.after("profiles", client_id.as_str())?;
-        let names = self.profile_names_of(&client_id)?;
-        let (slice, more) = page::slice(names.as_slice(), after.as_deref(), request.limit, ProfileId::as_str);
-        let next_cursor = match (more, slice.last()) {
+        let (names, more) = self.page_names(&client_id, after.as_deref(), request.limit)?;
+        let next_cursor = match (more, names.last()) {
             (true, Some(last)) => Some(page::encode("profiles", client_id.as_str(), last.as_str())),
             _ => None,
         };
-        Ok(Page { items: self.summaries(&client_id, slice)?, next_cursor })
+        Ok(Page { items: self.summaries(&client_id, &names)?, next_cursor })
     }
 
     /// One page of a profile's verified history, oldest first: only the page's versions (and the
