@@ -394,15 +394,17 @@ impl Detected {
 
 fn presence(path: &Path, facts: &HostFacts, root: Option<&Path>) -> Presence {
     // A file directly in the home, current or project directory tells nothing by its directory.
-    let telling_dir = |dir: &Path| {
-        dir != facts.home && Some(dir) != facts.project_dir.as_deref() && Some(dir) != root && dir.is_dir()
-    };
-    if path.is_file() {
-        Presence::File
-    } else if path.parent().is_some_and(telling_dir) {
-        Presence::DirectoryOnly
-    } else {
-        Presence::Missing
+    // Another file's directory is looked at first: when it is missing (most clients are not
+    // installed), so is the file, and one `stat` answers instead of two.
+    let telling = path
+        .parent()
+        .filter(|dir| *dir != facts.home && Some(*dir) != facts.project_dir.as_deref() && Some(*dir) != root);
+    match telling {
+        Some(dir) if !dir.is_dir() => Presence::Missing,
+        Some(_) if path.is_file() => Presence::File,
+        Some(_) => Presence::DirectoryOnly,
+        None if path.is_file() => Presence::File,
+        None => Presence::Missing,
     }
 }
 

@@ -96,13 +96,28 @@ pub fn read(path: &Path) -> Result<Vec<u8>, FsError> {
 
 /// Reads a whole file with four system calls (open, read, read to see the end, close): the
 /// home's files are small, so unlike `fs::read` this does not ask the file's size first.
+///
+/// The bytes are read into a buffer kept per thread and returned in a vector of their exact
+/// size: a fresh 8 KiB vector per read made the allocator consolidate its free lists on every
+/// read (`verify --all` reads two files per version).
 fn read_small(path: &Path) -> io::Result<Vec<u8>> {
     use io::Read as _;
+    use std::cell::RefCell;
+    const START: usize = 8 * 1024;
+    thread_local! {
+        static BUFFER: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(START));
+    }
     let file = File::open(path)?;
-    let mut bytes = Vec::with_capacity(8 * 1024);
-    // `Take` reads without the size probe that `File::read_to_end` makes.
-    (&file).take(u64::MAX).read_to_end(&mut bytes)?;
-    Ok(bytes)
+    BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        // `Take` reads without the size probe that `File::read_to_end` makes.
+        let read = (&file).take(u64::MAX).read_to_end(buffer).map(|_| buffer.as_slice().to_vec());
+        if buffer.capacity() > 16 * START {
+            // A large file was read: do not keep its room.
+            *buffer = Vec::with_capacity(START);
+        }
+        read
+    })
 }
 
 /// Reads a whole file, or `None` if it does not exist.
