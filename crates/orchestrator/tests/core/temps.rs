@@ -42,7 +42,7 @@ fn a_stale_temp_in_a_large_directory_is_removed_by_later_writes_and_a_held_one_s
     assert_eq!(temps_in(dir.path()), [".tmp-being-written"], "the held temp stays, no temp of ours is left");
     assert_eq!(std::fs::read(dir.path().join("profile-00000.json")).expect("read"), b"{\"v\":1}");
     drop(held);
-    assert_eq!(fsutil::remove_stale_temps(dir.path()), [held_path.clone()], "released, it is stale");
+    assert_eq!(fsutil::remove_stale_temps(dir.path()), [held_path], "released, it is stale");
     assert!(temps_in(dir.path()).is_empty());
 }
 
