@@ -93,11 +93,13 @@ pub fn client_rows(core: &Orchestrator, facts: &dialects::HostFacts, clients: &[
                            "alternative": l.alternative, "presence": presence})
                 })
                 .collect();
-            let location = client
-                .config_paths(facts)
-                .into_iter()
-                .find(|l| !l.alternative && l.scope == dialects::Scope::User)
-                .map(|l| l.path.display().to_string());
+            // (`detect` resolved the same locations, `config_paths` order.)
+            let location = found
+                .map(|d| d.locations.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .find(|(l, _)| !l.alternative && l.scope == dialects::Scope::User)
+                .map(|(l, _)| l.path.display().to_string());
             // Each scope the client has here, with the files of it that exist.
             let scopes = client.scopes(facts.os);
             let scope_files: serde_json::Map<String, Value> = scopes
