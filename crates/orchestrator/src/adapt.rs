@@ -44,7 +44,7 @@ pub struct Skipped {
 }
 
 /// A servers document as one client can take it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Adapted {
     /// The document to render (bridge entries in place of unreachable remote servers).
     pub document: Value,

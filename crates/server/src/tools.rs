@@ -241,11 +241,14 @@ impl McpServer {
                 }
                 None => core.get(&args.client_id, &args.profile_id)?,
             };
-            // Which profile it was: the client's own, or the shared one it follows.
+            // Which profile it was (the client's own, or the shared one it follows), and the
+            // document as that client takes it (a shared profile adapted to the client).
             let layer = orchestrator::service::Layer::of(&verified);
+            let rendered = core.rendered_for(&args.client_id, &verified)?;
             let mut value = verified.into_json();
             value["layer"] = json!(layer.as_str());
             value["served_for"] = json!(args.client_id);
+            value["rendered_for_client"] = to_value(&rendered)?;
             Ok(value)
         })
         .await

@@ -72,6 +72,7 @@ pub fn get(ctx: &Context, args: &ProfileArgs) -> anyhow::Result<u8> {
         let mut value = verified.to_json();
         value["layer"] = json!(layer.as_str());
         value["served_for"] = json!(args.subject.id());
+        value["rendered_for_client"] = serde_json::to_value(ctx.core.rendered_for(args.subject.id(), &verified)?)?;
         output::json(&value);
     } else {
         output::say(&format!("verified {}", summary(&verified)));

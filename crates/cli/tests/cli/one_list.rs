@@ -156,6 +156,13 @@ fn a_stdio_only_client_gets_a_bridge_entry_holding_references_and_the_others_the
     // Claude Desktop's file holds the reference only; the bridge resolves it when it starts.
     assert!(!std::fs::read_to_string(&files[0].1).expect("read").contains(token));
     assert!(!String::from_utf8_lossy(&out.stdout).contains(token) && !stderr(&out).contains(token));
+    // `get` shows the signed document and, beside it, the document as that client takes it.
+    let got = json(&run(&env, &["get", "claude-desktop", "--json"]));
+    assert_eq!(got["payload"]["mcpServers"]["remote"]["url"], "https://mcp.example.com/mcp");
+    assert_eq!(got["rendered_for_client"]["bridged"], json!(["remote"]));
+    assert_eq!(got["rendered_for_client"]["document"]["mcpServers"]["remote"]["args"][0], "bridge");
+    let got = json(&run(&env, &["get", "cursor", "--json"]));
+    assert_eq!(got["rendered_for_client"]["bridged"], json!([]));
     // Status shows which layer each file follows.
     let status = json(&run(&env, &["status", "--json"]));
     let rows = status.as_array().expect("rows");
