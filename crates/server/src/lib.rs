@@ -29,6 +29,7 @@ pub mod prompts;
 mod ratelimit;
 pub mod resources;
 pub mod stdio;
+mod tool_support;
 pub mod tools;
 
 use std::path::PathBuf;
