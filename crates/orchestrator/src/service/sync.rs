@@ -107,7 +107,7 @@ pub fn sync_targets(facts: &dialects::HostFacts) -> SyncTargets {
     let mut out = SyncTargets::default();
     for detected in dialects::detect(facts) {
         let mut files: Vec<SyncTarget> = Vec::new();
-        let mut installed_at = None;
+        let mut installed = false;
         for (location, presence) in &detected.locations {
             if location.scope == Scope::Local {
                 continue;
@@ -130,7 +130,7 @@ pub fn sync_targets(facts: &dialects::HostFacts) -> SyncTargets {
                     }
                 }
                 Presence::DirectoryOnly if location.scope == Scope::User && !location.alternative => {
-                    installed_at.get_or_insert(location);
+                    installed = true;
                 }
                 _ => {}
             }
@@ -139,7 +139,7 @@ pub fn sync_targets(facts: &dialects::HostFacts) -> SyncTargets {
         // Installed without a user file: the file `deploy` would create (which knows where
         // creating the usual file would hide another, e.g. Continue's config.json).
         if !has_user_file
-            && installed_at.is_some()
+            && installed
             && let Ok(file) = ClientFile::default_for(detected.client_id, facts)
         {
             files.insert(0, SyncTarget { file, scope: Scope::User });
