@@ -125,7 +125,11 @@ pub fn generate_token() -> String {
 impl TokenVerifier {
     /// A verifier accepting exactly these tokens (tests).
     pub fn for_tokens(tokens: &[&str]) -> Self {
-        TokenVerifier { hashes: tokens.iter().map(|t| hash(t)).collect(), scoped_file: None, scoped: Default::default() }
+        TokenVerifier {
+            hashes: tokens.iter().map(|t| hash(t)).collect(),
+            scoped_file: None,
+            scoped: Default::default(),
+        }
     }
 
     /// Also accepts the scoped tokens of this home's `api-tokens.json` (re-read when it changes).
@@ -209,7 +213,10 @@ fn read_api_tokens(path: &Path) -> Result<ApiTokenFile, orchestrator::Error> {
         return Ok(ApiTokenFile::default());
     };
     serde_json::from_slice(&bytes).map_err(|e| orchestrator::Error::Refused {
-        message: format!("{} is not a token list ({e}): fix it or delete it and create the tokens again", path.display()),
+        message: format!(
+            "{} is not a token list ({e}): fix it or delete it and create the tokens again",
+            path.display()
+        ),
     })
 }
 
@@ -290,9 +297,8 @@ pub fn revoke_token(home: &Home, name: &str, lock_timeout: std::time::Duration) 
 }
 
 fn write_api_tokens(path: &Path, file: &ApiTokenFile) -> Result<(), orchestrator::Error> {
-    let mut bytes = serde_json::to_vec_pretty(file).map_err(|e| orchestrator::Error::Refused {
-        message: format!("cannot encode the token list: {e}"),
-    })?;
+    let mut bytes = serde_json::to_vec_pretty(file)
+        .map_err(|e| orchestrator::Error::Refused { message: format!("cannot encode the token list: {e}") })?;
     bytes.push(b'\n');
     fsutil::write_atomic(path, &bytes, 0o600)?;
     Ok(())

@@ -38,8 +38,8 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::{self, Scope, TokenVerifier};
-use crate::rest::problem::Problem;
 use crate::ratelimit::FailureLimiter;
+use crate::rest::problem::Problem;
 use crate::{McpServer, http_protocol};
 
 /// Largest request body accepted.
@@ -175,7 +175,9 @@ async fn require_token(State(auth): State<Auth>, request: Request, next: Next) -
                 "too-many-requests",
                 "Too many requests",
                 StatusCode::TOO_MANY_REQUESTS,
-                format!("too many requests with a wrong or missing token from this address; retry in {retry_after} s with a valid token"),
+                format!(
+                    "too many requests with a wrong or missing token from this address; retry in {retry_after} s with a valid token"
+                ),
             );
             problem.retry_after = Some(retry_after);
             return problem.into_response();
@@ -208,7 +210,8 @@ async fn require_token(State(auth): State<Auth>, request: Request, next: Next) -
 /// The DNS-rebinding checks of `/mcp` (rmcp's) for `/v1`: the `Host` must be one of `hosts`
 /// (any, when bound to every interface) and a present `Origin` a loopback origin.
 async fn check_host_origin(State(hosts): State<Arc<Option<Vec<String>>>>, request: Request, next: Next) -> Response {
-    let forbidden = |detail: String| Problem::http("forbidden", "Forbidden", StatusCode::FORBIDDEN, detail).into_response();
+    let forbidden =
+        |detail: String| Problem::http("forbidden", "Forbidden", StatusCode::FORBIDDEN, detail).into_response();
     if let Some(hosts) = hosts.as_ref() {
         let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
         let name = match host.strip_prefix('[') {
@@ -221,7 +224,8 @@ async fn check_host_origin(State(hosts): State<Arc<Option<Vec<String>>>>, reques
     }
     if let Some(origin) = request.headers().get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or_default();
-        let loopback = ["http://localhost:", "http://127.0.0.1:", "http://[::1]:"].iter().any(|p| origin.starts_with(p));
+        let loopback =
+            ["http://localhost:", "http://127.0.0.1:", "http://[::1]:"].iter().any(|p| origin.starts_with(p));
         if !loopback {
             return forbidden(format!("Origin {origin:?} is not a loopback origin"));
         }

@@ -42,7 +42,11 @@ pub fn run(ctx: &Context, command: &TokensCommand) -> anyhow::Result<u8> {
             } else {
                 let mut table = output::Table::new(&["NAME", "SCOPE", "CREATED"]);
                 for t in &tokens {
-                    table.row([t.name.as_str().into(), t.scope.as_str().into(), t.created_at.as_str().into()]);
+                    table.row::<output::Cell>([
+                        t.name.as_str().into(),
+                        t.scope.as_str().into(),
+                        t.created_at.as_str().into(),
+                    ]);
                 }
                 table.print();
             }

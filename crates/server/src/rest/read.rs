@@ -98,9 +98,11 @@ pub async fn list_shared_profiles(
 
 /// Whether `If-None-Match` names this entity tag (weak comparison, `*` matches anything).
 fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
-    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).any(|v| {
-        v.split(',').map(str::trim).any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
-    })
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').map(str::trim).any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag))
 }
 
 /// An artifact with its id as a strong `ETag`, or 304 when `If-None-Match` has it.
@@ -282,12 +284,13 @@ pub async fn events(
     let q = query(q)?;
     state
         .run(move |core, _, _| {
-            let status = match q.status.as_deref() {
-                None => None,
-                Some(s) => Some(Status::parse(s).ok_or_else(|| {
-                    Problem::usage(format!("status {s:?} is not one of pending, success, failure"))
-                })?),
-            };
+            let status =
+                match q.status.as_deref() {
+                    None => None,
+                    Some(s) => Some(Status::parse(s).ok_or_else(|| {
+                        Problem::usage(format!("status {s:?} is not one of pending, success, failure"))
+                    })?),
+                };
             let since = match q.since_seconds {
                 None => None,
                 Some(s) => Some(core.now().checked_sub(std::time::Duration::from_secs(s)).map_err(|_| {

@@ -64,7 +64,7 @@ pub struct VerifyRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiffRequest {
-    /// The servers document (`{"servers": {...}}`).
+    /// The servers document (`{"mcpServers": {...}}`).
     pub document: Map<String, Value>,
 }
 
@@ -72,7 +72,7 @@ pub struct DiffRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
-    /// The servers document (`{"servers": {...}}`); secrets as `${secret:NAME}` references.
+    /// The servers document (`{"mcpServers": {...}}`); secrets as `${secret:NAME}` references.
     pub document: Map<String, Value>,
     /// A note kept in the version's metadata.
     pub note: Option<String>,
