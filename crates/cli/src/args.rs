@@ -208,6 +208,12 @@ in 2025-03-26.",
         after_help = "Example:\n  mcp-orchestration man | man -l -\n  mcp-orchestration man --dir ~/.local/share/man/man1"
     )]
     Man(ManArgs),
+    /// Tokens for the REST API of `serve --http` (`read` or `write` scope; only hashes are kept)
+    #[command(
+        subcommand,
+        after_help = "Example:\n  mcp-orchestration tokens create --name CI --scope read\n  mcp-orchestration tokens list\n  mcp-orchestration tokens revoke CI"
+    )]
+    Tokens(TokensCommand),
 }
 
 #[derive(Debug, Args)]
@@ -716,4 +722,25 @@ pub struct GcArgs {
     /// Remove the oldest event-log days until the log is at most this many MiB
     #[arg(long, value_name = "MIB", default_value_t = 64)]
     pub events_max_mib: u64,
+}
+
+/// `tokens create|list|revoke`.
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create a token and print it once (only its SHA-256 is stored)
+    Create {
+        /// A name for the token (letters, digits, `.`, `_`, `-`), e.g. CI
+        #[arg(long)]
+        name: String,
+        /// `read`: GET endpoints, verify and diff; `write`: every endpoint
+        #[arg(long, value_parser = ["read", "write"])]
+        scope: String,
+    },
+    /// List the tokens: name, scope, creation time (never the token)
+    List,
+    /// Revoke a token by name (a running server stops accepting it at once)
+    Revoke {
+        /// The token's name
+        name: String,
+    },
 }

@@ -18,6 +18,7 @@ mod migrate;
 mod profiles;
 pub mod serve;
 mod sync;
+mod tokens;
 
 use crate::Context;
 use crate::args::Command;
@@ -63,5 +64,6 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Sync(args) => sync::sync(ctx, &args),
         Command::Add(args) => sync::add(ctx, &args),
         Command::Remove(args) => sync::remove(ctx, &args),
+        Command::Tokens(cmd) => tokens::run(ctx, &cmd),
     }
 }

@@ -104,6 +104,10 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("sync", &["sync", "--profile", "team", "--yes"]),
     ("sync", &["sync", "--profile", "dev", "--yes"]),
     ("remove", &["remove", "canary-tool", "--client", "claude-desktop", "--profile", "dev"]),
+    ("tokens create", &["tokens", "create", "--name", "CI", "--scope", "read"]),
+    ("tokens list", &["tokens", "list"]),
+    ("tokens list", &["tokens", "list", "--json"]),
+    ("tokens revoke", &["tokens", "revoke", "CI"]),
     ("init-configs", &["init-configs"]),
     ("keys rotate", &["keys", "rotate"]),
     // Generated from the clap definition alone (no home is read); swept all the same.
