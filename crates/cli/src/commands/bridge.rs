@@ -1,8 +1,9 @@
 //! `bridge URL [--transport http|sse] [--header NAME=VALUE]…`: a stdio MCP server forwarding to
-//! a remote streamable-HTTP or HTTP+SSE server (`mcp_server::bridge`). This resolves the header values' references
-//! with the core (`Orchestrator::resolve_values`, the resolution client files get) and maps the
-//! refusals to the documented exit codes: a bad URL or header 2, an unresolvable reference 6,
-//! an unreachable or refusing remote 1. Nothing is printed on stdout but the protocol; no
+//! a remote streamable-HTTP or HTTP+SSE server (`mcp_server::bridge`). This resolves the header
+//! values' references with the core (`Orchestrator::resolve_values`, the resolution client
+//! files get) and maps the refusals to the documented exit codes: a bad URL or header 2, an
+//! unresolvable reference 6, an unreachable or refusing remote (or, with `--transport sse`, a
+//! URL that is not an SSE endpoint) 1. Nothing is printed on stdout but the protocol; no
 //! message names a header's value.
 
 use std::time::Duration;
