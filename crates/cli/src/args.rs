@@ -184,18 +184,19 @@ pub enum Command {
     /// that read ${NAME} / ${env:NAME} from their environment instead of holding the value
     #[command(after_help = "Example:\n  mcp-orchestration exec -- claude\n  mcp-orchestration exec -- code .")]
     Exec(ExecArgs),
-    /// A stdio MCP server that forwards everything to a remote streamable-HTTP MCP server
+    /// A stdio MCP server that forwards everything to a remote MCP server (streamable HTTP or SSE)
     #[command(
-        long_about = "A stdio MCP server that forwards everything to a remote streamable-HTTP MCP server, for \
-clients that can only start stdio servers: tools, resources, prompts, completions, logging, \
-notifications both ways and cancellation. Its initialize answer is the remote's.\n\n\
+        long_about = "A stdio MCP server that forwards everything to a remote MCP server, for clients that can \
+only start stdio servers: tools, resources, prompts, completions, logging, notifications both ways \
+and cancellation. Its initialize answer is the remote's.\n\n\
+The remote speaks streamable HTTP (the default, --transport http) or the older HTTP+SSE transport \
+(protocol 2024-11-05, --transport sse: URL is its event-stream endpoint, often .../sse; the bridge \
+POSTs to the message endpoint the stream names, which must be on the same origin).\n\n\
 Header values may hold ${secret:NAME} (the secret store) and ${env:NAME} references, resolved \
-once at start and never printed. The remote session is opened at start: an unreachable remote \
-or refused headers end the bridge with exit 1 and a message on stderr.\n\n\
-Only streamable HTTP is bridged, not the older HTTP+SSE transport (protocol 2024-11-05): the \
-MCP SDK the bridge is built on (rmcp) has no client for it, and the specification replaced it \
-in 2025-03-26.",
-        after_help = "Bridges streamable HTTP only, not the older HTTP+SSE transport (see --help).\n\nExample:\n  mcp-orchestration bridge https://mcp.example.com/mcp --header 'Authorization=Bearer ${secret:EXAMPLE_TOKEN}'"
+once at start, sent with every request and never printed. The remote session is opened at start: \
+an unreachable remote, refused headers or (with --transport sse) a URL that is not an SSE \
+endpoint end the bridge with exit 1 and a message on stderr.",
+        after_help = "Example:\n  mcp-orchestration bridge https://mcp.example.com/mcp --header 'Authorization=Bearer ${secret:EXAMPLE_TOKEN}'\n  mcp-orchestration bridge http://127.0.0.1:8931/sse --transport sse"
     )]
     Bridge(BridgeArgs),
     /// Print a shell completion script for bash, zsh, fish, powershell or elvish
@@ -233,9 +234,14 @@ pub struct ManArgs {
 
 #[derive(Debug, Args)]
 pub struct BridgeArgs {
-    /// The remote server's streamable-HTTP endpoint (http:// or https://)
+    /// The remote server's endpoint (http:// or https://): its streamable-HTTP one, or with
+    /// `--transport sse` its SSE one (often …/sse)
     #[arg(value_name = "URL")]
     pub url: String,
+    /// The transport the remote server speaks: `http` (streamable HTTP) or `sse` (the older
+    /// HTTP+SSE transport, protocol 2024-11-05)
+    #[arg(long, value_enum, value_name = "TRANSPORT", default_value_t = BridgeTransport::Http)]
+    pub transport: BridgeTransport,
     /// A header sent with every request, NAME=VALUE; VALUE may hold ${secret:NAME} / ${env:NAME}
     /// (repeatable)
     #[arg(long = "header", value_name = "NAME=VALUE", value_parser = name_value)]
@@ -244,6 +250,15 @@ pub struct BridgeArgs {
     #[arg(long, value_name = "SECS", default_value_t = mcp_server::bridge::DEFAULT_CONNECT_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub connect_timeout: u64,
+}
+
+/// The transports `bridge` forwards to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BridgeTransport {
+    /// Streamable HTTP
+    Http,
+    /// HTTP+SSE (protocol 2024-11-05)
+    Sse,
 }
 
 /// `NAME=VALUE`, split at the first `=`.
