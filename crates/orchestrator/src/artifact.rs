@@ -577,6 +577,15 @@ mod tests {
         }
     }
 
+    #[test]
+    fn no_cache_remembers_nothing_and_so_computes_no_key() {
+        let key = [7u8; 32];
+        NoCache.insert(&key);
+        assert!(!NoCache.contains(&key), "an inserted key is not remembered");
+        assert!(!NoCache.remembers());
+        assert!(Remembers.remembers(), "a cache that keeps keys says so by default");
+    }
+
     /// A cache that claims every envelope verified before.
     struct Remembers;
 
