@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::args_one_list::{AddArgs, EditTarget, RemoveArgs, SubjectArgs, SyncArgs};
+pub use crate::args_policy::PolicyCommand;
 
 const EXIT_CODES: &str = "Exit codes:
   0 success                 1 other failure           2 usage error
@@ -215,6 +216,12 @@ endpoint end the bridge with exit 1 and a message on stderr.",
         after_help = "Example:\n  mcp-orchestration tokens create --name CI --scope read\n  mcp-orchestration tokens list\n  mcp-orchestration tokens revoke CI"
     )]
     Tokens(TokensCommand),
+    /// Signed policies: what may run (org → team → user; publish, deploy, sync and add enforce them)
+    #[command(
+        subcommand,
+        after_help = "Example:\n  mcp-orchestration policy sign acme.json --layer org > acme.signed.json\n  mcp-orchestration policy trust acme.signed.json\n  mcp-orchestration policy check --client cursor"
+    )]
+    Policy(PolicyCommand),
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 
 mod args;
 mod args_one_list;
+mod args_policy;
 mod commands;
 mod env;
 pub mod output;

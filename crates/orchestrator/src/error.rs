@@ -200,6 +200,9 @@ pub enum Error {
         /// Which option and what to give instead.
         message: String,
     },
+    /// A policy operation failed, or a policy refused the operation (`policy::PolicyError`).
+    #[error(transparent)]
+    Policy(Box<crate::policy::PolicyError>),
     /// A refusal that protects the user (e.g. untrusting the active signing key).
     #[error("{message}")]
     Refused {
@@ -249,6 +252,7 @@ impl Error {
             Error::NoConfigFile { .. } | Error::Usage { .. } => ErrorKind::Usage,
             Error::Conflict { .. } => ErrorKind::Conflict,
             Error::Catalog(e) => e.kind(),
+            Error::Policy(e) => e.kind(),
         }
     }
 }
@@ -269,6 +273,12 @@ impl From<CheckedError> for Error {
 impl From<crate::catalog::CatalogError> for Error {
     fn from(error: crate::catalog::CatalogError) -> Self {
         Error::Catalog(Box::new(error))
+    }
+}
+
+impl From<crate::policy::PolicyError> for Error {
+    fn from(error: crate::policy::PolicyError) -> Self {
+        Error::Policy(Box::new(error))
     }
 }
 

@@ -19,6 +19,7 @@
 //! drafts/<client>/<profile>.json           mutable working copies (imports, draft edits)
 //! deployments/<client>/<id>.json           deployment records
 //! deployments/backups/<hex>                bytes of client files before/after each write, 0600
+//! policies/<layer>/<name>.json            signed policies this home honours (layer: org, team, user)
 //! artifacts/, index/                       a legacy (Python tool) store, read-only to us
 //! ```
 
@@ -122,6 +123,17 @@ impl Home {
     pub fn draft(&self, client: &ClientId, profile: &ProfileId) -> PathBuf {
         self.root.join("drafts").join(client.as_str()).join(format!("{}.json", profile.as_str()))
     }
+    /// The signed policies of one layer (`org`, `team`, `user`).
+    pub fn policies_dir(&self, layer: &str) -> PathBuf {
+        self.root.join("policies").join(layer)
+    }
+
+    /// A signed policy (`layer` and `name` validated by the caller: a layer name and a
+    /// profile-grammar name).
+    pub fn policy_file(&self, layer: &str, name: &str) -> PathBuf {
+        self.policies_dir(layer).join(format!("{name}.json"))
+    }
+
     /// The legacy store's `artifacts/`.
     pub fn legacy_artifacts_dir(&self) -> PathBuf {
         self.root.join("artifacts")

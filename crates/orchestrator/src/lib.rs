@@ -23,6 +23,7 @@ pub mod keys;
 pub mod legacy;
 pub mod package_ref;
 pub mod page;
+pub mod policy;
 pub mod registry;
 pub mod resolve;
 pub mod secrets;

@@ -15,6 +15,7 @@ mod gc;
 mod init;
 mod keys;
 mod migrate;
+mod policy;
 mod profiles;
 pub mod serve;
 mod sync;
@@ -65,5 +66,6 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Add(args) => sync::add(ctx, &args),
         Command::Remove(args) => sync::remove(ctx, &args),
         Command::Tokens(cmd) => tokens::run(ctx, &cmd),
+        Command::Policy(cmd) => policy::run(ctx, &cmd),
     }
 }

@@ -85,7 +85,7 @@ fn map_of(pairs: &BTreeMap<String, String>) -> Value {
 impl Orchestrator {
     /// The document a one-step edit of `subject`/`profile` starts from, and the head version
     /// it expects (None: the subject has no profile of that name yet).
-    fn edit_base(&self, subject: &ClientId, profile: &ProfileId) -> Result<(Value, Option<u64>)> {
+    pub(super) fn edit_base(&self, subject: &ClientId, profile: &ProfileId) -> Result<(Value, Option<u64>)> {
         let trust = self.trust()?;
         let head = registry::head(self.home(), subject, profile)?.map(|h| h.version);
         let document = match head {
@@ -172,6 +172,7 @@ impl Orchestrator {
                     (Value::Object(entry), BTreeMap::new())
                 }
             };
+            self.enforce_policies_for_add(&subject_id, &profile_id, name, &entry, &to_store)?;
             // Literal secrets of the new entry (from --env, --header, catalog inputs) go to the
             // store, and the entry gets references; the profile's other entries are not touched.
             let mut single = json!({"mcpServers": {name: entry}});

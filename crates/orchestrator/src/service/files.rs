@@ -557,6 +557,7 @@ impl Orchestrator {
             let current = write::read_target(&file.path)?;
             let Merged { verified, adapted, resolved, rendered, removed, preview, owned, previously, adopted } =
                 self.merged(file, &client, &profile_id, current.as_deref(), options)?;
+            self.enforce_policies(verified.payload())?;
             let changed = current.as_deref() != Some(rendered.as_bytes());
             let mut report = DeployReport {
                 file: file.path.display().to_string(),

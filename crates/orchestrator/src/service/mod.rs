@@ -33,6 +33,7 @@ mod extract;
 mod files;
 mod gc;
 mod listing;
+mod policy;
 mod preview;
 mod rebase;
 mod rollback;
@@ -49,6 +50,7 @@ pub use drift::FileDrift;
 pub use extract::MovedSecret;
 pub use files::{ClientFile, DeployOptions, DeployReport, ImportReport, unified_diff};
 pub use gc::{DEFAULT_KEEP_BACKUPS, GcOptions, GcReport, Removed};
+pub use policy::{PolicyReport, PolicySummary};
 pub use rebase::RebaseReport;
 pub use rollback::{ORIGINAL, RollbackPreview, RollbackReport};
 pub use shared::Layer;
@@ -537,6 +539,7 @@ impl Orchestrator {
             let profile = ProfileId::parse(profile)?;
             let payload: Canonical = canonical::canonicalize_text(payload_text)?;
             check_servers_document(payload.value())?;
+            self.enforce_policies(payload.value())?;
             if let Some(pointer) = dialects::secret_like_values(payload.value()).into_iter().next() {
                 return Err(Error::Validation {
                     pointer,

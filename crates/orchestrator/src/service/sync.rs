@@ -169,6 +169,7 @@ impl Orchestrator {
         self.traced("config_sync", meta, || {
             crate::ids::ProfileId::parse(profile)?;
             self.ensure_initialized()?;
+            self.enforce_policies_for_sync(profile, targets)?;
             let sync_id = (!dry_run).then(|| new_sync_id(self.now()));
             let options = DeployOptions { dry_run, create: true, sync_id: sync_id.clone(), ..DeployOptions::default() };
             let files: Vec<SyncFile> = targets
