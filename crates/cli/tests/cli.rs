@@ -22,6 +22,8 @@ mod cli {
     mod ownership;
     mod paging;
     mod perms;
+    mod policy;
+    mod policy_enforce;
     mod pty;
     mod publish_get;
     mod recovery;

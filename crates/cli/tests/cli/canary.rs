@@ -108,6 +108,17 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("tokens list", &["tokens", "list"]),
     ("tokens list", &["tokens", "list", "--json"]),
     ("tokens revoke", &["tokens", "revoke", "CI"]),
+    // A policy that every document here breaks (references, unpinned `npx -y`): its findings
+    // and the refusals it causes are swept, then it is removed.
+    ("policy sign", &["policy", "sign", "{policydoc}", "--out", "{signedpolicy}"]),
+    ("policy trust", &["policy", "trust", "{signedpolicy}"]),
+    ("policy list", &["policy", "list"]),
+    ("policy check", &["policy", "check", "--client", "claude-desktop"]),
+    ("policy check", &["policy", "check", "--client", "claude-desktop", "--profile", "dev"]),
+    ("policy check", &["policy", "check", "{doc}"]),
+    ("publish", &["publish", "claude-desktop", "--profile", "dev", "--file", "{doc}", "--allow-same"]),
+    ("deploy", &["deploy", "claude-desktop", "--profile", "dev", "--file", "{file}"]),
+    ("policy remove", &["policy", "remove", "canary"]),
     ("init-configs", &["init-configs"]),
     ("keys rotate", &["keys", "rotate"]),
     // Generated from the clap definition alone (no home is read); swept all the same.
@@ -225,12 +236,21 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
                               "transport": {"type": "stdio"}}]})
         .to_string(),
     );
+    let policy_doc = env.write_file(
+        "canary.json",
+        &json!({"schema_version": 1, "forbid_unpinned_npx_y": true, "remote_hosts": {"deny": ["example.com"]},
+                "references": [{"servers": ["nothing"], "env": ["NONE"]}]})
+        .to_string(),
+    );
+    let signed_policy = env.root().join("canary.signed.json");
     let vars = [
         ("{file}", file.display().to_string()),
         ("{doc}", doc.display().to_string()),
         ("{pub}", public.display().to_string()),
         ("{foreign}", "ed25519:0000000000000000000000000000000000000000000000000000000000000000".to_owned()),
         ("{serverjson}", server_json.display().to_string()),
+        ("{policydoc}", policy_doc.display().to_string()),
+        ("{signedpolicy}", signed_policy.display().to_string()),
     ];
     for (name, args) in COMMANDS.iter().filter(|(name, _)| !matches!(*name, "serve" | "bridge")) {
         let args: Vec<&str> = args.iter().map(|a| substitute(a, &vars)).collect();
