@@ -337,7 +337,8 @@ mod tests {
             "at `servers.alow`: unknown field `alow`, expected `allow` or `deny`"
         );
         assert!(
-            refused(json!({"schema_version": 1, "maxservers": 3})).starts_with("at `.`: unknown field `maxservers`")
+            refused(json!({"schema_version": 1, "maxservers": 3}))
+                .starts_with("at `maxservers`: unknown field `maxservers`")
         );
         assert_eq!(
             refused(json!({"schema_version": 2})),
