@@ -411,3 +411,25 @@ fn a_policy_document_with_unknown_fields_or_a_bad_name_is_refused_when_signed() 
     assert_eq!(code(&out), 3);
     assert!(stderr(&out).contains("no installed policy 'acme' in layer team"), "{}", stderr(&out));
 }
+
+#[test]
+fn removing_a_name_two_layers_hold_needs_the_layer() {
+    let admin = admin();
+    let user = user_of(&admin);
+    install(&user, &sign(&admin, "org", "acme", json!({"max_servers": 5})));
+    install(&user, &sign(&user, "user", "acme", json!({"max_servers": 9})));
+    let before = user.snapshot();
+    let out = run(&user, &["policy", "remove", "acme"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("installed in several layers (org, user): name one with --layer"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(user.snapshot(), before);
+    let out = run(&user, &["policy", "remove", "acme", "--layer", "user", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["removed"]["layer"], "user");
+    assert!(user.home().join("policies/org/acme.json").exists());
+    assert!(!user.home().join("policies/user/acme.json").exists());
+}
