@@ -71,6 +71,7 @@ fn sign_trust_list_check_remove() {
     let out = run(&admin, &["policy", "sign", s(&doc), "--name", "acme"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), text);
+    let redirected = admin.write_file("redirected.json", &String::from_utf8_lossy(&out.stdout));
 
     let user = user_of(&admin);
     let before = user.snapshot();
@@ -83,8 +84,10 @@ fn sign_trust_list_check_remove() {
     let installed = user.home().join("policies/org/acme.json");
     assert_eq!(std::fs::read(&installed).expect("installed"), bytes, "installed as signed");
     assert_ne!(user.snapshot(), before);
-    let out = run(&user, &["policy", "trust", s(&signed)]);
+    // `policy sign > FILE` (a trailing newline) installs the same bytes.
+    let out = run(&user, &["policy", "trust", s(&redirected)]);
     assert!(stderr(&out).contains("replaced policy org/acme"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&installed).expect("installed"), bytes);
 
     let out = run(&user, &["policy", "list"]);
     let table = String::from_utf8_lossy(&out.stdout).into_owned();

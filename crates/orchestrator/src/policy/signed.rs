@@ -161,10 +161,12 @@ fn malformed(detail: impl Into<String>) -> PolicyVerifyError {
     PolicyVerifyError::Malformed { detail: detail.into() }
 }
 
-/// Verifies a policy file's bytes. Order: type (a profile's envelope is named as such),
+/// Verifies a policy file's bytes (trailing white space aside). Order: type (a profile's envelope is named as such),
 /// structure, algorithm, trusted key, canonical form, signature over the exact stored
 /// statement bytes, statement, rules digest, rules schema.
 pub fn verify(bytes: &[u8], trust: &TrustStore) -> Result<VerifiedPolicy, PolicyVerifyError> {
+    // `policy sign > FILE` ends the file with a newline; nothing else may differ from JCS.
+    let bytes = bytes.trim_ascii_end();
     let text = std::str::from_utf8(bytes).map_err(|_| malformed("not UTF-8"))?;
     let payload_type = serde_json::from_str::<serde_json::Value>(text)
         .ok()

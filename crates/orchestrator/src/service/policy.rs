@@ -133,7 +133,7 @@ impl Orchestrator {
             let path = self.home().policy_file(verified.layer().as_str(), verified.name());
             let _lock = self.lock()?;
             let replaced = path.exists();
-            fsutil::write_atomic(&path, bytes, 0o600)?;
+            fsutil::write_atomic(&path, bytes.trim_ascii_end(), 0o600)?;
             let installed =
                 Installed { layer: verified.layer(), name: verified.name().to_owned(), path, policy: Ok(verified) };
             Ok((summary_of(&installed), replaced))
