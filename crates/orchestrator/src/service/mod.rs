@@ -539,13 +539,13 @@ impl Orchestrator {
             let profile = ProfileId::parse(profile)?;
             let payload: Canonical = canonical::canonicalize_text(payload_text)?;
             check_servers_document(payload.value())?;
-            self.enforce_policies(payload.value())?;
             if let Some(pointer) = dialects::secret_like_values(payload.value()).into_iter().next() {
                 return Err(Error::Validation {
                     pointer,
                     message: "a literal secret cannot be published: store it with `mcp-orchestration secrets set NAME` and write ${secret:NAME} instead".into(),
                 });
             }
+            self.enforce_policies(payload.value())?;
             if let Some(path_dirs) = options.validate_on {
                 drafts::refuse_invalid(&drafts::validate_document(client.as_str(), payload.value(), path_dirs))?;
             }
