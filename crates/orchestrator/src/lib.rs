@@ -23,6 +23,7 @@ pub mod keys;
 pub mod legacy;
 pub mod page;
 pub mod registry;
+pub mod remote;
 pub mod resolve;
 pub mod secrets;
 pub mod seed;

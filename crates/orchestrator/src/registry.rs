@@ -571,3 +571,78 @@ pub fn load_version(
     let (envelope, payload) = load_bytes(home, client, profile, version, None)?;
     verify_version(&envelope, &payload, trust, client, profile, version, None, now)
 }
+
+/// Stores already-signed versions fetched from elsewhere (a pull) as the next versions of a
+/// profile, atomically per version in the order of [`publish`]: object → envelope → head →
+/// floor, so every prefix of the writes is a state every read accepts (a kill leaves the head
+/// at the last version whose head write finished). Everything is verified before the first
+/// byte is written: each envelope under the trust store (never below the rollback floor), the
+/// subject, the version numbers following the local head one by one, each `previous` the id of
+/// the version before (the local head's for the first), and the last one not expired. With
+/// no local head the first may be any version above the floor (a history starting there).
+/// The caller holds the home lock.
+#[allow(clippy::too_many_arguments)]
+pub fn store_pulled(
+    home: &Home,
+    lock: &fsutil::LockGuard,
+    trust: &TrustStore,
+    client: &ClientId,
+    profile: &ProfileId,
+    versions: &[(Vec<u8>, Vec<u8>)],
+    now: jiff::Timestamp,
+) -> Result<Vec<Verified>> {
+    let found = repairs(home, trust, client, profile)?;
+    apply_repairs(home, lock, client, profile, &found)?;
+    let current = head(home, client, profile)?;
+    let seen = highest_seen(home, client, profile)?;
+    let mut previous = current.as_ref().map(|h| h.artifact_id.clone());
+    let mut at = current.as_ref().map_or(0, |h| h.version);
+    let mut out = Vec::with_capacity(versions.len());
+    for (i, (envelope, payload)) in versions.iter().enumerate() {
+        let last = i + 1 == versions.len();
+        let expect = Expectation {
+            client_id: client.as_str(),
+            profile_id: profile.as_str(),
+            highest_seen: Some(seen),
+            now: last.then_some(now),
+        };
+        let claimed = at + 1;
+        let verified = artifact::verify(envelope, payload, trust, &expect)
+            .map_err(|source| Error::verify(client, profile, claimed, source))?;
+        let statement = verified.statement();
+        let chained = current.is_some() || i > 0;
+        let path = home.envelope(client, profile, statement.version);
+        if statement.version <= at || (chained && (statement.version != claimed || statement.previous != previous)) {
+            return Err(Error::Corrupt {
+                path,
+                detail: format!(
+                    "the fetched version {} does not follow version {at} of this home (its `previous` must be the id of version {at}): the chain is broken; nothing was stored",
+                    statement.version
+                ),
+            });
+        }
+        if path.exists() {
+            return Err(Error::Corrupt {
+                path,
+                detail: format!(
+                    "version {} is already stored beyond the head: see `mcp-orchestration doctor`",
+                    statement.version
+                ),
+            });
+        }
+        at = statement.version;
+        previous = Some(verified.id().clone());
+        out.push(verified);
+    }
+    for (verified, (envelope, payload)) in out.iter().zip(versions) {
+        let version = verified.statement().version;
+        fsutil::write_once(&home.object(verified.id()), payload, FILE_MODE)?;
+        if !home.seen(client, profile).exists() {
+            write_json(&home.seen(client, profile), &Seen { highest_version: seen })?;
+        }
+        fsutil::write_atomic(&home.envelope(client, profile, version), envelope, FILE_MODE)?;
+        write_json(&home.head(client, profile), &Head { version, artifact_id: verified.id().clone() })?;
+        write_json(&home.seen(client, profile), &Seen { highest_version: version.max(seen) })?;
+    }
+    Ok(out)
+}
