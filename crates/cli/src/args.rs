@@ -196,6 +196,24 @@ in 2025-03-26.",
         after_help = "Bridges streamable HTTP only, not the older HTTP+SSE transport (see --help).\n\nExample:\n  mcp-orchestration bridge https://mcp.example.com/mcp --header 'Authorization=Bearer ${secret:EXAMPLE_TOKEN}'"
     )]
     Bridge(BridgeArgs),
+    /// Remotes: OCI registries that share signed profiles (add, list, remove, login)
+    #[command(
+        subcommand,
+        after_help = "Example:\n  mcp-orchestration remote add team oci://ghcr.io/acme/mcp-profiles\n  mcp-orchestration remote add team oci://registry.corp:5000/mcp --ca-file corp-ca.pem --trust-key sha256:4f2a…\n  printf %s \"$TOKEN\" | mcp-orchestration remote login team --username ci --password-stdin"
+    )]
+    Remote(RemoteCommand),
+    /// Upload this home's versions the remote lacks, then move its heads (refused, exit 7, when
+    /// the remote holds a version this home has not seen: pull first)
+    #[command(
+        after_help = "Example:\n  mcp-orchestration push team --all\n  mcp-orchestration push --profile default   # the shared profile `default`\n  mcp-orchestration push team --client cursor --profile dev"
+    )]
+    Push(TransferArgs),
+    /// Download a remote's new versions, verify every one, then store them (nothing is stored
+    /// unless all verify)
+    #[command(
+        after_help = "Example:\n  mcp-orchestration pull team\n  mcp-orchestration pull team --shared --profile default\n  mcp-orchestration sync --from team --yes   # pull, then deploy"
+    )]
+    Pull(TransferArgs),
     /// Print a shell completion script for bash, zsh, fish, powershell or elvish
     #[command(
         after_help = "Example:\n  mcp-orchestration completions bash > ~/.local/share/bash-completion/completions/mcp-orchestration\n  mcp-orchestration completions zsh > ~/.zfunc/_mcp-orchestration\n  mcp-orchestration completions fish > ~/.config/fish/completions/mcp-orchestration.fish"
@@ -206,6 +224,66 @@ in 2025-03-26.",
         after_help = "Example:\n  mcp-orchestration man | man -l -\n  mcp-orchestration man --dir ~/.local/share/man/man1"
     )]
     Man(ManArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RemoteCommand {
+    /// Add a remote: oci://HOST[:PORT]/REPOSITORY (HTTPS with the system roots or --ca-file)
+    Add {
+        /// Its name (used by push, pull, status --remote, sync --from)
+        name: String,
+        /// oci://HOST[:PORT]/REPOSITORY
+        #[arg(value_name = "oci://HOST[:PORT]/REPOSITORY")]
+        url: String,
+        /// A PEM file of CA certificates to trust for this registry (besides the system roots)
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
+        /// Plain HTTP instead of HTTPS (loopback addresses only: localhost, 127.0.0.1, ::1)
+        #[arg(long)]
+        plain_http: bool,
+        /// Trust the public key with this id when the remote serves it (repeatable); trust
+        /// never comes from the registry otherwise (see `keys trust`)
+        #[arg(long = "trust-key", value_name = "sha256:HEX")]
+        trust_keys: Vec<String>,
+    },
+    /// List remotes (never their credentials)
+    List,
+    /// Remove a remote (and its stored login)
+    Remove {
+        /// Its name
+        name: String,
+    },
+    /// Check a user name and password (or token) with the registry and store them for the
+    /// remote (0600 in the home); the password is read from stdin only
+    Login {
+        /// The remote
+        name: String,
+        /// The user name
+        #[arg(long, short)]
+        username: String,
+        /// Read the password or token from stdin (required: never on the command line)
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+/// Which profiles a push or pull covers.
+#[derive(Debug, Args)]
+pub struct TransferArgs {
+    /// The remote (default: the only one configured)
+    pub remote: Option<String>,
+    /// Only this client's own profiles
+    #[arg(long, value_name = "CLIENT", conflicts_with_all = ["all", "shared"])]
+    pub client: Option<String>,
+    /// Only the shared profiles (the ones every client follows)
+    #[arg(long, conflicts_with = "all")]
+    pub shared: bool,
+    /// Every client's profiles and the shared ones (the default without --profile)
+    #[arg(long)]
+    pub all: bool,
+    /// Only this profile; without --client or --all, the shared profile of that name
+    #[arg(long, short)]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -531,6 +609,9 @@ pub struct StatusArgs {
     /// The project directory (default: from the current directory upward, like git)
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
+    /// Instead of client files: each profile against this remote (ahead, behind or equal)
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["scope", "project"])]
+    pub remote: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -730,6 +811,9 @@ pub struct SyncArgs {
     /// The project whose project-scope files are synced too (default: found upward from here)
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
+    /// First pull this profile (shared and every client's) from the remote, then sync
+    #[arg(long, value_name = "REMOTE")]
+    pub from: Option<String>,
 }
 
 /// Which profile a one-step edit changes: the shared one (default) or one client's.

@@ -27,6 +27,7 @@ pub mod logs;
 pub mod output_schemas;
 pub mod prompts;
 mod ratelimit;
+pub mod registry_auth;
 pub mod resources;
 pub mod stdio;
 pub mod tools;

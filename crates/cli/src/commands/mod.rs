@@ -16,6 +16,7 @@ mod init;
 mod keys;
 mod migrate;
 mod profiles;
+mod remote;
 pub mod serve;
 mod sync;
 
@@ -63,5 +64,8 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Sync(args) => sync::sync(ctx, &args),
         Command::Add(args) => sync::add(ctx, &args),
         Command::Remove(args) => sync::remove(ctx, &args),
+        Command::Remote(cmd) => remote::run(ctx, &cmd),
+        Command::Push(args) => remote::push(ctx, &args),
+        Command::Pull(args) => remote::pull(ctx, &args),
     }
 }

@@ -296,18 +296,22 @@ impl Orchestrator {
         for (client, profile) in targets {
             let local = pull::local_head_digest(&self.home, &client, &profile)?;
             let remote_head = oci.manifest(&layout::head_tag(&client, &profile))?;
-            let remote_version = match &remote_head {
-                Some((bytes, _)) => layout::parse_version_manifest(bytes)
-                    .map_err(|m| Error::RemoteIntegrity { remote: name.clone(), message: m })?
-                    .claimed_version
-                    .unwrap_or(0),
-                None => 0,
+            let (remote_version, remote_id) = match &remote_head {
+                Some((bytes, _)) => {
+                    let m = layout::parse_version_manifest(bytes)
+                        .map_err(|m| Error::RemoteIntegrity { remote: name.clone(), message: m })?;
+                    (m.claimed_version.unwrap_or(0), Some(m.payload.digest))
+                }
+                None => (0, None),
             };
+            let local_id = registry::head(&self.home, &client, &profile)?.map(|h| h.artifact_id.as_str().to_owned());
             let state = match (&local, &remote_head) {
                 (None, None) => continue,
                 (Some(_), None) => "local_only",
                 (None, Some(_)) => "remote_only",
                 (Some((_, ours)), Some((_, theirs))) if ours == theirs => "equal",
+                // The same payload at the same version (signed apart, e.g. two seeded homes).
+                (Some((v, _)), Some(_)) if remote_version == *v && remote_id == local_id => "equal",
                 (Some((v, _)), Some(_)) if remote_version > *v => "behind",
                 (Some((v, _)), Some(_)) if remote_version < *v => "ahead",
                 _ => "diverged",
