@@ -25,6 +25,8 @@ mod cli {
     mod pty;
     mod publish_get;
     mod recovery;
+    pub mod remote;
+    mod remote_attacks;
     mod scopes;
     mod secrets;
     mod tamper;

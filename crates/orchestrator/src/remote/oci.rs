@@ -210,12 +210,21 @@ impl OciRemote {
         let mut stream = sized.stream;
         let mut out = Vec::with_capacity(desc.size as usize);
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| Error::Remote {
-                remote: self.name.clone(),
-                message: format!(
-                    "reading blob {}: the transfer broke off ({e}); nothing was stored, run the pull again",
-                    desc.digest
-                ),
+            let chunk = chunk.map_err(|e| {
+                if e.get_ref().is_some_and(|inner| inner.is::<oci_client::errors::DigestError>()) {
+                    integrity(format!(
+                        "blob {} hashes to other bytes ({e}): the registry served other bytes than the manifest names; nothing was stored",
+                        desc.digest
+                    ))
+                } else {
+                    Error::Remote {
+                        remote: self.name.clone(),
+                        message: format!(
+                            "reading blob {}: the transfer broke off ({e}); nothing was stored, run the pull again",
+                            desc.digest
+                        ),
+                    }
+                }
             })?;
             if (out.len() + chunk.len()) as u64 > desc.size {
                 return Err(integrity(format!(
