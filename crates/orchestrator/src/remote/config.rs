@@ -240,7 +240,7 @@ pub fn pick(file: &RemotesFile, name: Option<&str>) -> Result<(String, Remote)> 
     match name {
         Some(n) => Ok((n.to_owned(), get(file, n)?)),
         None => match file.remotes.len() {
-            1 => file.remotes.iter().next().map(|(n, r)| (n.clone(), r.clone())).ok_or_else(|| unreachable_none()),
+            1 => file.remotes.iter().next().map(|(n, r)| (n.clone(), r.clone())).ok_or_else(unreachable_none),
             0 => Err(Error::Usage {
                 message: "no remote configured: add one with `mcp-orchestration remote add NAME oci://HOST/REPOSITORY`"
                     .into(),

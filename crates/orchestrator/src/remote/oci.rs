@@ -16,6 +16,9 @@ use super::config::{Credentials, Remote, RemoteUrl};
 use super::layout::{self, Descriptor, MANIFEST_MEDIA_TYPE};
 use crate::error::{Error, Result};
 
+/// A manifest as served: its bytes and digest.
+pub type ManifestBytes = (Vec<u8>, String);
+
 /// Requests in flight at once.
 const PARALLEL: usize = 16;
 
@@ -156,11 +159,11 @@ impl OciRemote {
     }
 
     /// A manifest by tag: its bytes and digest (checked against the bytes), or `None`.
-    pub fn manifest(&self, tag: &str) -> Result<Option<(Vec<u8>, String)>> {
+    pub fn manifest(&self, tag: &str) -> Result<Option<ManifestBytes>> {
         self.runtime.block_on(self.manifest_async(tag.to_owned()))
     }
 
-    async fn manifest_async(&self, tag: String) -> Result<Option<(Vec<u8>, String)>> {
+    async fn manifest_async(&self, tag: String) -> Result<Option<ManifestBytes>> {
         let image = self.reference(&tag);
         match self.client.pull_manifest_raw(&image, &self.auth, &[MANIFEST_MEDIA_TYPE]).await {
             Ok((bytes, digest)) => {
@@ -184,7 +187,7 @@ impl OciRemote {
     }
 
     /// Several manifests by tag, fetched together, in the order given.
-    pub fn manifests(&self, tags: &[String]) -> Result<Vec<Option<(Vec<u8>, String)>>> {
+    pub fn manifests(&self, tags: &[String]) -> Result<Vec<Option<ManifestBytes>>> {
         self.runtime.block_on(
             stream::iter(tags.iter().cloned()).map(|tag| self.manifest_async(tag)).buffered(PARALLEL).try_collect(),
         )
