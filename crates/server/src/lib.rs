@@ -31,6 +31,7 @@ pub mod registry_auth;
 pub mod resources;
 pub mod stdio;
 pub mod tools;
+mod tools_remote;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -36,7 +36,7 @@ fn check_len(name: &str, value: &str, max: usize) -> Result<(), ToolError> {
     Ok(())
 }
 
-fn check_id(name: &str, value: &str) -> Result<(), ToolError> {
+pub(crate) fn check_id(name: &str, value: &str) -> Result<(), ToolError> {
     check_len(name, value, MAX_ID_LEN)
 }
 
@@ -64,7 +64,7 @@ fn page_request(limit: Option<u32>, cursor: Option<&str>) -> Result<PageRequest<
 /// `list_profiles` pages through them).
 pub const MAX_PROFILE_IDS: usize = 20;
 
-fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, ToolError> {
+pub(crate) fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, ToolError> {
     serde_json::to_value(value).map_err(|e| ToolError::new(ErrorKind::Other, format!("cannot encode the result: {e}")))
 }
 
@@ -154,7 +154,7 @@ fn with_cursor(mut value: Value, next_cursor: Option<String>) -> Value {
 // ---------------------------------------------------------------------------------------------
 // Argument structs. Doc comments are the descriptions a model reads.
 
-fn meta_of(pairs: &[(&str, &str)]) -> Map<String, Value> {
+pub(crate) fn meta_of(pairs: &[(&str, &str)]) -> Map<String, Value> {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), json!(v.chars().take(64).collect::<String>()))).collect()
 }
 
@@ -847,7 +847,7 @@ pub fn tool_names() -> Vec<String> {
 /// Used by the router builder: every tool with its output schema, and every object schema
 /// (input and output) with `properties` (see [`crate::output_schemas`]).
 pub(crate) fn router() -> ToolRouter<McpServer> {
-    let mut router = McpServer::tool_router();
+    let mut router = McpServer::tool_router() + McpServer::remote_tool_router();
     for route in router.map.values_mut() {
         let mut input = Value::Object(route.attr.input_schema.as_ref().clone());
         output_schemas::with_properties(&mut input);

@@ -72,6 +72,22 @@ impl OciRemote {
         Ok(OciRemote { name: name.to_owned(), url, client: Client::new(config), auth, runtime })
     }
 
+    /// Runs a future to completion on this remote's runtime. Called from inside another tokio
+    /// runtime (the MCP server's), it runs on a scoped thread of its own, since a runtime cannot
+    /// be blocked on from a thread that drives another.
+    fn block_on<F: std::future::Future + Send>(&self, future: F) -> F::Output
+    where
+        F::Output: Send,
+    {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return self.runtime.block_on(future);
+        }
+        std::thread::scope(|scope| match scope.spawn(|| self.runtime.block_on(future)).join() {
+            Ok(out) => out,
+            Err(panic) => std::panic::resume_unwind(panic),
+        })
+    }
+
     /// The remote's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -139,7 +155,7 @@ impl OciRemote {
     /// Every tag of the repository (an absent repository has none).
     pub fn list_tags(&self) -> Result<Vec<String>> {
         let image = self.reference("probe");
-        self.runtime.block_on(async {
+        self.block_on(async {
             let mut out: Vec<String> = Vec::new();
             loop {
                 let last = out.last().cloned();
@@ -160,7 +176,7 @@ impl OciRemote {
 
     /// A manifest by tag: its bytes and digest (checked against the bytes), or `None`.
     pub fn manifest(&self, tag: &str) -> Result<Option<ManifestBytes>> {
-        self.runtime.block_on(self.manifest_async(tag.to_owned()))
+        self.block_on(self.manifest_async(tag.to_owned()))
     }
 
     async fn manifest_async(&self, tag: String) -> Result<Option<ManifestBytes>> {
@@ -188,7 +204,7 @@ impl OciRemote {
 
     /// Several manifests by tag, fetched together, in the order given.
     pub fn manifests(&self, tags: &[String]) -> Result<Vec<Option<ManifestBytes>>> {
-        self.runtime.block_on(
+        self.block_on(
             stream::iter(tags.iter().cloned()).map(|tag| self.manifest_async(tag)).buffered(PARALLEL).try_collect(),
         )
     }
@@ -257,7 +273,7 @@ impl OciRemote {
 
     /// Several blobs, fetched together; each is checked against its descriptor's size and digest.
     pub fn blobs(&self, descs: &[Descriptor]) -> Result<Vec<Vec<u8>>> {
-        self.runtime.block_on(async {
+        self.block_on(async {
             self.client.store_auth_if_needed(&self.url.registry, &self.auth).await;
             stream::iter(descs.iter().cloned()).map(|d| self.blob_async(d)).buffered(PARALLEL).try_collect().await
         })
@@ -266,7 +282,7 @@ impl OciRemote {
     /// Uploads blobs (skipping none: the registry keeps one copy per digest), together.
     pub fn push_blobs(&self, blobs: Vec<Vec<u8>>) -> Result<()> {
         let image = self.reference("probe");
-        self.runtime.block_on(async {
+        self.block_on(async {
             self.client
                 .auth(&image, &self.auth, RegistryOperation::Push)
                 .await
@@ -291,7 +307,7 @@ impl OciRemote {
 
     /// Uploads manifests under their tags, together, in no particular order.
     pub fn push_manifests(&self, manifests: Vec<(String, Vec<u8>)>) -> Result<()> {
-        self.runtime.block_on(async {
+        self.block_on(async {
             stream::iter(manifests)
                 .map(|(tag, bytes)| async move {
                     let image = self.reference(&tag);
