@@ -28,7 +28,8 @@ pub struct OciRemote {
     url: RemoteUrl,
     client: Client,
     auth: RegistryAuth,
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped (taken to shut it down without blocking).
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl std::fmt::Debug for OciRemote {
@@ -69,7 +70,7 @@ impl OciRemote {
             Credentials::Basic { username, password } => RegistryAuth::Basic(username.clone(), password.to_string()),
             Credentials::Bearer(token) => RegistryAuth::Bearer(token.to_string()),
         };
-        Ok(OciRemote { name: name.to_owned(), url, client: Client::new(config), auth, runtime })
+        Ok(OciRemote { name: name.to_owned(), url, client: Client::new(config), auth, runtime: Some(runtime) })
     }
 
     /// Runs a future to completion on this remote's runtime. Called from inside another tokio
@@ -79,10 +80,11 @@ impl OciRemote {
     where
         F::Output: Send,
     {
+        let Some(runtime) = &self.runtime else { unreachable!("the runtime is only taken on drop") };
         if tokio::runtime::Handle::try_current().is_err() {
-            return self.runtime.block_on(future);
+            return runtime.block_on(future);
         }
-        std::thread::scope(|scope| match scope.spawn(|| self.runtime.block_on(future)).join() {
+        std::thread::scope(|scope| match scope.spawn(|| runtime.block_on(future)).join() {
             Ok(out) => out,
             Err(panic) => std::panic::resume_unwind(panic),
         })
@@ -324,6 +326,16 @@ impl OciRemote {
                 .await
         })?;
         Ok(())
+    }
+}
+
+impl Drop for OciRemote {
+    /// Shuts the runtime down without waiting: dropping it the usual way blocks, which tokio
+    /// refuses inside another runtime (the MCP server's).
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 
