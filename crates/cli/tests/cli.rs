@@ -9,7 +9,9 @@ mod cli {
     #[cfg(feature = "failpoints")]
     mod crash;
     #[cfg(feature = "failpoints")]
-    mod crash_ops;
+    pub mod crash_ops;
+    #[cfg(feature = "failpoints")]
+    mod crash_remote;
     mod deploy;
     mod drift;
     mod files;

@@ -590,6 +590,7 @@ pub fn store_pulled(
     profile: &ProfileId,
     versions: &[(Vec<u8>, Vec<u8>)],
     now: jiff::Timestamp,
+    failpoints: &FailPoints,
 ) -> Result<Vec<Verified>> {
     let found = repairs(home, trust, client, profile)?;
     apply_repairs(home, lock, client, profile, &found)?;
@@ -640,9 +641,13 @@ pub fn store_pulled(
         if !home.seen(client, profile).exists() {
             write_json(&home.seen(client, profile), &Seen { highest_version: seen })?;
         }
+        failpoints.reach("pull-after-object");
         fsutil::write_atomic(&home.envelope(client, profile, version), envelope, FILE_MODE)?;
+        failpoints.reach("pull-after-envelope");
         write_json(&home.head(client, profile), &Head { version, artifact_id: verified.id().clone() })?;
+        failpoints.reach("pull-after-head");
         write_json(&home.seen(client, profile), &Seen { highest_version: version.max(seen) })?;
+        failpoints.reach("pull-after-seen");
     }
     Ok(out)
 }

@@ -259,8 +259,16 @@ impl Orchestrator {
                         if client.is_shared() {
                             self.upgrade_layout(&lock)?;
                         }
-                        let stored =
-                            registry::store_pulled(&self.home, &lock, &trust, &client, &profile, &versions, now)?;
+                        let stored = registry::store_pulled(
+                            &self.home,
+                            &lock,
+                            &trust,
+                            &client,
+                            &profile,
+                            &versions,
+                            now,
+                            &self.failpoints,
+                        )?;
                         row("pulled", from, to, stored.len())
                     }
                 });
