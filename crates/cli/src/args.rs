@@ -241,6 +241,9 @@ pub enum RemoteCommand {
         /// Plain HTTP instead of HTTPS (loopback addresses only: localhost, 127.0.0.1, ::1)
         #[arg(long)]
         plain_http: bool,
+        /// Seconds to wait for a connection or the next bytes of an answer
+        #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        timeout: u64,
         /// Trust the public key with this id when the remote serves it (repeatable); trust
         /// never comes from the registry otherwise (see `keys trust`)
         #[arg(long = "trust-key", value_name = "sha256:HEX")]

@@ -14,7 +14,7 @@ use crate::{env, output};
 
 pub fn run(ctx: &Context, command: &RemoteCommand) -> anyhow::Result<u8> {
     match command {
-        RemoteCommand::Add { name, url, ca_file, plain_http, trust_keys } => {
+        RemoteCommand::Add { name, url, ca_file, plain_http, timeout, trust_keys } => {
             let ca_file = match ca_file {
                 Some(path) => Some(
                     std::path::absolute(path)
@@ -26,6 +26,7 @@ pub fn run(ctx: &Context, command: &RemoteCommand) -> anyhow::Result<u8> {
                 url: url.clone(),
                 plain_http: *plain_http,
                 ca_file,
+                timeout_secs: (*timeout != 30).then_some(*timeout),
                 trust_keys: trust_keys.clone(),
                 login: None,
             };

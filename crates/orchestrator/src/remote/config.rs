@@ -116,6 +116,9 @@ pub struct Remote {
     /// A PEM file of CA certificates trusted for this remote, besides the system roots.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,
+    /// Seconds to wait for a connection or for the next bytes of an answer (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
     /// Key ids pinned at `remote add --trust-key`: their public keys, when the remote serves
     /// them and they hash to the pinned id, are trusted at pull.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -323,6 +326,7 @@ mod tests {
             url: "oci://registry.example.com/r".into(),
             plain_http: true,
             ca_file: None,
+            timeout_secs: None,
             trust_keys: vec![],
             login: None,
         };

@@ -45,8 +45,8 @@ impl OciRemote {
         let mut config = ClientConfig {
             protocol: if remote.plain_http && url.is_loopback() { ClientProtocol::Http } else { ClientProtocol::Https },
             use_monolithic_push: true,
-            read_timeout: Some(std::time::Duration::from_secs(30)),
-            connect_timeout: Some(std::time::Duration::from_secs(10)),
+            read_timeout: Some(std::time::Duration::from_secs(remote.timeout_secs.unwrap_or(30))),
+            connect_timeout: Some(std::time::Duration::from_secs(remote.timeout_secs.unwrap_or(30).min(10))),
             max_concurrent_download: PARALLEL,
             max_concurrent_upload: PARALLEL,
             user_agent: concat!("mcp-orchestration/", env!("CARGO_PKG_VERSION")),
