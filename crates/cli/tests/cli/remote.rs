@@ -133,6 +133,16 @@ fn push_and_pull_round_trip_over_tls_with_basic_auth() {
     let out = run(&b, &["verify", "--all"]);
     assert_eq!(code(&out), 0, "pulled history verifies: {}", stderr(&out));
 
+    // Both sides recorded the operation in their event log, with the remote's name and address
+    // and no credential.
+    for (env, kind) in [(&a, "orchestrator.remote_push_completed"), (&b, "orchestrator.remote_pull_completed")] {
+        let out = run(env, &["events", "query", "--json"]);
+        let events = json(&out)["events"].as_array().expect("events").clone();
+        let event = events.iter().find(|e| e["event_type"] == kind).unwrap_or_else(|| panic!("no {kind}"));
+        assert_eq!(event["metadata"]["remote"], "team");
+        assert!(event["metadata"]["url"].as_str().expect("url").starts_with("oci://127.0.0.1:"));
+        assert!(!out.stdout.windows(REGISTRY_PASSWORD.len()).any(|w| w == REGISTRY_PASSWORD.as_bytes()));
+    }
     // A second pull finds everything up to date.
     let out = run_auth(&b, &["pull", "team", "--json"]);
     let states: Vec<Value> =
