@@ -238,7 +238,7 @@ pub enum RemoteCommand {
         /// A PEM file of CA certificates to trust for this registry (besides the system roots)
         #[arg(long, value_name = "FILE")]
         ca_file: Option<PathBuf>,
-        /// Plain HTTP instead of HTTPS (loopback addresses only: localhost, 127.0.0.1, ::1)
+        /// Plain HTTP instead of HTTPS (loopback addresses only: localhost, 127.x.x.x)
         #[arg(long)]
         plain_http: bool,
         /// Seconds to wait for a connection or the next bytes of an answer

@@ -269,7 +269,7 @@ pub fn validate(remote: &Remote) -> Result<()> {
     if remote.plain_http && !url.is_loopback() {
         return Err(Error::Usage {
             message: format!(
-                "--plain-http is only allowed for a loopback address (localhost, 127.0.0.1, ::1), not '{}': use HTTPS (with --ca-file for a private CA)",
+                "--plain-http is only allowed for a loopback address (localhost, 127.0.0.1), not '{}': use HTTPS (with --ca-file for a private CA)",
                 url.host()
             ),
         });
@@ -309,7 +309,7 @@ mod tests {
         assert_eq!(url.host(), "127.0.0.1");
         assert!(url.is_loopback());
         assert!(!RemoteUrl::parse("oci://ghcr.io/acme/p").expect("valid").is_loopback());
-        assert!(RemoteUrl::parse("oci://[::1]:5000/r").expect("valid").is_loopback());
+        assert!(RemoteUrl::parse("oci://localhost:5000/r").expect("valid").is_loopback());
     }
 
     #[test]
