@@ -158,17 +158,23 @@ impl OciRemote {
     pub fn list_tags(&self) -> Result<Vec<String>> {
         let image = self.reference("probe");
         self.block_on(async {
+            // Pages of 1000 after the last tag of the previous page; a registry that ignores
+            // `n`/`last` (distribution 2.8 answers every tag, unsorted) ends the loop when a
+            // page brings nothing new.
             let mut out: Vec<String> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            let mut last: Option<String> = None;
             loop {
-                let last = out.last().cloned();
                 let page = match self.client.list_tags(&image, &self.auth, Some(1000), last.as_deref()).await {
                     Ok(page) => page,
                     Err(e) if Self::not_found(&e) => break,
                     Err(e) => return Err(self.fail("listing tags", e)),
                 };
                 let n = page.tags.len();
-                out.extend(page.tags);
-                if n < 1000 {
+                last = page.tags.last().cloned();
+                let before = out.len();
+                out.extend(page.tags.into_iter().filter(|t| seen.insert(t.clone())));
+                if n < 1000 || out.len() == before {
                     break;
                 }
             }
