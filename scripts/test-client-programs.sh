@@ -248,6 +248,21 @@ if program amp amp && project amp; then
   done
 fi
 
+# Codex reads a project's .codex/config.toml (from the project or below it) once the project
+# is trusted in the user's config (openai/codex codex-rs/core/src/config: `projects.<dir>.
+# trust_level`), which is the user's decision: the test trusts it the way Codex's own prompt does.
+if program codex codex && project codex; then
+  printf '\n[projects."%s"]\ntrust_level = "trusted"\n' "$PROJ/app" >>"$HOME/.codex/config.toml"
+  for dir in "$PROJ/app" "$PROJ/app/src"; do
+    out="$(cd "$dir" && timeout 90 "$MCPO" exec -- "$BIN/codex" mcp list --json 2>"$WORK/codex-project.stderr")"
+    refuse "codex project" "$(cat "$WORK/codex-project.stderr")" 'error|warning|invalid'
+    got="$(node -e 'const l = JSON.parse(process.argv[1]);
+      process.stdout.write(l.filter(s => s.name.startsWith("team-")).map(s => `${s.name}:${s.transport.type}`).sort().join(","));' "$out" 2>&1)"
+    [ "$got" = 'team-tool:stdio,team-web:streamable_http' ] && pass "codex project ${dir#"$PROJ"/}" ||
+      fail "codex project ${dir#"$PROJ"/}" "codex mcp list --json: $got"
+  done
+fi
+
 # From the project directory only: run from app/src (app a git repository nested in another, as
 # here under target/), Auggie 0.36.0 did not list app's file; not understood yet.
 if program auggie augment && project augment; then

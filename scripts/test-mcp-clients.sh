@@ -13,7 +13,9 @@
 #     'Authorization=Bearer ${secret:…}'` and reaches a Python SDK streamable-HTTP server
 #     (testdata/mcp/bridge_client.py, bridge_server.py): tools, an isError result, a resource,
 #     a prompt, progress, a log message, cancellation seen by the server; a clean client log
-#     that never shows the token
+#     that never shows the token; the same through `bridge URL --transport sse` to the server
+#     serving HTTP+SSE (`bridge_server.py --sse`), a wrong token refused at start, and an SSE
+#     server synced to Claude Desktop as a `--transport sse` bridge entry a real client starts
 #   - the official conformance suite against `serve --http` (every fixture-free scenario passes;
 #     the fixture-only ones are listed in testdata/mcp/conformance-expected-failures.yml, which
 #     the suite checks both ways)
@@ -98,8 +100,8 @@ inspector_flow() {
   local t="$1"; shift
   local out id target
   out="$("$INSPECTOR" --cli "$@" --method tools/list 2>/dev/null)"
-  json_check "inspector $t: tools/list has the 19 tools" "$out" \
-    "len(d['tools']) == 19 and all('annotations' in x and 'inputSchema' in x for x in d['tools'])"
+  json_check "inspector $t: tools/list has the 22 tools" "$out" \
+    "len(d['tools']) == 22 and all('annotations' in x and 'inputSchema' in x for x in d['tools'])"
   out="$("$INSPECTOR" --cli "$@" --method tools/call --tool-name get_config --tool-arg client_id=cursor 2>/dev/null)"
   json_check "inspector $t: get_config" "$out" \
     "d['structuredContent']['artifact_id'].startswith('sha256:') and d['structuredContent']['profile_id'] == 'default'"
@@ -217,6 +219,50 @@ if [ -n "$BRIDGE_URL" ]; then
   fi
 else
   fail "bridge: the Python SDK server did not start" "$(cat "$WORK/bridge-server.log")"
+fi
+
+echo "== the bridge --transport sse: Python SDK stdio client -> mcp-orchestration bridge -> Python SDK SSE server"
+mkdir -p "$WORK/sse-marks"
+"$PYTHON" testdata/mcp/bridge_server.py "$BRIDGE_TOKEN" "$WORK/sse-marks" --sse >"$WORK/sse-server.log" 2>&1 &
+SERVER_PIDS+=("$!")
+SSE_URL=""
+for _ in $(seq 100); do
+  SSE_URL="$(grep -o 'http://127.0.0.1:[0-9]*/sse' "$WORK/sse-server.log")" && break
+  sleep 0.1
+done
+if [ -n "$SSE_URL" ]; then
+  client_run "bridge --transport sse to a python sdk sse server" "$WORK/sse-client.log" \
+    timeout 120 "$PYTHON" testdata/mcp/bridge_client.py "$BIN" "$H" "$SSE_URL" "$WORK/sse-marks" sse
+  if grep -qF "$BRIDGE_TOKEN" "$WORK/sse-client.log"; then fail "bridge sse: the token shows in the client's log"; else
+    pass "bridge sse: the token never shows"; fi
+  # A wrong token: refused at start, exit 1, the message names the header, not the value.
+  "$BIN" --home "$H" bridge "$SSE_URL" --transport sse --header 'Authorization=Bearer not-the-token-5e1' \
+    </dev/null >"$WORK/sse-refused.out" 2>"$WORK/sse-refused.err"
+  code=$?
+  if [ "$code" = 1 ] && grep -q 'refused the bridge (HTTP 401/403)' "$WORK/sse-refused.err" \
+     && ! grep -q 'not-the-token-5e1' "$WORK/sse-refused.err" && [ ! -s "$WORK/sse-refused.out" ]; then
+    pass "bridge sse: a wrong token is refused at start (exit 1)"
+  else
+    fail "bridge sse: a wrong token (exit $code)" "$(cat "$WORK/sse-refused.err")"
+  fi
+  # One list: an SSE server synced to Claude Desktop becomes `bridge URL --transport sse`.
+  SSE_HOME="$WORK/sse-sync-home"
+  mkdir -p "$SSE_HOME/.config/Claude"
+  printf '{"mcpServers": {}}\n' >"$SSE_HOME/.config/Claude/claude_desktop_config.json"
+  if HOME="$SSE_HOME" "$BIN" --home "$H" add bridged-sse --profile synced-sse --url "$SSE_URL" --transport sse \
+       --header 'Authorization=Bearer ${secret:BRIDGE_TOKEN}' >"$WORK/sse-sync.log" 2>&1 \
+     && HOME="$SSE_HOME" "$BIN" --home "$H" sync --profile synced-sse --yes >>"$WORK/sse-sync.log" 2>&1; then
+    json_check "sync: claude desktop's bridge entry for an sse server says --transport sse" \
+      "$(cat "$SSE_HOME/.config/Claude/claude_desktop_config.json")" \
+      "d['mcpServers']['bridged-sse']['args'][:4] == ['bridge', '$SSE_URL', '--transport', 'sse']"
+    client_run "sync: claude desktop's sse bridge entry, started by the python sdk" "$WORK/sse-entry.log" \
+      timeout 120 "$PYTHON" testdata/mcp/bridge_entry_client.py \
+      "$SSE_HOME/.config/Claude/claude_desktop_config.json" bridged-sse
+  else
+    fail "sync: add and sync of an sse server" "$(cat "$WORK/sse-sync.log")"
+  fi
+else
+  fail "bridge sse: the Python SDK SSE server did not start" "$(cat "$WORK/sse-server.log")"
 fi
 
 echo "== conformance suite (serve --http --no-auth on loopback)"

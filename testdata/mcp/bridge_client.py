@@ -5,7 +5,10 @@ prompt, progress notifications with the client's own token, a log message, and c
 (the server sees its request cancelled, the session goes on). Prints one `ok:` line per check;
 exits 1 on the first failure.
 
-  python bridge_client.py BIN HOME URL MARKDIR
+With TRANSPORT `sse` the bridge is started with `--transport sse` (URL is then the server's
+SSE endpoint).
+
+  python bridge_client.py BIN HOME URL MARKDIR [TRANSPORT]
 """
 
 import asyncio
@@ -16,6 +19,7 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 BIN, HOME, URL, MARKS = sys.argv[1], sys.argv[2], sys.argv[3], pathlib.Path(sys.argv[4])
+TRANSPORT = ["--transport", sys.argv[5]] if len(sys.argv) > 5 else []
 
 
 def check(condition, what, detail=""):
@@ -98,7 +102,7 @@ async def main():
 
     params = StdioServerParameters(
         command=BIN,
-        args=["bridge", URL, "--header", "Authorization=Bearer ${secret:BRIDGE_TOKEN}"],
+        args=["bridge", URL, *TRANSPORT, "--header", "Authorization=Bearer ${secret:BRIDGE_TOKEN}"],
         env={"MCP_ORCHESTRATION_HOME": HOME, "HOME": str(pathlib.Path(HOME).parent)},
     )
     async with stdio_client(params) as (read, write):

@@ -1,5 +1,6 @@
-"""A streamable-HTTP MCP server written with the Python SDK (PyPI `mcp` 2.3, MCPServer, the
-successor of FastMCP), for the bridge test (scripts/test-bridge.sh). It refuses every request
+"""A streamable-HTTP MCP server (or with `--sse` an HTTP+SSE one, protocol 2024-11-05) written
+with the Python SDK (PyPI `mcp` 2.3, MCPServer, the successor of FastMCP), for the bridge test
+(scripts/test-mcp-clients.sh). It refuses every request
 without `Authorization: Bearer TOKEN` (401), and has:
 
   - tools: `add` (a + b), `fail` (raises: an isError result), `progress` (three progress
@@ -7,9 +8,11 @@ without `Authorization: Bearer TOKEN` (401), and has:
     waits; writes MARKDIR/cancelled when its request is cancelled)
   - a resource `greeting://bridge` and a prompt `review(code)`
 
-It listens on 127.0.0.1 on a free port and prints `listening on http://127.0.0.1:PORT/mcp`.
+It listens on 127.0.0.1 on a free port and prints `listening on http://127.0.0.1:PORT/mcp`
+(with `--sse`: `listening on http://127.0.0.1:PORT/sse`, the event stream; messages are POSTed to
+the `/messages/` endpoint it names).
 
-  python bridge_server.py TOKEN MARKDIR
+  python bridge_server.py TOKEN MARKDIR [--sse]
 """
 
 import asyncio
@@ -24,6 +27,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 TOKEN, MARKS = sys.argv[1], pathlib.Path(sys.argv[2])
+SSE = sys.argv[3:] == ["--sse"]
 
 server = MCPServer("bridge-test-server", instructions="A server for the bridge test.", version="1.0.0")
 
@@ -72,7 +76,7 @@ def review(code: str) -> str:
     return f"Please review this code: {code}"
 
 
-mcp_app = server.streamable_http_app(host="127.0.0.1")
+mcp_app = server.sse_app(host="127.0.0.1") if SSE else server.streamable_http_app(host="127.0.0.1")
 
 
 async def app(scope, receive, send):
@@ -90,7 +94,8 @@ def main():
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}/mcp", flush=True)
+    path = "sse" if SSE else "mcp"
+    print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}/{path}", flush=True)
     uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on")).run(sockets=[sock])
 
 

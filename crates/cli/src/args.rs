@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::args_one_list::{AddArgs, EditTarget, RemoveArgs, SubjectArgs, SyncArgs};
 pub use crate::args_remote::{RemoteCommand, TransferArgs};
 
 const EXIT_CODES: &str = "Exit codes:
@@ -184,18 +185,19 @@ pub enum Command {
     /// that read ${NAME} / ${env:NAME} from their environment instead of holding the value
     #[command(after_help = "Example:\n  mcp-orchestration exec -- claude\n  mcp-orchestration exec -- code .")]
     Exec(ExecArgs),
-    /// A stdio MCP server that forwards everything to a remote streamable-HTTP MCP server
+    /// A stdio MCP server that forwards everything to a remote MCP server (streamable HTTP or SSE)
     #[command(
-        long_about = "A stdio MCP server that forwards everything to a remote streamable-HTTP MCP server, for \
-clients that can only start stdio servers: tools, resources, prompts, completions, logging, \
-notifications both ways and cancellation. Its initialize answer is the remote's.\n\n\
+        long_about = "A stdio MCP server that forwards everything to a remote MCP server, for clients that can \
+only start stdio servers: tools, resources, prompts, completions, logging, notifications both ways \
+and cancellation. Its initialize answer is the remote's.\n\n\
+The remote speaks streamable HTTP (the default, --transport http) or the older HTTP+SSE transport \
+(protocol 2024-11-05, --transport sse: URL is its event-stream endpoint, often .../sse; the bridge \
+POSTs to the message endpoint the stream names, which must be on the same origin).\n\n\
 Header values may hold ${secret:NAME} (the secret store) and ${env:NAME} references, resolved \
-once at start and never printed. The remote session is opened at start: an unreachable remote \
-or refused headers end the bridge with exit 1 and a message on stderr.\n\n\
-Only streamable HTTP is bridged, not the older HTTP+SSE transport (protocol 2024-11-05): the \
-MCP SDK the bridge is built on (rmcp) has no client for it, and the specification replaced it \
-in 2025-03-26.",
-        after_help = "Bridges streamable HTTP only, not the older HTTP+SSE transport (see --help).\n\nExample:\n  mcp-orchestration bridge https://mcp.example.com/mcp --header 'Authorization=Bearer ${secret:EXAMPLE_TOKEN}'"
+once at start, sent with every request and never printed. The remote session is opened at start: \
+an unreachable remote, refused headers or (with --transport sse) a URL that is not an SSE \
+endpoint end the bridge with exit 1 and a message on stderr.",
+        after_help = "Example:\n  mcp-orchestration bridge https://mcp.example.com/mcp --header 'Authorization=Bearer ${secret:EXAMPLE_TOKEN}'\n  mcp-orchestration bridge http://127.0.0.1:8931/sse --transport sse"
     )]
     Bridge(BridgeArgs),
     /// Remotes: OCI registries that share signed profiles (add, list, remove, login)
@@ -226,6 +228,12 @@ in 2025-03-26.",
         after_help = "Example:\n  mcp-orchestration man | man -l -\n  mcp-orchestration man --dir ~/.local/share/man/man1"
     )]
     Man(ManArgs),
+    /// Tokens for the REST API of `serve --http` (`read` or `write` scope; only hashes are kept)
+    #[command(
+        subcommand,
+        after_help = "Example:\n  mcp-orchestration tokens create --name CI --scope read\n  mcp-orchestration tokens list\n  mcp-orchestration tokens revoke CI"
+    )]
+    Tokens(TokensCommand),
 }
 
 #[derive(Debug, Args)]
@@ -245,9 +253,14 @@ pub struct ManArgs {
 
 #[derive(Debug, Args)]
 pub struct BridgeArgs {
-    /// The remote server's streamable-HTTP endpoint (http:// or https://)
+    /// The remote server's endpoint (http:// or https://): its streamable-HTTP one, or with
+    /// `--transport sse` its SSE one (often …/sse)
     #[arg(value_name = "URL")]
     pub url: String,
+    /// The transport the remote server speaks: `http` (streamable HTTP) or `sse` (the older
+    /// HTTP+SSE transport, protocol 2024-11-05)
+    #[arg(long, value_enum, value_name = "TRANSPORT", default_value_t = BridgeTransport::Http)]
+    pub transport: BridgeTransport,
     /// A header sent with every request, NAME=VALUE; VALUE may hold ${secret:NAME} / ${env:NAME}
     /// (repeatable)
     #[arg(long = "header", value_name = "NAME=VALUE", value_parser = name_value)]
@@ -256,6 +269,15 @@ pub struct BridgeArgs {
     #[arg(long, value_name = "SECS", default_value_t = mcp_server::bridge::DEFAULT_CONNECT_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub connect_timeout: u64,
+}
+
+/// The transports `bridge` forwards to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BridgeTransport {
+    /// Streamable HTTP
+    Http,
+    /// HTTP+SSE (protocol 2024-11-05)
+    Sse,
 }
 
 /// `NAME=VALUE`, split at the first `=`.
@@ -739,99 +761,23 @@ pub struct GcArgs {
     pub events_max_mib: u64,
 }
 
-#[derive(Debug, Args)]
-pub struct SyncArgs {
-    /// Profile name (a client without its own profile of that name gets the shared one)
-    #[arg(long, short, default_value = "default")]
-    pub profile: String,
-    /// Print what would change in every file and write nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Write without asking (needed when not on a terminal)
-    #[arg(long, short)]
-    pub yes: bool,
-    /// The project whose project-scope files are synced too (default: found upward from here)
-    #[arg(long, value_name = "DIR")]
-    pub project: Option<PathBuf>,
-    /// First pull this profile (shared and every client's) from the remote, then sync
-    #[arg(long, value_name = "REMOTE")]
-    pub from: Option<String>,
-}
-
-/// Which profile a one-step edit changes: the shared one (default) or one client's.
-#[derive(Debug, Args)]
-pub struct EditTarget {
-    /// Profile name
-    #[arg(long, short, default_value = "default")]
-    pub profile: String,
-    /// Change this client's own profile instead of the shared one (made from what the client
-    /// follows now, it then overrides the shared profile for this client)
-    #[arg(long, value_name = "CLIENT", conflicts_with = "all")]
-    pub client: Option<String>,
-    /// Change the shared profile every client follows (the default)
-    #[arg(long)]
-    pub all: bool,
-    /// Then deploy the new version to every client (as `sync`)
-    #[arg(long)]
-    pub sync: bool,
-    /// With --sync: write without asking
-    #[arg(long, short, requires = "sync")]
-    pub yes: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct AddArgs {
-    /// The server's name in the profile (a catalog id, unless --url or a command is given)
-    pub name: String,
-    #[command(flatten)]
-    pub target: EditTarget,
-    /// The catalog entry to add under NAME (default: NAME itself)
-    #[arg(long, value_name = "CATALOG_ID", conflicts_with_all = ["url", "command"])]
-    pub from: Option<String>,
-    /// A catalog parameter, NAME=VALUE (repeatable)
-    #[arg(long = "param", value_name = "NAME=VALUE", conflicts_with_all = ["url", "command"])]
-    pub params: Vec<String>,
-    /// An environment value, NAME=VALUE (repeatable); secret-looking values go to the secret
-    /// store and the profile gets ${secret:NAME}
-    #[arg(long = "env", value_name = "NAME=VALUE", conflicts_with = "url")]
-    pub env: Vec<String>,
-    /// A remote server at this URL instead of a catalog entry
-    #[arg(long, conflicts_with = "command")]
-    pub url: Option<String>,
-    /// With --url: the transport, http (streamable HTTP) or sse
-    #[arg(long, default_value = "http", value_parser = ["http", "sse"], requires = "url")]
-    pub transport: String,
-    /// With --url: a request header, NAME=VALUE (repeatable); use ${secret:NAME} for tokens
-    #[arg(long = "header", value_name = "NAME=VALUE", requires = "url")]
-    pub headers: Vec<String>,
-    /// A custom stdio server: the command and its arguments, after `--`
-    #[arg(last = true, value_name = "COMMAND")]
-    pub command: Vec<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct RemoveArgs {
-    /// The server's name in the profile
-    pub name: String,
-    #[command(flatten)]
-    pub target: EditTarget,
-}
-
-/// Whose profiles: one client's, or (`--all`) the shared ones every client follows.
-#[derive(Debug, Args)]
-pub struct SubjectArgs {
-    /// Client id (see `mcp-orchestration clients`)
-    #[arg(required_unless_present = "all")]
-    pub client: Option<String>,
-    /// The shared profiles every client follows (unless it has its own of that name), instead
-    /// of one client's
-    #[arg(long, conflicts_with = "client")]
-    pub all: bool,
-}
-
-impl SubjectArgs {
-    /// The subject id the core takes: the client, or `_shared`.
-    pub fn id(&self) -> &str {
-        self.client.as_deref().unwrap_or(orchestrator::ids::SHARED)
-    }
+/// `tokens create|list|revoke`.
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create a token and print it once (only its SHA-256 is stored)
+    Create {
+        /// A name for the token (letters, digits, `.`, `_`, `-`), e.g. CI
+        #[arg(long)]
+        name: String,
+        /// `read`: GET endpoints, verify and diff; `write`: every endpoint
+        #[arg(long, value_parser = ["read", "write"])]
+        scope: String,
+    },
+    /// List the tokens: name, scope, creation time (never the token)
+    List,
+    /// Revoke a token by name (a running server stops accepting it at once)
+    Revoke {
+        /// The token's name
+        name: String,
+    },
 }

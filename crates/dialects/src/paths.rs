@@ -294,6 +294,36 @@ fn base_dir(facts: &HostFacts, base: &Base) -> Option<String> {
 /// `home`) holding a VCS root or one of the client's project-scope files (one that is not also
 /// a user-scope file: `~/.cursor/mcp.json` marks no project); with none, `project_dir`.
 pub(crate) fn project_root(client: &ClientInfo, facts: &HostFacts) -> Option<PathBuf> {
+    project_root_with(client, facts, VcsRoot::Search)
+}
+
+/// Where the VCS root is for [`project_root_with`]: looked for at each directory on the way
+/// up, or already found by [`vcs_root`] (shared by every client in [`detect`]).
+#[derive(Clone, Copy)]
+enum VcsRoot<'a> {
+    Search,
+    Found(Option<&'a Path>),
+}
+
+/// The nearest directory from `project_dir` upward (not above `home`) holding a VCS root.
+fn vcs_root(facts: &HostFacts) -> Option<PathBuf> {
+    let start = facts.project_dir.as_ref().filter(|_| facts.search_project_root)?;
+    for dir in start.ancestors() {
+        if has_vcs_marker(dir) {
+            return Some(dir.to_path_buf());
+        }
+        if dir == facts.home {
+            break;
+        }
+    }
+    None
+}
+
+fn has_vcs_marker(dir: &Path) -> bool {
+    VCS_MARKERS.iter().any(|m| std::fs::symlink_metadata(dir.join(m)).is_ok())
+}
+
+fn project_root_with(client: &ClientInfo, facts: &HostFacts, vcs: VcsRoot<'_>) -> Option<PathBuf> {
     let start = facts.project_dir.as_ref()?;
     if !facts.search_project_root || PROJECT_IS_CWD.contains(&client.id) {
         return Some(start.clone());
@@ -311,7 +341,11 @@ pub(crate) fn project_root(client: &ClientInfo, facts: &HostFacts) -> Option<Pat
             let path = PathBuf::from(join(facts.os, &base, rel));
             !users.contains(&path) && path.is_file()
         });
-        if has_project_file || VCS_MARKERS.iter().any(|m| std::fs::symlink_metadata(dir.join(m)).is_ok()) {
+        let is_vcs_root = match vcs {
+            VcsRoot::Search => has_vcs_marker(dir),
+            VcsRoot::Found(root) => root == Some(dir),
+        };
+        if has_project_file || is_vcs_root {
             return Some(dir.to_path_buf());
         }
         if dir == facts.home {
@@ -335,7 +369,11 @@ fn user_paths(client: &ClientInfo, facts: &HostFacts) -> Vec<PathBuf> {
 /// below [`project_root`]; one that is also a user-scope file (the project is `home`) is
 /// listed once, as the user's.
 pub(crate) fn resolve(client: &ClientInfo, facts: &HostFacts) -> Vec<ConfigLocation> {
-    let root = project_root(client, facts);
+    resolve_in(client, facts, project_root(client, facts))
+}
+
+/// [`resolve`] with the client's project root already found.
+fn resolve_in(client: &ClientInfo, facts: &HostFacts, root: Option<PathBuf>) -> Vec<ConfigLocation> {
     let facts = &HostFacts { project_dir: root, search_project_root: false, ..facts.clone() };
     let users = user_paths(client, facts);
     let mut out: Vec<ConfigLocation> = Vec::new();
@@ -446,26 +484,30 @@ impl Detected {
 
 fn presence(path: &Path, facts: &HostFacts, root: Option<&Path>) -> Presence {
     // A file directly in the home, current or project directory tells nothing by its directory.
-    let telling_dir = |dir: &Path| {
-        dir != facts.home && Some(dir) != facts.project_dir.as_deref() && Some(dir) != root && dir.is_dir()
-    };
-    if path.is_file() {
-        Presence::File
-    } else if path.parent().is_some_and(telling_dir) {
-        Presence::DirectoryOnly
-    } else {
-        Presence::Missing
+    // Another file's directory is looked at first: when it is missing (most clients are not
+    // installed), so is the file, and one `stat` answers instead of two.
+    let telling = path
+        .parent()
+        .filter(|dir| *dir != facts.home && Some(*dir) != facts.project_dir.as_deref() && Some(*dir) != root);
+    match telling {
+        Some(dir) if !dir.is_dir() => Presence::Missing,
+        Some(_) if path.is_file() => Presence::File,
+        Some(_) => Presence::DirectoryOnly,
+        None if path.is_file() => Presence::File,
+        None => Presence::Missing,
     }
 }
 
-/// Stats every location of every client.
+/// Stats every location of every client. The VCS root above the project directory is looked
+/// for once for all of them, and each client's project root once.
 pub(crate) fn detect(clients: &'static [ClientInfo], facts: &HostFacts) -> Vec<Detected> {
+    let vcs = vcs_root(facts);
     clients
         .iter()
         .map(|c| {
-            let root = project_root(c, facts);
+            let root = project_root_with(c, facts, VcsRoot::Found(vcs.as_deref()));
             let mut locations = Vec::new();
-            for location in resolve(c, facts) {
+            for location in resolve_in(c, facts, root.clone()) {
                 let extensions = c
                     .locations
                     .iter()

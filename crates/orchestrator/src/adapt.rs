@@ -1,6 +1,7 @@
 //! Adapting a servers document to one client before it is rendered into that client's file:
 //! a remote server (streamable HTTP or SSE) the client cannot reach natively becomes an entry
-//! that runs the built-in stdio↔HTTP bridge (`mcp-orchestration bridge URL --header K=V …`),
+//! that runs the built-in stdio↔HTTP bridge (`mcp-orchestration bridge URL --header K=V …`, with
+//! `--transport sse` for an SSE server),
 //! and a server nothing can make work in that client is left out with the reason. Nothing is
 //! dropped silently: [`Adapted`] names every server bridged or skipped, and deploy, sync,
 //! status and `get` report them.
@@ -17,7 +18,7 @@ use dialects::Transport;
 use serde_json::{Map, Value, json};
 
 /// The transports the built-in bridge forwards to.
-pub const BRIDGED_TRANSPORTS: &[Transport] = &[Transport::Http];
+pub const BRIDGED_TRANSPORTS: &[Transport] = &[Transport::Http, Transport::Sse];
 
 /// How a bridge entry starts the bridge: the program and the home it reads secrets from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +45,7 @@ pub struct Skipped {
 }
 
 /// A servers document as one client can take it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Adapted {
     /// The document to render (bridge entries in place of unreachable remote servers).
     pub document: Value,
@@ -74,7 +75,7 @@ pub fn for_client(client_id: &str, document: &Value, bridge: &BridgeCommand) -> 
             && BRIDGED_TRANSPORTS.contains(&transport)
             && client.supports(Transport::Stdio)
         {
-            *entry = bridge_entry(fields, url, bridge);
+            *entry = bridge_entry(fields, url, transport, bridge);
             adapted.bridged.insert(name.clone());
             continue;
         }
@@ -82,7 +83,7 @@ pub fn for_client(client_id: &str, document: &Value, bridge: &BridgeCommand) -> 
             format!("{} cannot use the {} transport", client.display_name, transport.as_str())
         } else {
             format!(
-                "{} cannot use the {} transport and the built-in bridge forwards only to streamable HTTP",
+                "{} cannot use the {} transport and the built-in bridge forwards only to streamable HTTP and SSE",
                 client.display_name,
                 transport.as_str()
             )
@@ -96,11 +97,15 @@ pub fn for_client(client_id: &str, document: &Value, bridge: &BridgeCommand) -> 
     adapted
 }
 
-/// The stdio entry that runs the bridge to a remote server: `bridge URL --header K=V …`, the
-/// header values with their references as written, and the remote entry's `disabled` and
-/// `timeout` kept.
-fn bridge_entry(remote: &Map<String, Value>, url: &str, bridge: &BridgeCommand) -> Value {
+/// The stdio entry that runs the bridge to a remote server: `bridge URL [--transport sse]
+/// --header K=V …`, the header values with their references as written, and the remote entry's
+/// `disabled` and `timeout` kept.
+fn bridge_entry(remote: &Map<String, Value>, url: &str, transport: Transport, bridge: &BridgeCommand) -> Value {
     let mut args = vec![json!("bridge"), json!(url)];
+    if transport == Transport::Sse {
+        args.push(json!("--transport"));
+        args.push(json!("sse"));
+    }
     if let Some(headers) = remote.get("headers").and_then(Value::as_object) {
         for (key, value) in headers {
             if let Some(value) = value.as_str() {
@@ -138,21 +143,35 @@ mod tests {
     }
 
     #[test]
-    fn a_stdio_only_client_gets_a_bridge_for_http_and_skips_sse_with_a_reason() {
+    fn a_stdio_only_client_gets_a_bridge_for_http_and_one_with_transport_sse_for_sse() {
         let bridge = BridgeCommand { program: "/usr/bin/mcp-orchestration".into(), home: Some("/h".into()) };
         let adapted = for_client("claude-desktop", &doc(), &bridge);
-        assert_eq!(adapted.bridged.iter().collect::<Vec<_>>(), ["remote"]);
-        assert_eq!(adapted.skipped.len(), 1);
-        assert_eq!(adapted.skipped[0].server, "old");
-        assert!(adapted.skipped[0].reason.contains("sse"), "{}", adapted.skipped[0].reason);
+        assert_eq!(adapted.bridged.iter().collect::<Vec<_>>(), ["old", "remote"]);
+        assert!(adapted.skipped.is_empty(), "{:?}", adapted.skipped);
         assert_eq!(
             adapted.document["mcpServers"]["remote"],
             json!({"command": "/usr/bin/mcp-orchestration",
                    "args": ["bridge", "https://mcp.example.com/mcp", "--header", "Authorization=Bearer ${secret:TOKEN}", "--home", "/h"],
                    "disabled": true})
         );
+        assert_eq!(
+            adapted.document["mcpServers"]["old"],
+            json!({"command": "/usr/bin/mcp-orchestration",
+                   "args": ["bridge", "http://127.0.0.1:8931/sse", "--transport", "sse", "--home", "/h"]})
+        );
         assert_eq!(adapted.document["mcpServers"]["local"], doc()["mcpServers"]["local"]);
-        assert!(adapted.document["mcpServers"].get("old").is_none());
+    }
+
+    #[test]
+    fn a_client_with_http_but_not_sse_gets_only_the_sse_server_bridged() {
+        // Codex speaks stdio and streamable HTTP, not SSE.
+        let adapted = for_client("codex", &doc(), &BridgeCommand::default());
+        assert_eq!(adapted.bridged.iter().collect::<Vec<_>>(), ["old"]);
+        assert_eq!(adapted.document["mcpServers"]["remote"], doc()["mcpServers"]["remote"]);
+        assert_eq!(
+            adapted.document["mcpServers"]["old"]["args"],
+            json!(["bridge", "http://127.0.0.1:8931/sse", "--transport", "sse"])
+        );
     }
 
     #[test]

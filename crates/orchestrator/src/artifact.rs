@@ -273,6 +273,10 @@ pub trait SignatureCache {
     fn contains(&self, key: &[u8; 32]) -> bool;
     /// Records a successful verification.
     fn insert(&self, key: &[u8; 32]);
+    /// False for a cache that remembers nothing: no key is computed for it.
+    fn remembers(&self) -> bool {
+        true
+    }
 }
 
 /// A cache that remembers nothing.
@@ -284,6 +288,9 @@ impl SignatureCache for NoCache {
         false
     }
     fn insert(&self, _key: &[u8; 32]) {}
+    fn remembers(&self) -> bool {
+        false
+    }
 }
 
 /// The cache key of one envelope check: SHA-256 over a domain tag, the trust store's digest,
@@ -320,8 +327,9 @@ pub fn verify_cached(
         trust.get(&signature.key_id).ok_or_else(|| VerifyError::UntrustedKey { key_id: signature.key_id.clone() })?;
     let statement_bytes = envelope.statement.get().as_bytes();
     // The exact envelope bytes under this key and trust store passed the checks below before.
-    let cache_key = signature_cache_key(trust, key, envelope_bytes);
-    let cached = cache.contains(&cache_key);
+    // (`verify --all` remembers nothing: no key to compute.)
+    let cache_key = cache.remembers().then(|| signature_cache_key(trust, key, envelope_bytes));
+    let cached = cache_key.as_ref().is_some_and(|k| cache.contains(k));
     if !cached {
         if !canonical::is_canonical(envelope_bytes) {
             return Err(malformed("the envelope is not canonical JSON (RFC 8785)"));
@@ -368,8 +376,8 @@ pub fn verify_cached(
     } else {
         canonical::parse_strict(payload_text).map_err(|e| malformed(format!("payload: {e}")))?
     };
-    if !cached {
-        cache.insert(&cache_key);
+    if let (Some(k), false) = (&cache_key, cached) {
+        cache.insert(k);
     }
     Ok(Verified { statement, signature, payload, payload_bytes: payload_bytes.to_vec() })
 }
@@ -567,6 +575,15 @@ mod tests {
             odd["artifact_id"] = json!(ContentId::of(bytes).to_string());
             assert!(malformed_detail(check(&odd, bytes)).starts_with(detail));
         }
+    }
+
+    #[test]
+    fn no_cache_remembers_nothing_and_so_computes_no_key() {
+        let key = [7u8; 32];
+        NoCache.insert(&key);
+        assert!(!NoCache.contains(&key), "an inserted key is not remembered");
+        assert!(!NoCache.remembers());
+        assert!(Remembers.remembers(), "a cache that keeps keys says so by default");
     }
 
     /// A cache that claims every envelope verified before.

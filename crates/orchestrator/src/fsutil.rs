@@ -96,13 +96,28 @@ pub fn read(path: &Path) -> Result<Vec<u8>, FsError> {
 
 /// Reads a whole file with four system calls (open, read, read to see the end, close): the
 /// home's files are small, so unlike `fs::read` this does not ask the file's size first.
+///
+/// The bytes are read into a buffer kept per thread and returned in a vector of their exact
+/// size: a fresh 8 KiB vector per read made the allocator consolidate its free lists on every
+/// read (`verify --all` reads two files per version).
 fn read_small(path: &Path) -> io::Result<Vec<u8>> {
     use io::Read as _;
+    use std::cell::RefCell;
+    const START: usize = 8 * 1024;
+    thread_local! {
+        static BUFFER: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(START));
+    }
     let file = File::open(path)?;
-    let mut bytes = Vec::with_capacity(8 * 1024);
-    // `Take` reads without the size probe that `File::read_to_end` makes.
-    (&file).take(u64::MAX).read_to_end(&mut bytes)?;
-    Ok(bytes)
+    BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        // `Take` reads without the size probe that `File::read_to_end` makes.
+        let read = (&file).take(u64::MAX).read_to_end(buffer).map(|_| buffer.as_slice().to_vec());
+        if buffer.capacity() > 16 * START {
+            // A large file was read: do not keep its room.
+            *buffer = Vec::with_capacity(START);
+        }
+        read
+    })
 }
 
 /// Reads a whole file, or `None` if it does not exist.
@@ -190,8 +205,41 @@ fn stale_temps_in(dir: &Path, remove: bool) -> Vec<PathBuf> {
     out
 }
 
+/// A directory at most this large (its size as `stat` reports it, which is what listing it
+/// costs) is swept for stale temps by the first write to it in a process.
+const SWEEP_ALWAYS_BYTES: u64 = 16 * 1024;
+
+/// How long a process leaves a directory it swept alone (a long-running server sweeps again
+/// after this; a one-shot command never writes long enough to).
+const SWEEP_AGAIN_AFTER: Duration = Duration::from_secs(60);
+
+/// Whether the write just made into `dir` (of `size` bytes as `stat` gives it) sweeps it for
+/// stale temps: at most once per directory per process within [`SWEEP_AGAIN_AFTER`], always
+/// for a small directory, and for a larger one with the probability
+/// `SWEEP_ALWAYS_BYTES / size`. Listing costs about its size, so the expected listing cost per
+/// write is that of a [`SWEEP_ALWAYS_BYTES`] directory whatever the directory's size (a
+/// publish into a client with 10,000 profiles no longer reads two 10,000-entry directories),
+/// and a temp a killed writer left is still removed: by a write to its directory after, on
+/// average, `size / SWEEP_ALWAYS_BYTES` writes there, and by every `gc` and `doctor --fix`.
+fn sweep_due(dir: &Path, size: u64) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    static SWEPT: OnceLock<Mutex<HashMap<PathBuf, Instant>>> = OnceLock::new();
+    let mut swept = SWEPT.get_or_init(Default::default).lock().unwrap_or_else(PoisonError::into_inner);
+    if swept.get(dir).is_some_and(|at| at.elapsed() < SWEEP_AGAIN_AFTER) {
+        return false;
+    }
+    if size > SWEEP_ALWAYS_BYTES && rand::random::<u64>() % size >= SWEEP_ALWAYS_BYTES {
+        return false;
+    }
+    swept.insert(dir.to_path_buf(), Instant::now());
+    true
+}
+
 /// Replaces `path` with `bytes` atomically; the new file gets `mode` (Unix permission bits).
-/// Temp files a killed writer left in the same directory are removed once the write is done.
+/// Temp files a killed writer left in the same directory are removed once the write is done
+/// when a sweep is due (see [`sweep_due`]: the first write to a small directory in a process,
+/// and a share of the writes to a large one in proportion to its size).
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), FsError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     create_dir_all(dir)?;
@@ -203,8 +251,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), FsError>
         .map_err(|e| FsError::new("cannot set the mode of", temp.path(), e))?;
     temp.as_file().sync_all().map_err(|e| FsError::new("cannot fsync", temp.path(), e))?;
     temp.persist(path).map_err(|e| FsError::new("cannot rename onto", path, e.error))?;
-    sync_dir(dir)?;
-    remove_stale_temps(dir);
+    let size = sync_dir_size(dir)?;
+    if sweep_due(dir, size) {
+        remove_stale_temps(dir);
+    }
     Ok(())
 }
 
@@ -220,6 +270,15 @@ pub fn write_once(path: &Path, bytes: &[u8], mode: u32) -> Result<(), FsError> {
 /// Fsyncs a directory so that a rename in it is durable.
 pub fn sync_dir(dir: &Path) -> Result<(), FsError> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(|e| FsError::new("cannot fsync directory", dir, e))
+}
+
+/// [`sync_dir`], returning the directory's size as `stat` reports it.
+fn sync_dir_size(dir: &Path) -> Result<u64, FsError> {
+    let synced = File::open(dir).and_then(|d| {
+        d.sync_all()?;
+        d.metadata()
+    });
+    synced.map(|m| m.len()).map_err(|e| FsError::new("cannot fsync directory", dir, e))
 }
 
 fn permissions(mode: u32) -> fs::Permissions {

@@ -80,8 +80,12 @@ pub fn load_trust(home: &Home) -> Result<TrustStore> {
 pub fn untrust_key(home: &Home, key_id: &str) -> Result<bool> {
     let hex = key_id.strip_prefix("sha256:").unwrap_or(key_id);
     if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(Error::Refused {
-            message: format!("'{key_id}' is not a key id: expected sha256: followed by 64 hex digits"),
+        // A malformed argument is a usage error (exit 2), like any other bad argument.
+        return Err(Error::Usage {
+            message: format!(
+                "'{}' is not a key id: expected sha256: followed by 64 hex digits (see `mcp-orchestration keys show`)",
+                key_id.chars().take(100).collect::<String>()
+            ),
         });
     }
     if has_signing_key(home) && load_signing_key(home)?.public().id().hex() == hex {

@@ -57,7 +57,19 @@ fn write_json<T: Serialize>(path: &std::path::Path, value: &T) -> Result<()> {
 /// The head of a profile, if it has been published. Its directory is checked first (this
 /// user's or root's, not writable by group or others): a head forged by another user is never read.
 pub fn head(home: &Home, client: &ClientId, profile: &ProfileId) -> Result<Option<Head>> {
+    check_heads_dir(home, client)?;
+    read_head(home, client, profile)
+}
+
+/// Checks a client's heads directory (see [`head`]).
+pub(crate) fn check_heads_dir(home: &Home, client: &ClientId) -> Result<()> {
     fsutil::check_dir(&home.heads_dir(client), "heads directory")?;
+    Ok(())
+}
+
+/// [`head`] without the directory check, for a caller that made it already (a page of heads
+/// checks their directory once).
+pub(crate) fn read_head(home: &Home, client: &ClientId, profile: &ProfileId) -> Result<Option<Head>> {
     read_json(&home.head(client, profile))
 }
 
@@ -81,6 +93,46 @@ pub fn profiles(home: &Home, client: &ClientId) -> Result<Vec<ProfileId>> {
         .collect();
     out.sort();
     Ok(out)
+}
+
+/// The first `limit` profiles of a client (sorted) whose names come after `after`, and whether
+/// more follow: [`profiles`] of one page, from one pass over `heads/<client>/` that keeps only
+/// the `limit + 1` smallest names (a bounded heap) instead of sorting every name.
+pub fn profiles_after(
+    home: &Home,
+    client: &ClientId,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<(Vec<ProfileId>, bool)> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = home.heads_dir(client);
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), false)),
+        Err(e) => return Err(fsutil::FsError::new("cannot list", &dir, e).into()),
+    };
+    let keep = limit.saturating_add(1);
+    let mut smallest = std::collections::BinaryHeap::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(name) = file_name.as_bytes().strip_suffix(b".json").and_then(|n| std::str::from_utf8(n).ok()) else {
+            continue;
+        };
+        if after.is_some_and(|after| name <= after)
+            || (smallest.len() == keep && smallest.peek().is_some_and(|max: &ProfileId| name >= max.as_str()))
+        {
+            continue;
+        }
+        let Ok(profile) = ProfileId::parse(name) else { continue };
+        smallest.push(profile);
+        if smallest.len() > keep {
+            smallest.pop();
+        }
+    }
+    let mut names = smallest.into_sorted_vec();
+    let more = names.len() > limit;
+    names.truncate(limit);
+    Ok((names, more))
 }
 
 /// What a new version carries besides its payload.

@@ -25,3 +25,5 @@ mod registry;
 mod service;
 #[path = "core/tamper.rs"]
 mod tamper;
+#[path = "core/temps.rs"]
+mod temps;

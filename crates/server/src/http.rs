@@ -2,6 +2,9 @@
 //!
 //! - **Address.** `PORT`, `:PORT`, `HOST:PORT`; the host defaults to `127.0.0.1`. Port 0 picks a
 //!   free port; the line `listening on http://ADDR/mcp` on stderr says which.
+//! - **REST API.** `/v1` ([`crate::rest`]): GET (and verify/diff) need a `read` or `write`
+//!   token, other POSTs a `write` token; `/mcp` needs a `write` token (the MCP token is one).
+//!   Failures there are problem documents; the same Host/Origin rules apply; no CORS headers.
 //! - **Authentication.** Every request needs `Authorization: Bearer TOKEN` (401 otherwise) with a
 //!   token whose SHA-256 is stored in the home ([`crate::auth`]); the server prints the path of
 //!   the token file, never the token. `--no-auth` turns this off and is refused unless the address
@@ -34,8 +37,9 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::{self, TokenVerifier};
+use crate::auth::{self, Scope, TokenVerifier};
 use crate::ratelimit::FailureLimiter;
+use crate::rest::problem::Problem;
 use crate::{McpServer, http_protocol};
 
 /// Largest request body accepted.
@@ -124,21 +128,73 @@ enum Auth {
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddr(pub IpAddr);
 
+/// Whether the request is for the REST API (problem documents, scopes by method).
+fn is_rest(request: &Request) -> bool {
+    let path = request.uri().path();
+    path == "/v1" || path.starts_with("/v1/")
+}
+
+/// The scope a request needs: `read` for GET/HEAD and the read-only POSTs of `/v1`, `write`
+/// for everything else (`/mcp` included: its tools write).
+fn needed_scope(request: &Request) -> Scope {
+    let method = request.method();
+    if is_rest(request)
+        && (method == axum::http::Method::GET
+            || method == axum::http::Method::HEAD
+            || crate::rest::is_read_only_post(request.uri().path()))
+    {
+        Scope::Read
+    } else {
+        Scope::Write
+    }
+}
+
 async fn require_token(State(auth): State<Auth>, request: Request, next: Next) -> Response {
     let Auth::Required(verifier, limiter) = auth else {
         return next.run(request).await;
     };
+    let rest = is_rest(&request);
     let addr = request.extensions().get::<ClientAddr>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.0);
     let presented = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(auth::bearer);
     let now = std::time::Instant::now();
     // A valid token is never limited or slowed.
-    if presented.is_some_and(|token| verifier.verify(token)) {
+    if let Some(scope) = presented.and_then(|token| verifier.scope_of(token)) {
+        if scope < needed_scope(&request) {
+            let detail = "this token has the read scope; this endpoint changes things and needs a write token \
+                          (`mcp-orchestration tokens create --name NAME --scope write`)";
+            if rest {
+                return Problem::http("forbidden", "Forbidden", StatusCode::FORBIDDEN, detail).into_response();
+            }
+            return (StatusCode::FORBIDDEN, format!("403 Forbidden: {detail}\n")).into_response();
+        }
         return next.run(request).await;
     }
     if let Some(retry_after) = limiter.blocked(addr, now) {
+        if rest {
+            let mut problem = Problem::http(
+                "too-many-requests",
+                "Too many requests",
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "too many requests with a wrong or missing token from this address; retry in {retry_after} s with a valid token"
+                ),
+            );
+            problem.retry_after = Some(retry_after);
+            return problem.into_response();
+        }
         return too_many(retry_after);
     }
     limiter.failed(addr, now);
+    if rest {
+        return Problem::http(
+            "unauthorized",
+            "Unauthorized",
+            StatusCode::UNAUTHORIZED,
+            "send `Authorization: Bearer TOKEN` with a token from `mcp-orchestration tokens create` or the file \
+             `mcp-orchestration serve --http` names on start",
+        )
+        .into_response();
+    }
     let mut response = (
         StatusCode::UNAUTHORIZED,
         "401 Unauthorized: send `Authorization: Bearer TOKEN` with the token from the file that \
@@ -149,6 +205,32 @@ async fn require_token(State(auth): State<Auth>, request: Request, next: Next) -
         .headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"mcp-orchestration\""));
     response
+}
+
+/// The DNS-rebinding checks of `/mcp` (rmcp's) for `/v1`: the `Host` must be one of `hosts`
+/// (any, when bound to every interface) and a present `Origin` a loopback origin.
+async fn check_host_origin(State(hosts): State<Arc<Option<Vec<String>>>>, request: Request, next: Next) -> Response {
+    let forbidden =
+        |detail: String| Problem::http("forbidden", "Forbidden", StatusCode::FORBIDDEN, detail).into_response();
+    if let Some(hosts) = hosts.as_ref() {
+        let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let name = match host.strip_prefix('[') {
+            Some(rest) => rest.split(']').next().unwrap_or_default(),
+            None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+        };
+        if !hosts.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+            return forbidden(format!("Host {host:?} is not this server's address or a loopback name"));
+        }
+    }
+    if let Some(origin) = request.headers().get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or_default();
+        let loopback =
+            ["http://localhost:", "http://127.0.0.1:", "http://[::1]:"].iter().any(|p| origin.starts_with(p));
+        if !loopback {
+            return forbidden(format!("Origin {origin:?} is not a loopback origin"));
+        }
+    }
+    next.run(request).await
 }
 
 /// 429 with `Retry-After` for an address that sent too many bad tokens.
@@ -163,6 +245,20 @@ fn too_many(retry_after: u64) -> Response {
         .into_response();
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
     response
+}
+
+/// The names a `Host` header may carry: loopback names and the bound address (None: bound to
+/// every interface, no check).
+fn allowed_hosts(bound: SocketAddr) -> Option<Vec<String>> {
+    let ip = bound.ip();
+    if ip.is_unspecified() {
+        return None;
+    }
+    let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+    if !hosts.contains(&ip.to_string()) {
+        hosts.push(ip.to_string());
+    }
+    Some(hosts)
 }
 
 /// The rmcp configuration: loopback hosts (plus the bound address), loopback origins, body limit.
@@ -189,7 +285,7 @@ fn mcp_config(bound: SocketAddr, cancel: CancellationToken) -> StreamableHttpSer
     config.with_allowed_hosts(hosts)
 }
 
-/// The router: `/mcp` behind the token check, body limit and timeout. `auth: None` is `--no-auth`.
+/// The router: `/mcp` and the REST API `/v1` ([`crate::rest`]) behind the token check, body limit and timeout. `auth: None` is `--no-auth`.
 pub fn router(
     core: Orchestrator,
     bound: SocketAddr,
@@ -198,6 +294,10 @@ pub fn router(
     project_dirs: Vec<std::path::PathBuf>,
 ) -> axum::Router {
     let server = McpServer::new(core).with_project_dirs(project_dirs);
+    let rest_state =
+        crate::rest::RestState::new(Arc::clone(&server.core), (*server.facts).clone(), (*server.path_dirs).clone());
+    let rest = crate::rest::router(rest_state)
+        .layer(axum::middleware::from_fn_with_state(Arc::new(allowed_hosts(bound)), check_host_origin));
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
         LocalSessionManager::default().into(),
@@ -210,6 +310,7 @@ pub fn router(
     axum::Router::new()
         .nest_service("/mcp", service)
         .layer(axum::middleware::from_fn(http_protocol::layer))
+        .merge(rest)
         .layer(axum::middleware::from_fn_with_state(auth, require_token))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
@@ -229,7 +330,7 @@ pub async fn run(core: Orchestrator, options: HttpOptions) -> anyhow::Result<()>
             setup.files.token.display(),
             setup.files.hashes.display()
         );
-        Some(setup.verifier)
+        Some(setup.verifier.with_scoped_tokens(core.home()))
     };
     let listener = tokio::net::TcpListener::bind(socket).await.with_context(|| format!("cannot listen on {socket}"))?;
     let bound = listener.local_addr()?;

@@ -15,7 +15,7 @@
 //! through `tracing` to stderr (set up by the CLI).
 
 pub mod args;
-mod auth;
+pub mod auth;
 pub mod bridge;
 pub mod error;
 pub mod file_rule;
@@ -29,7 +29,9 @@ pub mod prompts;
 mod ratelimit;
 pub mod registry_auth;
 pub mod resources;
+pub mod rest;
 pub mod stdio;
+mod tool_support;
 pub mod tools;
 mod tools_remote;
 

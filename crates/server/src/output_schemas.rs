@@ -123,7 +123,7 @@ pub fn for_tool(tool: &str) -> Option<JsonObject> {
         ),
         "get_config" => {
             let mut properties = ARTIFACT.to_vec();
-            properties.extend([("layer", "string"), ("served_for", "string")]);
+            properties.extend([("layer", "string"), ("served_for", "string"), ("rendered_for_client", "object")]);
             output(&properties, ARTIFACT_REQUIRED)
         }
         "publish_config" => output(ARTIFACT, ARTIFACT_REQUIRED),

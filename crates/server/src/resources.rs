@@ -214,9 +214,11 @@ pub fn read(core: &Orchestrator, facts: &dialects::HostFacts, uri: &str) -> Read
             Ok(v) => {
                 // As get_config returns it: which profile it was, served for which client.
                 let layer = orchestrator::service::Layer::of(&v);
+                let rendered = core.rendered_for(client, &v).ok().and_then(|r| serde_json::to_value(r).ok());
                 let mut value = v.into_json();
                 value["layer"] = serde_json::json!(layer.as_str());
                 value["served_for"] = serde_json::json!(client);
+                value["rendered_for_client"] = rendered.unwrap_or_default();
                 Read::Found(value)
             }
             Err(e) if e.kind() == ErrorKind::NotFound => Read::NotFound,

@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::McpServer;
 use crate::error::ToolError;
 use crate::registry_auth;
-use crate::tools::{check_id, meta_of, to_value};
+use crate::tool_support::{check_id, meta_of, to_value};
 
 /// Arguments of `pull_profiles` and `push_profiles`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -19,6 +19,7 @@ mod profiles;
 mod remote;
 pub mod serve;
 mod sync;
+mod tokens;
 
 use crate::Context;
 use crate::args::Command;
@@ -67,5 +68,6 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Remote(cmd) => remote::run(ctx, &cmd),
         Command::Push(args) => remote::push(ctx, &args),
         Command::Pull(args) => remote::pull(ctx, &args),
+        Command::Tokens(cmd) => tokens::run(ctx, &cmd),
     }
 }

@@ -72,6 +72,7 @@ pub fn get(ctx: &Context, args: &ProfileArgs) -> anyhow::Result<u8> {
         let mut value = verified.to_json();
         value["layer"] = json!(layer.as_str());
         value["served_for"] = json!(args.subject.id());
+        value["rendered_for_client"] = serde_json::to_value(ctx.core.rendered_for(args.subject.id(), &verified)?)?;
         output::json(&value);
     } else {
         output::say(&format!("verified {}", summary(&verified)));
@@ -129,9 +130,16 @@ pub fn verify(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<u8> {
     drop(progress);
     let outcomes = outcomes?;
     let worst = outcomes.iter().filter_map(|o| o.kind).map(|k| k.exit_code()).next().unwrap_or(0);
+    let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
     if ctx.json {
-        let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
-        output::json(&json!({"verified": outcomes.len() - failed, "failed": failed, "results": outcomes}));
+        // Streamed: a whole home's outcomes can be 100,000 rows.
+        #[derive(serde::Serialize)]
+        struct Report<'a> {
+            verified: usize,
+            failed: usize,
+            results: &'a [orchestrator::service::VerifyOutcome],
+        }
+        output::json_streamed(&Report { verified: outcomes.len() - failed, failed, results: &outcomes });
     } else {
         let mut table = output::Table::new(&["RESULT", "PROFILE", "VERSION", "ARTIFACT OR ERROR"]);
         for o in &outcomes {
@@ -150,7 +158,6 @@ pub fn verify(ctx: &Context, args: &VerifyArgs) -> anyhow::Result<u8> {
         if !table.is_empty() {
             table.print();
         }
-        let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
         output::say(&format!("{} verified, {failed} failed", outcomes.len() - failed));
     }
     Ok(worst)

@@ -4,8 +4,11 @@
 //! server gives a direct stdio session (`serve`), and the token must never show on the bridge's
 //! stderr, even at trace level. Then every refusal: a wrong token, an unreachable or silent
 //! remote, an unknown secret, a URL that is not http(s), a header given twice or whose value
-//! cannot be an HTTP header. (A server written by others, progress, logging and cancellation:
-//! `scripts/test-bridge.sh` with the Python SDK.)
+//! cannot be an HTTP header; with `--transport sse`, a URL that is not an SSE endpoint (this
+//! project's streamable-HTTP server, an HTML page), a stream without an `endpoint` event, an
+//! endpoint on another origin, a silent remote, and an unknown transport. (A server written by
+//! others over streamable HTTP and SSE, progress, logging and cancellation:
+//! `scripts/test-mcp-clients.sh` with the Python SDK.)
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -346,4 +349,94 @@ fn a_resolved_value_that_cannot_be_a_header_is_refused_without_showing_it() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--header X-Key") && stderr.contains("cannot carry"), "{stderr}");
     assert!(!stderr.contains("line-one-9c2e"), "the value is shown: {stderr}");
+}
+
+/// A one-shot HTTP server on 127.0.0.1 that answers its first request with `response` (status
+/// line, headers and body as written) and closes; its URL with `path`.
+fn answers_once(response: &'static str, path: &str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}{path}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut request = [0_u8; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut request);
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn transport_sse_against_a_streamable_http_server_says_it_is_not_an_sse_endpoint() {
+    let env = initialized();
+    let remote = remote(&env);
+    store_secret(&env, "T", &remote.token);
+    let (code, stderr, _) = bridge_fails(
+        &env,
+        &["bridge", &remote.url, "--transport", "sse", "--header", "Authorization=Bearer ${secret:T}"],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains(&remote.url), "{stderr}");
+    assert!(
+        stderr.contains("give the server's SSE endpoint") && stderr.contains("leave out --transport sse"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&remote.token), "the token is shown: {stderr}");
+}
+
+#[test]
+fn transport_sse_against_a_page_that_is_not_an_event_stream_names_what_it_answered() {
+    let env = TestEnv::new();
+    let url = answers_once(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\nConnection: close\r\n\r\n<html></html>",
+        "/sse",
+    );
+    let (code, stderr, _) = bridge_fails(&env, &["bridge", &url, "--transport", "sse"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains(&format!("{url} is not an SSE endpoint (it answered text/html")), "{stderr}");
+}
+
+#[test]
+fn transport_sse_against_a_stream_that_ends_without_an_endpoint_event_says_so() {
+    let env = TestEnv::new();
+    let url = answers_once(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\nevent: message\ndata: {}\n\n",
+        "/sse",
+    );
+    let (code, stderr, _) = bridge_fails(&env, &["bridge", &url, "--transport", "sse"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("closed the event stream before naming its message endpoint"), "{stderr}");
+}
+
+#[test]
+fn transport_sse_refuses_a_message_endpoint_on_another_origin_so_the_headers_stay_home() {
+    let env = TestEnv::new();
+    let url = answers_once(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\nevent: endpoint\ndata: http://elsewhere.invalid/messages?s=1\n\n",
+        "/sse",
+    );
+    let (code, stderr, _) =
+        bridge_fails(&env, &["bridge", &url, "--transport", "sse", "--header", "Authorization=Bearer sk-canary-77"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("another origin (http://elsewhere.invalid)"), "{stderr}");
+    assert!(!stderr.contains("sk-canary-77"), "the header value is shown: {stderr}");
+}
+
+#[test]
+fn transport_sse_against_a_silent_remote_ends_after_the_connect_timeout() {
+    let env = TestEnv::new();
+    let silent = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/sse", silent.local_addr().expect("addr"));
+    let (code, stderr, took) = bridge_fails(&env, &["bridge", &url, "--transport", "sse", "--connect-timeout", "1"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("did not name its message endpoint and answer `initialize` within 1 s"), "{stderr}");
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+}
+
+#[test]
+fn an_unknown_transport_is_a_usage_error_listing_the_choices() {
+    let env = TestEnv::new();
+    let (code, stderr, _) = bridge_fails(&env, &["bridge", "http://127.0.0.1:9/sse", "--transport", "websocket"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("websocket") && stderr.contains("[possible values: http, sse]"), "{stderr}");
 }

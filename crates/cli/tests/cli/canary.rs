@@ -115,6 +115,10 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("status", &["status", "--remote", "team"]),
     ("sync", &["sync", "--from", "team", "--profile", "dev", "--dry-run"]),
     ("remote remove", &["remote", "remove", "team"]),
+    ("tokens create", &["tokens", "create", "--name", "CI", "--scope", "read"]),
+    ("tokens list", &["tokens", "list"]),
+    ("tokens list", &["tokens", "list", "--json"]),
+    ("tokens revoke", &["tokens", "revoke", "CI"]),
     ("init-configs", &["init-configs"]),
     ("keys rotate", &["keys", "rotate"]),
     // Generated from the clap definition alone (no home is read); swept all the same.

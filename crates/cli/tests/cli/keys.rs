@@ -48,6 +48,20 @@ fn untrusting_the_active_key_is_refused() {
 }
 
 #[test]
+fn untrusting_a_malformed_key_id_is_a_usage_error_and_changes_nothing() {
+    let env = initialized();
+    let before = env.snapshot();
+    for bad in ["sha256:zz", "../../keys/signing_key", "sha256:0123"] {
+        let out = run(&env, &["keys", "untrust", bad]);
+        assert_eq!(code(&out), 2, "{bad}: {}", stderr(&out));
+        assert!(stderr(&out).contains("is not a key id"), "{}", stderr(&out));
+    }
+    let without_events =
+        |s: Vec<(String, Vec<u8>)>| s.into_iter().filter(|(p, _)| !p.starts_with("events/")).collect::<Vec<_>>();
+    assert_eq!(without_events(env.snapshot()), without_events(before));
+}
+
+#[test]
 fn trust_accepts_another_homes_key_and_refuses_weak_or_garbage_keys() {
     let env = initialized();
     let other = initialized_other();

@@ -156,6 +156,13 @@ fn a_stdio_only_client_gets_a_bridge_entry_holding_references_and_the_others_the
     // Claude Desktop's file holds the reference only; the bridge resolves it when it starts.
     assert!(!std::fs::read_to_string(&files[0].1).expect("read").contains(token));
     assert!(!String::from_utf8_lossy(&out.stdout).contains(token) && !stderr(&out).contains(token));
+    // `get` shows the signed document and, beside it, the document as that client takes it.
+    let got = json(&run(&env, &["get", "claude-desktop", "--json"]));
+    assert_eq!(got["payload"]["mcpServers"]["remote"]["url"], "https://mcp.example.com/mcp");
+    assert_eq!(got["rendered_for_client"]["bridged"], json!(["remote"]));
+    assert_eq!(got["rendered_for_client"]["document"]["mcpServers"]["remote"]["args"][0], "bridge");
+    let got = json(&run(&env, &["get", "cursor", "--json"]));
+    assert_eq!(got["rendered_for_client"]["bridged"], json!([]));
     // Status shows which layer each file follows.
     let status = json(&run(&env, &["status", "--json"]));
     let rows = status.as_array().expect("rows");
@@ -326,4 +333,39 @@ fn publish_all_makes_a_shared_profile_every_client_follows() {
     assert_eq!(history["history"].as_array().expect("list").len(), 1);
     let out = run(&env, &["publish", "--all", "cursor", "--profile", "team", "--file", doc.to_str().expect("utf8")]);
     assert_eq!(code(&out), 2, "--all and a client together: {}", stderr(&out));
+}
+
+#[test]
+fn add_moves_a_literal_secret_into_the_store_and_remove_names_what_the_profile_has() {
+    let env = initialized();
+    let secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    let out = run(
+        &env,
+        &["add", "mytool", "--env", &format!("GITHUB_TOKEN={secret}"), "--json", "--", "npx", "-y", "mytool"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let change = json(&out);
+    assert_eq!(change["entry"]["env"]["GITHUB_TOKEN"], "${secret:GITHUB_TOKEN}");
+    assert_eq!(change["entry"]["command"], "npx");
+    assert_eq!(change["secrets_moved"][0]["secret"], "GITHUB_TOKEN");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(secret) && !stderr(&out).contains(secret));
+    let listed = run(&env, &["secrets", "list"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("GITHUB_TOKEN"));
+    let shared = json(&run(&env, &["get", "--all", "--json"]));
+    assert_eq!(shared["version"], 2);
+    assert_eq!(shared["metadata"]["note"], "added mytool");
+
+    // Removing a server the profile does not have: exit 3, naming those it has; nothing published.
+    let out = run(&env, &["remove", "nope"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("mytool"), "{}", stderr(&out));
+    assert_eq!(json(&run(&env, &["get", "--all", "--json"]))["version"], 2);
+    // A catalog name that does not exist: exit 3 with a suggestion.
+    let out = run(&env, &["add", "fetc"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("did you mean 'fetch'"), "{}", stderr(&out));
+    // A bad URL is a validation error (exit 6), nothing published.
+    let out = run(&env, &["add", "web", "--url", "ftp://example.com/mcp"]);
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert_eq!(json(&run(&env, &["get", "--all", "--json"]))["version"], 2);
 }

@@ -473,3 +473,28 @@ fn continue_project_blocks_are_all_listed_and_ours_is_the_one_written() {
     assert_eq!(read("db.yml")["mcpServers"]["db"]["command"], "pg");
     assert_eq!(read("more.json")["mcpServers"]["gh"]["url"], "https://x/mcp");
 }
+
+#[test]
+fn detection_finds_every_client_s_locations_where_config_paths_does() {
+    // Detection looks for the VCS root once for all clients; each client's own project file
+    // below it still marks that client's root first.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().join("home");
+    let proj = home.join("proj");
+    std::fs::create_dir_all(proj.join("src/deep")).expect("mkdir");
+    std::fs::create_dir_all(proj.join(".git")).expect("mkdir");
+    std::fs::create_dir_all(proj.join("src/.vscode")).expect("mkdir");
+    std::fs::write(proj.join("src/.vscode/mcp.json"), "{}").expect("write");
+    let f = searching(&home, &proj.join("src/deep"));
+    assert_eq!(project_file("vscode", &f), Some(proj.join("src/.vscode/mcp.json")));
+    assert_eq!(project_file("cursor", &f), Some(proj.join(".cursor/mcp.json")));
+    for detected in dialects::detect(&f) {
+        let paths: Vec<PathBuf> = detected.locations.iter().map(|(l, _)| l.path.clone()).collect();
+        let expected: Vec<PathBuf> =
+            dialects::find(detected.client_id).expect("client").config_paths(&f).into_iter().map(|l| l.path).collect();
+        assert_eq!(paths, expected, "{}", detected.client_id);
+    }
+    let found = dialects::detect(&f);
+    let vscode = found.iter().find(|d| d.client_id == "vscode").expect("vscode");
+    assert!(vscode.locations.iter().any(|(l, p)| l.path == proj.join("src/.vscode/mcp.json") && *p == Presence::File));
+}

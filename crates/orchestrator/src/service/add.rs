@@ -172,6 +172,22 @@ impl Orchestrator {
                     (Value::Object(entry), BTreeMap::new())
                 }
             };
+            // Literal secrets of the new entry (from --env, --header, catalog inputs) go to the
+            // store, and the entry gets references; the profile's other entries are not touched.
+            let mut single = json!({"mcpServers": {name: entry}});
+            let moved = {
+                let _lock = self.lock()?;
+                let mut store = SecretStore::load(self.home())?;
+                for (secret, value) in &to_store {
+                    store.set(secret, SecretValue::new(value.clone()));
+                }
+                let moved = extract_secrets(&mut single, &mut store);
+                if !to_store.is_empty() || !moved.is_empty() {
+                    store.save(self.home())?;
+                }
+                moved
+            };
+            let entry = single["mcpServers"][name].take();
             let (mut document, base) = self.edit_base(&subject_id, &profile_id)?;
             let servers = document
                 .as_object_mut()
@@ -183,23 +199,6 @@ impl Orchestrator {
                 })?;
             let action = if servers.contains_key(name) { "replaced" } else { "added" };
             servers.insert(name.to_owned(), entry);
-            // Literal secrets (from --env, --header, catalog inputs) go to the store first.
-            let mut store = SecretStore::load(self.home())?;
-            let mut moved = extract_secrets(&mut document, &mut store);
-            moved.retain(|m| m.pointer.starts_with(&format!("/mcpServers/{}", escape(name))));
-            if !to_store.is_empty() || !moved.is_empty() {
-                let _lock = self.lock()?;
-                let mut fresh = SecretStore::load(self.home())?;
-                for (secret, value) in &to_store {
-                    fresh.set(secret, SecretValue::new(value.clone()));
-                }
-                for m in &moved {
-                    if let Some(value) = store.get(&m.secret) {
-                        fresh.set(&m.secret, value.clone());
-                    }
-                }
-                fresh.save(self.home())?;
-            }
             let note = format!("{action} {name}");
             let (outcome, warnings) = self.publish_edit(&subject_id, &profile_id, &document, base, &note, path_dirs)?;
             Ok(ServerChange {

@@ -20,8 +20,10 @@ use crate::ids::{ClientId, ProfileId};
 use crate::page::{self, Page, PageRequest};
 use crate::registry::{self, Head, HistoryEntry};
 
-/// A client's sorted profile names, with the modification time of `heads/<client>/` when listed.
-type NamesSnapshot = (SystemTime, Arc<Vec<ProfileId>>);
+/// A client's sorted profile names, with the modification time of `heads/<client>/` when listed;
+/// no names when a page was selected from that listing without sorting them all (the first
+/// listing at that time in this process: a one-shot command lists once).
+type NamesSnapshot = (SystemTime, Option<Arc<Vec<ProfileId>>>);
 
 /// The profile names last listed per client (see the module documentation).
 #[derive(Debug, Default)]
@@ -40,7 +42,7 @@ impl Orchestrator {
         let stamp = std::fs::metadata(&dir).and_then(|m| m.modified()).ok();
         if let Some(stamp) = stamp
             && let Ok(cache) = self.names.0.lock()
-            && let Some((seen, names)) = cache.get(client)
+            && let Some((seen, Some(names))) = cache.get(client)
             && *seen == stamp
         {
             return Ok(Arc::clone(names));
@@ -49,7 +51,7 @@ impl Orchestrator {
         if let Ok(mut cache) = self.names.0.lock() {
             match stamp {
                 Some(stamp) if settled(stamp) => {
-                    cache.insert(client.clone(), (stamp, Arc::clone(&names)));
+                    cache.insert(client.clone(), (stamp, Some(Arc::clone(&names))));
                 }
                 _ => {
                     cache.remove(client);
@@ -57,6 +59,30 @@ impl Orchestrator {
             }
         }
         Ok(names)
+    }
+
+    /// The page of a client's profile names after `after`, and whether more follow. The first
+    /// listing of a directory's state in this process selects the page in one pass without
+    /// sorting every name (all a one-shot command needs); a second one lists, sorts and
+    /// remembers them all (see [`Orchestrator::profile_names_of`]), so a long-running core
+    /// answers later pages from memory.
+    fn page_names(&self, client: &ClientId, after: Option<&str>, limit: usize) -> Result<(Vec<ProfileId>, bool)> {
+        let dir = self.home.heads_dir(client);
+        let stamp = std::fs::metadata(&dir).and_then(|m| m.modified()).ok();
+        let listed_once =
+            self.names.0.lock().ok().and_then(|cache| cache.get(client).map(|(seen, _)| Some(*seen) == stamp));
+        if listed_once == Some(true) {
+            let names = self.profile_names_of(client)?;
+            let (slice, more) = page::slice(names.as_slice(), after, limit, ProfileId::as_str);
+            return Ok((slice.to_vec(), more));
+        }
+        let page = registry::profiles_after(&self.home, client, after, limit)?;
+        if let (Some(stamp), Ok(mut cache)) = (stamp, self.names.0.lock())
+            && settled(stamp)
+        {
+            cache.insert(client.clone(), (stamp, None));
+        }
+        Ok(page)
     }
 
     /// The sorted profile ids of a client (no head file is read).
@@ -87,11 +113,11 @@ impl Orchestrator {
         after: Option<&str>,
         limit: usize,
     ) -> Result<(Vec<(ProfileId, Layer)>, bool)> {
-        let own = self.profile_names_of(client)?;
         let own_layer = if client.is_shared() { Layer::Shared } else { Layer::Client };
-        let shared = if client.is_shared() { Arc::default() } else { self.profile_names_of(&ClientId::shared())? };
-        let from = |names: &[ProfileId]| after.map_or(0, |a| names.partition_point(|n| n.as_str() <= a));
-        let (mut own_rest, mut shared_rest) = (&own[from(&own)..], &shared[from(&shared)..]);
+        let (own, own_more) = self.page_names(client, after, limit)?;
+        let (shared, shared_more) =
+            if client.is_shared() { (Vec::new(), false) } else { self.page_names(&ClientId::shared(), after, limit)? };
+        let (mut own_rest, mut shared_rest) = (own.as_slice(), shared.as_slice());
         let mut out = Vec::with_capacity(limit.min(own_rest.len() + shared_rest.len()));
         while out.len() < limit {
             let next = match (own_rest.first(), shared_rest.first()) {
@@ -117,16 +143,21 @@ impl Orchestrator {
             };
             out.push(next);
         }
-        let more = !own_rest.is_empty() || !shared_rest.is_empty();
+        let more = own_more || shared_more || !own_rest.is_empty() || !shared_rest.is_empty();
         Ok((out, more))
     }
 
     fn summaries(&self, client: &ClientId, names: &[(ProfileId, Layer)]) -> Result<Vec<ProfileSummary>> {
         let mut out = Vec::with_capacity(names.len());
+        // Each subject's directory is checked once for the page, then each head read.
+        registry::check_heads_dir(&self.home, client)?;
+        if !client.is_shared() && names.iter().any(|(_, layer)| *layer == Layer::Shared) {
+            registry::check_heads_dir(&self.home, &ClientId::shared())?;
+        }
         for (profile, layer) in names {
             let subject = if *layer == Layer::Shared { ClientId::shared() } else { client.clone() };
             // A name listed whose head is gone (removed by hand since) is not a profile.
-            if let Some(Head { version, artifact_id }) = registry::head(&self.home, &subject, profile)? {
+            if let Some(Head { version, artifact_id }) = registry::read_head(&self.home, &subject, profile)? {
                 out.push(ProfileSummary {
                     profile_id: profile.to_string(),
                     version,

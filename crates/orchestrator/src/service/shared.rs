@@ -79,6 +79,14 @@ impl Orchestrator {
         }
     }
 
+    /// The document of `verified` as `client` takes it (see [`Orchestrator::adapt`]): what
+    /// `get` and `get_config` show beside the signed payload as `rendered_for_client`. An
+    /// unknown client id is refused like everywhere (exit 3).
+    pub fn rendered_for(&self, client: &str, verified: &Verified) -> Result<Adapted> {
+        let client = ClientId::parse_subject(client)?;
+        Ok(self.adapt(&client, verified))
+    }
+
     /// An adapted document with its references resolved for `client` (bridge entries keep
     /// theirs).
     pub(super) fn resolve_adapted(

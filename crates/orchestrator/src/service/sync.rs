@@ -107,7 +107,7 @@ pub fn sync_targets(facts: &dialects::HostFacts) -> SyncTargets {
     let mut out = SyncTargets::default();
     for detected in dialects::detect(facts) {
         let mut files: Vec<SyncTarget> = Vec::new();
-        let mut installed_at = None;
+        let mut installed = false;
         for (location, presence) in &detected.locations {
             if location.scope == Scope::Local {
                 continue;
@@ -130,24 +130,19 @@ pub fn sync_targets(facts: &dialects::HostFacts) -> SyncTargets {
                     }
                 }
                 Presence::DirectoryOnly if location.scope == Scope::User && !location.alternative => {
-                    installed_at.get_or_insert(location);
+                    installed = true;
                 }
                 _ => {}
             }
         }
         let has_user_file = files.iter().any(|t| t.scope == Scope::User);
-        if !has_user_file && let Some(location) = installed_at {
-            files.insert(
-                0,
-                SyncTarget {
-                    file: ClientFile {
-                        client_id: detected.client_id.to_owned(),
-                        path: location.path.clone(),
-                        placement: location.placement.clone(),
-                    },
-                    scope: Scope::User,
-                },
-            );
+        // Installed without a user file: the file `deploy` would create (which knows where
+        // creating the usual file would hide another, e.g. Continue's config.json).
+        if !has_user_file
+            && installed
+            && let Ok(file) = ClientFile::default_for(detected.client_id, facts)
+        {
+            files.insert(0, SyncTarget { file, scope: Scope::User });
         }
         if files.is_empty() {
             out.not_installed.push(detected.client_id.to_owned());

@@ -298,3 +298,41 @@ fn get_of_a_missing_profile_is_not_found_and_an_uninitialized_home_says_so() {
     }
     assert!(!empty.home().exists(), "a refused read creates no home");
 }
+
+#[test]
+fn a_page_selected_in_one_pass_equals_the_same_page_of_the_sorted_listing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = Home::new(dir.path());
+    let client = ClientId::parse("cursor").expect("client");
+    let heads = home.heads_dir(&client);
+    std::fs::create_dir_all(&heads).expect("heads");
+    // Names written in no particular order, with files that are not profiles beside them.
+    let mut written: Vec<String> = (0..300).map(|n| format!("p{:03}", (n * 7919) % 300)).collect();
+    written.extend(["a.b-c_d", "z9", "0"].map(String::from));
+    for name in &written {
+        std::fs::write(heads.join(format!("{name}.json")), "{}").expect("head");
+    }
+    for other in ["Upper.json", ".tmp-abc", "notes.txt", "-dash.json"] {
+        std::fs::write(heads.join(other), "x").expect("other");
+    }
+    let all = registry::profiles(&home, &client).expect("all");
+    assert_eq!(all.len(), 303, "the three odd names count, the files that are not profiles do not");
+    for (after, limit) in [
+        (None, 1),
+        (None, 10),
+        (None, 303),
+        (None, 1000),
+        (Some("p149"), 50),
+        (Some("p298"), 5),
+        (Some("z9"), 5),
+        (Some("a"), 2),
+    ] {
+        let (page, more) = registry::profiles_after(&home, &client, after, limit).expect("page");
+        let start = after.map_or(0, |a| all.partition_point(|p| p.as_str() <= a));
+        let expected: Vec<_> = all[start..].iter().take(limit).cloned().collect();
+        assert_eq!(page, expected, "after {after:?}, limit {limit}");
+        assert_eq!(more, all.len() - start > limit, "after {after:?}, limit {limit}");
+    }
+    let missing = ClientId::parse("vscode").expect("client");
+    assert_eq!(registry::profiles_after(&home, &missing, None, 10).expect("none"), (Vec::new(), false));
+}

@@ -261,7 +261,7 @@ fn doctor_fails_on_an_uninitialized_home_and_a_broken_store() {
 #[test]
 fn keys_refuse_bad_ids_and_misnamed_trust_files() {
     let (env, orch) = initialized();
-    assert_eq!(orch.untrust_key("not-a-key-id").expect_err("bad id").kind(), ErrorKind::Unsafe);
+    assert_eq!(orch.untrust_key("not-a-key-id").expect_err("bad id").kind(), ErrorKind::Usage);
     assert!(!orch.untrust_key(&format!("sha256:{}", "ab".repeat(32))).expect("absent key"));
     let b = key_b();
     let misnamed = env.home().join("keys/trusted/wrong-name.pub");

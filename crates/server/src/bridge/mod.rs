@@ -1,7 +1,9 @@
-//! `mcp-orchestration bridge URL`: a stdio MCP server that forwards everything to a remote
-//! streamable-HTTP MCP server, for clients that can only start stdio servers. Both sides are
-//! rmcp: a client session to the remote ([`remote`]) and a server session on stdin/stdout
-//! ([`local`]); [`forward`] carries one request across.
+//! `mcp-orchestration bridge URL [--transport sse]`: a stdio MCP server that forwards
+//! everything to a remote MCP server over streamable HTTP or the older HTTP+SSE transport, for
+//! clients that can only start stdio servers. Both sides are rmcp: a client session to the
+//! remote ([`remote`]) and a server session on stdin/stdout ([`local`]); [`forward`] carries one
+//! request across. rmcp has no client for HTTP+SSE (protocol 2024-11-05), so [`sse`] is that
+//! transport (only the transport: rmcp still runs the protocol over it).
 //!
 //! - The remote session is opened first, so a remote that cannot be reached (or refuses the
 //!   headers) ends the bridge at start with a message on stderr ([`BridgeError::Unreachable`],
@@ -13,11 +15,12 @@
 //! - The session with the remote is opened before the stdio client says what it supports, so
 //!   the bridge declares no client capabilities (roots, sampling, elicitation) to the remote; a
 //!   server request that arrives anyway is passed to the stdio client.
-//! - Only streamable HTTP is bridged: rmcp (3.11) has no client for the older HTTP+SSE
-//!   transport (protocol 2024-11-05), which the specification replaced in 2025-03-26.
+//! - Over SSE the same holds; the session ends when the server ends its event stream (no
+//!   resumption: the 2024-11-05 transport has none).
 //! - Header values (resolved by the caller, [`SecretValue`]) are marked sensitive, so no
 //!   `Debug` of a header prints them, and no message of this module names one; redirects are
-//!   followed only to the same origin (307/308), so the headers never go to another host.
+//!   followed only to the same origin (307/308), and an SSE message endpoint must be on the SSE
+//!   URL's origin, so the headers never go to another host.
 //!
 //! stdout carries only protocol messages; logs go through `tracing` to stderr.
 
@@ -26,6 +29,7 @@ mod local;
 
 pub use forward::CANCELLED_REPLY;
 mod remote;
+mod sse;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -50,10 +54,22 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most redirects followed for one request (same origin, 307/308 only).
 const MAX_REDIRECTS: usize = 10;
 
+/// The transport the remote server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RemoteTransport {
+    /// Streamable HTTP (protocol 2025-03-26 and later).
+    #[default]
+    Http,
+    /// HTTP+SSE (protocol 2024-11-05): an event stream and a message endpoint.
+    Sse,
+}
+
 /// What the bridge needs.
 pub struct BridgeOptions {
-    /// The remote server's streamable-HTTP endpoint (http or https).
+    /// The remote server's endpoint (http or https): the streamable-HTTP one, or the SSE one.
     pub url: String,
+    /// The transport it speaks.
+    pub transport: RemoteTransport,
     /// Headers sent with every request, values resolved (never printed).
     pub headers: Vec<(String, SecretValue)>,
     /// Longest wait for the remote's `initialize` answer at start.
@@ -92,7 +108,7 @@ pub fn check_url(url: &str) -> Result<reqwest::Url, BridgeError> {
         .map_err(|e| BridgeError::Usage(format!("{url}: not a URL ({e}); give the server's http(s)://HOST/PATH")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(BridgeError::Usage(format!(
-            "{url}: the bridge speaks streamable HTTP only; give an http:// or https:// URL"
+            "{url}: the bridge speaks HTTP only (streamable HTTP or SSE); give an http:// or https:// URL"
         )));
     }
     if parsed.host_str().is_none_or(str::is_empty) {
@@ -162,9 +178,7 @@ fn client_info() -> ClientConfig {
 /// Why the remote session could not be opened, as the user should read it.
 fn start_error(url: &str, error: &ClientInitializeError) -> BridgeError {
     if error.auth_challenge().is_some() {
-        return BridgeError::Unreachable(format!(
-            "{url} refused the bridge (HTTP 401/403): check the --header values (e.g. Authorization=Bearer ${{secret:NAME}}) and the secret they name"
-        ));
+        return sse::refused(url);
     }
     // The transport's own error, without rmcp's wrapper naming its types.
     let cause = match error {
@@ -177,31 +191,50 @@ fn start_error(url: &str, error: &ClientInitializeError) -> BridgeError {
 /// Opens the remote session, then serves stdio until the client closes stdin (Ok) or the
 /// remote session ends (an error).
 pub fn run(options: BridgeOptions) -> Result<(), BridgeError> {
-    let url = check_url(&options.url)?.to_string();
+    let parsed = check_url(&options.url)?;
     let headers = header_map(&options.headers)?;
     let client = http_client(options.connect_timeout)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| BridgeError::Io(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(bridge(url, headers, client, options.connect_timeout))
+    runtime.block_on(bridge(parsed, options.transport, headers, client, options.connect_timeout))
 }
 
 async fn bridge(
-    url: String,
+    parsed: reqwest::Url,
+    transport: RemoteTransport,
     headers: HashMap<http::HeaderName, http::HeaderValue>,
     client: reqwest::Client,
     connect_timeout: Duration,
 ) -> Result<(), BridgeError> {
+    let url = parsed.to_string();
     let shared = Arc::new(Shared::default());
-    let config = StreamableHttpClientTransportConfig::with_uri(url.as_str())
-        .custom_headers(headers)
-        .reinit_on_expired_session(true);
-    let transport = StreamableHttpClientTransport::with_client(client, config);
     let service = remote::Remote { shared: Arc::clone(&shared), info: client_info() };
-    let remote = match tokio::time::timeout(connect_timeout, service.serve(transport)).await {
+    let open = async {
+        match transport {
+            RemoteTransport::Http => {
+                let config = StreamableHttpClientTransportConfig::with_uri(url.as_str())
+                    .custom_headers(headers)
+                    .reinit_on_expired_session(true);
+                let transport = StreamableHttpClientTransport::with_client(client, config);
+                service.serve(transport).await.map_err(|e| start_error(&url, &e))
+            }
+            RemoteTransport::Sse => {
+                let transport = sse::connect(client, &parsed, headers.into_iter().collect()).await?;
+                service.serve(transport).await.map_err(|e| start_error(&url, &e))
+            }
+        }
+    };
+    let remote = match tokio::time::timeout(connect_timeout, open).await {
         Ok(Ok(remote)) => remote,
-        Ok(Err(e)) => return Err(start_error(&url, &e)),
+        Ok(Err(e)) => return Err(e),
+        Err(_) if transport == RemoteTransport::Sse => {
+            return Err(BridgeError::Unreachable(format!(
+                "{url} did not name its message endpoint and answer `initialize` within {} s (--connect-timeout)",
+                connect_timeout.as_secs_f64()
+            )));
+        }
         Err(_) => {
             return Err(BridgeError::Unreachable(format!(
                 "{url} did not answer `initialize` within {} s (--connect-timeout)",
