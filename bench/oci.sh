@@ -2,7 +2,8 @@
 # Push and pull of N versions of one profile through a loopback OCI registry (Debian's
 # docker-registry, plain HTTP on 127.0.0.1), beside plain HTTP fetches of the same manifests
 # and blobs by curl (one process, --parallel, 16 at once) in the same run, and the requests a
-# pull with nothing new makes (counted in the registry's access log).
+# pull with nothing new makes (counted in the registry's access log). The pull's peak RSS is
+# measured with GNU time (`/usr/bin/time -v`, Debian's `time` package).
 #
 #   ./bench/oci.sh [VERSIONS]          # default 1000; BIN=path/to/mcp-orchestration to choose the build
 set -euo pipefail
@@ -51,8 +52,10 @@ B init-configs >/dev/null
 A keys export > "$WORK/a.pub"
 B keys trust "$WORK/a.pub" >/dev/null
 B remote add team "oci://127.0.0.1:$PORT/bench/mcp" --plain-http >/dev/null
-t0=$(now); B pull team --shared --profile bench >/dev/null; t1=$(now)
+TIMEV=(); [ -x /usr/bin/time ] && TIMEV=(/usr/bin/time -v -o "$WORK/pull.time")
+t0=$(now); MCP_ORCHESTRATION_HOME="$WORK/b" HOME="$WORK" "${TIMEV[@]}" "$BIN" -q pull team --shared --profile bench >/dev/null; t1=$(now)
 PULL=$(secs "$t0" "$t1")
+RSS_KB=$(grep -o 'Maximum resident set size (kbytes): [0-9]*' "$WORK/pull.time" 2>/dev/null | grep -o '[0-9]*$' || echo "?")
 
 # Plain fetches of the same bytes: every version manifest, then both blobs of each.
 TAGS="$(curl -sf "http://127.0.0.1:$PORT/v2/bench/mcp/tags/list?n=100000")"
@@ -90,5 +93,7 @@ printf '%-58s %10s\n' "push: $N versions (3 blobs + 1 manifest each, head last)"
 printf '%-58s %10s\n' "pull: fetch + verify + store $N versions" "$PULL"
 printf '%-58s %10s\n' "plain curl --parallel 16: the same $N manifests + $((2 * N)) blobs" "$PLAIN"
 printf '%-58s %10s\n' "pull with nothing new (one profile named)" "$NOOP"
+printf '%-58s %10s\n' "pull / plain" "$(python3 -c "print(f'{$PULL / $PLAIN:.2f}x')")"
+printf '%-58s %10s\n' "pull: peak RSS (MiB)" "$([ "$RSS_KB" = "?" ] && echo "?" || echo $((RSS_KB / 1024)))"
 printf 'requests of a no-op pull of one named profile: %s; of every profile (%s shared here): %s\n' \
   "$((after - before))" "$PROFILES" "$((after_all - before_all))"

@@ -34,8 +34,8 @@ apt_install "$LLVM_PACKAGE"
 # A real OCI registry (the CNCF distribution registry, run without Docker), skopeo (a registry
 # client written by others, for interop) and htpasswd (the test registry's basic auth); the
 # tests make their TLS CA with the openssl command.
-say "apt: docker-registry skopeo apache2-utils openssl curl"
-apt_install docker-registry skopeo apache2-utils openssl curl
+say "apt: docker-registry skopeo apache2-utils openssl curl time"
+apt_install docker-registry skopeo apache2-utils openssl curl time
 command -v docker-registry >/dev/null || { say "docker-registry missing after installing it"; exit 1; }
 
 say "cargo: cargo-llvm-cov $LLVM_COV_SPEC"

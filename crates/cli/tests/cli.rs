@@ -29,6 +29,7 @@ mod cli {
     mod recovery;
     pub mod remote;
     mod remote_attacks;
+    mod remote_token;
     mod remote_faults;
     mod scopes;
     mod secrets;

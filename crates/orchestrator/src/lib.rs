@@ -22,6 +22,7 @@ pub mod ids;
 pub mod keys;
 pub mod legacy;
 pub mod page;
+pub mod pull_store;
 pub mod registry;
 pub mod remote;
 pub mod resolve;

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod registry;
+pub mod token_server;
 
 /// A fixed instant used as "now" by every command a [`TestEnv`] runs.
 pub const FIXED_NOW: &str = "2026-11-25T12:00:00Z";

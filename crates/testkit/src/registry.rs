@@ -1,12 +1,15 @@
 //! A real OCI registry for tests: Debian's `docker-registry` (the CNCF distribution registry,
 //! installed by `scripts/install-test-deps.sh`) started on 127.0.0.1 with a generated config,
-//! filesystem storage in a temp dir, and optionally htpasswd basic auth and TLS with a CA made
-//! for the test by the `openssl` command. Stopped (killed) when dropped.
+//! filesystem storage in a temp dir, and optionally htpasswd basic auth or token auth (a token
+//! server of the test's own on 127.0.0.1, see `token_server`), and TLS with a CA made for the
+//! test by the `openssl` command. Stopped (killed) when dropped.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::token_server::{self, TokenServer};
 
 /// The user name of an authenticated registry.
 pub const REGISTRY_USER: &str = "ci-publisher";
@@ -20,11 +23,15 @@ pub struct RegistryOptions {
     pub tls: bool,
     /// Require htpasswd basic auth ([`REGISTRY_USER`] / [`REGISTRY_PASSWORD`]).
     pub auth: bool,
+    /// Require token auth instead: bearer tokens from a token server on 127.0.0.1 that gives
+    /// them for the same credentials (implies `auth`).
+    pub token: bool,
 }
 
 /// A running registry.
 pub struct Registry {
     child: Child,
+    token_server: Option<TokenServer>,
     dir: tempfile::TempDir,
     port: u16,
     options: RegistryOptions,
@@ -114,7 +121,16 @@ impl Registry {
                 dir.path().join("server.key").display()
             ));
         }
-        if options.auth {
+        let token_server = options.token.then(|| TokenServer::start(dir.path()));
+        if let Some(server) = &token_server {
+            config.push_str(&format!(
+                "auth:\n  token:\n    realm: {}\n    service: {}\n    issuer: {}\n    rootcertbundle: {}\n",
+                server.realm(),
+                token_server::SERVICE,
+                token_server::ISSUER,
+                server.bundle().display()
+            ));
+        } else if options.auth {
             let out = Command::new("htpasswd")
                 .args(["-Bbn", REGISTRY_USER, REGISTRY_PASSWORD])
                 .output()
@@ -136,7 +152,7 @@ impl Registry {
             .stderr(log)
             .spawn()
             .expect("start docker-registry (run scripts/install-test-deps.sh)");
-        let registry = Registry { child, dir, port, options };
+        let registry = Registry { child, token_server, dir, port, options };
         let deadline = Instant::now() + Duration::from_secs(15);
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
@@ -184,7 +200,7 @@ impl Registry {
         } else {
             out.push(format!("--{side}tls-verify=false"));
         }
-        if self.options.auth {
+        if self.options.auth || self.options.token {
             out.push(format!("--{side}creds={REGISTRY_USER}:{REGISTRY_PASSWORD}"));
         }
         out
@@ -194,6 +210,11 @@ impl Registry {
     pub fn blob_file(&self, digest: &str) -> PathBuf {
         let hex = digest.strip_prefix("sha256:").expect("sha256 digest");
         self.dir.path().join(format!("storage/docker/registry/v2/blobs/sha256/{}/{hex}/data", &hex[..2]))
+    }
+
+    /// The token server (token auth).
+    pub fn token_server(&self) -> Option<&TokenServer> {
+        self.token_server.as_ref()
     }
 
     /// The registry's log so far.

@@ -105,7 +105,7 @@ fn servers_of(env: &TestEnv, profile: &str) -> Value {
 
 #[test]
 fn push_and_pull_round_trip_over_tls_with_basic_auth() {
-    let registry = Registry::start(RegistryOptions { tls: true, auth: true });
+    let registry = Registry::start(RegistryOptions { tls: true, auth: true, token: false });
     let a = initialized();
     let pushed = publish_team(&a, "github");
     publish(&a, "cursor", "dev", &servers("fs", "uvx"));
@@ -152,7 +152,7 @@ fn push_and_pull_round_trip_over_tls_with_basic_auth() {
 
 #[test]
 fn without_credentials_an_authenticated_registry_refuses_and_says_how_to_log_in() {
-    let registry = Registry::start(RegistryOptions { tls: true, auth: true });
+    let registry = Registry::start(RegistryOptions { tls: true, auth: true, token: false });
     let a = initialized();
     add_remote(&a, &registry, true, &[]);
     let out = run(&a, &["push", "team"]);
@@ -162,7 +162,7 @@ fn without_credentials_an_authenticated_registry_refuses_and_says_how_to_log_in(
 
 #[test]
 fn a_wrong_password_is_refused_and_never_shown() {
-    let registry = Registry::start(RegistryOptions { tls: true, auth: true });
+    let registry = Registry::start(RegistryOptions { tls: true, auth: true, token: false });
     let a = initialized();
     add_remote(&a, &registry, true, &[]);
     let out = a
@@ -180,7 +180,7 @@ fn a_wrong_password_is_refused_and_never_shown() {
 
 #[test]
 fn remote_login_checks_and_stores_the_password_which_list_never_shows() {
-    let registry = Registry::start(RegistryOptions { tls: true, auth: true });
+    let registry = Registry::start(RegistryOptions { tls: true, auth: true, token: false });
     let a = initialized();
     add_remote(&a, &registry, true, &[]);
     let wrong = a
@@ -207,7 +207,7 @@ fn remote_login_checks_and_stores_the_password_which_list_never_shows() {
 
 #[test]
 fn docker_config_auths_and_credential_helpers_are_used() {
-    let registry = Registry::start(RegistryOptions { tls: true, auth: true });
+    let registry = Registry::start(RegistryOptions { tls: true, auth: true, token: false });
     let a = initialized();
     add_remote(&a, &registry, true, &[]);
     // `auths`: base64 of user:password, as `docker login` writes it.
@@ -299,6 +299,17 @@ fn two_machines_a_publishes_b_follows_with_sync_from() {
     let out = run(&b, &["status", "--remote", "team", "--json"]);
     let rows = json(&out);
     assert!(rows.as_array().expect("rows").iter().any(|r| r["profile_id"] == "team" && r["state"] == "equal"));
+
+    // A publishes version 3 and has not pushed it: its status says ahead.
+    publish_team(&a, "notion");
+    let out = run(&a, &["status", "--remote", "team", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rows = json(&out);
+    let team = rows.as_array().expect("rows").iter().find(|r| r["profile_id"] == "team").expect("team row").clone();
+    assert_eq!(
+        (team["state"].as_str(), team["local"].as_u64(), team["remote"].as_u64()),
+        (Some("ahead"), Some(3), Some(2))
+    );
 }
 
 #[test]
@@ -351,7 +362,7 @@ fn a_pinned_key_is_fetched_from_the_remote_and_trusted_only_when_it_hashes_to_th
 
 #[test]
 fn skopeo_reads_the_artifact_and_a_copy_to_a_second_registry_pulls_and_verifies() {
-    let first = Registry::start(RegistryOptions { tls: true, auth: true });
+    let first = Registry::start(RegistryOptions { tls: true, auth: true, token: false });
     let second = Registry::start(RegistryOptions::default());
     let a = initialized();
     let published = publish_team(&a, "github");

@@ -17,9 +17,11 @@
 //! The manifest is an OCI image manifest with `artifactType`
 //! `application/vnd.mcp-orchestration.artifact.v1+json`, the empty config descriptor, and two
 //! layers: the envelope bytes and the payload bytes as stored (the payload layer's digest is
-//! the artifact id). Its bytes are the JCS form, so every machine builds the same bytes (and
-//! digest) for the same version: a pull compares the remote head's digest with the one its own
-//! head would have and is done in one request when they match.
+//! the artifact id). Its annotations name the subject, profile, version and the `previous`
+//! artifact id the envelope signs (hints a pull plans its fetches with, from the manifests
+//! alone; the signed statements decide). Its bytes are the JCS form, so every machine builds
+//! the same bytes (and digest) for the same version: a pull compares the remote head's digest
+//! with the one its own head would have and is done in one request when they match.
 
 use serde::Deserialize;
 use serde_json::json;
@@ -102,6 +104,13 @@ pub fn version_manifest(
     profile: &ProfileId,
     version: u64,
 ) -> Vec<u8> {
+    let mut annotations = serde_json::Map::new();
+    annotations.insert("dev.mcp-orchestration.subject".into(), json!(client.as_str()));
+    annotations.insert("dev.mcp-orchestration.profile".into(), json!(profile.as_str()));
+    annotations.insert("dev.mcp-orchestration.version".into(), json!(version.to_string()));
+    if let Some(previous) = previous_of(envelope) {
+        annotations.insert("dev.mcp-orchestration.previous".into(), json!(previous));
+    }
     let value = json!({
         "schemaVersion": 2,
         "mediaType": MANIFEST_MEDIA_TYPE,
@@ -111,13 +120,23 @@ pub fn version_manifest(
             { "mediaType": ENVELOPE_MEDIA_TYPE, "digest": digest(envelope), "size": envelope.len() },
             { "mediaType": PAYLOAD_MEDIA_TYPE, "digest": digest(payload), "size": payload.len() },
         ],
-        "annotations": {
-            "dev.mcp-orchestration.subject": client.as_str(),
-            "dev.mcp-orchestration.profile": profile.as_str(),
-            "dev.mcp-orchestration.version": version.to_string(),
-        },
+        "annotations": annotations,
     });
     canonical::jcs(&value)
+}
+
+/// The `previous` artifact id an envelope's statement names, read without trusting it.
+fn previous_of(envelope: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Envelope {
+        statement: Previous,
+    }
+    #[derive(Deserialize)]
+    struct Previous {
+        #[serde(default)]
+        previous: Option<String>,
+    }
+    serde_json::from_slice::<Envelope>(envelope).ok()?.statement.previous
 }
 
 /// The manifest bytes of a public key.
@@ -166,6 +185,8 @@ pub struct VersionManifest {
     pub payload: Descriptor,
     /// The annotated version, if any.
     pub claimed_version: Option<u64>,
+    /// The annotated `previous` artifact id, if any.
+    pub claimed_previous: Option<String>,
 }
 
 /// Parses a manifest served for a version or head tag, refusing anything that is not this
@@ -196,7 +217,8 @@ pub fn parse_version_manifest(bytes: &[u8]) -> Result<VersionManifest, String> {
         }
     }
     let claimed_version = raw.annotations.get("dev.mcp-orchestration.version").and_then(|v| v.parse().ok());
-    Ok(VersionManifest { envelope, payload, claimed_version })
+    let claimed_previous = raw.annotations.get("dev.mcp-orchestration.previous").cloned();
+    Ok(VersionManifest { envelope, payload, claimed_version, claimed_previous })
 }
 
 /// Parses a key manifest: its one layer.
@@ -245,6 +267,10 @@ mod tests {
         let parsed = parse_version_manifest(&a).expect("parses");
         assert_eq!(parsed.payload.digest, digest(b"pay"));
         assert_eq!(parsed.claimed_version, Some(3));
+        assert_eq!(parsed.claimed_previous, None);
+        let envelope = br#"{"statement":{"previous":"sha256:ab","version":3}}"#;
+        let parsed = parse_version_manifest(&version_manifest(envelope, b"pay", &c, &p, 3)).expect("parses");
+        assert_eq!(parsed.claimed_previous.as_deref(), Some("sha256:ab"));
     }
 
     #[test]

@@ -235,7 +235,8 @@ impl OciRemote {
             .await
             .map_err(|e| self.fail(&format!("reading blob {}", desc.digest), e))?;
         let mut stream = sized.stream;
-        let mut out = Vec::with_capacity(desc.size as usize);
+        // The size is a claim of the manifest: reserve it only up to 1 MiB (real bytes grow it).
+        let mut out = Vec::with_capacity(desc.size.min(1024 * 1024) as usize);
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| {
                 if e.get_ref().is_some_and(|inner| inner.is::<oci_client::errors::DigestError>()) {

@@ -1,13 +1,16 @@
-//! Pull: fetch a profile's new versions from a remote and verify every one of them before
-//! anything is stored. This module only reads the home and the remote; the caller stores what
-//! it returns with `registry::store_pulled` under the home lock, which verifies it all again.
+//! Pull: plan a profile's new versions from a remote, then fetch them in batches for the store.
+//! This module only reads the home and the remote; the caller stores the batches with
+//! `pull_store::store_pulled` under the home lock, which verifies every version before it
+//! writes it.
 //!
 //! Per profile: one request for the head manifest. When its digest is the one this home's own
 //! head would have (manifests are built byte-for-byte alike on every machine), the profile is
 //! up to date. Otherwise the head's layers are fetched and verified (trusted key, signature,
 //! payload hash = artifact id, subject, not below the rollback floor, not expired); then the
-//! versions between this home's head and the remote's are found by their tags, fetched
-//! together, and linked by their `previous` ids from the head down to this home's head.
+//! versions between this home's head and the remote's are found by their tags, their manifests
+//! fetched together (only their layer digests are kept), and linked by the `previous` ids the
+//! manifests annotate, from the head down to this home's head. The blobs are fetched later, a
+//! batch at a time ([`fetch_batch`]); the store checks the signed `previous` of each.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +23,7 @@ use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::home::Home;
 use crate::ids::{ClientId, ProfileId};
+use crate::pull_store::{BATCH_BYTES, BATCH_VERSIONS, Fetched};
 use crate::registry;
 use crate::trust::TrustStore;
 
@@ -33,14 +37,16 @@ pub enum Fetch {
         /// The version both have.
         version: u64,
     },
-    /// New versions, verified, oldest first: (envelope, payload) bytes as served.
+    /// New versions: the head verified, the versions between planned.
     New {
         /// This home's head version before (0: none).
         from: u64,
         /// The remote head's version.
         to: u64,
-        /// The versions after `from`, up to `to`.
-        versions: Vec<(Vec<u8>, Vec<u8>)>,
+        /// The remote head's (envelope, payload) bytes, verified.
+        head: Fetched,
+        /// The versions after `from` and before `to`, oldest first: their manifests' layers.
+        between: Vec<VersionManifest>,
     },
 }
 
@@ -168,31 +174,26 @@ pub fn fetch(
         }
     }
     let wanted: Vec<String> = candidates.values().flatten().cloned().collect();
-    let manifests = oci.manifests(&wanted)?;
-    let mut parsed: Vec<(String, VersionManifest)> = Vec::new();
-    for (tag, found) in wanted.iter().zip(manifests) {
-        let Some((bytes, _)) = found else { continue };
-        parsed
-            .push((tag.clone(), layout::parse_version_manifest(&bytes).map_err(|m| integrity(format!("{tag}: {m}")))?));
-    }
-    let descs: Vec<layout::Descriptor> =
-        parsed.iter().flat_map(|(_, m)| [m.envelope.clone(), m.payload.clone()]).collect();
-    let mut blobs = oci.blobs(&descs)?.into_iter();
-    let mut by_id: BTreeMap<(u64, String), (Vec<u8>, Vec<u8>)> = BTreeMap::new();
-    for (tag, m) in &parsed {
-        let (Some(env), Some(pay)) = (blobs.next(), blobs.next()) else { break };
-        if let Some(TagKind::Version(_, _, v, _)) = layout::parse_tag(tag) {
-            by_id.insert((v, m.payload.digest.clone()), (env, pay));
+    // Fetched in pages, so that only the layer descriptors of each are kept.
+    let mut by_id: BTreeMap<(u64, String), VersionManifest> = BTreeMap::new();
+    for page in wanted.chunks(MANIFEST_PAGE) {
+        for (tag, found) in page.iter().zip(oci.manifests(page)?) {
+            let Some((bytes, _)) = found else { continue };
+            let manifest = layout::parse_version_manifest(&bytes).map_err(|m| integrity(format!("{tag}: {m}")))?;
+            if let Some(TagKind::Version(_, _, v, _)) = layout::parse_tag(tag) {
+                by_id.insert((v, manifest.payload.digest.clone()), manifest);
+            }
         }
     }
-    // Link from the head down: each version is the one whose artifact id the next names.
-    let mut chain = vec![(envelope, payload)];
-    let mut previous = head.statement().previous.clone();
+    // Link from the head down: each version is the one whose artifact id the next names (as
+    // its manifest claims; the store checks the signed statements).
+    let mut between = Vec::new();
+    let mut previous = head.statement().previous.as_ref().map(|id| id.as_str().to_owned());
     for v in (from + 1..to).rev() {
-        let Some(id) = previous.clone() else {
+        let Some(id) = previous.take() else {
             return Err(integrity(format!("{client}/{profile}: version {} names no previous version", v + 1)));
         };
-        let Some(found) = by_id.remove(&(v, id.as_str().to_owned())) else {
+        let Some(found) = by_id.remove(&(v, id.clone())) else {
             if from == 0 {
                 break; // a history that starts here (older versions not on the remote)
             }
@@ -200,19 +201,51 @@ pub fn fetch(
                 "{client}/{profile}: version {v} ({id}) is not on the remote: the chain from version {from} to {to} is broken; nothing was stored"
             )));
         };
-        let one = artifact::verify(&found.0, &found.1, trust, &Expectation { now: None, ..expect.clone() })
-            .map_err(|source| Error::verify(client, profile, v, source))?;
-        if one.statement().version != v {
-            return Err(integrity(format!(
-                "{client}/{profile}: the artifact tagged as version {v} is version {}",
-                one.statement().version
-            )));
-        }
-        previous = one.statement().previous.clone();
-        chain.push(found);
+        previous = found.claimed_previous.clone();
+        between.push(found);
     }
-    chain.reverse();
-    Ok(Fetch::New { from, to, versions: chain })
+    between.reverse();
+    if let (Some(local), Some(oldest)) = (&local, between.first())
+        && oldest.claimed_previous.as_deref() != Some(local.artifact_id.as_str())
+    {
+        return Err(integrity(format!(
+            "{client}/{profile}: version {} on the remote does not follow this home's version {} ({}): the histories diverged; nothing was stored",
+            from + 1,
+            local.version,
+            local.artifact_id
+        )));
+    }
+    Ok(Fetch::New { from, to, head: (envelope, payload), between })
+}
+
+/// Manifests asked for at once (their bytes are dropped once parsed).
+const MANIFEST_PAGE: usize = 256;
+
+/// The versions of the next batch to fetch from `planned`: at most [`BATCH_VERSIONS`], and
+/// at most [`BATCH_BYTES`] of layers beyond the first.
+pub fn next_batch(planned: &[VersionManifest]) -> usize {
+    let mut bytes = 0u64;
+    let mut n = 0;
+    for m in planned.iter().take(BATCH_VERSIONS) {
+        bytes += m.envelope.size + m.payload.size;
+        if n > 0 && bytes > BATCH_BYTES {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
+/// Fetches the layers of a batch of planned versions: (envelope, payload) bytes, in order,
+/// each checked against its digest and size (the store verifies the rest).
+pub fn fetch_batch(oci: &OciRemote, batch: &[VersionManifest]) -> Result<Vec<Fetched>> {
+    let descs: Vec<layout::Descriptor> = batch.iter().flat_map(|m| [m.envelope.clone(), m.payload.clone()]).collect();
+    let mut blobs = oci.blobs(&descs)?.into_iter();
+    let mut out = Vec::with_capacity(batch.len());
+    while let (Some(envelope), Some(payload)) = (blobs.next(), blobs.next()) {
+        out.push((envelope, payload));
+    }
+    Ok(out)
 }
 
 fn layers(oci: &OciRemote, manifest: &VersionManifest) -> Result<(Vec<u8>, Vec<u8>)> {

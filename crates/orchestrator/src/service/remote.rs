@@ -11,6 +11,7 @@ use super::Orchestrator;
 use crate::error::{Error, Result};
 use crate::ids::{ClientId, ProfileId};
 use crate::registry;
+use crate::pull_store;
 use crate::remote::config::{self, Credentials, Remote, RemoteInfo, StoredLogin};
 use crate::remote::oci::OciRemote;
 use crate::remote::pull::{self, Fetch};
@@ -221,9 +222,10 @@ impl Orchestrator {
         })
     }
 
-    /// `pull`: fetches and verifies every new version of the profiles in scope, and only when
-    /// all of them verified stores them (under the home lock, each version object → envelope →
-    /// head → floor). A refusal stores nothing.
+    /// `pull`: fetches and verifies the remote head of every profile in scope, then (under the
+    /// home lock) fetches, verifies and stores each profile's new versions in batches, moving
+    /// its head and floor once at the end (see `pull_store`). A refused version stores nothing
+    /// of its profile; profiles stored before it stay pulled.
     pub fn pull(&self, name: Option<&str>, scope: &Scope, source: &CredentialSource<'_>) -> Result<PullReport> {
         let (name, remote) = self.remote(name)?;
         self.traced("remote_pull", remote_meta(&name, Some(&remote.url)), || {
@@ -255,21 +257,36 @@ impl Orchestrator {
                 profiles.push(match outcome {
                     Fetch::Absent => row("absent", 0, 0, 0),
                     Fetch::UpToDate { version } => row("up_to_date", version, version, 0),
-                    Fetch::New { from, to, versions } => {
+                    Fetch::New { from, to, head, between } => {
                         if client.is_shared() {
                             self.upgrade_layout(&lock)?;
                         }
-                        let stored = registry::store_pulled(
+                        // Batches of the versions between, then the head (with the last batch).
+                        let mut planned = between.as_slice();
+                        let mut head = Some(head);
+                        let mut next_batch = || -> Result<Option<Vec<pull_store::Fetched>>> {
+                            if planned.is_empty() {
+                                return Ok(head.take().map(|h| vec![h]));
+                            }
+                            let (batch, rest) = planned.split_at(pull::next_batch(planned));
+                            planned = rest;
+                            let mut fetched = pull::fetch_batch(&oci, batch)?;
+                            if planned.is_empty() {
+                                fetched.extend(head.take());
+                            }
+                            Ok(Some(fetched))
+                        };
+                        let stored = pull_store::store_pulled(
                             &self.home,
                             &lock,
                             &trust,
                             &client,
                             &profile,
-                            &versions,
+                            &mut next_batch,
                             now,
                             &self.failpoints,
                         )?;
-                        row("pulled", from, to, stored.len())
+                        row("pulled", from, to, stored)
                     }
                 });
             }

@@ -5,6 +5,7 @@ mod http;
 mod http_hosts;
 mod paging;
 mod resources;
+mod remote_tools;
 mod rest;
 mod schemas;
 mod stdio;
