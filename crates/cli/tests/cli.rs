@@ -29,8 +29,8 @@ mod cli {
     mod recovery;
     pub mod remote;
     mod remote_attacks;
-    mod remote_token;
     mod remote_faults;
+    mod remote_token;
     mod scopes;
     mod secrets;
     mod tamper;

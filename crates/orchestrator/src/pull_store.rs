@@ -134,8 +134,12 @@ impl Run<'_> {
     /// Verifies a batch whole, then writes its objects and envelopes.
     fn write_batch(&mut self, batch: &[Fetched], failpoints: &FailPoints) -> Result<()> {
         let (home, client, profile) = (self.home, self.client, self.profile);
-        let expect =
-            Expectation { client_id: client.as_str(), profile_id: profile.as_str(), highest_seen: Some(self.seen), now: None };
+        let expect = Expectation {
+            client_id: client.as_str(),
+            profile_id: profile.as_str(),
+            highest_seen: Some(self.seen),
+            now: None,
+        };
         let mut files: Vec<(PathBuf, &[u8])> = Vec::with_capacity(batch.len() * 2);
         for (envelope, payload) in batch {
             let claimed = self.at + 1;

@@ -67,11 +67,8 @@ impl TokenServer {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().expect("addr").port();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
         let app = axum::Router::new().route("/token", axum::routing::get(token)).with_state(signer.clone());
         runtime.spawn(async move {
             let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
@@ -118,7 +115,11 @@ fn authorized(headers: &HeaderMap) -> bool {
 }
 
 /// `GET /token?service=…&scope=repository:NAME:ACTIONS` (scope repeatable).
-async fn token(State(signer): State<Arc<Signer>>, headers: HeaderMap, Query(query): Query<Vec<(String, String)>>) -> Response {
+async fn token(
+    State(signer): State<Arc<Signer>>,
+    headers: HeaderMap,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
     if !authorized(&headers) {
         signer.refused.fetch_add(1, Ordering::SeqCst);
         let body = json!({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]});

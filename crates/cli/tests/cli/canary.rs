@@ -238,8 +238,11 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
                               "transport": {"type": "stdio"}}]})
         .to_string(),
     );
-    let registry =
-        mcp_testkit::registry::Registry::start(mcp_testkit::registry::RegistryOptions { tls: true, auth: true, token: false });
+    let registry = mcp_testkit::registry::Registry::start(mcp_testkit::registry::RegistryOptions {
+        tls: true,
+        auth: true,
+        token: false,
+    });
     let vars = [
         ("{regurl}", registry.url("team/mcp")),
         ("{ca}", registry.ca_file().display().to_string()),

@@ -18,7 +18,8 @@ pub const PUBLISH_POINTS: &[&str] =
 /// The points of storing a pull: a batch's temps durable but not yet renamed, a batch's
 /// objects and envelopes in place (beyond the head), then the head, then the floor, moved
 /// once for the whole pull. A pause stops at the first batch to reach it.
-pub const PULL_POINTS: &[&str] = &["pull-batch-before-rename", "pull-after-batch", "pull-after-head", "pull-after-seen"];
+pub const PULL_POINTS: &[&str] =
+    &["pull-batch-before-rename", "pull-after-batch", "pull-after-head", "pull-after-seen"];
 /// The points of `keys rotate`.
 pub const ROTATE_POINTS: &[&str] =
     &["rotate-after-trust", "rotate-after-retire", "rotate-after-signing-key", "rotate-after-verification-key"];
