@@ -31,6 +31,13 @@ say "apt: $LLVM_PACKAGE"
 apt_install "$LLVM_PACKAGE"
 [ -x /usr/lib/llvm-22/bin/llvm-profdata ] || { say "llvm-profdata missing after installing $LLVM_PACKAGE"; exit 1; }
 
+# A real OCI registry (the CNCF distribution registry, run without Docker), skopeo (a registry
+# client written by others, for interop) and htpasswd (the test registry's basic auth); the
+# tests make their TLS CA with the openssl command.
+say "apt: docker-registry skopeo apache2-utils openssl curl time"
+apt_install docker-registry skopeo apache2-utils openssl curl time
+command -v docker-registry >/dev/null || { say "docker-registry missing after installing it"; exit 1; }
+
 say "cargo: cargo-llvm-cov $LLVM_COV_SPEC"
 # Without --force, cargo resolves the requirement against the registry and stops with
 # "already installed" when a matching version is there: the spec is checked every run.

@@ -7,6 +7,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::args_one_list::{AddArgs, EditTarget, RemoveArgs, SubjectArgs, SyncArgs};
 pub use crate::args_policy::PolicyCommand;
+pub use crate::args_remote::{RemoteCommand, TransferArgs};
 
 const EXIT_CODES: &str = "Exit codes:
   0 success                 1 other failure           2 usage error
@@ -200,6 +201,24 @@ endpoint end the bridge with exit 1 and a message on stderr.",
         after_help = "Example:\n  mcp-orchestration bridge https://mcp.example.com/mcp --header 'Authorization=Bearer ${secret:EXAMPLE_TOKEN}'\n  mcp-orchestration bridge http://127.0.0.1:8931/sse --transport sse"
     )]
     Bridge(BridgeArgs),
+    /// Remotes: OCI registries that share signed profiles (add, list, remove, login)
+    #[command(
+        subcommand,
+        after_help = "Example:\n  mcp-orchestration remote add team oci://ghcr.io/acme/mcp-profiles\n  mcp-orchestration remote add team oci://registry.corp:5000/mcp --ca-file corp-ca.pem --trust-key sha256:4f2a…\n  printf %s \"$TOKEN\" | mcp-orchestration remote login team --username ci --password-stdin"
+    )]
+    Remote(RemoteCommand),
+    /// Upload this home's versions the remote lacks, then move its heads (refused, exit 7, when
+    /// the remote holds a version this home has not seen: pull first)
+    #[command(
+        after_help = "Example:\n  mcp-orchestration push team --all\n  mcp-orchestration push --profile default   # the shared profile `default`\n  mcp-orchestration push team --client cursor --profile dev"
+    )]
+    Push(TransferArgs),
+    /// Download a remote's new versions, verify every one, then store them (nothing is stored
+    /// unless all verify)
+    #[command(
+        after_help = "Example:\n  mcp-orchestration pull team\n  mcp-orchestration pull team --shared --profile default\n  mcp-orchestration sync --from team --yes   # pull, then deploy"
+    )]
+    Pull(TransferArgs),
     /// Print a shell completion script for bash, zsh, fish, powershell or elvish
     #[command(
         after_help = "Example:\n  mcp-orchestration completions bash > ~/.local/share/bash-completion/completions/mcp-orchestration\n  mcp-orchestration completions zsh > ~/.zfunc/_mcp-orchestration\n  mcp-orchestration completions fish > ~/.config/fish/completions/mcp-orchestration.fish"
@@ -561,6 +580,9 @@ pub struct StatusArgs {
     /// The project directory (default: from the current directory upward, like git)
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
+    /// Instead of client files: each profile against this remote (ahead, behind or equal)
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["scope", "project"])]
+    pub remote: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

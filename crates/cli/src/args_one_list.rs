@@ -19,6 +19,9 @@ pub struct SyncArgs {
     /// The project whose project-scope files are synced too (default: found upward from here)
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
+    /// First pull this profile (shared and every client's) from the remote, then sync
+    #[arg(long, value_name = "REMOTE")]
+    pub from: Option<String>,
 }
 
 /// Which profile a one-step edit changes: the shared one (default) or one client's.

@@ -23,6 +23,13 @@ pub fn dumb_terminal() -> bool {
     var("TERM").as_deref() == Some("dumb")
 }
 
+/// Registry credentials on this machine: `MCP_ORCHESTRATION_REGISTRY_USER`/`…_PASSWORD`, then
+/// (after a stored `remote login`) Docker's config and credential helpers (shared with the MCP
+/// server, see `mcp_server::registry_auth`).
+pub fn registry_credentials() -> orchestrator::service::CredentialSource<'static> {
+    mcp_server::registry_auth::source()
+}
+
 /// The value of a variable, if set and not empty.
 pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())

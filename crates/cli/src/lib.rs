@@ -5,6 +5,7 @@
 mod args;
 mod args_one_list;
 mod args_policy;
+mod args_remote;
 mod commands;
 mod env;
 pub mod output;

@@ -9,7 +9,9 @@ mod cli {
     #[cfg(feature = "failpoints")]
     mod crash;
     #[cfg(feature = "failpoints")]
-    mod crash_ops;
+    pub mod crash_ops;
+    #[cfg(feature = "failpoints")]
+    mod crash_remote;
     mod deploy;
     mod drift;
     mod files;
@@ -27,6 +29,10 @@ mod cli {
     mod pty;
     mod publish_get;
     mod recovery;
+    pub mod remote;
+    mod remote_attacks;
+    mod remote_faults;
+    mod remote_token;
     mod scopes;
     mod secrets;
     mod tamper;

@@ -203,6 +203,34 @@ pub enum Error {
     /// A policy operation failed, or a policy refused the operation (`policy::PolicyError`).
     #[error(transparent)]
     Policy(Box<crate::policy::PolicyError>),
+    /// No remote of this name in `remotes.json`.
+    #[error(
+        "no remote '{name}' (known: {known}): add it with `mcp-orchestration remote add {name} oci://HOST/REPOSITORY`"
+    )]
+    RemoteNotFound {
+        /// The name asked for.
+        name: String,
+        /// The names configured.
+        known: String,
+    },
+    /// The registry could not be reached, refused the credentials or failed (exit 1). The
+    /// message names the remote and what to do; it never holds a credential.
+    #[error("remote '{remote}': {message}")]
+    Remote {
+        /// The remote's name.
+        remote: String,
+        /// What failed and what to do.
+        message: String,
+    },
+    /// The registry served bytes that do not match their digest or descriptor, or an artifact
+    /// that is not this program's (exit 4). Nothing was stored.
+    #[error("remote '{remote}': {message}")]
+    RemoteIntegrity {
+        /// The remote's name.
+        remote: String,
+        /// What did not match.
+        message: String,
+    },
     /// A refusal that protects the user (e.g. untrusting the active signing key).
     #[error("{message}")]
     Refused {
@@ -251,6 +279,9 @@ impl Error {
             Error::DeploymentNotFound { .. } | Error::ServerNotFound { .. } => ErrorKind::NotFound,
             Error::NoConfigFile { .. } | Error::Usage { .. } => ErrorKind::Usage,
             Error::Conflict { .. } => ErrorKind::Conflict,
+            Error::RemoteNotFound { .. } => ErrorKind::NotFound,
+            Error::Remote { .. } => ErrorKind::Other,
+            Error::RemoteIntegrity { .. } => ErrorKind::Integrity,
             Error::Catalog(e) => e.kind(),
             Error::Policy(e) => e.kind(),
         }

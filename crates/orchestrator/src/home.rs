@@ -15,6 +15,7 @@
 //! seen/<client>/<profile>.json             the highest version ever seen (rollback check)
 //! events/<YYYY-MM-DD>.jsonl                the event log
 //! secrets.json                             values of ${secret:NAME} references, 0600
+//! remotes.json                             OCI remotes (`remote add`) and `remote login` credentials, 0600
 //! locks/<hash>.lock                        one lock per client file written by deploy/rollback
 //! drafts/<client>/<profile>.json           mutable working copies (imports, draft edits)
 //! deployments/<client>/<id>.json           deployment records
@@ -114,6 +115,10 @@ impl Home {
     pub fn target_lock(&self, real_path: &Path) -> PathBuf {
         let id = ContentId::of(real_path.as_os_str().as_encoded_bytes());
         self.root.join("locks").join(format!("{}.lock", &id.hex()[..32]))
+    }
+    /// `remotes.json`: the OCI remotes and their stored logins (0600).
+    pub fn remotes_file(&self) -> PathBuf {
+        self.root.join("remotes.json")
     }
     /// The secret store (0600).
     pub fn secrets_file(&self) -> PathBuf {

@@ -22,7 +22,7 @@ use crate::home::Home;
 use crate::ids::{ClientId, ProfileId};
 use crate::trust::TrustStore;
 
-const FILE_MODE: u32 = 0o600;
+pub(crate) const FILE_MODE: u32 = 0o600;
 
 /// A profile's head: its newest version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,8 +34,8 @@ pub struct Head {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct Seen {
-    highest_version: u64,
+pub(crate) struct Seen {
+    pub(crate) highest_version: u64,
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &std::path::Path) -> Result<Option<T>> {
@@ -47,7 +47,7 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &std::path::Path) -> Result<Opt
     }
 }
 
-fn write_json<T: Serialize>(path: &std::path::Path, value: &T) -> Result<()> {
+pub(crate) fn write_json<T: Serialize>(path: &std::path::Path, value: &T) -> Result<()> {
     // Heads and seen records are plain integers and ids: serializing them cannot fail.
     let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
     bytes.push(b'\n');
@@ -151,10 +151,11 @@ pub struct PublishRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "repair", rename_all = "snake_case")]
 pub enum Repair {
-    /// The envelope of the version after the head, signed by a trusted key and chained on the
-    /// head, that neither the head nor the rollback floor ever reached: a publish killed after
-    /// writing it. No read served it as the head; it is removed (the next publish takes its
-    /// number).
+    /// An envelope beyond the head that neither the head nor the rollback floor ever reached:
+    /// a publish killed after writing it, or a pull killed before moving the head (a run of
+    /// them, one repair each). Each of the run verifies under the trust store and names the one
+    /// before it (the first, the head) as `previous`. No read served it as the head; it is
+    /// removed (the next publish or pull takes its number).
     DropOrphan {
         /// Its version.
         version: u64,
@@ -192,20 +193,64 @@ impl std::fmt::Display for Repair {
     }
 }
 
-/// Verifies a stored version as the successor of `head` (trusted signature, this profile, its
-/// own version number, `previous` the head's id); false on any failure.
+/// Verifies a stored version as the successor of `previous` (trusted signature, this profile,
+/// its own version number, `previous` that id, unless `any_previous`); its id, or `None` on
+/// any failure.
 fn chains_on(
+    home: &Home,
+    trust: &TrustStore,
+    (client, profile): (&ClientId, &ProfileId),
+    version: u64,
+    previous: Option<&ArtifactId>,
+    any_previous: bool,
+) -> Option<ArtifactId> {
+    let (envelope, payload) = load_bytes(home, client, profile, version, None).ok()?;
+    let verified = verify_version(&envelope, &payload, trust, client, profile, version, None, None).ok()?;
+    let statement = verified.statement();
+    (statement.version == version && (any_previous || statement.previous.as_ref() == previous))
+        .then(|| verified.id().clone())
+}
+
+/// The run of envelopes beyond the head that a publish or a pull killed before moving the head
+/// left: consecutive versions from the one after the head, each verifying and naming the one
+/// before as `previous` (the first, the head). Without a head (a first publish or pull under
+/// way) the run starts at the lowest stored version, whose `previous` may be anything (a
+/// pulled history may start at any version). Empty unless the whole run, up to the first
+/// missing version, qualifies, and no version is stored after that gap: anything else is not
+/// a crash's leftover and stays.
+fn orphan_run(
     home: &Home,
     trust: &TrustStore,
     client: &ClientId,
     profile: &ProfileId,
-    version: u64,
-    head: Option<&Head>,
-) -> bool {
-    let Ok((envelope, payload)) = load_bytes(home, client, profile, version, None) else { return false };
-    verify_version(&envelope, &payload, trust, client, profile, version, None, None).is_ok_and(|v| {
-        v.statement().version == version && v.statement().previous.as_ref() == head.map(|h| &h.artifact_id)
-    })
+    current: Option<&Head>,
+) -> Result<Vec<u64>> {
+    let start = match current {
+        Some(head) => head.version + 1,
+        None if home.envelope(client, profile, 1).exists() => 1,
+        None if !home.history_dir(client, profile).is_dir() => return Ok(Vec::new()),
+        None => match versions(home, client, profile)?.first() {
+            Some(first) => *first,
+            None => return Ok(Vec::new()),
+        },
+    };
+    let mut previous = current.map(|h| h.artifact_id.clone());
+    let mut run = Vec::new();
+    let mut version = start;
+    while home.envelope(client, profile, version).exists() {
+        let any_previous = current.is_none() && run.is_empty();
+        let Some(id) = chains_on(home, trust, (client, profile), version, previous.as_ref(), any_previous) else {
+            return Ok(Vec::new());
+        };
+        previous = Some(id);
+        run.push(version);
+        version += 1;
+    }
+    // A run of more than one: make sure nothing lies beyond its end (a gap then more history).
+    if run.len() > 1 && versions(home, client, profile)?.last().is_some_and(|last| *last >= version) {
+        return Ok(Vec::new());
+    }
+    Ok(run)
 }
 
 /// The repairs a profile's store needs after a crash (see [`Repair`]); none for a sound one.
@@ -217,7 +262,10 @@ pub fn repairs(home: &Home, trust: &TrustStore, client: &ClientId, profile: &Pro
     let at = current.as_ref().map_or(0, |h| h.version);
     let mut out = Vec::new();
     if seen > at {
-        if seen == at + 1 && chains_on(home, trust, client, profile, seen, current.as_ref()) {
+        if seen == at + 1
+            && chains_on(home, trust, (client, profile), seen, current.as_ref().map(|h| &h.artifact_id), false)
+                .is_some()
+        {
             out.push(Repair::AdoptFloor { version: seen });
         }
         return Ok(out);
@@ -225,14 +273,13 @@ pub fn repairs(home: &Home, trust: &TrustStore, client: &ClientId, profile: &Pro
     if seen < at {
         out.push(Repair::RaiseFloor { from: seen, to: at });
     }
-    let next = at + 1;
-    // A first publish writes its floor (0) before the envelope: without that file, a version 1
-    // beyond a missing head is a lost head, not an unfinished publish.
-    if home.envelope(client, profile, next).exists()
-        && home.seen(client, profile).exists()
-        && chains_on(home, trust, client, profile, next, current.as_ref())
-    {
-        out.push(Repair::DropOrphan { version: next });
+    // A first publish or pull writes its floor (0) before any envelope: without that file,
+    // versions beyond a missing head are a lost head, not an unfinished write. With a head, a
+    // cheap look at the version after it comes first (the usual case: nothing there).
+    if home.seen(client, profile).exists() && (current.is_none() || home.envelope(client, profile, at + 1).exists()) {
+        let run = orphan_run(home, trust, client, profile, current.as_ref())?;
+        // Newest first, so that a crash while removing them leaves a shorter run.
+        out.extend(run.into_iter().rev().map(|version| Repair::DropOrphan { version }));
     }
     Ok(out)
 }

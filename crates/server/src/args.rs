@@ -20,7 +20,7 @@ pub const MAX_MAP_ENTRIES: usize = 256;
 /// Makes an argument schema portable to single-`type` dialects (such as the OpenAPI subset some
 /// model providers use): an optional property is written `"type": "string"` (not
 /// `["string", "null"]`) and without `"default": null`. Absent and `null` both mean "not given".
-fn portable(schema: &mut schemars::Schema) {
+pub(crate) fn portable(schema: &mut schemars::Schema) {
     let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else { return };
     for property in properties.values_mut() {
         let Some(property) = property.as_object_mut() else { continue };

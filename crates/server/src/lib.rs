@@ -27,11 +27,13 @@ pub mod logs;
 pub mod output_schemas;
 pub mod prompts;
 mod ratelimit;
+pub mod registry_auth;
 pub mod resources;
 pub mod rest;
 pub mod stdio;
 mod tool_support;
 pub mod tools;
+mod tools_remote;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -127,6 +127,13 @@ pub fn for_tool(tool: &str) -> Option<JsonObject> {
             output(&properties, ARTIFACT_REQUIRED)
         }
         "publish_config" => output(ARTIFACT, ARTIFACT_REQUIRED),
+        "pull_profiles" => {
+            output(&[("remote", "string"), ("profiles", "array"), ("keys_trusted", "array")], &["remote", "profiles"])
+        }
+        "push_profiles" => output(
+            &[("remote", "string"), ("dry_run", "boolean"), ("profiles", "array"), ("next_step", "string")],
+            &["dry_run", "profiles"],
+        ),
         "sync_clients" => output(
             &[
                 ("sync_id", "string?"),

@@ -4,6 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod registry;
+pub mod token_server;
+
 /// A fixed instant used as "now" by every command a [`TestEnv`] runs.
 pub const FIXED_NOW: &str = "2026-11-25T12:00:00Z";
 
@@ -151,6 +154,15 @@ impl TestEnv {
         let mut out = Vec::new();
         collect(&self.home(), &self.home(), &mut out);
         out.retain(|(name, _)| !name.starts_with("events/") && name != ".lock");
+        out.sort();
+        out
+    }
+
+    /// [`TestEnv::snapshot`] without the signature cache and the per-file locks either: what a
+    /// refused pull must leave byte-identical.
+    pub fn snapshot_store(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out = self.snapshot();
+        out.retain(|(name, _)| !name.starts_with("cache/") && !name.starts_with("locks/"));
         out.sort();
         out
     }

@@ -86,6 +86,9 @@ pub fn diff(ctx: &Context, args: &DiffArgs) -> anyhow::Result<u8> {
 }
 
 pub fn status(ctx: &Context, args: &StatusArgs) -> anyhow::Result<u8> {
+    if let Some(remote) = &args.remote {
+        return super::remote::status(ctx, remote);
+    }
     let facts = facts_for(args.project.as_ref())?;
     let files = ClientFile::detected_in(&facts, args.scope.map(scope_of));
     let results = ctx.core.status(&files)?;

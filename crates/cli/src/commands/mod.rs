@@ -17,6 +17,7 @@ mod keys;
 mod migrate;
 mod policy;
 mod profiles;
+mod remote;
 pub mod serve;
 mod sync;
 mod tokens;
@@ -65,6 +66,9 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Sync(args) => sync::sync(ctx, &args),
         Command::Add(args) => sync::add(ctx, &args),
         Command::Remove(args) => sync::remove(ctx, &args),
+        Command::Remote(cmd) => remote::run(ctx, &cmd),
+        Command::Push(args) => remote::push(ctx, &args),
+        Command::Pull(args) => remote::pull(ctx, &args),
         Command::Tokens(cmd) => tokens::run(ctx, &cmd),
         Command::Policy(cmd) => policy::run(ctx, &cmd),
     }

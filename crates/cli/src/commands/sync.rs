@@ -152,6 +152,15 @@ fn run_sync(
 }
 
 pub fn sync(ctx: &Context, args: &SyncArgs) -> anyhow::Result<u8> {
+    if let Some(remote) = &args.from {
+        // The profile of every subject (shared and each client's own), verified and stored first.
+        let profile = orchestrator::ids::ProfileId::parse(&args.profile).map_err(orchestrator::Error::from)?;
+        let scope = orchestrator::remote::Scope { subject: None, profile: Some(profile) };
+        let report = ctx.core.pull(Some(remote), &scope, &crate::env::registry_credentials())?;
+        if !ctx.json {
+            super::remote::print_pull(ctx, &report)?;
+        }
+    }
     run_sync(ctx, &args.profile, args.dry_run, args.yes, args.project.as_ref(), None)
 }
 

@@ -23,7 +23,9 @@ const OLD: &str = "canary-old-0a4f7e2d11";
 const NEW: &str = "canary-new-6c1b9f3e22";
 const URL_PASSWORD: &str = "canary-urlpw-3e8d2a6f44";
 const URL_QUERY: &str = "canary-urlq-9b7c4d1e33";
-const CANARIES: [&str; 7] = [SECRET, ENV_VALUE, IN_FILE, OLD, NEW, URL_PASSWORD, URL_QUERY];
+/// The registry password (`MCP_ORCHESTRATION_REGISTRY_PASSWORD`, `remote login`).
+const REGISTRY_PW: &str = mcp_testkit::registry::REGISTRY_PASSWORD;
+const CANARIES: [&str; 8] = [SECRET, ENV_VALUE, IN_FILE, OLD, NEW, URL_PASSWORD, URL_QUERY, REGISTRY_PW];
 
 /// A command of the sweep: its path in the CLI and the arguments to run it with (`{file}` is
 /// the client file, `{doc}` a servers document, `{dep}` a deployment id, `{art}` an artifact id).
@@ -104,6 +106,15 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("sync", &["sync", "--profile", "team", "--yes"]),
     ("sync", &["sync", "--profile", "dev", "--yes"]),
     ("remove", &["remove", "canary-tool", "--client", "claude-desktop", "--profile", "dev"]),
+    // Against a real registry with TLS and basic auth, the password in the environment.
+    ("remote add", &["remote", "add", "team", "{regurl}", "--ca-file", "{ca}"]),
+    ("remote list", &["remote", "list"]),
+    ("remote login", &["remote", "login", "team", "-u", mcp_testkit::registry::REGISTRY_USER, "--password-stdin"]),
+    ("push", &["push", "team"]),
+    ("pull", &["pull", "team"]),
+    ("status", &["status", "--remote", "team"]),
+    ("sync", &["sync", "--from", "team", "--profile", "dev", "--dry-run"]),
+    ("remote remove", &["remote", "remove", "team"]),
     ("tokens create", &["tokens", "create", "--name", "CI", "--scope", "read"]),
     ("tokens list", &["tokens", "list"]),
     ("tokens list", &["tokens", "list", "--json"]),
@@ -153,7 +164,9 @@ fn command(env: &TestEnv) -> Command {
     cmd.env(ENV_NAME, ENV_VALUE)
         .env("RUST_LOG", "trace")
         .env("MCP_ORCHESTRATION_LOG_LEVEL", "trace")
-        .env("MCP_ORCHESTRATION_DEBUG", "1");
+        .env("MCP_ORCHESTRATION_DEBUG", "1")
+        .env("MCP_ORCHESTRATION_REGISTRY_USER", mcp_testkit::registry::REGISTRY_USER)
+        .env("MCP_ORCHESTRATION_REGISTRY_PASSWORD", REGISTRY_PW);
     cmd
 }
 
@@ -243,7 +256,14 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
         .to_string(),
     );
     let signed_policy = env.root().join("canary.signed.json");
+    let registry = mcp_testkit::registry::Registry::start(mcp_testkit::registry::RegistryOptions {
+        tls: true,
+        auth: true,
+        token: false,
+    });
     let vars = [
+        ("{regurl}", registry.url("team/mcp")),
+        ("{ca}", registry.ca_file().display().to_string()),
         ("{file}", file.display().to_string()),
         ("{doc}", doc.display().to_string()),
         ("{pub}", public.display().to_string()),
@@ -254,7 +274,11 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
     ];
     for (name, args) in COMMANDS.iter().filter(|(name, _)| !matches!(*name, "serve" | "bridge")) {
         let args: Vec<&str> = args.iter().map(|a| substitute(a, &vars)).collect();
-        let stdin = if *name == "secrets set" { "other-value" } else { "" };
+        let stdin = match *name {
+            "secrets set" => "other-value",
+            "remote login" => REGISTRY_PW,
+            _ => "",
+        };
         for json_flag in [false, true] {
             let mut full = args.clone();
             if json_flag {
@@ -265,6 +289,10 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
             assert_clean(&format!("`{}`", full.join(" ")), &text);
         }
     }
+    let ca = registry.ca_file().display().to_string();
+    let (code, text) =
+        run_with_stdin(&env, &["remote", "add", "team", &registry.url("team/mcp"), "--ca-file", &ca], "");
+    assert_eq!(code, 0, "{text}");
     sweep_mcp(&env, &file);
     sweep_bridge(&env);
     sweep_home(&env.home());
@@ -278,7 +306,8 @@ fn sweep_home(home: &Path) {
         for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
             let path = entry.path();
             let relative = path.strip_prefix(home).expect("inside").to_string_lossy().into_owned();
-            if relative == "secrets.json" || relative.starts_with("deployments/backups") {
+            // The secret store and `remote login`'s stored password (both 0600) hold values by design.
+            if relative == "secrets.json" || relative == "remotes.json" || relative.starts_with("deployments/backups") {
                 continue;
             }
             if path.is_dir() {
@@ -392,6 +421,10 @@ fn sweep_mcp(env: &TestEnv, file: &Path) {
         ("import_client_config", json!({"client_id": "claude-desktop", "profile_id": "mcpimport", "file": file})),
         ("remove_server_from_config", json!({"client_id": "claude-desktop", "profile_id": "dev", "server_id": "leak"})),
         ("clear_draft_config", json!({"client_id": "claude-desktop", "profile_id": "dev"})),
+        ("push_profiles", json!({"remote": "team"})),
+        ("push_profiles", json!({"remote": "team", "confirm": true})),
+        ("pull_profiles", json!({"remote": "team"})),
+        ("pull_profiles", json!({"remote": "nope"})),
     ];
     let listed = session.request("tools/list", json!({}));
     let tools: BTreeSet<String> = listed["result"]["tools"]

@@ -15,6 +15,11 @@ pub const WRITE_POINTS: &[&str] = &["after-read", "after-lock", "after-temp-writ
 pub const PUBLISH_POINTS: &[&str] =
     &["publish-after-object", "publish-after-envelope", "publish-after-head", "publish-after-seen"];
 
+/// The points of storing a pull: a batch's temps durable but not yet renamed, a batch's
+/// objects and envelopes in place (beyond the head), then the head, then the floor, moved
+/// once for the whole pull. A pause stops at the first batch to reach it.
+pub const PULL_POINTS: &[&str] =
+    &["pull-batch-before-rename", "pull-after-batch", "pull-after-head", "pull-after-seen"];
 /// The points of `keys rotate`.
 pub const ROTATE_POINTS: &[&str] =
     &["rotate-after-trust", "rotate-after-retire", "rotate-after-signing-key", "rotate-after-verification-key"];
@@ -34,6 +39,10 @@ pub const POINTS: &[&str] = &[
     "publish-after-envelope",
     "publish-after-head",
     "publish-after-seen",
+    "pull-batch-before-rename",
+    "pull-after-batch",
+    "pull-after-head",
+    "pull-after-seen",
     "rotate-after-trust",
     "rotate-after-retire",
     "rotate-after-signing-key",

@@ -36,6 +36,7 @@ mod listing;
 mod policy;
 mod preview;
 mod rebase;
+mod remote;
 mod rollback;
 mod secretenv;
 mod shared;
@@ -52,6 +53,7 @@ pub use files::{ClientFile, DeployOptions, DeployReport, ImportReport, unified_d
 pub use gc::{DEFAULT_KEEP_BACKUPS, GcOptions, GcReport, Removed};
 pub use policy::{PolicyReport, PolicySummary};
 pub use rebase::RebaseReport;
+pub use remote::{CredentialSource, PullReport, PulledProfile, PushReport, RemoteStatus};
 pub use rollback::{ORIGINAL, RollbackPreview, RollbackReport};
 pub use shared::Layer;
 pub use sync::{SyncFile, SyncReport, SyncRollbackFile, SyncTarget, SyncTargets, sync_targets};

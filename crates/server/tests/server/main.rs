@@ -4,6 +4,7 @@ mod file_rule;
 mod http;
 mod http_hosts;
 mod paging;
+mod remote_tools;
 mod resources;
 mod rest;
 mod schemas;

@@ -66,7 +66,7 @@ async fn list_clients_has_properties_and_every_tool_an_output_schema() {
     let env = Env::new();
     let client = env.client().await;
     let schemas = output_schemas(&client).await;
-    assert_eq!(schemas.len(), 20);
+    assert_eq!(schemas.len(), 22);
     let tools = client.inner.list_all_tools().await.expect("tools/list");
     let list_clients = tools.iter().find(|t| t.name == "list_clients").expect("list_clients");
     let properties = list_clients.input_schema.get("properties").expect("properties");
@@ -124,10 +124,22 @@ async fn every_result_matches_its_output_schema() {
     std::fs::create_dir_all(env.root().join(".cursor")).expect("mkdir");
     std::fs::write(env.root().join(".cursor/mcp.json"), r#"{"mcpServers": {"a": {"command": "a"}}}"#).expect("write");
     run("import_client_config", json!({"client_id": "cursor", "profile_id": "imported"})).await;
+    // The remote tools, against a real registry on 127.0.0.1.
+    let registry = mcp_testkit::registry::Registry::start(Default::default());
+    let remotes = env.home().join("remotes.json");
+    let config = json!({"remotes": {"team": {"url": registry.url("team/mcp"), "plain_http": true}}});
+    std::fs::write(&remotes, config.to_string()).expect("write remotes");
+    mcp_testkit::set_mode(&remotes, 0o600);
+    let dry = run("push_profiles", json!({})).await;
+    assert_eq!(dry.structured["dry_run"], true);
+    let pushed = run("push_profiles", json!({"confirm": true})).await;
+    assert!(pushed.structured["profiles"].as_array().expect("rows").iter().any(|r| r["profile_id"] == "dev"));
+    let pulled = run("pull_profiles", json!({"client_id": "cursor", "profile_id": "dev"})).await;
+    assert_eq!(pulled.structured["profiles"][0]["state"], "up_to_date");
     let mut distinct = seen.clone();
     distinct.sort();
     distinct.dedup();
-    assert_eq!(distinct.len(), 20, "not every tool ran: {distinct:?}");
+    assert_eq!(distinct.len(), 22, "not every tool ran: {distinct:?}");
     // Failures match too (structured `{"error": …}`).
     for (tool, args) in [
         ("get_config", json!({"client_id": "cursor", "profile_id": "nope"})),

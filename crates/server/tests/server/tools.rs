@@ -34,10 +34,12 @@ async fn tools_list_is_the_contract() {
         "verify_artifact",
         "import_client_config",
         "sync_clients",
+        "pull_profiles",
+        "push_profiles",
     ] {
         assert!(names.contains(&expected), "missing tool {expected}");
     }
-    assert_eq!(names.len(), 20);
+    assert_eq!(names.len(), 22);
     let mut contract: Vec<Value> = tools
         .iter()
         .map(|t| {
@@ -52,10 +54,12 @@ async fn tools_list_is_the_contract() {
         .collect();
     contract.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     insta::assert_json_snapshot!("tools_list", contract);
-    // Every tool that writes says so; every tool is closed-world.
+    // Every tool that writes says so; every tool but the two that talk to a remote registry is
+    // closed-world.
     for tool in &tools {
         let a = tool.annotations.as_ref().expect("annotations");
-        assert_eq!(a.open_world_hint, Some(false), "{}", tool.name);
+        let remote = matches!(tool.name.as_ref(), "pull_profiles" | "push_profiles");
+        assert_eq!(a.open_world_hint, Some(remote), "{}", tool.name);
         let writes = matches!(
             tool.name.as_ref(),
             "add_server_to_config"
@@ -66,6 +70,8 @@ async fn tools_list_is_the_contract() {
                 | "sync_clients"
                 | "rollback_config"
                 | "import_client_config"
+                | "pull_profiles"
+                | "push_profiles"
         );
         assert_eq!(a.read_only_hint, Some(!writes), "{}", tool.name);
     }
