@@ -6,6 +6,8 @@ mod http_hosts;
 mod paging;
 mod resources;
 mod rest;
+mod rest_http;
+mod rest_schemas;
 mod schemas;
 mod stdio;
 mod stdio_codes;
