@@ -338,7 +338,7 @@ pub struct FileStatus {
 #[serde(untagged)]
 pub enum StatusRow {
     /// The file's drift.
-    Drift(FileStatus),
+    Drift(Box<FileStatus>),
     /// Its failure.
     Error(FileError),
 }
