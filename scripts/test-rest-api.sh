@@ -59,7 +59,8 @@ done
 echo "test-rest-api: serve --http on $ADDR; schemathesis $("$ST" --version | awk '{print $NF}')"
 
 # Settings (and why) in scripts/schemathesis.toml.
-"$ST" --config-file "$ROOT/scripts/schemathesis.toml" run "http://$ADDR/v1/openapi.json" \
+# Run from the work directory: schemathesis keeps a cache (.schemathesis/) where it runs.
+(cd "$WORK" && "$ST" --config-file "$ROOT/scripts/schemathesis.toml" run "http://$ADDR/v1/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
   --checks all \
   --phases examples,coverage,fuzzing,stateful \
@@ -69,7 +70,7 @@ echo "test-rest-api: serve --http on $ADDR; schemathesis $("$ST" --version | awk
   --workers 1 \
   --no-color \
   --report junit --report-dir "$WORK/report" \
-  2>&1 | tee "$WORK/run.log"
+  2>&1) | tee "$WORK/run.log"
 status=${PIPESTATUS[0]}
 if grep -q "panicked" "$WORK/serve.log"; then
   echo "test-rest-api: the server panicked:" >&2
