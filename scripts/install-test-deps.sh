@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh machine of this project's kind (Debian with
 # the Rust toolchain): LLVM 22 (whose llvm-profdata matches rustc 1.95), cargo-llvm-cov and
-# the real MCP clients (scripts/install-mcp-clients.sh).
+# the real MCP clients (scripts/install-mcp-clients.sh), schemathesis.
 #
 # Every install command runs on every call, on a fresh machine and on one that already has
 # everything: each tool's own idempotence makes the second run cheap (apt-get finds the
@@ -43,6 +43,15 @@ say "cargo: cargo-llvm-cov $LLVM_COV_SPEC"
 # "already installed" when a matching version is there: the spec is checked every run.
 cargo install --locked --quiet cargo-llvm-cov --version "$LLVM_COV_SPEC"
 cargo llvm-cov --version >/dev/null
+
+# schemathesis (PyPI) for the REST API against its OpenAPI document (scripts/test-rest-api.sh),
+# in its own venv.
+SCHEMATHESIS_SPEC="schemathesis==4.32.*"
+ST_VENV="${MCP_TEST_CLIENTS_DIR:-$(cd "$(dirname "$0")/.." && pwd)/target/test-clients}/venv-schemathesis"
+say "PyPI: $SCHEMATHESIS_SPEC into $ST_VENV"
+[ -x "$ST_VENV/bin/python" ] || python3 -m venv "$ST_VENV"
+"$ST_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$SCHEMATHESIS_SPEC" >&2
+"$ST_VENV/bin/schemathesis" --version >/dev/null
 
 # The real MCP clients (and client programs) the tests run.
 ./scripts/install-mcp-clients.sh

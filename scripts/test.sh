@@ -29,5 +29,8 @@ python3 scripts/coverage-check.py target/coverage-summary.json
 echo "== the MCP server against real clients (Inspector CLI, Python SDK, conformance suite)"
 ./scripts/test-mcp-clients.sh
 
+echo "== the REST API /v1 against its OpenAPI document (schemathesis, every operation, every check)"
+./scripts/test-rest-api.sh
+
 echo "== the client programs read back what deploy writes (claude, gemini, qwen, codex, opencode, copilot, Continue's schema)"
 ./scripts/test-client-programs.sh

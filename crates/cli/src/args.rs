@@ -732,6 +732,10 @@ pub struct ServeArgs {
     /// `file` argument may name, besides the roots the MCP client declares (repeatable)
     #[arg(long = "project-dir", value_name = "DIR")]
     pub project_dir: Vec<std::path::PathBuf>,
+    /// An origin (e.g. https://ci.example.com) whose web pages may call the REST API /v1 from
+    /// a browser (CORS); repeatable. Without it no CORS headers are sent
+    #[arg(long = "cors-origin", requires = "http", value_name = "ORIGIN")]
+    pub cors_origin: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 mod cli {
     mod bridge;
     mod canary;
+    mod canary_rest;
     mod catalog;
     pub mod common;
     #[cfg(feature = "failpoints")]

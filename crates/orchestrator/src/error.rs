@@ -52,6 +52,22 @@ impl ErrorKind {
             ErrorKind::Unsafe => 10,
         }
     }
+
+    /// The class's name in snake case (`not_found`, `signature`, …), as the MCP tools and the
+    /// history summaries name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Other => "other",
+            ErrorKind::Usage => "usage",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Integrity => "integrity",
+            ErrorKind::Validation => "validation",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Signature => "signature",
+            ErrorKind::Freshness => "freshness",
+            ErrorKind::Unsafe => "unsafe",
+        }
+    }
 }
 
 /// A failed operation.

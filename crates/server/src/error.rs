@@ -51,19 +51,7 @@ impl From<orchestrator::Error> for ToolError {
     }
 }
 
-/// `NotFound` → `not_found`.
+/// `NotFound` → `not_found` (the core's [`ErrorKind::name`]).
 pub fn kind_name(kind: ErrorKind) -> String {
-    let debug = format!("{kind:?}");
-    let mut out = String::new();
-    for (i, c) in debug.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    kind.name().to_owned()
 }

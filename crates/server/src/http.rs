@@ -4,10 +4,15 @@
 //!   free port; the line `listening on http://ADDR/mcp` on stderr says which.
 //! - **REST API.** `/v1` ([`crate::rest`]): GET (and verify/diff) need a `read` or `write`
 //!   token, other POSTs a `write` token; `/mcp` needs a `write` token (the MCP token is one).
-//!   Failures there are problem documents; the same Host/Origin rules apply; no CORS headers.
+//!   Failures there are problem documents; the same Host/Origin rules apply. No CORS headers
+//!   unless `--cors-origin ORIGIN` names origins: those (exactly, never `*`) may then call `/v1`
+//!   from a browser (preflight answered, `Authorization`, `Content-Type` and `If-None-Match`
+//!   allowed, `ETag` and `Retry-After` exposed) and pass the Origin check there.
 //! - **Authentication.** Every request needs `Authorization: Bearer TOKEN` (401 otherwise) with a
 //!   token whose SHA-256 is stored in the home ([`crate::auth`]); the server prints the path of
-//!   the token file, never the token. `--no-auth` turns this off and is refused unless the address
+//!   the token file, never the token. Wrong tokens are limited per address
+//!   ([`crate::ratelimit`]: 429 once the burst is spent); a request without a token guesses
+//!   nothing and always gets 401. `--no-auth` turns this off and is refused unless the address
 //!   is a loopback one.
 //! - **DNS rebinding.** The `Host` header must name the bound address or a loopback name
 //!   (`localhost`, `127.0.0.1`, `::1`) and a present `Origin` must be a loopback origin
@@ -62,6 +67,8 @@ pub struct HttpOptions {
     pub header_timeout: Duration,
     /// `--project-dir` directories (see [`crate::file_rule`]).
     pub project_dirs: Vec<std::path::PathBuf>,
+    /// `--cors-origin` origins allowed to call `/v1` from a browser (none: no CORS).
+    pub cors_origins: Vec<String>,
 }
 
 /// Why the options were refused before anything was bound (the CLI maps these to exit codes).
@@ -71,6 +78,8 @@ pub enum OptionsError {
     BadAddress(String),
     /// `--no-auth` off loopback (unsafe, exit 10).
     NoAuthOffLoopback(String),
+    /// A `--cors-origin` that is not an origin (usage, exit 2).
+    BadCorsOrigin(String),
 }
 
 impl std::fmt::Display for OptionsError {
@@ -83,6 +92,11 @@ impl std::fmt::Display for OptionsError {
                 f,
                 "refused --no-auth on {a}: without a token anyone who can reach that address can deploy \
                  configs; bind to 127.0.0.1 or drop --no-auth"
+            ),
+            OptionsError::BadCorsOrigin(o) => write!(
+                f,
+                "--cors-origin {o:?} is not an origin: give a scheme, host and optional port with nothing after \
+                 them (e.g. https://ci.example.com or http://localhost:3000); `*` is not accepted"
             ),
         }
     }
@@ -108,8 +122,23 @@ pub fn parse_addr(addr: &str) -> Result<SocketAddr, OptionsError> {
     Err(bad())
 }
 
-/// Checks the options: the address parses, and `--no-auth` is only used on loopback.
+/// Whether `origin` is a serialized origin: `http` or `https`, a host, an optional port, and
+/// nothing else (what browsers send in `Origin`).
+fn is_origin(origin: &str) -> bool {
+    let Ok(uri) = origin.parse::<axum::http::Uri>() else { return false };
+    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else { return false };
+    matches!(scheme, "http" | "https")
+        && !authority.as_str().contains('@')
+        && !authority.host().is_empty()
+        && origin == format!("{scheme}://{authority}")
+}
+
+/// Checks the options: the address parses, `--no-auth` is only used on loopback, and every
+/// `--cors-origin` is an origin.
 pub fn check_options(options: &HttpOptions) -> Result<SocketAddr, OptionsError> {
+    if let Some(bad) = options.cors_origins.iter().find(|o| !is_origin(o)) {
+        return Err(OptionsError::BadCorsOrigin(bad.clone()));
+    }
     let socket = parse_addr(&options.addr)?;
     if options.no_auth && !socket.ip().is_loopback() {
         return Err(OptionsError::NoAuthOffLoopback(socket.to_string()));
@@ -169,7 +198,11 @@ async fn require_token(State(auth): State<Auth>, request: Request, next: Next) -
         }
         return next.run(request).await;
     }
-    if let Some(retry_after) = limiter.blocked(addr, now) {
+    // Only a presented token that is wrong counts as a failure: a request without one guesses
+    // nothing, and refusing it costs what throttling it would.
+    if presented.is_some()
+        && let Some(retry_after) = limiter.blocked(addr, now)
+    {
         if rest {
             let mut problem = Problem::http(
                 "too-many-requests",
@@ -184,7 +217,9 @@ async fn require_token(State(auth): State<Auth>, request: Request, next: Next) -
         }
         return too_many(retry_after);
     }
-    limiter.failed(addr, now);
+    if presented.is_some() {
+        limiter.failed(addr, now);
+    }
     if rest {
         return Problem::http(
             "unauthorized",
@@ -207,12 +242,21 @@ async fn require_token(State(auth): State<Auth>, request: Request, next: Next) -
     response
 }
 
+/// What the `/v1` Host/Origin check allows: the `Host` names (None: any) and the
+/// `--cors-origin` origins besides loopback ones.
+#[derive(Debug, Clone)]
+struct Allowed {
+    hosts: Option<Vec<String>>,
+    cors_origins: Vec<String>,
+}
+
 /// The DNS-rebinding checks of `/mcp` (rmcp's) for `/v1`: the `Host` must be one of `hosts`
-/// (any, when bound to every interface) and a present `Origin` a loopback origin.
-async fn check_host_origin(State(hosts): State<Arc<Option<Vec<String>>>>, request: Request, next: Next) -> Response {
+/// (any, when bound to every interface) and a present `Origin` a loopback origin or one of the
+/// `--cors-origin` origins.
+async fn check_host_origin(State(allowed): State<Arc<Allowed>>, request: Request, next: Next) -> Response {
     let forbidden =
         |detail: String| Problem::http("forbidden", "Forbidden", StatusCode::FORBIDDEN, detail).into_response();
-    if let Some(hosts) = hosts.as_ref() {
+    if let Some(hosts) = allowed.hosts.as_ref() {
         let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
         let name = match host.strip_prefix('[') {
             Some(rest) => rest.split(']').next().unwrap_or_default(),
@@ -226,7 +270,7 @@ async fn check_host_origin(State(hosts): State<Arc<Option<Vec<String>>>>, reques
         let origin = origin.to_str().unwrap_or_default();
         let loopback =
             ["http://localhost:", "http://127.0.0.1:", "http://[::1]:"].iter().any(|p| origin.starts_with(p));
-        if !loopback {
+        if !loopback && !allowed.cors_origins.iter().any(|o| o == origin) {
             return forbidden(format!("Origin {origin:?} is not a loopback origin"));
         }
     }
@@ -292,12 +336,15 @@ pub fn router(
     auth: Option<TokenVerifier>,
     cancel: CancellationToken,
     project_dirs: Vec<std::path::PathBuf>,
+    cors_origins: &[String],
 ) -> axum::Router {
-    let server = McpServer::new(core).with_project_dirs(project_dirs);
+    let server = McpServer::new(core).with_project_dirs(project_dirs.clone());
     let rest_state =
-        crate::rest::RestState::new(Arc::clone(&server.core), (*server.facts).clone(), (*server.path_dirs).clone());
+        crate::rest::RestState::new(Arc::clone(&server.core), (*server.facts).clone(), (*server.path_dirs).clone())
+            .with_project_dirs(project_dirs);
+    let allowed = Allowed { hosts: allowed_hosts(bound), cors_origins: cors_origins.to_vec() };
     let rest = crate::rest::router(rest_state)
-        .layer(axum::middleware::from_fn_with_state(Arc::new(allowed_hosts(bound)), check_host_origin));
+        .layer(axum::middleware::from_fn_with_state(Arc::new(allowed), check_host_origin));
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
         LocalSessionManager::default().into(),
@@ -307,13 +354,41 @@ pub fn router(
         Some(verifier) => Auth::Required(Arc::new(verifier), Arc::new(FailureLimiter::default())),
         None => Auth::Off,
     };
-    axum::Router::new()
+    let app = axum::Router::new()
         .nest_service("/mcp", service)
         .layer(axum::middleware::from_fn(http_protocol::layer))
         .merge(rest)
         .layer(axum::middleware::from_fn_with_state(auth, require_token))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+    match cors(cors_origins) {
+        Some(layer) => app.layer(layer),
+        None => app,
+    }
+}
+
+/// The CORS layer of `--cors-origin` (None without it: no CORS headers at all). Outside the
+/// token check, so a preflight (which carries no token) is answered; only `/v1` gets the
+/// headers.
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::Method;
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    let allow = AllowOrigin::predicate(move |origin, parts| {
+        let path = parts.uri.path();
+        (path == "/v1" || path.starts_with("/v1/")) && origins.contains(origin)
+    });
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_NONE_MATCH])
+            .expose_headers([header::ETAG, header::RETRY_AFTER])
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 /// Binds, prints where the token is and where the server listens (stderr), and serves until
@@ -338,7 +413,7 @@ pub async fn run(core: Orchestrator, options: HttpOptions) -> anyhow::Result<()>
         tracing::warn!("--no-auth: requests to {bound} need no token");
     }
     let cancel = CancellationToken::new();
-    let app = router(core, bound, verifier, cancel.child_token(), options.project_dirs.clone());
+    let app = router(core, bound, verifier, cancel.child_token(), options.project_dirs.clone(), &options.cors_origins);
     eprintln!("mcp-orchestration: listening on http://{bound}/mcp");
     // On a signal, end the MCP sessions (and their event streams) first, then the connections.
     let stop = async move {

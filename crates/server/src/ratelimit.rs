@@ -1,7 +1,8 @@
 //! Failed authentication, limited per client address: each address has a bucket of
-//! [`FAILURE_BURST`] failures that refills at one per [`REFILL`]. While its bucket is empty,
-//! a request from that address with a wrong or missing token gets 429 with `Retry-After`
-//! instead of 401. Requests with a valid token are never limited or slowed (on loopback every
+//! [`FAILURE_BURST`] failures (wrong tokens) that refills at one per [`REFILL`]. While its
+//! bucket is empty, a request from that address with a wrong token gets 429 with `Retry-After`
+//! instead of 401. A request without a token is not a guess: it always gets 401 and is not
+//! counted. Requests with a valid token are never limited or slowed (on loopback every
 //! local client shares one address, so one misbehaving process must not lock the others out;
 //! a 256-bit token cannot be guessed anyway): the limit curbs floods of bad tokens.
 //!

@@ -617,24 +617,9 @@ impl McpServer {
             check_id("profile_id", &args.profile_id)?;
             let request = page_request(args.limit, args.cursor.as_deref())?;
             let page = core.history_page(&args.client_id, &args.profile_id, &request)?;
-            let entries: Vec<Value> = page
-                .items
-                .into_iter()
-                .map(|entry| match entry.artifact {
-                    Ok(v) => {
-                        let s = v.statement();
-                        json!({"version": entry.version, "verified": true, "artifact_id": s.artifact_id,
-                               "created_at": s.created_at, "previous": s.previous, "metadata": s.metadata,
-                               "signing_key_id": v.signature().key_id})
-                    }
-                    Err(e) => {
-                        let e = ToolError::from(e);
-                        json!({"version": entry.version, "verified": false,
-                               "error": {"kind": e.kind_name(), "message": e.message}})
-                    }
-                })
-                .collect();
-            let value = json!({"client_id": args.client_id, "profile_id": args.profile_id, "count": entries.len(), "entries": entries});
+            let entries: Vec<_> = page.items.iter().map(orchestrator::service::HistorySummary::of).collect();
+            let value = json!({"client_id": args.client_id, "profile_id": args.profile_id, "count": entries.len(),
+                               "entries": to_value(&entries)?});
             Ok(with_cursor(value, page.next_cursor))
         })
         .await

@@ -1,6 +1,6 @@
 //! `serve` (and no subcommand): the MCP server over stdio, or streamable HTTP with `--http`.
 //! The server itself lives in the `mcp-orchestration-server` crate; this only maps the flags
-//! and the refusals to the documented exit codes (bad address or `--project-dir`: 2, `--no-auth`
+//! and the refusals to the documented exit codes (bad address, `--project-dir` or `--cors-origin`: 2, `--no-auth`
 //! off loopback: 10).
 
 use std::path::PathBuf;
@@ -24,10 +24,13 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<u8> {
         no_auth: args.no_auth,
         header_timeout: std::time::Duration::from_secs(args.header_timeout),
         project_dirs,
+        cors_origins: args.cors_origin.clone(),
     };
     match mcp_server::http::check_options(&options) {
         Ok(_) => {}
-        Err(e @ OptionsError::BadAddress(_)) => return Err(UsageError(e.to_string()).into()),
+        Err(e @ (OptionsError::BadAddress(_) | OptionsError::BadCorsOrigin(_))) => {
+            return Err(UsageError(e.to_string()).into());
+        }
         Err(e @ OptionsError::NoAuthOffLoopback(_)) => {
             return Err(orchestrator::Error::Refused { message: e.to_string() }.into());
         }

@@ -1,7 +1,8 @@
 //! The canary sweep: a home holding secrets in every way it can (a `${secret:…}` value, an
 //! `${env:…}` value, a secret already sitting in a client file, a rotated secret's old and new
 //! values, secrets in a URL), then every CLI command (with and without `--json`) and every MCP
-//! tool and resource over a real stdio session, all at trace log level. No canary may appear
+//! tool and resource over a real stdio session, every REST operation (`canary_rest`), all at
+//! trace log level. No canary may appear
 //! in any output, log line, event or deployment record. A command or tool added without a line
 //! in this sweep fails the test (both lists are read from the program itself).
 
@@ -15,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::common::{BIN, initialized};
 
-const SECRET: &str = "canary-secret-7f3a9d1e55";
+pub(super) const SECRET: &str = "canary-secret-7f3a9d1e55";
 const ENV_NAME: &str = "MCPO_PLAIN_SETTING";
 const ENV_VALUE: &str = "canary-env-5b2c8e4a77";
 const IN_FILE: &str = "canary-file-1d9e6b3c99";
@@ -159,7 +160,7 @@ fn cli_leaves() -> BTreeSet<String> {
     out
 }
 
-fn command(env: &TestEnv) -> Command {
+pub(super) fn command(env: &TestEnv) -> Command {
     let mut cmd = env.std_command(BIN);
     cmd.env(ENV_NAME, ENV_VALUE)
         .env("RUST_LOG", "trace")
@@ -184,7 +185,7 @@ fn run_with_stdin(env: &TestEnv, args: &[&str], stdin: &str) -> (i32, String) {
     (out.status.code().unwrap_or(-1), text)
 }
 
-fn assert_clean(what: &str, text: &str) {
+pub(super) fn assert_clean(what: &str, text: &str) {
     for canary in CANARIES {
         assert!(!text.contains(canary), "{what} shows the canary {canary}:\n{text}");
     }
@@ -295,6 +296,7 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
     assert_eq!(code, 0, "{text}");
     sweep_mcp(&env, &file);
     sweep_bridge(&env);
+    super::canary_rest::sweep_rest(&env, &file);
     sweep_home(&env.home());
 }
 
@@ -511,7 +513,7 @@ fn sweep_bridge(env: &TestEnv) {
 }
 
 /// A child killed when the test is done with it, passed or not.
-struct Killed(std::process::Child);
+pub(super) struct Killed(pub(super) std::process::Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {

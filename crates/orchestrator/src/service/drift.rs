@@ -242,7 +242,27 @@ impl Orchestrator {
                 .filter(|v| v.statement().version < head.statement().version)
                 .map(|v| v.payload().clone())
                 .collect();
-            let report = diff::report(Some(local), head.payload(), &older, true);
+            let mut report = diff::report(Some(local), head.payload(), &older, true);
+            // The posted document may hold secrets in clear: values at a reference position of
+            // any version, and the secret store's values, are masked as in a file's diff.
+            let mut shown = crate::diff::shown::Shown::new();
+            for value in SecretStore::load(self.home())?.values() {
+                shown.know(value.expose());
+            }
+            shown.positions_of(head.payload());
+            for payload in &older {
+                shown.positions_of(payload);
+            }
+            for change in &mut report.diff.changes {
+                let prefix = format!("/mcpServers/{}", escape(&change.server));
+                let inner = change.path.strip_prefix(&prefix).unwrap_or_default().to_owned();
+                let key = last_segment(&inner);
+                for side in [&mut change.old, &mut change.new] {
+                    if let Some(value) = side.as_ref() {
+                        *side = Some(shown.finish_value(&shown.mask_at(&change.server, &inner, key.as_deref(), value)));
+                    }
+                }
+            }
             Ok(FileDrift {
                 client_id: client_id.to_string(),
                 file: String::new(),

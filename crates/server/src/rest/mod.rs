@@ -11,6 +11,7 @@
 //! the read-only POSTs ([`READ_ONLY_POSTS`]) need a `read` or `write` token, every other POST a
 //! `write` token (403 `forbidden` otherwise). No CORS headers are sent.
 
+pub mod mirrors;
 pub mod problem;
 pub mod read;
 pub mod schemas;
@@ -44,12 +45,30 @@ pub struct RestState {
     core: Arc<Orchestrator>,
     facts: Arc<dialects::HostFacts>,
     path_dirs: Arc<Vec<PathBuf>>,
+    project_dirs: Arc<Vec<PathBuf>>,
 }
 
 impl RestState {
     /// A state over this core with explicit host facts and PATH directories.
     pub fn new(core: Arc<Orchestrator>, facts: dialects::HostFacts, path_dirs: Vec<PathBuf>) -> Self {
-        RestState { core, facts: Arc::new(facts), path_dirs: Arc::new(path_dirs) }
+        RestState { core, facts: Arc::new(facts), path_dirs: Arc::new(path_dirs), project_dirs: Arc::new(Vec::new()) }
+    }
+
+    /// The project directories (`serve --project-dir`) a request may name for the `project`
+    /// and `local` scopes: the same rule as the MCP tools' (see [`crate::host::client_file`]).
+    pub fn with_project_dirs(mut self, dirs: Vec<PathBuf>) -> Self {
+        self.project_dirs = Arc::new(dirs);
+        self
+    }
+
+    /// The client file a request names: its scope and project, else the client's user file.
+    fn client_file(
+        &self,
+        client: &str,
+        scope: Option<&str>,
+        project: Option<&str>,
+    ) -> Result<orchestrator::service::ClientFile, Problem> {
+        Ok(crate::host::client_file(client, None, (scope, project), &self.facts, &self.project_dirs)?)
     }
 
     /// Runs `work` on the blocking pool (the core reads and writes files).
@@ -72,9 +91,10 @@ impl RestState {
     }
 }
 
-/// The page a `limit` and `cursor` ask for (as the MCP tools read them).
+/// The page a `limit` and `cursor` ask for (as the MCP tools read them; an empty cursor is
+/// the first page).
 fn page_request(limit: Option<u32>, cursor: Option<&str>) -> Result<PageRequest<'_>, Problem> {
-    Ok(PageRequest::new(limit.map(|l| l as usize), cursor, page::DEFAULT_LIMIT)?)
+    Ok(PageRequest::new(limit.map(|l| l as usize), cursor.filter(|c| !c.is_empty()), page::DEFAULT_LIMIT)?)
 }
 
 fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, Problem> {
@@ -140,6 +160,7 @@ fn split() -> (axum::Router<RestState>, Value) {
         .routes(routes!(read::get_head))
         .routes(routes!(read::get_artifact))
         .routes(routes!(read::history))
+        .routes(routes!(read::diff_file))
         .routes(routes!(read::status))
         .routes(routes!(read::catalog))
         .routes(routes!(read::catalog_server))
@@ -153,6 +174,7 @@ fn split() -> (axum::Router<RestState>, Value) {
         .routes(routes!(openapi_json))
         .split_for_parts();
     let mut doc = serde_json::to_value(&api).unwrap_or_default();
+    constrain_ids(&mut doc);
     let problem = json!({"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}});
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut().filter_map(Value::as_object_mut) {
@@ -165,6 +187,47 @@ fn split() -> (axum::Router<RestState>, Value) {
         }
     }
     (router, doc)
+}
+
+/// The grammar of profile ids (`ids::ProfileId`).
+pub const PROFILE_PATTERN: &str = "^[a-z0-9][a-z0-9._-]{0,63}$";
+/// The form of artifact ids.
+pub const ARTIFACT_PATTERN: &str = "^sha256:[0-9a-f]{64}$";
+/// The form of catalog server ids (an imported one is `NAME` or `registry/NAME`).
+pub const SERVER_PATTERN: &str = "^[a-z0-9][a-z0-9._/-]{0,127}$";
+
+/// Gives the path parameters the ids' own grammar: `client` the known client ids (and
+/// `_shared` where a profile's subject goes), `profile`, `artifact_id` and `server_id` their
+/// patterns. The client table lives in `dialects`, so this is filled in from it here.
+fn constrain_ids(doc: &mut Value) {
+    let clients: Vec<&str> = dialects::all().iter().map(|c| c.id).collect();
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for (path, item) in paths.iter_mut() {
+        // A diff compares with the client's profile or, failing that, the shared one of that name.
+        let subjects = path.contains("/profiles") && !path.ends_with("/diff");
+        let Some(item) = item.as_object_mut() else { continue };
+        for operation in item.values_mut() {
+            let Some(params) = operation.get_mut("parameters").and_then(Value::as_array_mut) else { continue };
+            for param in params.iter_mut().filter(|p| p["in"] == "path") {
+                let (schema, example) = match param["name"].as_str() {
+                    Some("client") if subjects => {
+                        let mut ids = clients.clone();
+                        ids.push(orchestrator::ids::SHARED);
+                        (json!({"type": "string", "enum": ids}), json!("cursor"))
+                    }
+                    Some("client") => (json!({"type": "string", "enum": clients}), json!("cursor")),
+                    Some("profile") => (json!({"type": "string", "pattern": PROFILE_PATTERN}), json!("default")),
+                    Some("artifact_id") => (json!({"type": "string", "pattern": ARTIFACT_PATTERN}), Value::Null),
+                    Some("server_id") => (json!({"type": "string", "pattern": SERVER_PATTERN}), json!("filesystem")),
+                    _ => continue,
+                };
+                param["schema"] = schema;
+                if !example.is_null() {
+                    param["example"] = example;
+                }
+            }
+        }
+    }
 }
 
 /// The OpenAPI 3.1 document of `/v1` (generated once).

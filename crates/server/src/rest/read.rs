@@ -18,6 +18,9 @@ use super::schemas::*;
 use super::{RestState, page_request, to_value};
 use crate::{host, tools};
 
+/// The furthest back `since_seconds` reaches (10,000 years).
+const MAX_SINCE_SECONDS: u64 = 315_576_000_000;
+
 fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
     query.map(|Query(q)| q).map_err(|e| Problem::usage(format!("bad query string: {}", e.body_text())))
 }
@@ -178,27 +181,26 @@ pub async fn history(
         .run(move |core, _, _| {
             let request = page_request(q.limit, q.cursor.as_deref())?;
             let page = core.history_page(&client, &profile, &request)?;
-            let entries: Vec<Value> = page
-                .items
-                .into_iter()
-                .map(|entry| match entry.artifact {
-                    Ok(v) => {
-                        let s = v.statement();
-                        json!({"version": entry.version, "verified": true, "artifact_id": s.artifact_id,
-                               "created_at": s.created_at, "previous": s.previous, "metadata": s.metadata,
-                               "signing_key_id": v.signature().key_id})
-                    }
-                    Err(e) => {
-                        let p = Problem::from(e);
-                        json!({"version": entry.version, "verified": false,
-                               "error": {"type": p.problem_type, "detail": p.detail}})
-                    }
-                })
-                .collect();
-            Ok(json!({"client_id": client, "profile_id": profile, "count": entries.len(), "entries": entries,
+            let entries: Vec<_> = page.items.iter().map(orchestrator::service::HistorySummary::of).collect();
+            Ok(json!({"client_id": client, "profile_id": profile, "count": entries.len(), "entries": to_value(&entries)?,
                       "next_cursor": page.next_cursor}))
         })
         .await
+}
+
+/// Compares a client's live file with a profile (default: the one last deployed into it, else
+/// `default`): status, the redacted diff a deploy would make, and a recommendation.
+#[utoipa::path(get, path = "/v1/clients/{client}/diff", tag = "deploy",
+    params(("client" = String, Path, description = "A client id"), FileDiffQuery),
+    responses((status = 200, description = "The drift report of the file", body = DriftReport)))]
+pub async fn diff_file(
+    State(state): State<RestState>,
+    Path(client): Path<String>,
+    q: Result<Query<FileDiffQuery>, QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    let q = query(q)?;
+    let file = state.client_file(&client, q.scope.as_deref(), q.project.as_deref())?;
+    state.run(move |core, _, _| to_value(&core.diff_file(&file, q.profile.as_deref())?)).await
 }
 
 /// Drift of every detected client file: the profile compared with, status, changes a deploy
@@ -254,6 +256,9 @@ pub async fn catalog(
     state
         .run(move |core, _, _| {
             let request = page_request(q.limit, q.cursor.as_deref())?;
+            if let Some(t) = q.transport.as_deref().filter(|t| !["stdio", "http", "sse"].contains(t)) {
+                return Err(Problem::usage(format!("transport {t:?} is not one of stdio, http, sse")));
+            }
             let servers = core.catalog_search(q.q.as_deref(), q.transport.as_deref())?;
             let scope = q.q.clone().unwrap_or_default();
             let page = page::page_in_order(&servers, &request, "servers", &scope, |e| e.full_name())?;
@@ -293,6 +298,11 @@ pub async fn events(
                 };
             let since = match q.since_seconds {
                 None => None,
+                Some(s) if s > MAX_SINCE_SECONDS => {
+                    return Err(Problem::usage(format!(
+                        "since_seconds {s} is too far back: give at most {MAX_SINCE_SECONDS} (10,000 years)"
+                    )));
+                }
                 Some(s) => Some(core.now().checked_sub(std::time::Duration::from_secs(s)).map_err(|_| {
                     Problem::usage(format!("since_seconds {s} is too far back: give a smaller number"))
                 })?),

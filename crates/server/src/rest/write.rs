@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use super::problem::Problem;
 use super::schemas::*;
 use super::{RestState, to_value};
-use crate::host;
 
 fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Problem> {
     body.map(|Json(b)| b).map_err(|e| Problem::usage(format!("bad request body: {}", e.body_text())))
@@ -82,9 +81,10 @@ pub async fn publish(
     let (created, value) = state
         .run_raw(move |core, _, path_dirs| {
             let text = Value::Object(request.document).to_string();
+            let expires_in = request.expires_in_seconds.as_ref().map(expiry).transpose()?;
             let options = orchestrator::service::PublishOptions {
                 note: request.note.as_deref(),
-                expires_in: request.expires_in_seconds.map(std::time::Duration::from_secs),
+                expires_in,
                 allow_same: request.allow_same,
                 validate_on: Some(path_dirs),
                 expect_head: None,
@@ -99,6 +99,22 @@ pub async fn publish(
     Ok((status, Json(value)))
 }
 
+/// Longest expiry a publish may ask for (100 years).
+const MAX_EXPIRY_SECONDS: u64 = 3_155_760_000;
+
+/// `expires_in_seconds`: a whole number of seconds from 1 to 100 years (`60` and `60.0` alike,
+/// as JSON Schema's `integer` has it).
+fn expiry(number: &serde_json::Number) -> Result<std::time::Duration, Problem> {
+    let seconds =
+        number.as_u64().or_else(|| number.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64));
+    match seconds {
+        Some(s) if (1..=MAX_EXPIRY_SECONDS).contains(&s) => Ok(std::time::Duration::from_secs(s)),
+        _ => Err(Problem::usage(format!(
+            "expires_in_seconds {number} is out of range: give whole seconds from 1 to {MAX_EXPIRY_SECONDS} (100 years), or leave it out for no expiry"
+        ))),
+    }
+}
+
 fn action(dry_run: bool, report: Value) -> Value {
     let mut value = json!({"dry_run": dry_run, "report": report});
     if dry_run {
@@ -108,20 +124,21 @@ fn action(dry_run: bool, report: Value) -> Value {
 }
 
 /// Writes a profile's verified servers into a client's file (`confirm: true`), or shows the
-/// diff it would make.
+/// diff it would make. The file is the client's user file, or its file of `scope` (`project`
+/// and `local` in `project`, one of the server's `--project-dir`s).
 #[utoipa::path(post, path = "/v1/clients/{client}/deploy", tag = "deploy",
     params(("client" = String, Path, description = "A client id")),
     request_body = DeployRequest,
-    responses((status = 200, description = "What was (or would be) written", body = ActionReport)))]
+    responses((status = 200, description = "What was (or would be) written", body = DeployAction)))]
 pub async fn deploy(
     State(state): State<RestState>,
     Path(client): Path<String>,
     request: Result<Json<DeployRequest>, JsonRejection>,
 ) -> Result<Json<Value>, Problem> {
     let request = body(request)?;
+    let file = state.client_file(&client, request.scope.as_deref(), request.project.as_deref())?;
     state
-        .run(move |core, facts, _| {
-            let file = host::client_file(&client, None, (request.scope.as_deref(), None), facts, &[])?;
+        .run(move |core, _, _| {
             let options = orchestrator::service::DeployOptions {
                 dry_run: !request.confirm,
                 adopt: request.adopt.clone(),
@@ -139,16 +156,16 @@ pub async fn deploy(
 #[utoipa::path(post, path = "/v1/clients/{client}/rollback", tag = "deploy",
     params(("client" = String, Path, description = "A client id")),
     request_body = RollbackRequest,
-    responses((status = 200, description = "What was (or would be) restored", body = ActionReport)))]
+    responses((status = 200, description = "What was (or would be) restored", body = RollbackAction)))]
 pub async fn rollback(
     State(state): State<RestState>,
     Path(client): Path<String>,
     request: Result<Json<RollbackRequest>, JsonRejection>,
 ) -> Result<Json<Value>, Problem> {
     let request = body(request)?;
+    let file = state.client_file(&client, request.scope.as_deref(), request.project.as_deref())?;
     state
-        .run(move |core, facts, _| {
-            let file = host::client_file(&client, None, (request.scope.as_deref(), None), facts, &[])?;
+        .run(move |core, _, _| {
             if !request.confirm {
                 let preview = core.rollback_preview(&file, request.deployment_id.as_deref())?;
                 return Ok(action(true, to_value(&preview)?));
@@ -162,7 +179,7 @@ pub async fn rollback(
 /// Deploys one profile into every client file on this machine (`confirm: true`), or shows
 /// the diff per file.
 #[utoipa::path(post, path = "/v1/sync", tag = "deploy", request_body = SyncRequest,
-    responses((status = 200, description = "Per file, what was (or would be) written", body = ActionReport)))]
+    responses((status = 200, description = "Per file, what was (or would be) written", body = SyncAction)))]
 pub async fn sync(
     State(state): State<RestState>,
     request: Result<Json<SyncRequest>, JsonRejection>,

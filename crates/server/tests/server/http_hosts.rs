@@ -176,8 +176,9 @@ fn a_burst_of_bad_tokens_gets_429_and_good_tokens_pass() {
     assert!((1..=60).contains(&retry), "{retry}");
     // The right token is not limited.
     assert_eq!(post(&server.addr, &[("Authorization", &bearer)], &initialize_body()).status, 200);
-    // Without any token, still limited.
-    assert_eq!(post(&server.addr, &[], &initialize_body()).status, 429);
+    // A wrong token is still limited; no token at all guesses nothing: 401, not counted.
+    assert_eq!(post(&server.addr, &[("Authorization", "Bearer mcpo_wrong")], &initialize_body()).status, 429);
+    assert_eq!(post(&server.addr, &[], &initialize_body()).status, 401);
 }
 
 #[test]

@@ -7,6 +7,8 @@ mod paging;
 mod remote_tools;
 mod resources;
 mod rest;
+mod rest_http;
+mod rest_schemas;
 mod schemas;
 mod stdio;
 mod stdio_codes;

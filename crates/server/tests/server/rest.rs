@@ -15,32 +15,32 @@ use crate::http::{Server, token_of};
 use crate::stdio::binary;
 use crate::support::Env;
 
-const CANARY: &str = "canary-s3cr3t-4f9d2c7e1b";
-const PROBLEMS: &str = "https://mcp-orchestration.dev/problems/";
+pub(crate) const CANARY: &str = "canary-s3cr3t-4f9d2c7e1b";
+pub(crate) const PROBLEMS: &str = "https://mcp-orchestration.dev/problems/";
 
-struct Reply {
-    status: u16,
-    head: String,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) head: String,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
-    fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.head.lines().find_map(|l| {
             let (n, v) = l.split_once(':')?;
             n.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
         })
     }
-    fn problem_type(&self) -> String {
+    pub(crate) fn problem_type(&self) -> String {
         assert_eq!(self.header("content-type").as_deref(), Some("application/problem+json"), "{}", self.body);
         self.json()["type"].as_str().unwrap_or_default().trim_start_matches(PROBLEMS).to_owned()
     }
 }
 
-fn call(
+pub(crate) fn call(
     addr: &str,
     method: &str,
     path: &str,
@@ -89,7 +89,7 @@ fn dechunk(mut rest: &str) -> String {
 }
 
 /// Runs the CLI in the test machine; (exit code, stdout, stderr).
-fn cli(env: &Env, args: &[&str], stdin: &str) -> (i32, String, String) {
+pub(crate) fn cli(env: &Env, args: &[&str], stdin: &str) -> (i32, String, String) {
     let mut child = env
         .test
         .std_command(binary().to_str().expect("utf-8"))
@@ -108,7 +108,7 @@ fn cli(env: &Env, args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
-fn token(env: &Env, name: &str, scope: &str) -> String {
+pub(crate) fn token(env: &Env, name: &str, scope: &str) -> String {
     let (code, out, err) = cli(env, &["tokens", "create", "--name", name, "--scope", scope], "");
     assert_eq!(code, 0, "{err}");
     out.trim().to_owned()
@@ -116,7 +116,7 @@ fn token(env: &Env, name: &str, scope: &str) -> String {
 
 /// A machine whose `cursor` default profile references a secret (the canary) and is deployed,
 /// so cursor's file holds the canary in clear; a running server; (read token, write token).
-fn seeded() -> (Env, Server, String, String) {
+pub(crate) fn seeded() -> (Env, Server, String, String) {
     let env = Env::new();
     assert_eq!(cli(&env, &["secrets", "set", "CANARY_TOKEN"], CANARY).0, 0);
     let doc = json!({"mcpServers": {"canary": {"command": "canary-server", "args": [], "env": {"API_TOKEN": "${secret:CANARY_TOKEN}"}}}});
@@ -345,6 +345,7 @@ fn the_openapi_document_names_every_route_with_its_errors() {
         ("get", "/v1/clients/{client}/profiles/{profile}/head"),
         ("get", "/v1/clients/{client}/profiles/{profile}/artifacts/{artifact_id}"),
         ("get", "/v1/clients/{client}/profiles/{profile}/history"),
+        ("get", "/v1/clients/{client}/diff"),
         ("get", "/v1/status"),
         ("get", "/v1/catalog"),
         ("get", "/v1/catalog/{server_id}"),
@@ -380,7 +381,7 @@ fn the_openapi_document_names_every_route_with_its_errors() {
         let routed = !(reply.status == 404 && reply.body.contains("no such endpoint"));
         assert!(routed, "{method} {path} is not routed: {}", reply.body);
     }
-    for schema in ["Problem", "ClientsPage", "Artifact", "DeployRequest", "ActionReport", "EventsPage"] {
+    for schema in ["Problem", "ClientsPage", "Artifact", "DeployRequest", "DeployAction", "EventsPage", "DriftReport"] {
         assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema}");
     }
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
