@@ -42,3 +42,6 @@ cargo llvm-cov --version >/dev/null
 
 # The MCP clients' own programs that read back the files deploy writes (scripts/test-client-programs.sh).
 ./scripts/install-client-programs.sh
+
+# The package registries (verdaccio, pypiserver) and tools the lock/audit tests start locally.
+./scripts/install-lock-registries.sh
