@@ -14,6 +14,7 @@ mod files;
 mod gc;
 mod init;
 mod keys;
+mod lock;
 mod migrate;
 mod profiles;
 pub mod serve;
@@ -64,6 +65,8 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Sync(args) => sync::sync(ctx, &args),
         Command::Add(args) => sync::add(ctx, &args),
         Command::Remove(args) => sync::remove(ctx, &args),
+        Command::Lock(args) => lock::lock(ctx, &args),
+        Command::Audit(args) => lock::audit(ctx, &args),
         Command::Tokens(cmd) => tokens::run(ctx, &cmd),
     }
 }

@@ -125,6 +125,11 @@ pub trait Probe: Sync {
     fn tools(&self, server: &str, entry: &Value) -> Result<Vec<Value>, String>;
 }
 
+/// A URL as it may be shown: without user info (`user:token@`).
+pub fn shown_url(url: &str) -> String {
+    without_credentials(url)
+}
+
 /// Removes user info (`user:token@`) from a URL before it is recorded or shown.
 pub(crate) fn without_credentials(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else { return url.to_owned() };
