@@ -16,6 +16,8 @@ mod cli {
     mod gc;
     mod init;
     mod keys;
+    mod lock;
+    mod lock_support;
     mod migrate;
     mod one_list;
     mod output;

@@ -5,7 +5,7 @@
 //!
 //! A probed stdio server runs in a throwaway HOME and working directory (removed afterwards)
 //! with only: `PATH`, `HOME`, the profile's `env` for it (references resolved by the core), and
-//! the registry settings the lock resolved with (`npm_config_registry`, `UV_DEFAULT_INDEX` and
+//! the registries its pin was resolved at (`npm_config_registry`, `UV_DEFAULT_INDEX` and
 //! `PIP_INDEX_URL`), with a throwaway npm and uv cache so a cached copy from elsewhere is not
 //! what runs. It is started in its own process group, and the whole group is killed when the
 //! probe ends or its time is up, so a server that hangs is reported, never waited on. A remote
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use orchestrator::lock::{Fetch, Probe};
+use orchestrator::lock::{Fetch, Probe, ProbeRegistries};
 use rmcp::ServiceExt as _;
 use rmcp::model::{ClientCapabilities, ClientConfig, Implementation};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -88,10 +88,6 @@ pub struct McpProbe {
     pub timeout: Duration,
     /// `PATH` for the server (the programs a client would find).
     pub path: String,
-    /// The npm registry npx/bunx install from (`npm_config_registry`).
-    pub npm_registry: Option<String>,
-    /// The Python index uvx/pipx install from (`UV_DEFAULT_INDEX`, `PIP_INDEX_URL`).
-    pub pypi_index: Option<String>,
 }
 
 fn client_info() -> ClientConfig {
@@ -126,23 +122,19 @@ fn stderr_tail(bytes: &[u8], values: &[String]) -> String {
 }
 
 impl McpProbe {
-    fn sandbox_env(&self, home: &Path) -> Vec<(String, String)> {
+    fn sandbox_env(&self, home: &Path, registries: &ProbeRegistries) -> Vec<(String, String)> {
         let mut env = vec![("PATH".to_owned(), self.path.clone()), ("HOME".to_owned(), home.display().to_string())];
         env.push(("npm_config_cache".into(), home.join(".npm").display().to_string()));
         env.push(("npm_config_update_notifier".into(), "false".into()));
         env.push(("UV_CACHE_DIR".into(), home.join(".cache/uv").display().to_string()));
         env.push(("UV_TOOL_DIR".into(), home.join(".local/share/uv/tools").display().to_string()));
-        if let Some(registry) = &self.npm_registry {
-            env.push(("npm_config_registry".into(), registry.clone()));
-        }
-        if let Some(index) = &self.pypi_index {
-            env.push(("UV_DEFAULT_INDEX".into(), index.clone()));
-            env.push(("PIP_INDEX_URL".into(), index.clone()));
-        }
+        env.push(("npm_config_registry".into(), registries.npm.clone()));
+        env.push(("UV_DEFAULT_INDEX".into(), registries.pypi.clone()));
+        env.push(("PIP_INDEX_URL".into(), registries.pypi.clone()));
         env
     }
 
-    async fn stdio(&self, entry: &Value, sandbox: &Path) -> Result<Vec<Value>, String> {
+    async fn stdio(&self, entry: &Value, sandbox: &Path, registries: &ProbeRegistries) -> Result<Vec<Value>, String> {
         let command = entry.get("command").and_then(Value::as_str).ok_or("no command")?;
         let args: Vec<String> = entry
             .get("args")
@@ -154,7 +146,7 @@ impl McpProbe {
         let cwd = entry.get("cwd").and_then(Value::as_str).map(PathBuf::from).unwrap_or_else(|| sandbox.join("work"));
         let mut cmd = tokio::process::Command::new(command);
         cmd.args(&args).env_clear().current_dir(&cwd).kill_on_drop(true).process_group(0);
-        for (k, v) in self.sandbox_env(sandbox).into_iter().chain(env) {
+        for (k, v) in self.sandbox_env(sandbox, registries).into_iter().chain(env) {
             cmd.env(k, v);
         }
         let (transport, stderr) = TokioChildProcess::builder(cmd)
@@ -231,7 +223,7 @@ impl McpProbe {
 }
 
 impl Probe for McpProbe {
-    fn tools(&self, _server: &str, entry: &Value) -> Result<Vec<Value>, String> {
+    fn tools(&self, _server: &str, entry: &Value, registries: &ProbeRegistries) -> Result<Vec<Value>, String> {
         let runtime = runtime()?;
         match dialects::entry_transport(entry.as_object().ok_or("not an object")?) {
             Some(dialects::Transport::Stdio) => {
@@ -241,7 +233,7 @@ impl Probe for McpProbe {
                     .map_err(|e| format!("cannot make a throwaway HOME: {e}"))?;
                 std::fs::create_dir_all(sandbox.path().join("work"))
                     .map_err(|e| format!("cannot make a working directory: {e}"))?;
-                let result = runtime.block_on(self.stdio(entry, sandbox.path()));
+                let result = runtime.block_on(self.stdio(entry, sandbox.path(), registries));
                 drop(runtime);
                 result
             }

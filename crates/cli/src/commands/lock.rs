@@ -28,12 +28,10 @@ fn registries(args: &RegistryArgs) -> Registries {
     }
 }
 
-fn prober(args: &RegistryArgs, registries: &Registries) -> mcp_server::probe::McpProbe {
+fn prober(args: &RegistryArgs) -> mcp_server::probe::McpProbe {
     mcp_server::probe::McpProbe {
         timeout: Duration::from_secs(args.probe_timeout.max(1)),
         path: env::var("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".to_owned()),
-        npm_registry: registries.npm.clone(),
-        pypi_index: registries.pypi.clone(),
     }
 }
 
@@ -58,7 +56,7 @@ pub fn lock(ctx: &Context, args: &LockArgs) -> anyhow::Result<u8> {
     }
     let registries = registries(&args.registries);
     let fetch = fetcher()?;
-    let probe = prober(&args.registries, &registries);
+    let probe = prober(&args.registries);
     let has_update = args.update.is_some();
     let options = LockOptions {
         registries,
@@ -68,7 +66,9 @@ pub fn lock(ctx: &Context, args: &LockArgs) -> anyhow::Result<u8> {
     };
     let report = ctx.core.lock_profile(subject, profile, &fetch, &options)?;
     print_lock(ctx, &report)?;
-    Ok(report.failed().iter().find_map(|c| c.exit_code).unwrap_or(0))
+    let failed = report.failed();
+    let resolution = failed.iter().find(|c| c.action == "failed").and_then(|c| c.exit_code);
+    Ok(resolution.or_else(|| failed.iter().find_map(|c| c.exit_code)).unwrap_or(0))
 }
 
 fn print_check(ctx: &Context, report: &CheckReport) -> anyhow::Result<()> {
@@ -191,7 +191,7 @@ fn print_lock(ctx: &Context, report: &LockReport) -> anyhow::Result<()> {
 pub fn audit(ctx: &Context, args: &AuditArgs) -> anyhow::Result<u8> {
     let registries = registries(&args.registries);
     let fetch = fetcher()?;
-    let probe = prober(&args.registries, &registries);
+    let probe = prober(&args.registries);
     let options =
         AuditOptions { registries, probe: (!args.no_probe).then_some(&probe as &dyn orchestrator::lock::Probe) };
     let report = ctx.core.audit(args.target.subject(), &args.target.profile, &fetch, &options)?;

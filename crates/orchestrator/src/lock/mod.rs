@@ -118,11 +118,21 @@ pub trait Fetch: Sync {
     fn get(&self, url: &str, accept: &str) -> Result<Option<Vec<u8>>, String>;
 }
 
+/// Where a probed server's runner installs from: the registries its pin was resolved at.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProbeRegistries {
+    /// The npm registry (`npm_config_registry` for npx, bunx, pnpm).
+    pub npm: String,
+    /// The Python index (for uvx, pipx).
+    pub pypi: String,
+}
+
 /// Starts a server as its client would and lists its tools (the adapter has the MCP client).
 pub trait Probe: Sync {
     /// The `tools/list` result's tools of the server `entry` (references resolved) describes,
-    /// or why it could not be listed (a message without secret values).
-    fn tools(&self, server: &str, entry: &Value) -> Result<Vec<Value>, String>;
+    /// installing from `registries`, or why it could not be listed (a message without secret
+    /// values).
+    fn tools(&self, server: &str, entry: &Value, registries: &ProbeRegistries) -> Result<Vec<Value>, String>;
 }
 
 /// A URL as it may be shown: without user info (`user:token@`).

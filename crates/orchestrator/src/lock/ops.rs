@@ -11,7 +11,10 @@ use serde_json::{Map, Value, json};
 use super::error::LockFailure;
 use super::fingerprint::{ToolPrint, fingerprint};
 use super::report::{AuditReport, CheckReport, CheckRow, Finding, FindingKind, LockChange, LockReport, PinState};
-use super::{DEFAULT_NPM_REGISTRY, DEFAULT_PYPI_INDEX, Fetch, LOCK_KEY, Lock, Probe, npm, pypi, without_credentials};
+use super::{
+    DEFAULT_NPM_REGISTRY, DEFAULT_PYPI_INDEX, Fetch, LOCK_KEY, Lock, Probe, ProbeRegistries, npm, pypi,
+    without_credentials,
+};
 use crate::artifact::Verified;
 use crate::error::{Error, Result};
 use crate::ids::{ClientId, ProfileId};
@@ -176,8 +179,9 @@ impl Orchestrator {
     }
 
     /// The entry of server `name` as its client starts it: every reference resolved to its
-    /// value (the probe starts the process with them), no `lock`.
-    fn probe_entry(&self, name: &str, entry: &Value, store: &SecretStore) -> Result<Value> {
+    /// value (the probe starts the process with them), no `lock`; and the values resolved,
+    /// which no message may show.
+    fn probe_entry(&self, name: &str, entry: &Value, store: &SecretStore) -> Result<(Value, Vec<String>)> {
         let mut single = json!({"mcpServers": {name: entry}});
         super::strip(&mut single);
         let allowlist = self.env_allowlist()?;
@@ -188,18 +192,33 @@ impl Orchestrator {
             verbatim_servers: None,
         };
         let resolved = resolve::resolve(&single, self.environment(), store, options)?;
-        Ok(resolved.document["mcpServers"][name].clone())
+        let mut sensitive: Vec<String> = resolved.secrets_used.iter().map(|(_, v)| v.expose().to_owned()).collect();
+        sensitive.extend(resolved.env_used.iter().map(|(_, v)| v.clone()));
+        Ok((resolved.document["mcpServers"][name].clone(), sensitive))
     }
 
+    /// The server's tool fingerprint, or why it could not be taken (resolved values masked).
     fn probe_one(
         &self,
         probe: &dyn Probe,
         name: &str,
         entry: &Value,
+        registries: &Registries,
         store: &SecretStore,
     ) -> std::result::Result<ToolPrint, String> {
-        let entry = self.probe_entry(name, entry, store).map_err(|e| e.to_string())?;
-        probe.tools(name, &entry).map(|tools| fingerprint(&tools))
+        let lock = Lock::of(entry);
+        let sources = ProbeRegistries {
+            npm: registries.for_package(Ecosystem::Npm, lock.as_ref()),
+            pypi: registries.for_package(Ecosystem::Pypi, lock.as_ref()),
+        };
+        let (entry, sensitive) = self.probe_entry(name, entry, store).map_err(|e| e.to_string())?;
+        probe.tools(name, &entry, &sources).map(|tools| fingerprint(&tools)).map_err(|message| {
+            let mut sensitive = sensitive;
+            sensitive.retain(|v| v.len() >= 4);
+            // Longest first, so a value containing another is masked whole.
+            sensitive.sort_by_key(|v| std::cmp::Reverse(v.len()));
+            sensitive.iter().fold(message, |text, value| text.replace(value.as_str(), "«redacted»"))
+        })
     }
 
     /// `lock`: pins every package server of `subject`'s own profile (`_shared`: the shared
@@ -378,8 +397,11 @@ impl Orchestrator {
         let wants_probe = options.probe_all || old.as_ref().is_some_and(|l| l.tools_sha256.is_some());
         if let Some(probe) = options.probe.filter(|_| wants_probe && !disabled) {
             let before = old.as_ref().and_then(Lock::tool_print);
+            if lock != Lock::default() {
+                fields.insert(LOCK_KEY.into(), lock.to_value());
+            }
             let probed_entry = Value::Object(fields.clone());
-            match self.probe_one(probe, name, &probed_entry, store) {
+            match self.probe_one(probe, name, &probed_entry, &options.registries, store) {
                 Ok(print) => {
                     change.tools = before.as_ref().and_then(|b| b.change_to(&print));
                     if (before.is_none() || change.tools.is_some()) && change.action == "unchanged" {
@@ -517,11 +539,18 @@ impl Orchestrator {
                 }
             }
         }
+        if let Detection::NotRegistry { reason, .. } = detect_entry(entry) {
+            findings.push(Finding::new(
+                name,
+                FindingKind::Unpinned,
+                format!("{name} runs a package that no registry version pins ({reason})"),
+            ));
+        }
         let disabled = entry.get("disabled").and_then(Value::as_bool) == Some(true);
         if let (Some(probe), Some(before)) = (options.probe, lock.as_ref().and_then(Lock::tool_print))
             && !disabled
         {
-            match self.probe_one(probe, name, entry, store) {
+            match self.probe_one(probe, name, entry, &options.registries, store) {
                 Ok(now) => {
                     if let Some(change) = before.change_to(&now) {
                         let mut parts = Vec::new();
