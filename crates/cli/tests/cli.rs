@@ -17,6 +17,7 @@ mod cli {
     mod init;
     mod keys;
     mod lock;
+    mod lock_pypi;
     mod lock_support;
     mod migrate;
     mod one_list;
