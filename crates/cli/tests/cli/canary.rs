@@ -104,6 +104,15 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("sync", &["sync", "--profile", "team", "--yes"]),
     ("sync", &["sync", "--profile", "dev", "--yes"]),
     ("remove", &["remove", "canary-tool", "--client", "claude-desktop", "--profile", "dev"]),
+    // lock and audit: a server that prints its secret env value and argument on stderr and
+    // exits (its probe fails with that stderr), and the dev profile against a registry that is
+    // down.
+    ("publish", &["publish", "--all", "--profile", "lockcanary", "--file", "{lockdoc}"]),
+    ("lock", &["lock", "--client", "claude-desktop", "--profile", "dev", "--check"]),
+    ("lock", &["lock", "--profile", "lockcanary", "--probe", "--probe-timeout", "10"]),
+    ("lock", &["lock", "--client", "claude-desktop", "--profile", "dev", "--npm-registry", "http://127.0.0.1:9/"]),
+    ("audit", &["audit", "--profile", "lockcanary"]),
+    ("audit", &["audit", "--client", "claude-desktop", "--profile", "dev", "--npm-registry", "http://127.0.0.1:9/"]),
     ("tokens create", &["tokens", "create", "--name", "CI", "--scope", "read"]),
     ("tokens list", &["tokens", "list"]),
     ("tokens list", &["tokens", "list", "--json"]),
@@ -225,7 +234,18 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
                               "transport": {"type": "stdio"}}]})
         .to_string(),
     );
+    let lock_doc = env.write_file(
+        "lockcanary.json",
+        &json!({"mcpServers": {"leaky": {
+            "command": "sh",
+            "args": ["-c", "echo \"token=$TOKEN plain=$PLAIN arg=$0\" >&2; exit 1", "${secret:CANARY_SECRET}"],
+            "env": {"TOKEN": "${secret:CANARY_SECRET}", "PLAIN": format!("${{env:{ENV_NAME}}}")},
+            "lock": {"tools_sha256": "0".repeat(64), "tools": {}}
+        }}})
+        .to_string(),
+    );
     let vars = [
+        ("{lockdoc}", lock_doc.display().to_string()),
         ("{file}", file.display().to_string()),
         ("{doc}", doc.display().to_string()),
         ("{pub}", public.display().to_string()),
@@ -245,6 +265,10 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
             assert_clean(&format!("`{}`", full.join(" ")), &text);
         }
     }
+    // The probe's failure shows the server's stderr, with the resolved values masked.
+    let (code, text) = run_with_stdin(&env, &["audit", "--profile", "lockcanary"], "");
+    assert_eq!(code, 5, "{text}");
+    assert!(text.contains("token=«redacted» plain=«redacted» arg=«redacted»"), "{text}");
     sweep_mcp(&env, &file);
     sweep_bridge(&env);
     sweep_home(&env.home());
