@@ -302,6 +302,50 @@ fn lock_refusals_change_nothing() {
 }
 
 #[test]
+fn audit_reports_a_replaced_and_a_removed_version() {
+    let registry = Verdaccio::start();
+    registry.publish(PKG, "1.0.0");
+    registry.publish(PKG, "1.1.0");
+    let env = initialized();
+    publish_shared(
+        &env,
+        "hand",
+        &json!({"mcpServers": {
+            "old": {"command": "npx", "args": ["-y", format!("{PKG}@1.0.0")]},
+            "new": {"command": "npx", "args": ["-y", format!("{PKG}@1.1.0")]},
+        }}),
+    );
+    let reg = registry.url.as_str();
+    let out = run_env(&env, &["lock", "--profile", "hand", "--npm-registry", reg, "--json"], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(change(&report, "old")["action"], "recorded", "a pin written by hand gets its digest: {report}");
+    let locked = registry.integrity(PKG, "1.0.0");
+    assert_eq!(change(&report, "old")["new_integrity"], locked.as_str());
+
+    // The registry now serves other bytes as 1.0.0, and no 1.1.0 at all.
+    registry.unpublish(PKG, "1.1.0");
+    registry.unpublish(PKG, "1.0.0");
+    registry.publish_variant(PKG, "1.0.0", "\n// replaced\n");
+    let served = registry.integrity(PKG, "1.0.0");
+    assert_ne!(served, locked);
+    let out = run_env(&env, &["audit", "--profile", "hand", "--no-probe", "--json"], &[]);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let audit = json(&out);
+    let old = findings_of(&audit, "old");
+    assert_eq!(old[0]["kind"], "integrity-changed", "{audit}");
+    assert_eq!(
+        (old[0]["locked_integrity"].as_str(), old[0]["served_integrity"].as_str()),
+        (Some(locked.as_str()), Some(served.as_str()))
+    );
+    let new = findings_of(&audit, "new");
+    assert_eq!(new[0]["kind"], "pin-gone", "{audit}");
+    assert!(
+        new[0]["message"].as_str().is_some_and(|m| m.contains("no longer served") && m.contains("lock --update new"))
+    );
+}
+
+#[test]
 fn check_and_audit_without_a_registry() {
     let env = initialized();
     let sha = "a".repeat(64);
@@ -338,4 +382,18 @@ fn check_and_audit_without_a_registry() {
     assert_eq!(edited[0]["kind"], "pin-mismatch", "{audit}");
     assert!(edited[0]["message"].as_str().is_some_and(|m| m.contains("pkg 1.1.0") && m.contains("pkg 1.0.0")));
     assert!(findings_of(&audit, "image").is_empty() && findings_of(&audit, "plain").is_empty(), "{audit}");
+    assert_eq!(findings_of(&audit, "git")[0]["kind"], "unpinned");
+
+    // lock says what it cannot pin and why; a registry that is down fails the rest (exit 1).
+    let out = run_env(&env, &["lock", "--profile", "hand", "--npm-registry", "http://127.0.0.1:9/", "--json"], &[]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(change(&report, "image")["note"], "image pinned by digest");
+    assert!(change(&report, "git")["note"].as_str().is_some_and(|n| n.contains("VCS")), "{report}");
+    assert_eq!(change(&report, "by-hand")["action"], "failed");
+    assert_eq!(change(&report, "plain")["action"], "unchanged");
+    assert_eq!(
+        (report["created"].as_bool(), report["version"].as_u64()),
+        (Some(false), report["from_version"].as_u64())
+    );
 }

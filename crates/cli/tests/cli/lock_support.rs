@@ -123,14 +123,28 @@ impl Verdaccio {
 
     /// Publishes the test server as `name@version` with the real npm client.
     pub fn publish(&self, name: &str, version: &str) {
-        let package = self.dir.path().join(format!("pkg-{version}"));
+        self.publish_variant(name, version, "");
+    }
+
+    /// Publishes `name@version` whose bundle ends with `marker` (other bytes, same tools).
+    pub fn publish_variant(&self, name: &str, version: &str, marker: &str) {
+        let package = self.dir.path().join(format!("pkg-{version}{}", marker.len()));
         std::fs::create_dir_all(&package).expect("package dir");
-        std::fs::copy(bundle(), package.join("server.mjs")).expect("copy bundle");
+        let mut code = std::fs::read_to_string(bundle()).expect("read bundle");
+        code.push_str(marker);
+        std::fs::write(package.join("server.mjs"), code).expect("write bundle");
         let manifest = serde_json::json!({"name": name, "version": version, "type": "module", "license": "MIT",
             "bin": {"lock-test-server": "server.mjs"}, "files": ["server.mjs"]});
         std::fs::write(package.join("package.json"), manifest.to_string()).expect("package.json");
         let out = self.npm().arg("publish").current_dir(&package).output().expect("npm publish");
         assert!(out.status.success(), "npm publish {name}@{version}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Removes `name@version` from the registry (`npm unpublish`).
+    pub fn unpublish(&self, name: &str, version: &str) {
+        let out =
+            self.npm().args(["unpublish", &format!("{name}@{version}"), "--force"]).output().expect("npm unpublish");
+        assert!(out.status.success(), "npm unpublish: {}", String::from_utf8_lossy(&out.stderr));
     }
 
     /// What the registry reports as `dist.integrity` of `name@version` (asked with `npm view`).
