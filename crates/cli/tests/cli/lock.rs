@@ -360,6 +360,7 @@ fn check_and_audit_without_a_registry() {
             "git": {"command": "uvx", "args": ["--from", "git+https://example.invalid/org/repo.git", "tool"]},
             "image": {"command": "docker", "args": ["run", "-i", "--rm", format!("ghcr.io/org/srv@sha256:{sha}")]},
             "plain": {"command": "node", "args": ["server.js"]},
+            "loose": {"command": "npx", "args": ["-y", "pkg@^1"]},
         }}),
     );
     let out = run_env(&env, &["lock", "--profile", "hand", "--check", "--json"], &[]);
@@ -372,7 +373,7 @@ fn check_and_audit_without_a_registry() {
     assert_eq!(state("git"), Some(json!("unresolvable")));
     assert_eq!(state("image"), Some(json!("pinned")));
     assert_eq!(state("plain"), Some(json!("no-package")));
-    assert_eq!(report["unpinned"], json!(["git"]));
+    assert_eq!(report["unpinned"], json!(["git", "loose"]));
 
     let out = run_env(&env, &["audit", "--profile", "hand", "--no-probe", "--json"], &[]);
     assert_eq!(code(&out), 5, "{}", stderr(&out));
@@ -383,6 +384,9 @@ fn check_and_audit_without_a_registry() {
     assert!(edited[0]["message"].as_str().is_some_and(|m| m.contains("pkg 1.1.0") && m.contains("pkg 1.0.0")));
     assert!(findings_of(&audit, "image").is_empty() && findings_of(&audit, "plain").is_empty(), "{audit}");
     assert_eq!(findings_of(&audit, "git")[0]["kind"], "unpinned");
+    let loose = findings_of(&audit, "loose");
+    assert_eq!(loose[0]["kind"], "unpinned");
+    assert!(loose[0]["message"].as_str().is_some_and(|m| m.contains("runs `^1` of pkg")), "{audit}");
 
     // lock says what it cannot pin and why; a registry that is down fails the rest (exit 1).
     let out = run_env(&env, &["lock", "--profile", "hand", "--npm-registry", "http://127.0.0.1:9/", "--json"], &[]);

@@ -263,8 +263,8 @@ impl Orchestrator {
                 };
                 changes.push(self.lock_entry(&name, fields, fetch, options, update, &store));
             }
-            if let Some(failed) = changes.iter().find(|c| c.action == "failed") {
-                let _ = failed;
+            if changes.iter().any(|c| c.action == "failed") {
+                // All or nothing: no pin is published while another failed to resolve.
                 let head = verified.statement();
                 return Ok(LockReport {
                     client_id: head.client_id.clone(),

@@ -117,6 +117,14 @@ fn npm_picks_like_npm() {
     assert!(matches!(pick(Some("^3")), Err(LockFailure::NoMatch { ref newest, .. }) if newest == "1.1.0"));
     assert!(matches!(pick(Some("0.9.0")), Err(LockFailure::Malformed { .. })));
     assert!(matches!(pick(Some("not a range !!")), Err(LockFailure::BadRange { .. })));
+    let broken = Fixed(BTreeMap::from([
+        ("http://reg.invalid/tagged".to_owned(), br#"{"dist-tags": {"latest": "9.9.9"}, "versions": {}}"#.to_vec()),
+        ("http://reg.invalid/text".to_owned(), b"<html>".to_vec()),
+        ("http://reg.invalid/bare".to_owned(), b"{}".to_vec()),
+    ]));
+    assert!(matches!(npm::resolve(&broken, "http://reg.invalid", "tagged", None), Err(LockFailure::NoMatch { .. })));
+    assert!(matches!(npm::resolve(&broken, "http://reg.invalid", "text", None), Err(LockFailure::Malformed { .. })));
+    assert!(matches!(npm::resolve(&broken, "http://reg.invalid", "bare", None), Err(LockFailure::Malformed { .. })));
     assert!(matches!(npm::resolve(&reg, "http://reg.invalid", "other", None), Err(LockFailure::NoPackage { .. })));
 }
 
@@ -158,6 +166,25 @@ fn pypi_reads_html_and_json_pages() {
     )]));
     assert_eq!(pypi::resolve(&reg, "http://idx.invalid/simple/", "tiny-mcp", None).map(|v| v.sha256), Ok(sha('f')));
     assert_eq!(pypi::normalize("Foo__Bar.baz"), "foo-bar-baz");
+
+    // A platform wheel ranks after the sdist; a file without a sha256 is a malformed answer.
+    let page = format!(
+        "<a href=\"a#sha256={}\">p-1.0-cp312-cp312-linux_x86_64.whl</a><a href=\"b#sha256={}\">p-1.0.zip</a>\
+         <a href=\"c\">p-2.0-py3-none-any.whl</a><a href=\"d#sha256={}\">p-3.0-cp312-cp312-linux_x86_64.whl</a>",
+        sha('1'),
+        sha('2'),
+        sha('3')
+    );
+    let reg = Fixed(BTreeMap::from([("http://idx.invalid/p/".to_owned(), page.into_bytes())]));
+    let one = pypi::resolve(&reg, "http://idx.invalid", "p", Some("==1.0")).expect("1.0");
+    assert_eq!((one.file.as_str(), one.sha256.clone()), ("p-1.0.zip", sha('2')));
+    let three = pypi::resolve(&reg, "http://idx.invalid", "p", Some("3.0")).expect("3.0");
+    assert_eq!(three.sha256, sha('3'));
+    assert!(matches!(
+        pypi::resolve(&reg, "http://idx.invalid", "p", Some("==2.0")),
+        Err(LockFailure::Malformed { .. })
+    ));
+    assert!(matches!(pypi::resolve(&reg, "http://idx.invalid", "q", None), Err(LockFailure::NoPackage { .. })));
 }
 
 #[test]
