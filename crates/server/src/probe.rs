@@ -38,9 +38,13 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 
 fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // No idle pool: a registry (Node's http server, for one) closes a kept-alive connection
+    // when it likes, and a request sent on it as it closes fails ("connection closed before
+    // message completed"); the handful of requests a lock makes do not need the reuse.
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(timeout)
+        .pool_max_idle_per_host(0)
         .build()
         .map_err(|e| format!("cannot set up the HTTP client: {e}"))
 }
