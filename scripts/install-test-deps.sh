@@ -58,3 +58,6 @@ say "PyPI: $SCHEMATHESIS_SPEC into $ST_VENV"
 
 # The MCP clients' own programs that read back the files deploy writes (scripts/test-client-programs.sh).
 ./scripts/install-client-programs.sh
+
+# The package registries (verdaccio, pypiserver) and tools the lock/audit tests start locally.
+./scripts/install-lock-registries.sh

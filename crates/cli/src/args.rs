@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::args_lock::{AuditArgs, LockArgs};
 pub use crate::args_one_list::{AddArgs, EditTarget, RemoveArgs, SubjectArgs, SyncArgs};
 pub use crate::args_policy::PolicyCommand;
 pub use crate::args_remote::{RemoteCommand, TransferArgs};
@@ -134,6 +135,14 @@ pub enum Command {
     /// Remove a server from a profile as its next signed version
     #[command(after_help = "Example:\n  mcp-orchestration remove filesystem --sync --yes")]
     Remove(RemoveArgs),
+    /// Pin every package server of a profile to an exact version and digest, and fingerprint its tools
+    #[command(
+        after_help = "Example:\n  mcp-orchestration lock --check\n  mcp-orchestration lock --probe\n  mcp-orchestration lock --update filesystem"
+    )]
+    Lock(LockArgs),
+    /// Re-check a profile's pins at the registries and re-list its servers' tools: report every difference
+    #[command(after_help = "Example:\n  mcp-orchestration audit\n  mcp-orchestration audit --client cursor --json")]
+    Audit(AuditArgs),
     /// List a client's deployment records
     #[command(after_help = "Example:\n  mcp-orchestration deployments cursor --json")]
     Deployments(FileArgs),

@@ -10,6 +10,11 @@ pub const DEBUG_VAR: &str = "MCP_ORCHESTRATION_DEBUG";
 pub const NOW_VAR: &str = "MCP_ORCHESTRATION_NOW";
 /// Test-only: `POINT:MARKER` pauses the client-file write path (builds with `failpoints`).
 pub const FAILPOINT_VAR: &str = "MCP_ORCHESTRATION_FAILPOINT";
+/// The npm registry npm and npx use (npm's own configuration variable; upper case too).
+pub const NPM_REGISTRY_VARS: &[&str] = &["npm_config_registry", "NPM_CONFIG_REGISTRY"];
+/// The Python index uv and pip use, in uv's order of precedence.
+pub const PYPI_INDEX_VARS: &[&str] = &["UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL"];
+
 /// Disables colours.
 pub const NO_COLOR_VAR: &str = "NO_COLOR";
 
@@ -33,6 +38,11 @@ pub fn registry_credentials() -> orchestrator::service::CredentialSource<'static
 /// The value of a variable, if set and not empty.
 pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The first of `names` that is set.
+pub fn first_var(names: &[&str]) -> Option<String> {
+    names.iter().find_map(|name| var(name))
 }
 
 /// The user's home directory.

@@ -3,6 +3,7 @@
 //! failures to the documented exit codes.
 
 mod args;
+mod args_lock;
 mod args_one_list;
 mod args_policy;
 mod args_remote;

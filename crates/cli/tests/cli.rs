@@ -19,6 +19,9 @@ mod cli {
     mod gc;
     mod init;
     mod keys;
+    mod lock;
+    mod lock_pypi;
+    mod lock_support;
     mod migrate;
     mod one_list;
     mod output;

@@ -17,6 +17,10 @@ pub const SERVERS_KEY: &str = "mcpServers";
 /// The key, inside an entry, of the per-client verbatim fields.
 pub const CLIENT_OPTIONS_KEY: &str = "clientOptions";
 
+/// The per-server field where `lock` records a server's pin and tool fingerprint: no dialect
+/// writes it into a client's file, and entries compare equal without it.
+pub const LOCK_KEY: &str = "lock";
+
 /// The transport an entry asks for: its `type`, else stdio when it has a `command`, else
 /// streamable HTTP when it has a `url`.
 pub fn entry_transport(entry: &Map<String, Value>) -> Option<Transport> {
@@ -123,7 +127,7 @@ fn normalized(entry: &Map<String, Value>, client: &str) -> Map<String, Value> {
             "type" => !(value == "stdio" && entry.contains_key("command")),
             "args" => value.as_array().is_none_or(|a| !a.is_empty()),
             "env" | "headers" => value.as_object().is_none_or(|m| !m.is_empty()),
-            CLIENT_OPTIONS_KEY => false,
+            CLIENT_OPTIONS_KEY | LOCK_KEY => false,
             _ => true,
         };
         if keep {

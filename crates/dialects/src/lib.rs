@@ -25,7 +25,7 @@ mod yaml;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use document::{CLIENT_OPTIONS_KEY, SERVERS_KEY, entry_transport};
+pub use document::{CLIENT_OPTIONS_KEY, LOCK_KEY, SERVERS_KEY, entry_transport};
 pub use error::DialectError;
 pub use paths::{ConfigLocation, Detected, ENV_OVERRIDES, HostFacts, Os, Placement, Presence, Scope, VCS_MARKERS};
 pub use secrets::{secret_like_values, url_holds_secret};

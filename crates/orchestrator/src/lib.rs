@@ -21,6 +21,7 @@ pub mod home;
 pub mod ids;
 pub mod keys;
 pub mod legacy;
+pub mod lock;
 pub mod package_ref;
 pub mod page;
 pub mod policy;

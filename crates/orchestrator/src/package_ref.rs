@@ -20,11 +20,11 @@
 //!
 //! Nothing here talks to a registry: it only reads and writes arguments.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The package registry a runner installs from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Ecosystem {
     /// The npm registry (`npx`, `bunx`, `pnpm dlx`, `npm exec`).

@@ -25,6 +25,7 @@ mod http_protocol;
 pub mod jsonrpc;
 pub mod logs;
 pub mod output_schemas;
+pub mod probe;
 pub mod prompts;
 mod ratelimit;
 pub mod registry_auth;

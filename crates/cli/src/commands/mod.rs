@@ -14,6 +14,7 @@ mod files;
 mod gc;
 mod init;
 mod keys;
+mod lock;
 mod migrate;
 mod policy;
 mod profiles;
@@ -69,6 +70,8 @@ pub fn run(ctx: &Context, command: Command) -> anyhow::Result<u8> {
         Command::Remote(cmd) => remote::run(ctx, &cmd),
         Command::Push(args) => remote::push(ctx, &args),
         Command::Pull(args) => remote::pull(ctx, &args),
+        Command::Lock(args) => lock::lock(ctx, &args),
+        Command::Audit(args) => lock::audit(ctx, &args),
         Command::Tokens(cmd) => tokens::run(ctx, &cmd),
         Command::Policy(cmd) => policy::run(ctx, &cmd),
     }

@@ -116,6 +116,15 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("status", &["status", "--remote", "team"]),
     ("sync", &["sync", "--from", "team", "--profile", "dev", "--dry-run"]),
     ("remote remove", &["remote", "remove", "team"]),
+    // lock and audit: a server that prints its secret env value and argument on stderr and
+    // exits (its probe fails with that stderr), and the dev profile against a registry that is
+    // down.
+    ("publish", &["publish", "--all", "--profile", "lockcanary", "--file", "{lockdoc}"]),
+    ("lock", &["lock", "--client", "claude-desktop", "--profile", "dev", "--check"]),
+    ("lock", &["lock", "--profile", "lockcanary", "--probe", "--probe-timeout", "10"]),
+    ("lock", &["lock", "--client", "claude-desktop", "--profile", "dev", "--npm-registry", "http://127.0.0.1:9/"]),
+    ("audit", &["audit", "--profile", "lockcanary"]),
+    ("audit", &["audit", "--client", "claude-desktop", "--profile", "dev", "--npm-registry", "http://127.0.0.1:9/"]),
     ("tokens create", &["tokens", "create", "--name", "CI", "--scope", "read"]),
     ("tokens list", &["tokens", "list"]),
     ("tokens list", &["tokens", "list", "--json"]),
@@ -265,6 +274,18 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
     let vars = [
         ("{regurl}", registry.url("team/mcp")),
         ("{ca}", registry.ca_file().display().to_string()),
+    let lock_doc = env.write_file(
+        "lockcanary.json",
+        &json!({"mcpServers": {"leaky": {
+            "command": "sh",
+            "args": ["-c", "echo \"token=$TOKEN plain=$PLAIN arg=$0\" >&2; exit 1", "${secret:CANARY_SECRET}"],
+            "env": {"TOKEN": "${secret:CANARY_SECRET}", "PLAIN": format!("${{env:{ENV_NAME}}}")},
+            "lock": {"tools_sha256": "0".repeat(64), "tools": {}}
+        }}})
+        .to_string(),
+    );
+    let vars = [
+        ("{lockdoc}", lock_doc.display().to_string()),
         ("{file}", file.display().to_string()),
         ("{doc}", doc.display().to_string()),
         ("{pub}", public.display().to_string()),
@@ -294,6 +315,10 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
     let (code, text) =
         run_with_stdin(&env, &["remote", "add", "team", &registry.url("team/mcp"), "--ca-file", &ca], "");
     assert_eq!(code, 0, "{text}");
+    // The probe's failure shows the server's stderr, with the resolved values masked.
+    let (code, text) = run_with_stdin(&env, &["audit", "--profile", "lockcanary"], "");
+    assert_eq!(code, 5, "{text}");
+    assert!(text.contains("token=«redacted» plain=«redacted» arg=«redacted»"), "{text}");
     sweep_mcp(&env, &file);
     sweep_bridge(&env);
     super::canary_rest::sweep_rest(&env, &file);

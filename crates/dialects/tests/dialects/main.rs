@@ -4,6 +4,7 @@
 mod corpus;
 mod edits;
 mod hostile;
+mod lock_field;
 mod paths;
 mod quirks;
 mod secrets;

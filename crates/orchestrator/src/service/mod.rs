@@ -326,6 +326,11 @@ impl Orchestrator {
     }
 
     /// The home.
+    /// The environment references resolve from.
+    pub(crate) fn environment(&self) -> &BTreeMap<String, String> {
+        &self.environment
+    }
+
     pub fn home(&self) -> &Home {
         &self.home
     }

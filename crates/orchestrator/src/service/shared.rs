@@ -72,11 +72,14 @@ impl Orchestrator {
     /// (bridge entries, skipped servers); a client's own profile as it is (it was published or
     /// imported for that client, and its entries may be the user's own, read from the file).
     pub(super) fn adapt(&self, client: &ClientId, verified: &Verified) -> Adapted {
-        if Layer::of(verified) == Layer::Shared {
+        let mut adapted = if Layer::of(verified) == Layer::Shared {
             adapt::for_client(client.as_str(), verified.payload(), &self.bridge_command())
         } else {
             Adapted { document: verified.payload().clone(), bridged: Default::default(), skipped: Vec::new() }
-        }
+        };
+        // A server's `lock` is for this tool, never for a client's file.
+        crate::lock::strip(&mut adapted.document);
+        adapted
     }
 
     /// The document of `verified` as `client` takes it (see [`Orchestrator::adapt`]): what

@@ -68,7 +68,7 @@ impl Orchestrator {
     /// Runs one operation with `started`/`completed`/`failed` events under one trace id. When
     /// the operation creates the home (the first `init-configs`), its `started` event is
     /// written once the home exists, before `completed`.
-    pub(super) fn traced<T>(
+    pub(crate) fn traced<T>(
         &self,
         operation: &str,
         metadata: Map<String, Value>,

@@ -101,7 +101,7 @@ pub(super) fn service_error(error: &ServiceError) -> McpError {
 
 /// An error and its causes on one line, each message once (the URL, never a header: reqwest
 /// names no header in its errors).
-pub(super) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = next {

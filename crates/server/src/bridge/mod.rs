@@ -28,6 +28,7 @@ mod forward;
 mod local;
 
 pub use forward::CANCELLED_REPLY;
+pub(crate) use forward::chain as error_chain;
 mod remote;
 mod sse;
 

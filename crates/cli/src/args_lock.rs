@@ -1,0 +1,69 @@
+//! The flags of `lock` and `audit`: clap definitions only.
+
+use clap::Args;
+
+/// Whose profile: the shared one (default, `--all`) or one client's own.
+#[derive(Debug, Args)]
+pub struct LockTarget {
+    /// Profile name
+    #[arg(long, short, default_value = "default")]
+    pub profile: String,
+    /// This client's own profile (a client that follows the shared profile is locked with --all)
+    #[arg(long, value_name = "CLIENT", conflicts_with = "all")]
+    pub client: Option<String>,
+    /// The shared profile every client follows (the default)
+    #[arg(long)]
+    pub all: bool,
+}
+
+impl LockTarget {
+    /// The subject id the core takes: the client, or `_shared`.
+    pub fn subject(&self) -> &str {
+        self.client.as_deref().unwrap_or(orchestrator::ids::SHARED)
+    }
+}
+
+/// Where packages are resolved and how long the network may take.
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// The npm registry (default: $npm_config_registry, else a locked server's own, else
+    /// https://registry.npmjs.org/)
+    #[arg(long, value_name = "URL")]
+    pub npm_registry: Option<String>,
+    /// The Python package index, simple API (default: $UV_DEFAULT_INDEX, $UV_INDEX_URL or
+    /// $PIP_INDEX_URL, else a locked server's own, else https://pypi.org/simple/)
+    #[arg(long, value_name = "URL")]
+    pub pypi_index: Option<String>,
+    /// Seconds a probed server may take to start and list its tools
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub probe_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    #[command(flatten)]
+    pub target: LockTarget,
+    /// List the servers that are not pinned and write nothing (exit 5 when any is not)
+    #[arg(long, conflicts_with_all = ["update", "probe"])]
+    pub check: bool,
+    /// Move pins forward within the range first asked for (every server, or NAME), and show
+    /// what changed
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
+    pub update: Option<String>,
+    /// Start every server as its client would and record its tool-list fingerprint
+    #[arg(long)]
+    pub probe: bool,
+    #[command(flatten)]
+    pub registries: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub target: LockTarget,
+    /// Do not start servers (check pins and digests only)
+    #[arg(long)]
+    pub no_probe: bool,
+    #[command(flatten)]
+    pub registries: RegistryArgs,
+}
