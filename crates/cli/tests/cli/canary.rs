@@ -271,9 +271,6 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
         auth: true,
         token: false,
     });
-    let vars = [
-        ("{regurl}", registry.url("team/mcp")),
-        ("{ca}", registry.ca_file().display().to_string()),
     let lock_doc = env.write_file(
         "lockcanary.json",
         &json!({"mcpServers": {"leaky": {
@@ -285,6 +282,8 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
         .to_string(),
     );
     let vars = [
+        ("{regurl}", registry.url("team/mcp")),
+        ("{ca}", registry.ca_file().display().to_string()),
         ("{lockdoc}", lock_doc.display().to_string()),
         ("{file}", file.display().to_string()),
         ("{doc}", doc.display().to_string()),
