@@ -5,7 +5,10 @@
 //! - **REST API.** `/v1` ([`crate::rest`]): GET (and verify/diff) need a `read` or `write`
 //!   token, other POSTs a `write` token; `/mcp` needs a `write` token (the MCP token is one).
 //!   Failures there are problem documents; the same Host/Origin rules apply; no CORS headers.
-//! - **Authentication.** Every request needs `Authorization: Bearer TOKEN` (401 otherwise) with a
+//! - **Dashboard.** `/` and its pages ([`crate::dashboard`]): logged in with the same tokens
+//!   through a session cookie, with CSRF tokens and a same-origin check on every POST; the same
+//!   Host/Origin rules apply.
+//! - **Authentication.** Every request to `/mcp` and `/v1` needs `Authorization: Bearer TOKEN` (401 otherwise) with a
 //!   token whose SHA-256 is stored in the home ([`crate::auth`]); the server prints the path of
 //!   the token file, never the token. `--no-auth` turns this off and is refused unless the address
 //!   is a loopback one.
@@ -285,7 +288,9 @@ fn mcp_config(bound: SocketAddr, cancel: CancellationToken) -> StreamableHttpSer
     config.with_allowed_hosts(hosts)
 }
 
-/// The router: `/mcp` and the REST API `/v1` ([`crate::rest`]) behind the token check, body limit and timeout. `auth: None` is `--no-auth`.
+/// The router: `/mcp` and the REST API `/v1` ([`crate::rest`]) behind the token check, and the
+/// dashboard at `/` ([`crate::dashboard`]: its own session login), all behind the body limit
+/// and timeout. `auth: None` is `--no-auth`.
 pub fn router(
     core: Orchestrator,
     bound: SocketAddr,
@@ -296,8 +301,18 @@ pub fn router(
     let server = McpServer::new(core).with_project_dirs(project_dirs);
     let rest_state =
         crate::rest::RestState::new(Arc::clone(&server.core), (*server.facts).clone(), (*server.path_dirs).clone());
+    let hosts = Arc::new(allowed_hosts(bound));
     let rest = crate::rest::router(rest_state)
-        .layer(axum::middleware::from_fn_with_state(Arc::new(allowed_hosts(bound)), check_host_origin));
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&hosts), check_host_origin));
+    // The dashboard logs in with the same tokens (a session cookie) and checks its own origin.
+    let dashboard_state = crate::dashboard::DashState::new(
+        Arc::clone(&server.core),
+        (*server.facts).clone(),
+        (*server.path_dirs).clone(),
+        auth.clone(),
+    );
+    let dashboard =
+        crate::dashboard::router(dashboard_state).layer(axum::middleware::from_fn_with_state(hosts, check_host_origin));
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
         LocalSessionManager::default().into(),
@@ -312,6 +327,7 @@ pub fn router(
         .layer(axum::middleware::from_fn(http_protocol::layer))
         .merge(rest)
         .layer(axum::middleware::from_fn_with_state(auth, require_token))
+        .merge(dashboard)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
 }
