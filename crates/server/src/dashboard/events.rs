@@ -101,9 +101,10 @@ fn trace_item(trace: &str, events: &[Event]) -> Markup {
                 " " strong { (name) }
                 " " time datetime=(first.ts.to_string()) { (first.ts.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()) }
                 " " span.muted { (format!("{:.1}", last.duration_ms)) " ms" }
+                " " a href=(format!("/events?trace={}", enc(trace))) title="show only this operation" { "trace " code { (trace.chars().take(12).collect::<String>()) } }
             }
             details {
-                summary { (events.len()) " event" @if events.len() != 1 { "s" } " · trace " a href=(format!("/events?trace={}", enc(trace))) { code { (trace.chars().take(12).collect::<String>()) } } }
+                summary { (events.len()) " event" @if events.len() != 1 { "s" } }
                 ol.steps {
                     @for e in events {
                         li {

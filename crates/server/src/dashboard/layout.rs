@@ -12,6 +12,8 @@ use super::session::Viewer;
 const CSS: &str = include_str!("assets/dashboard.css");
 /// The script (diff view toggle; no inline script anywhere).
 const JS: &str = include_str!("assets/dashboard.js");
+/// The icon.
+const ICON: &str = include_str!("assets/favicon.svg");
 
 /// The navigation entries: (path, label, key).
 const NAV: &[(&str, &str, &str)] = &[
@@ -31,6 +33,7 @@ pub fn page(title: &str, viewer: Option<&Viewer>, active: &str, body: Markup) ->
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="color-scheme" content="light dark";
                 title { (title) " · mcp-orchestration" }
+                link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/assets/dashboard.css";
                 script src="/assets/dashboard.js" defer {}
             }
@@ -179,6 +182,11 @@ pub async fn css() -> Response {
 /// `GET /assets/dashboard.js`.
 pub async fn js() -> Response {
     asset(JS, "text/javascript; charset=utf-8")
+}
+
+/// `GET /assets/favicon.svg`.
+pub async fn icon() -> Response {
+    asset(ICON, "image/svg+xml")
 }
 
 /// Pretty JSON in a `pre` (values are the core's, already redacted).

@@ -1,5 +1,5 @@
 //! The web dashboard at `/` of `serve --http`: server-rendered HTML pages (maud), one small
-//! embedded stylesheet and script, no CDN, nothing fetched at run time. A thin adapter like
+//! embedded stylesheet, script and icon, no CDN, nothing fetched at run time. A thin adapter like
 //! the REST API and the MCP tools: every page calls the same `Orchestrator` operations they
 //! call (status, diff, history, catalog, events, deploy, rollback, sync, draft publish, add)
 //! and shows what those return, redaction included; it computes nothing of its own.
@@ -15,7 +15,8 @@
 //!
 //! Every response carries a strict Content-Security-Policy (`default-src 'self'`, no inline
 //! script or style), `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`,
-//! `Referrer-Policy: no-referrer` and `Cache-Control: no-store`.
+//! `Referrer-Policy: same-origin` (with `no-referrer` a browser sends `Origin: null` on the
+//! forms' POSTs) and `Cache-Control: no-store`.
 
 mod actions;
 mod catalog;
@@ -125,7 +126,7 @@ async fn security_headers(request: Request, next: Next) -> Response {
     );
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -150,6 +151,7 @@ pub fn router(state: DashState) -> axum::Router {
         .route("/events", get(events::page))
         .route("/assets/dashboard.css", get(layout::css))
         .route("/assets/dashboard.js", get(layout::js))
+        .route("/assets/favicon.svg", get(layout::icon))
         .layer(axum::middleware::from_fn(session::same_origin))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
