@@ -251,7 +251,7 @@ try {
     return `${all.length} pages, ${CANARIES.length} canaries`;
   });
 
-  await check("phone (375 px): every page renders without horizontal scroll", async () => {
+  await check("phone (375 px): every page renders without horizontal scroll, and axe-core passes there too", async () => {
     const phone = await browser.newContext({
       viewport: { width: 375, height: 812 },
       deviceScaleFactor: 2,
@@ -266,6 +266,8 @@ try {
       await small.goto(`${BASE}${p}`);
       const [scroll, width] = await small.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
       if (scroll > width) wide.push(`${name}: ${scroll}px > ${width}px`);
+      const v = await axe(small);
+      if (v.length) wide.push(`${name}: ${describe(v)}`);
       if (["overview", "client", "catalog"].includes(name)) {
         await small.screenshot({ path: path.join(SHOTS, `${name}-phone.png`), fullPage: true });
       }

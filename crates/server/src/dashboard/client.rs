@@ -126,11 +126,11 @@ fn changes(drift: &FileDrift) -> Markup {
                         tbody {
                             @for c in &diff.changes {
                                 tr {
-                                    td { span.badge.(match c.op.as_str() { "added" => "good", "removed" => "bad", _ => "warn" }) { (c.op.as_str()) } }
-                                    td { code { (c.path) } }
-                                    td { code.value { (show(&c.old)) } }
-                                    td { code.value { (show(&c.new)) } }
-                                    td { (c.impact.as_str()) }
+                                    td data-label="Change" { span.badge.(match c.op.as_str() { "added" => "good", "removed" => "bad", _ => "warn" }) { (c.op.as_str()) } }
+                                    td data-label="Where" { code { (c.path) } }
+                                    td data-label="Live" { code.value { (show(&c.old)) } }
+                                    td data-label="Profile" { code.value { (show(&c.new)) } }
+                                    td data-label="Impact" { (c.impact.as_str()) }
                                 }
                             }
                         }
@@ -166,11 +166,11 @@ fn deployments(records: &[orchestrator::deploy::record::DeploymentRecord]) -> Ma
                         tbody {
                             @for r in records.iter().rev().take(20) {
                                 tr {
-                                    td { time datetime=(r.at.to_string()) { (r.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()) } }
-                                    td { (format!("{:?}", r.kind).to_lowercase()) }
-                                    td { (r.profile_id.as_deref().unwrap_or("—")) }
-                                    td { @if let Some(v) = r.version { "v" (v) } @else { "—" } }
-                                    td { (layout::short_id(&r.deployment_id)) }
+                                    td data-label="When" { time datetime=(r.at.to_string()) { (r.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()) } }
+                                    td data-label="Kind" { (format!("{:?}", r.kind).to_lowercase()) }
+                                    td data-label="Profile" { (r.profile_id.as_deref().unwrap_or("—")) }
+                                    td data-label="Version" { @if let Some(v) = r.version { "v" (v) } @else { "—" } }
+                                    td data-label="Deployment" { (layout::short_id(&r.deployment_id)) }
                                 }
                             }
                         }

@@ -106,11 +106,11 @@ pub fn render(diff: &str, before: &str, after: &str) -> Markup {
                 pre.code.diff-lines tabindex="0" {
                     @for line in &lines {
                         @match line {
-                            Line::File(t) => { span.d-file { (t) } "\n" }
-                            Line::Hunk(t, _, _) => { span.d-hunk { (t) } "\n" }
-                            Line::Context(t) => { span.d-ctx { " " (t) } "\n" }
-                            Line::Removed(t) => { span.d-del { "-" (t) } "\n" }
-                            Line::Added(t) => { span.d-add { "+" (t) } "\n" }
+                            Line::File(t) => { span.d-file { (t) } }
+                            Line::Hunk(t, _, _) => { span.d-hunk { (t) } }
+                            Line::Context(t) => { span.d-ctx { " " (t) } }
+                            Line::Removed(t) => { span.d-del { "-" (t) } }
+                            Line::Added(t) => { span.d-add { "+" (t) } }
                         }
                     }
                 }

@@ -129,13 +129,13 @@ fn row_markup(row: &Row) -> Markup {
             th scope="row" { a href=(client_link(row)) { (row.client_id) } }
             @match &row.outcome {
                 Ok(d) => {
-                    td { (layout::status_badge(d.status)) }
-                    td {
+                    td data-label="Status" { (layout::status_badge(d.status)) }
+                    td data-label="Profile" {
                         a href=(format!("/profiles/{}/{}", enc(if d.shared { orchestrator::ids::SHARED } else { &row.client_id }), enc(&d.profile_id))) { (d.profile_id) }
                         @if d.shared { " " span.badge.neutral { "shared" } }
                     }
-                    td.num { (d.changes) }
-                    td {
+                    td.num data-label="Changes" { (d.changes) }
+                    td data-label="Last deployment" {
                         @match &d.last {
                             Some(r) => { time datetime=(r.at.to_string()) { (r.at.strftime("%Y-%m-%d %H:%M UTC").to_string()) }
                                 " · " (format!("{:?}", r.kind).to_lowercase())
@@ -145,12 +145,12 @@ fn row_markup(row: &Row) -> Markup {
                     }
                 }
                 Err(message) => {
-                    td { (layout::status_badge("error")) }
-                    td colspan="3" { span.muted { (message) } }
+                    td data-label="Status" { (layout::status_badge("error")) }
+                    td colspan="3" data-label="Error" { span.muted { (message) } }
                 }
             }
-            td { (row.scope) }
-            td.path { code { (row.file) } }
+            td data-label="Scope" { (row.scope) }
+            td.path data-label="File" { code { (row.file) } }
         }
     }
 }

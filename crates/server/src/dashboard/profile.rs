@@ -162,20 +162,20 @@ fn history_row(entry: &HistoryEntry) -> Markup {
             @match &entry.artifact {
                 Ok(v) => {
                     @let s = v.statement();
-                    td { (layout::verdict_badge(true, "verified", "")) }
-                    td { (layout::short_id(s.artifact_id.as_str())) }
-                    td { (layout::short_id(&v.signature().key_id)) }
-                    td { time datetime=(s.created_at.to_string()) { (s.created_at.strftime("%Y-%m-%d %H:%M UTC").to_string()) } }
-                    td { @match s.expires_at { Some(t) => { time datetime=(t.to_string()) { (t.strftime("%Y-%m-%d %H:%M UTC").to_string()) } }
+                    td data-label="Verdict" { (layout::verdict_badge(true, "verified", "")) }
+                    td data-label="Artifact" { (layout::short_id(s.artifact_id.as_str())) }
+                    td data-label="Signer key" { (layout::short_id(&v.signature().key_id)) }
+                    td data-label="Created" { time datetime=(s.created_at.to_string()) { (s.created_at.strftime("%Y-%m-%d %H:%M UTC").to_string()) } }
+                    td data-label="Expires" { @match s.expires_at { Some(t) => { time datetime=(t.to_string()) { (t.strftime("%Y-%m-%d %H:%M UTC").to_string()) } }
                                                None => { span.muted { "never" } } } }
-                    td { @match &s.previous {
+                    td data-label="Previous" { @match &s.previous {
                         Some(prev) => { a href=(format!("#v{}", entry.version.saturating_sub(1))) title=(prev.as_str()) { "v" (entry.version.saturating_sub(1)) } }
                         None => { span.muted { "first" } }
                     } }
                 }
                 Err(error) => {
-                    td { (layout::verdict_badge(false, "", "refused")) }
-                    td colspan="5" { span.muted { (error.to_string()) } }
+                    td data-label="Verdict" { (layout::verdict_badge(false, "", "refused")) }
+                    td colspan="5" data-label="Why" { span.muted { (error.to_string()) } }
                 }
             }
         }
