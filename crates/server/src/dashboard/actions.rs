@@ -17,7 +17,7 @@ use super::session::Viewer;
 use super::{DashState, detected_file, diffview, enc};
 
 /// Refuses a read session before anything runs.
-fn writer(viewer: &Viewer) -> Result<(), Response> {
+fn writer(viewer: &Viewer) -> Result<(), PageError> {
     if viewer.can_write() {
         return Ok(());
     }
@@ -25,8 +25,7 @@ fn writer(viewer: &Viewer) -> Result<(), Response> {
         StatusCode::FORBIDDEN,
         "this session's token has the read scope; actions need a write token \
          (`mcp-orchestration tokens create --name NAME --scope write`, then log in with it)",
-    )
-    .into_response())
+    ))
 }
 
 /// A confirmation page: what will happen, the dry run, and the form that does it.
@@ -72,8 +71,8 @@ pub async fn deploy_confirm(
     Path(client): Path<String>,
     Query(q): Query<FileQuery>,
 ) -> Response {
-    if let Err(r) = writer(&viewer) {
-        return r;
+    if let Err(e) = writer(&viewer) {
+        return e.into_response();
     }
     let (id, file, profile) = (client.clone(), q.file.clone(), q.profile.clone());
     let preview = state
@@ -170,8 +169,8 @@ pub async fn rollback_confirm(
     Path(client): Path<String>,
     Query(q): Query<FileQuery>,
 ) -> Response {
-    if let Err(r) = writer(&viewer) {
-        return r;
+    if let Err(e) = writer(&viewer) {
+        return e.into_response();
     }
     let (id, file) = (client.clone(), q.file.clone());
     let preview = state
@@ -284,8 +283,8 @@ fn sync_files(report: &SyncReport) -> Markup {
 
 /// `GET /sync?profile=NAME`: the dry run of a sync.
 pub async fn sync_confirm(State(state): State<DashState>, viewer: Viewer, Query(q): Query<SyncQuery>) -> Response {
-    if let Err(r) = writer(&viewer) {
-        return r;
+    if let Err(e) = writer(&viewer) {
+        return e.into_response();
     }
     let profile = q.profile.clone().unwrap_or_else(|| orchestrator::service::DEFAULT_PROFILE.to_owned());
     let p = profile.clone();
@@ -355,8 +354,8 @@ pub async fn publish_confirm(
     viewer: Viewer,
     Path((subject, profile)): Path<(String, String)>,
 ) -> Response {
-    if let Err(r) = writer(&viewer) {
-        return r;
+    if let Err(e) = writer(&viewer) {
+        return e.into_response();
     }
     let (s, p) = (subject.clone(), profile.clone());
     let view = state
