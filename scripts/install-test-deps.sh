@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh machine of this project's kind (Debian with
-# the Rust toolchain): LLVM 22 (whose llvm-profdata matches rustc 1.95), cargo-llvm-cov and
-# the real MCP clients (scripts/install-mcp-clients.sh).
+# the Rust toolchain): LLVM 22 (whose llvm-profdata matches rustc 1.95), cargo-llvm-cov,
+# Chromium with playwright-core and axe-core (the dashboard's browser test) and the real MCP
+# clients (scripts/install-mcp-clients.sh).
 #
 # Every install command runs on every call, on a fresh machine and on one that already has
 # everything: each tool's own idempotence makes the second run cheap (apt-get finds the
@@ -36,6 +37,18 @@ say "cargo: cargo-llvm-cov $LLVM_COV_SPEC"
 # "already installed" when a matching version is there: the spec is checked every run.
 cargo install --locked --quiet cargo-llvm-cov --version "$LLVM_COV_SPEC"
 cargo llvm-cov --version >/dev/null
+
+# The dashboard's browser test (scripts/test-dashboard.sh): Debian's Chromium (browsers cannot
+# be downloaded here, so Playwright is pointed at it) and, from npm, playwright-core (no browser
+# download of its own) and axe-core, into target/test-clients/dashboard.
+say "apt: chromium"
+apt_install chromium
+[ -x /usr/bin/chromium ] || { say "/usr/bin/chromium missing after installing chromium"; exit 1; }
+DASHBOARD_DEPS="${MCP_TEST_CLIENTS_DIR:-$(cd "$(dirname "$0")/.." && pwd)/target/test-clients}/dashboard"
+say "npm: playwright-core, axe-core into $DASHBOARD_DEPS"
+mkdir -p "$DASHBOARD_DEPS"
+[ -f "$DASHBOARD_DEPS/package.json" ] || echo '{"name":"dashboard-test","private":true}' >"$DASHBOARD_DEPS/package.json"
+(cd "$DASHBOARD_DEPS" && npm install --no-audit --no-fund --loglevel=error "playwright-core@1.65" "axe-core@4" >&2)
 
 # The real MCP clients (and client programs) the tests run.
 ./scripts/install-mcp-clients.sh

@@ -31,3 +31,6 @@ echo "== the MCP server against real clients (Inspector CLI, Python SDK, conform
 
 echo "== the client programs read back what deploy writes (claude, gemini, qwen, codex, opencode, copilot, Continue's schema)"
 ./scripts/test-client-programs.sh
+
+echo "== the web dashboard in headless Chromium (Playwright, axe-core; screenshots in target/dashboard-screenshots/)"
+./scripts/test-dashboard.sh
