@@ -408,6 +408,19 @@ mod tests {
     }
 
     #[test]
+    fn the_cookie_is_secure_behind_a_tls_proxy() {
+        let mut headers = HeaderMap::new();
+        assert!(!over_tls(&headers));
+        headers.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        assert!(over_tls(&headers));
+        let cookie = set_cookie(SESSION_COOKIE, "abc", "/", 60, true);
+        assert_eq!(
+            cookie.to_str().ok(),
+            Some("mcpo_session=abc; HttpOnly; SameSite=Strict; Path=/; Max-Age=60; Secure")
+        );
+    }
+
+    #[test]
     fn cookies_are_found_among_others() {
         let mut headers = HeaderMap::new();
         headers.insert(header::COOKIE, HeaderValue::from_static("a=1; mcpo_session=abc; b=2"));

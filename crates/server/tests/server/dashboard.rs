@@ -489,3 +489,83 @@ fn every_page_renders_with_the_security_headers_and_no_canary() {
     assert!(history.body.contains(r#"data-version="2""#) && history.body.contains("Published:"), "{}", history.body);
     assert!(!history.body.contains(CANARY));
 }
+
+#[test]
+fn add_from_the_catalog_publishes_the_next_version_and_sync_writes_every_file() {
+    let s = seeded();
+    let mut browser = Browser::new(&s.server);
+    assert_eq!(browser.login(&s.write).status, 303);
+    let catalog = browser.get("/catalog?q=fetch");
+    assert_eq!(catalog.status, 200);
+    assert!(catalog.body.contains(r#"data-server="fetch""#), "{}", catalog.body);
+    let csrf = csrf_of(&catalog.body);
+    let reply = browser.post(
+        "/catalog/add",
+        &[("csrf", &csrf), ("server", "fetch"), ("subject", "cursor"), ("profile", "default"), ("name", "fetch")],
+    );
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    assert_eq!(reply.header("location").as_deref(), Some("/profiles/cursor/default?done=added"));
+    let (code, out, err) = cli(&s.env, &["get", "cursor", "--profile", "default", "--json"], "");
+    assert_eq!(code, 0, "{err}");
+    let head: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(head["version"], json!(2), "{head}");
+    assert!(head["payload"]["mcpServers"]["fetch"].is_object(), "{head}");
+    // An unknown catalog server is refused with the core's message, nothing published.
+    let reply = browser.post(
+        "/catalog/add",
+        &[("csrf", &csrf), ("server", "no-such-server"), ("subject", "cursor"), ("profile", "default"), ("name", "x")],
+    );
+    assert_eq!(reply.status, 404, "{}", reply.body);
+    // Sync: the dry run names both files, then both get the new version.
+    let confirm = browser.get("/sync?profile=default");
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(confirm.body.contains(".cursor/mcp.json") && confirm.body.contains("claude_desktop_config.json"));
+    assert!(!std::fs::read_to_string(&s.cursor).expect("read").contains("\"fetch\""), "the dry run wrote nothing");
+    let claude_before = std::fs::read(&s.claude).expect("read");
+    let reply = browser.post("/sync", &[("csrf", &csrf_of(&confirm.body)), ("profile", "default")]);
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    assert_eq!(reply.header("location").as_deref(), Some("/?done=synced"));
+    // Each client got its own `default`: Cursor's new version, Claude Desktop's unchanged one.
+    assert!(std::fs::read_to_string(&s.cursor).expect("read").contains("\"fetch\""), "Cursor synced");
+    assert_eq!(std::fs::read(&s.claude).expect("read"), claude_before, "Claude Desktop was up to date");
+    let overview = browser.get("/?done=synced");
+    assert!(
+        overview.body.contains("Synced:") && !overview.body.contains(r#"data-status="diverged""#),
+        "{}",
+        overview.body
+    );
+}
+
+#[test]
+fn wrong_tokens_at_the_login_are_rate_limited() {
+    let s = seeded();
+    let mut browser = Browser::new(&s.server);
+    let mut limited = None;
+    for attempt in 0..30 {
+        let reply = browser.login("mcpo_wrong");
+        if reply.status == 429 {
+            limited = Some((attempt, reply));
+            break;
+        }
+        assert_eq!(reply.status, 401, "{}", reply.body);
+    }
+    let (attempt, reply) = limited.expect("no 429 after 30 wrong tokens");
+    assert!(attempt >= 10, "limited after {attempt} attempts");
+    assert!(reply.header("retry-after").is_some(), "{}", reply.head);
+    assert!(reply.body.contains("too many wrong tokens"), "{}", reply.body);
+    // A valid token still logs in from the same address.
+    assert_eq!(browser.login(&s.write).status, 303);
+}
+
+#[test]
+fn with_no_auth_the_login_needs_no_token() {
+    let env = Env::new();
+    let server = Server::start(&env, &["--no-auth"]);
+    let mut browser = Browser::new(&server);
+    let page = browser.get("/login");
+    assert!(page.body.contains("--no-auth"), "{}", page.body);
+    assert_eq!(browser.login("").status, 303);
+    let overview = browser.get("/");
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    assert!(overview.body.contains("write token"), "a --no-auth session may act: {}", overview.body);
+}
