@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh machine of this project's kind (Debian with
-# the Rust toolchain): LLVM 22 (whose llvm-profdata matches rustc 1.95), cargo-llvm-cov and
-# the real MCP clients (scripts/install-mcp-clients.sh), schemathesis.
+# the Rust toolchain): LLVM 22 (whose llvm-profdata matches rustc 1.95), cargo-llvm-cov,
+# Chromium with playwright-core and axe-core (the dashboard's browser test), the real MCP
+# clients (scripts/install-mcp-clients.sh), schemathesis.
 #
 # Every install command runs on every call, on a fresh machine and on one that already has
 # everything: each tool's own idempotence makes the second run cheap (apt-get finds the
@@ -52,6 +53,18 @@ say "PyPI: $SCHEMATHESIS_SPEC into $ST_VENV"
 [ -x "$ST_VENV/bin/python" ] || python3 -m venv "$ST_VENV"
 "$ST_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$SCHEMATHESIS_SPEC" >&2
 "$ST_VENV/bin/schemathesis" --version >/dev/null
+
+# The dashboard's browser test (scripts/test-dashboard.sh): Debian's Chromium (browsers cannot
+# be downloaded here, so Playwright is pointed at it) and, from npm, playwright-core (no browser
+# download of its own) and axe-core, into target/test-clients/dashboard.
+say "apt: chromium"
+apt_install chromium
+[ -x /usr/bin/chromium ] || { say "/usr/bin/chromium missing after installing chromium"; exit 1; }
+DASHBOARD_DEPS="${MCP_TEST_CLIENTS_DIR:-$(cd "$(dirname "$0")/.." && pwd)/target/test-clients}/dashboard"
+say "npm: playwright-core, axe-core into $DASHBOARD_DEPS"
+mkdir -p "$DASHBOARD_DEPS"
+[ -f "$DASHBOARD_DEPS/package.json" ] || echo '{"name":"dashboard-test","private":true}' >"$DASHBOARD_DEPS/package.json"
+(cd "$DASHBOARD_DEPS" && npm install --no-audit --no-fund --loglevel=error "playwright-core@1.65" "axe-core@4" >&2)
 
 # The real MCP clients (and client programs) the tests run.
 ./scripts/install-mcp-clients.sh

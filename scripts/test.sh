@@ -34,3 +34,6 @@ echo "== the REST API /v1 against its OpenAPI document (schemathesis, every oper
 
 echo "== the client programs read back what deploy writes (claude, gemini, qwen, codex, opencode, copilot, Continue's schema)"
 ./scripts/test-client-programs.sh
+
+echo "== the web dashboard in headless Chromium (Playwright, axe-core; screenshots in target/dashboard-screenshots/)"
+./scripts/test-dashboard.sh

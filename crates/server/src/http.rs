@@ -8,7 +8,10 @@
 //!   unless `--cors-origin ORIGIN` names origins: those (exactly, never `*`) may then call `/v1`
 //!   from a browser (preflight answered, `Authorization`, `Content-Type` and `If-None-Match`
 //!   allowed, `ETag` and `Retry-After` exposed) and pass the Origin check there.
-//! - **Authentication.** Every request needs `Authorization: Bearer TOKEN` (401 otherwise) with a
+//! - **Dashboard.** `/` and its pages ([`crate::dashboard`]): logged in with the same tokens
+//!   through a session cookie, with CSRF tokens and a same-origin check on every POST; the same
+//!   Host/Origin rules apply (no CORS origins there).
+//! - **Authentication.** Every request to `/mcp` and `/v1` needs `Authorization: Bearer TOKEN` (401 otherwise) with a
 //!   token whose SHA-256 is stored in the home ([`crate::auth`]); the server prints the path of
 //!   the token file, never the token. Wrong tokens are limited per address
 //!   ([`crate::ratelimit`]: 429 once the burst is spent); a request without a token guesses
@@ -329,7 +332,9 @@ fn mcp_config(bound: SocketAddr, cancel: CancellationToken) -> StreamableHttpSer
     config.with_allowed_hosts(hosts)
 }
 
-/// The router: `/mcp` and the REST API `/v1` ([`crate::rest`]) behind the token check, body limit and timeout. `auth: None` is `--no-auth`.
+/// The router: `/mcp` and the REST API `/v1` ([`crate::rest`]) behind the token check, and the
+/// dashboard at `/` ([`crate::dashboard`]: its own session login), all behind the body limit
+/// and timeout. `auth: None` is `--no-auth`.
 pub fn router(
     core: Orchestrator,
     bound: SocketAddr,
@@ -345,6 +350,18 @@ pub fn router(
     let allowed = Allowed { hosts: allowed_hosts(bound), cors_origins: cors_origins.to_vec() };
     let rest = crate::rest::router(rest_state)
         .layer(axum::middleware::from_fn_with_state(Arc::new(allowed), check_host_origin));
+    // The dashboard logs in with the same tokens (a session cookie) and checks its own origin.
+    let dashboard_state = crate::dashboard::DashState::new(
+        Arc::clone(&server.core),
+        (*server.facts).clone(),
+        (*server.path_dirs).clone(),
+        auth.clone(),
+    );
+    let dashboard =
+        crate::dashboard::router(dashboard_state).layer(axum::middleware::from_fn_with_state(
+            Arc::new(Allowed { hosts: allowed_hosts(bound), cors_origins: Vec::new() }),
+            check_host_origin,
+        ));
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
         LocalSessionManager::default().into(),
@@ -359,6 +376,7 @@ pub fn router(
         .layer(axum::middleware::from_fn(http_protocol::layer))
         .merge(rest)
         .layer(axum::middleware::from_fn_with_state(auth, require_token))
+        .merge(dashboard)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
     match cors(cors_origins) {

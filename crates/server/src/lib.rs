@@ -17,6 +17,7 @@
 pub mod args;
 pub mod auth;
 pub mod bridge;
+pub mod dashboard;
 pub mod error;
 pub mod file_rule;
 pub mod host;

@@ -1,7 +1,8 @@
 //! The canary sweep: a home holding secrets in every way it can (a `${secret:…}` value, an
 //! `${env:…}` value, a secret already sitting in a client file, a rotated secret's old and new
 //! values, secrets in a URL), then every CLI command (with and without `--json`) and every MCP
-//! tool and resource over a real stdio session, every REST operation (`canary_rest`), all at
+//! tool and resource over a real stdio session, every REST operation (`canary_rest`), every page
+//! of the web dashboard of a live `serve --http` (logged in, a sync through its form), all at
 //! trace log level. No canary may appear
 //! in any output, log line, event or deployment record. A command or tool added without a line
 //! in this sweep fails the test (both lists are read from the program itself).
@@ -525,6 +526,7 @@ fn sweep_bridge(env: &TestEnv) {
         .into_iter()
         .chain(BRIDGE_HEADERS)
         .collect();
+    sweep_dashboard(url.trim_start_matches("http://").trim_end_matches("/mcp"), token.trim());
     let mut session = Session::start_with(env, &args);
     let listed = session.request("tools/list", json!({}));
     assert!(listed.to_string().contains("list_clients"), "{listed}");
@@ -534,6 +536,66 @@ fn sweep_bridge(env: &TestEnv) {
     let logs = session.finish();
     assert!(logs.contains("DEBUG"), "debug logging was not on: {logs}");
     assert_clean("the bridge's logs", &logs);
+}
+
+/// One HTTP/1.1 request to the dashboard: (status, head and body). `cookies` is sent as given.
+fn dashboard_request(addr: &str, method: &str, path: &str, cookies: &str, form: &str) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    let origin = format!("http://{addr}");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\nCookie: {cookies}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(&mut stream, &mut raw).expect("read");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status");
+    (status, text)
+}
+
+/// The value of a `Set-Cookie` (or a form's `csrf` field) in a response.
+fn dashboard_value(text: &str, before: &str) -> String {
+    let at = text.find(before).unwrap_or_else(|| panic!("no {before:?} in {text}"));
+    text[at + before.len()..].chars().take_while(|c| c.is_ascii_hexdigit()).collect()
+}
+
+/// The dashboard of the live server: logged in with the server's token, every page (and a
+/// deploy through its confirmation form) holds no canary.
+fn sweep_dashboard(addr: &str, token: &str) {
+    let (_, login) = dashboard_request(addr, "GET", "/login", "", "");
+    let nonce = dashboard_value(&login, "mcpo_login=");
+    let form = format!("token={token}&csrf={nonce}");
+    let (status, reply) = dashboard_request(addr, "POST", "/login", &format!("mcpo_login={nonce}"), &form);
+    assert_eq!(status, 303, "{reply}");
+    let cookie = format!("mcpo_session={}", dashboard_value(&reply, "mcpo_session="));
+    let pages = [
+        "/",
+        "/clients/claude-desktop",
+        "/clients/claude-desktop/deploy?profile=dev",
+        "/clients/claude-desktop/rollback",
+        "/sync?profile=team",
+        "/profiles",
+        "/profiles/claude-desktop/dev",
+        "/profiles/_shared/team",
+        "/profiles/claude-desktop/dev/publish",
+        "/catalog",
+        "/catalog?q=git",
+        "/events",
+    ];
+    for page in pages {
+        let (status, text) = dashboard_request(addr, "GET", page, &cookie, "");
+        assert!(status < 500, "dashboard {page}: {text}");
+        assert_clean(&format!("dashboard page {page}"), &text);
+    }
+    let (_, confirm) = dashboard_request(addr, "GET", "/clients/claude-desktop/deploy?profile=dev", &cookie, "");
+    let csrf = dashboard_value(&confirm, "name=\"csrf\" value=\"");
+    let (status, text) = dashboard_request(addr, "POST", "/sync", &cookie, &format!("csrf={csrf}&profile=team"));
+    assert!(status == 303 || status == 409, "dashboard sync: {text}");
+    assert_clean("the dashboard's sync", &text);
+    let (_, overview) = dashboard_request(addr, "GET", "/?done=synced", &cookie, "");
+    assert_clean("the dashboard after a sync", &overview);
 }
 
 /// A child killed when the test is done with it, passed or not.
