@@ -22,6 +22,7 @@ pub mod ids;
 pub mod keys;
 pub mod legacy;
 pub mod page;
+pub mod readcache;
 pub mod registry;
 pub mod resolve;
 pub mod secrets;

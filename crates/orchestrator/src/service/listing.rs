@@ -14,10 +14,11 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use super::shared::Layer;
-use super::{Orchestrator, ProfileSummary, RACY_WINDOW};
+use super::{Orchestrator, ProfileSummary};
 use crate::error::{Error, Result};
 use crate::ids::{ClientId, ProfileId};
 use crate::page::{self, Page, PageRequest};
+use crate::readcache::RACY_WINDOW;
 use crate::registry::{self, Head, HistoryEntry};
 
 /// A client's sorted profile names, with the modification time of `heads/<client>/` when listed;
