@@ -3,6 +3,8 @@
 # that only starts and exits (`mcp-orchestration --version`), measured in the same run:
 #   clients --json   detect and list every client's files (issue: dialects)
 #   status --json    drift of every detected client file (issue: diff/deploy/status)
+#   init-configs     a fresh home: key pair, trust, one shared profile signed (issue 15: target
+#                    at most 30 ms over the baseline, same run)
 # on a temp HOME where every supported client has a config file with servers deployed.
 # Needs hyperfine and GNU time (Debian packages `hyperfine` and `time`).
 # Usage: bench/cli.sh [--runs N]   (writes bench/results/cli.md)
@@ -34,6 +36,19 @@ base = r["baseline"]["median"]
 for name in ("clients --json", "status --json"):
     m = r[name]["median"]
     print(f"{name}: median {m*1e3:.2f} ms, baseline {base*1e3:.2f} ms, +{(m-base)*1e3:.2f} ms, {m/base:.2f}x baseline, stddev {r[name]['stddev']*1e3:.2f} ms")
+PY
+# A fresh home each run (removed before it, untimed); the baseline beside it in the same run.
+fresh=$work/fresh-home
+init_runs=$((runs < 100 ? runs : 100))
+hyperfine -N --warmup 5 --runs "$init_runs" --prepare "rm -rf $fresh" --export-json "$work/init.json" \
+  -n baseline "$bin --version" -n "init-configs (fresh home)" "$bin --home $fresh init-configs"
+python3 - "$work/init.json" <<'PY' | tee -a "$OLDPWD/bench/results/cli.md"
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+base, m = r["baseline"]["median"], r["init-configs (fresh home)"]["median"]
+over = (m - base) * 1e3
+print(f"\ninit-configs (fresh home): median {m*1e3:.2f} ms, baseline {base*1e3:.2f} ms, +{over:.2f} ms over it "
+      f"(target <= +30 ms: {'met' if over <= 30 else 'NOT met'}), stddev {r['init-configs (fresh home)']['stddev']*1e3:.2f} ms")
 PY
 for cmd in "--version" "clients --json" "status --json"; do
   rss=$(/usr/bin/time -f %M "$bin" $cmd 2>&1 >/dev/null | tail -1)

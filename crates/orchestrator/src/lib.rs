@@ -26,6 +26,7 @@ pub mod package_ref;
 pub mod page;
 pub mod policy;
 pub mod pull_store;
+pub mod readcache;
 pub mod registry;
 pub mod remote;
 pub mod resolve;

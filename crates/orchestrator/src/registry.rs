@@ -61,6 +61,22 @@ pub fn head(home: &Home, client: &ClientId, profile: &ProfileId) -> Result<Optio
     read_head(home, client, profile)
 }
 
+/// [`head`], telling `consult` each path just before it is read (the read cache stamps them,
+/// see [`crate::readcache::Recorder`]).
+pub(crate) fn head_consulting(
+    home: &Home,
+    client: &ClientId,
+    profile: &ProfileId,
+    consult: &mut dyn FnMut(&std::path::Path),
+) -> Result<Option<Head>> {
+    let dir = home.heads_dir(client);
+    consult(&dir);
+    fsutil::check_dir(&dir, "heads directory")?;
+    let path = home.head(client, profile);
+    consult(&path);
+    read_json(&path)
+}
+
 /// Checks a client's heads directory (see [`head`]).
 pub(crate) fn check_heads_dir(home: &Home, client: &ClientId) -> Result<()> {
     fsutil::check_dir(&home.heads_dir(client), "heads directory")?;
@@ -448,10 +464,31 @@ pub fn load_head_cached(
     now: jiff::Timestamp,
     cache: &dyn artifact::SignatureCache,
 ) -> Result<Verified> {
-    let head = head(home, client, profile)?
+    load_head_consulting(home, trust, client, profile, now, cache, &mut |_| {})
+}
+
+/// [`load_head_cached`], telling `consult` each path just before it is read: the heads
+/// directory, the head, the rollback floor, the history directory, the envelope and the
+/// payload object (the read cache stamps them, see [`crate::readcache`]).
+pub(crate) fn load_head_consulting(
+    home: &Home,
+    trust: &TrustStore,
+    client: &ClientId,
+    profile: &ProfileId,
+    now: jiff::Timestamp,
+    cache: &dyn artifact::SignatureCache,
+    consult: &mut dyn FnMut(&std::path::Path),
+) -> Result<Verified> {
+    let head = head_consulting(home, client, profile, consult)?
         .ok_or_else(|| Error::ProfileNotFound { client: client.to_string(), profile: profile.to_string() })?;
-    let seen = highest_seen(home, client, profile)?;
-    check_history_dir(home, client, profile)?;
+    let seen_path = home.seen(client, profile);
+    consult(&seen_path);
+    let seen = read_json::<Seen>(&seen_path)?.map_or(0, |s| s.highest_version);
+    let history_dir = home.history_dir(client, profile);
+    consult(&history_dir);
+    fsutil::check_dir(&history_dir, "history directory")?;
+    consult(&home.envelope(client, profile, head.version));
+    consult(&home.object(&head.artifact_id));
     let (envelope, payload) = load_bytes(home, client, profile, head.version, Some(&head.artifact_id))?;
     let expect = Expectation {
         client_id: client.as_str(),

@@ -19,6 +19,8 @@ mod events;
 mod legacy;
 #[path = "core/perms.rs"]
 mod perms;
+#[path = "core/readcache.rs"]
+mod readcache;
 #[path = "core/registry.rs"]
 mod registry;
 #[path = "core/service.rs"]

@@ -60,6 +60,25 @@ pub struct PageArgs {
     pub cursor: Option<String>,
 }
 
+/// A page of the client list, compact unless `detail` is asked for.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = portable)]
+pub struct ListClientsArgs {
+    /// Page size: at most this many clients (1 to 1000; 50 when omitted).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 1000))]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page, unchanged; omit for the first page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Also each client's transports and every candidate config path (`config_paths`: scope,
+    /// path, placement, whether it is an alternative, and what exists of it). Off by default:
+    /// rows then name only the files found (`scope_files`).
+    #[serde(default)]
+    pub detail: Option<bool>,
+}
+
 /// Which client, and a page of its profiles.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

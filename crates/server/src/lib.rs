@@ -112,7 +112,9 @@ impl McpServer {
     /// A server with explicit host facts and PATH directories (tests).
     pub fn with_host(core: Orchestrator, facts: dialects::HostFacts, path_dirs: Vec<PathBuf>) -> Self {
         McpServer {
-            core: Arc::new(core),
+            // A server answers many reads: verified heads are remembered under their files'
+            // stamps (`orchestrator::readcache`), every read still noticing any change.
+            core: Arc::new(core.with_read_cache()),
             facts: Arc::new(facts),
             path_dirs: Arc::new(path_dirs),
             project_dirs: Arc::new(Vec::new()),

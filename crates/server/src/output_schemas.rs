@@ -73,15 +73,16 @@ const DRAFT: &[(&str, &str)] = &[
     ("head_version", "integer?"),
 ];
 
-/// One row of `list_clients`: a client, its scopes and which of its files were found.
+/// One row of `list_clients`: a client, its scopes and which of its files were found (with
+/// `detail`, also its transports and every candidate path).
 fn client_row() -> Value {
     let mut row = json!({
         "type": "object",
         "properties": {
             "client_id": {"type": "string"},
             "display_name": {"type": "string"},
+            "platform": {"type": "string"},
             "format": {"type": "string"},
-            "transports": {"type": "array", "items": {"type": "string"}},
             "detected": {"type": "boolean"},
             "config_location": {"type": ["string", "null"]},
             "scopes": {"type": "array", "items": {"type": "string", "enum": ["user", "project", "local"]}},
@@ -90,11 +91,17 @@ fn client_row() -> Value {
                 "description": "Per scope the client has, the files of it found here (existing files only)",
                 "additionalProperties": {"type": "array", "items": {"type": "string"}},
             },
-            "config_paths": {"type": "array", "items": {"type": "object"}},
             "profile_ids": {"type": "array", "items": {"type": "string"}},
             "profile_count": {"type": "integer"},
+            "more_profiles": {"type": "string"},
+            "transports": {"type": "array", "items": {"type": "string"}, "description": "With `detail` only"},
+            "config_paths": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "With `detail` only: every candidate config path and what exists of it",
+            },
         },
-        "required": ["client_id", "scopes", "scope_files", "config_paths"],
+        "required": ["client_id", "display_name", "detected", "scopes", "scope_files", "profile_ids", "profile_count"],
     });
     with_properties(&mut row);
     row

@@ -61,70 +61,114 @@ pub(crate) fn client_info(client_id: &str) -> Result<&'static dialects::ClientIn
         .ok_or_else(|| ToolError::new(ErrorKind::NotFound, format!("unknown client {client_id}: call list_clients")))
 }
 
-/// The rows of `list_clients` for these clients (also the `clients://list` resource). A row
-/// names at most [`MAX_PROFILE_IDS`] profile ids (from the cached listing of the client's heads
-/// directory: no head file is read) and `profile_count`.
+/// One row of `list_clients`, compact by default (the files found, not every candidate path):
+/// see README's tool table for the decision. `detail` adds `transports` and `config_paths`.
+#[derive(Debug, serde::Serialize)]
+pub struct ClientRow {
+    client_id: &'static str,
+    display_name: &'static str,
+    platform: &'static str,
+    /// The client's own (user-scope) file, where it would be written.
+    config_location: Option<String>,
+    format: dialects::Format,
+    /// Whether any of its files or directories exists here.
+    detected: bool,
+    scopes: Vec<dialects::Scope>,
+    /// Per scope, the files of it that exist here.
+    scope_files: std::collections::BTreeMap<&'static str, Vec<String>>,
+    profile_ids: Vec<String>,
+    profile_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    more_profiles: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transports: Option<&'static [dialects::Transport]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config_paths: Option<Vec<ConfigPath>>,
+}
+
+/// One candidate config path of a client (`list_clients` with `detail`).
+#[derive(Debug, serde::Serialize)]
+pub struct ConfigPath {
+    scope: dialects::Scope,
+    path: std::path::PathBuf,
+    placement: dialects::Placement,
+    alternative: bool,
+    presence: dialects::Presence,
+}
+
+/// The rows of `list_clients` for these clients, in full detail, as JSON (the `clients://list`
+/// resource and the REST API's `/v1/clients`).
 pub fn client_rows(core: &Orchestrator, facts: &dialects::HostFacts, clients: &[&dialects::ClientInfo]) -> Vec<Value> {
+    client_list_rows(core, facts, clients, true).iter().filter_map(|row| serde_json::to_value(row).ok()).collect()
+}
+
+/// The rows of `list_clients` for these clients. A row names at most [`MAX_PROFILE_IDS`]
+/// profile ids (from the cached listing of the client's heads directory: no head file is read)
+/// and `profile_count`.
+pub fn client_list_rows(
+    core: &Orchestrator,
+    facts: &dialects::HostFacts,
+    clients: &[&dialects::ClientInfo],
+    detail: bool,
+) -> Vec<ClientRow> {
     let detected = dialects::detect(facts);
     clients
         .iter()
         .map(|client| {
-            let found = detected.iter().find(|d| d.client_id == client.id);
-            let paths: Vec<Value> = found
-                .map(|d| d.locations.as_slice())
-                .unwrap_or_default()
-                .iter()
-                .map(|(l, presence)| {
-                    json!({"scope": l.scope, "path": l.path, "placement": l.placement,
-                           "alternative": l.alternative, "presence": presence})
-                })
-                .collect();
+            let locations = detected.iter().find(|d| d.client_id == client.id).map(|d| d.locations.as_slice());
+            let locations = locations.unwrap_or_default();
             // (`detect` resolved the same locations, `config_paths` order.)
-            let location = found
-                .map(|d| d.locations.as_slice())
-                .unwrap_or_default()
+            let config_location = locations
                 .iter()
                 .find(|(l, _)| !l.alternative && l.scope == dialects::Scope::User)
                 .map(|(l, _)| l.path.display().to_string());
             // Each scope the client has here, with the files of it that exist.
             let scopes = client.scopes(facts.os);
-            let scope_files: serde_json::Map<String, Value> = scopes
+            let scope_files = scopes
                 .iter()
                 .map(|scope| {
-                    let files: Vec<String> = found
-                        .map(|d| d.locations.as_slice())
-                        .unwrap_or_default()
+                    let files = locations
                         .iter()
                         .filter(|(l, p)| l.scope == *scope && *p == dialects::Presence::File)
                         .map(|(l, _)| l.path.display().to_string())
                         .collect();
-                    (scope.as_str().to_owned(), json!(files))
+                    (scope.as_str(), files)
                 })
                 .collect();
             let names = core.profile_names(client.id).unwrap_or_default();
-            let profile_ids: Vec<&str> = names.iter().take(MAX_PROFILE_IDS).map(|p| p.as_str()).collect();
-            let mut row = json!({
-                "client_id": client.id,
-                "display_name": client.display_name,
-                "platform": host::platform(),
-                "config_location": location,
-                "format": client.format,
-                "transports": client.transports,
-                "detected": found.is_some_and(|d| d.found()),
-                "profile_ids": profile_ids,
-                "profile_count": names.len(),
-                "scopes": scopes,
-                "scope_files": scope_files,
-                "config_paths": paths,
+            let config_paths = detail.then(|| {
+                locations
+                    .iter()
+                    .map(|(l, presence)| ConfigPath {
+                        scope: l.scope,
+                        path: l.path.clone(),
+                        placement: l.placement.clone(),
+                        alternative: l.alternative,
+                        presence: *presence,
+                    })
+                    .collect()
             });
-            if names.len() > MAX_PROFILE_IDS {
-                row["more_profiles"] = json!(format!(
-                    "{} more: call list_profiles with client_id {} to page through them",
-                    names.len() - MAX_PROFILE_IDS,
-                    client.id
-                ));
+            ClientRow {
+                client_id: client.id,
+                display_name: client.display_name,
+                platform: host::platform(),
+                config_location,
+                format: client.format,
+                detected: locations.iter().any(|(_, p)| *p != dialects::Presence::Missing),
+                scopes,
+                scope_files,
+                profile_ids: names.iter().take(MAX_PROFILE_IDS).map(|p| p.as_str().to_owned()).collect(),
+                profile_count: names.len(),
+                more_profiles: (names.len() > MAX_PROFILE_IDS).then(|| {
+                    format!(
+                        "{} more: call list_profiles with client_id {} to page through them",
+                        names.len() - MAX_PROFILE_IDS,
+                        client.id
+                    )
+                }),
+                transports: detail.then_some(client.transports),
+                config_paths,
             }
-            row
         })
         .collect()
 }

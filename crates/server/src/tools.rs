@@ -22,23 +22,24 @@ use crate::McpServer;
 use crate::args::*;
 use crate::error::ToolError;
 use crate::tool_support::*;
-pub use crate::tool_support::{MAX_PROFILE_IDS, all_clients, client_rows};
+pub use crate::tool_support::{MAX_PROFILE_IDS, all_clients, client_list_rows, client_rows};
 use crate::{host, output_schemas};
 
 #[tool_router(vis = "pub(crate)")]
 impl McpServer {
     /// List the MCP client applications this server can configure (Claude Desktop, Cursor, VS
     /// Code, Claude Code, Codex, …): id, display name, platform, config file location, format,
-    /// transports, its scopes (`user`, `project`, `local`) with the files of each found here,
-    /// whether it is installed here, its profile count and first profile ids.
-    /// Paged: pass `next_cursor` back as `cursor` for more.
+    /// whether it is installed here, its scopes (`user`, `project`, `local`) with the files of
+    /// each found here, its profile count and first profile ids. `detail: true` adds each
+    /// client's transports and every candidate config path. Paged: pass `next_cursor` back as
+    /// `cursor` for more.
     #[tool(annotations(
         title = "List clients",
         read_only_hint = true,
         idempotent_hint = true,
         open_world_hint = false
     ))]
-    async fn list_clients(&self, Parameters(args): Parameters<PageArgs>) -> Result<CallToolResult, McpError> {
+    async fn list_clients(&self, Parameters(args): Parameters<ListClientsArgs>) -> Result<CallToolResult, McpError> {
         // With one `serve --project-dir DIR`, the project files shown are DIR's (no roots/list
         // round trip for a listing); otherwise those found from the server's directory.
         let project = match self.project_dirs.as_slice() {
@@ -46,6 +47,15 @@ impl McpServer {
             _ => None,
         };
         self.call("list_clients", Map::new(), move |core, facts, _| {
+            /// The result, serialized as typed (no map of `Value`s built per row).
+            #[derive(serde::Serialize)]
+            struct ClientList<'a> {
+                count: usize,
+                clients: Vec<crate::tool_support::ClientRow>,
+                shared_profile_ids: Vec<&'a str>,
+                shared_profile_count: usize,
+                next_cursor: Option<String>,
+            }
             let request = page_request(args.limit, args.cursor.as_deref())?;
             let page = page::page_in_order(&all_clients(), &request, "clients", "", |c| c.id)?;
             let facts = match project {
@@ -54,13 +64,16 @@ impl McpServer {
                 }
                 None => facts.clone(),
             };
-            let rows = client_rows(core, &facts, &page.items);
+            let clients = client_list_rows(core, &facts, &page.items, args.detail.unwrap_or(false));
             // The shared profiles every client follows (unless it has its own of that name).
             let shared = core.profile_names(orchestrator::ids::SHARED).unwrap_or_default();
-            let shared_ids: Vec<&str> = shared.iter().take(MAX_PROFILE_IDS).map(|p| p.as_str()).collect();
-            let value = json!({"count": rows.len(), "clients": rows,
-                               "shared_profile_ids": shared_ids, "shared_profile_count": shared.len()});
-            Ok(with_cursor(value, page.next_cursor))
+            to_value(&ClientList {
+                count: clients.len(),
+                clients,
+                shared_profile_ids: shared.iter().take(MAX_PROFILE_IDS).map(|p| p.as_str()).collect(),
+                shared_profile_count: shared.len(),
+                next_cursor: page.next_cursor,
+            })
         })
         .await
     }

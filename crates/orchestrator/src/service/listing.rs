@@ -2,9 +2,9 @@
 //!
 //! A client's profiles are the names in `heads/<client>/` (sorted); a page of them reads only
 //! the head files of its own entries. The sorted names are remembered per client, keyed by the
-//! directory's modification time (every publish renames a head file into it, so any process's
-//! publish changes it), and re-listed when it changes; a listing less than [`RACY_WINDOW`] old
-//! is never remembered (a second change within a coarse timestamp tick would keep the time), as
+//! directory's [`Stamp`] (inode, size, mtime and ctime: every publish renames a head file into
+//! it, so any process's publish changes it), and re-listed when it changes; a listing less than
+//! [`crate::readcache::RACY_WINDOW`] old is never remembered (a second change within a coarse timestamp tick would keep the time), as
 //! for the trust store. So a long-running core (the MCP server) answers a page with one `stat`
 //! of the directory and the page's own head reads, whatever the number of profiles; a one-shot
 //! process lists the directory once (names only).
@@ -14,24 +14,30 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use super::shared::Layer;
-use super::{Orchestrator, ProfileSummary, RACY_WINDOW};
+use super::{Orchestrator, ProfileSummary};
 use crate::error::{Error, Result};
 use crate::ids::{ClientId, ProfileId};
 use crate::page::{self, Page, PageRequest};
+use crate::readcache::Stamp;
 use crate::registry::{self, Head, HistoryEntry};
 
-/// A client's sorted profile names, with the modification time of `heads/<client>/` when listed;
+/// A client's sorted profile names, with the stamp of `heads/<client>/` when listed;
 /// no names when a page was selected from that listing without sorting them all (the first
 /// listing at that time in this process: a one-shot command lists once).
-type NamesSnapshot = (SystemTime, Option<Arc<Vec<ProfileId>>>);
+type NamesSnapshot = (Stamp, Option<Arc<Vec<ProfileId>>>);
 
 /// The profile names last listed per client (see the module documentation).
 #[derive(Debug, Default)]
 pub(crate) struct NamesCache(Mutex<HashMap<ClientId, NamesSnapshot>>);
 
-/// Whether a directory changed at `modified` can be remembered now.
-fn settled(modified: SystemTime) -> bool {
-    SystemTime::now().duration_since(modified).is_ok_and(|age| age > RACY_WINDOW)
+/// The stamp of an existing directory (None when it is missing or cannot be stamped).
+fn dir_stamp(dir: &std::path::Path) -> Option<Stamp> {
+    Some(Stamp::of(dir)).filter(|s| matches!(s, Stamp::Present { .. }))
+}
+
+/// Whether a directory with this stamp can be remembered now.
+fn settled(stamp: Stamp) -> bool {
+    stamp.is_settled(SystemTime::now())
 }
 
 impl Orchestrator {
@@ -39,7 +45,7 @@ impl Orchestrator {
     /// `heads/<client>/` has not changed since they were listed.
     pub(crate) fn profile_names_of(&self, client: &ClientId) -> Result<Arc<Vec<ProfileId>>> {
         let dir = self.home.heads_dir(client);
-        let stamp = std::fs::metadata(&dir).and_then(|m| m.modified()).ok();
+        let stamp = dir_stamp(&dir);
         if let Some(stamp) = stamp
             && let Ok(cache) = self.names.0.lock()
             && let Some((seen, Some(names))) = cache.get(client)
@@ -68,7 +74,7 @@ impl Orchestrator {
     /// answers later pages from memory.
     fn page_names(&self, client: &ClientId, after: Option<&str>, limit: usize) -> Result<(Vec<ProfileId>, bool)> {
         let dir = self.home.heads_dir(client);
-        let stamp = std::fs::metadata(&dir).and_then(|m| m.modified()).ok();
+        let stamp = dir_stamp(&dir);
         let listed_once =
             self.names.0.lock().ok().and_then(|cache| cache.get(client).map(|(seen, _)| Some(*seen) == stamp));
         if listed_once == Some(true) {

@@ -26,6 +26,7 @@ use crate::{keys, legacy, seed};
 pub const DEFAULT_PROFILE: &str = "default";
 
 mod add;
+mod cached;
 mod doctor;
 mod drafts;
 mod drift;
@@ -60,11 +61,8 @@ pub use rollback::{ORIGINAL, RollbackPreview, RollbackReport};
 pub use shared::Layer;
 pub use sync::{SyncFile, SyncReport, SyncRollbackFile, SyncTarget, SyncTargets, sync_targets};
 
-/// How old the last change of `keys/trusted/` must be before a read of it is remembered.
-const RACY_WINDOW: Duration = Duration::from_secs(2);
-
-/// A trust store as read, with the modification time of `keys/trusted/` at that moment.
-type TrustSnapshot = (Option<std::time::SystemTime>, Arc<TrustStore>);
+/// A trust store as read, with the stamps of `keys/trusted/` and its key files taken before.
+type TrustSnapshot = (Vec<(std::path::PathBuf, crate::readcache::Stamp)>, Arc<TrustStore>);
 
 /// The core, bound to one home and one clock.
 #[derive(Clone)]
@@ -81,7 +79,7 @@ pub struct Orchestrator {
     trace: Option<Arc<str>>,
     /// Test-only pause points of the client-file write path.
     failpoints: FailPoints,
-    /// The trust store last read, with the modification time of `keys/trusted/` then.
+    /// The trust store last read, with the stamps of `keys/trusted/` and its keys then.
     trust_cache: Arc<std::sync::Mutex<Option<TrustSnapshot>>>,
     /// The event log's open file.
     event_log: Arc<events::EventLog>,
@@ -95,6 +93,8 @@ pub struct Orchestrator {
     names: Arc<listing::NamesCache>,
     /// The command bridge entries run (`shared.rs`).
     bridge_program: Arc<str>,
+    /// Verified heads remembered under their files' stamps (a long-running core; `cached.rs`).
+    read_cache: Option<Arc<crate::readcache::ReadCache>>,
 }
 
 impl std::fmt::Debug for Orchestrator {
@@ -286,6 +286,7 @@ impl Orchestrator {
             initialized: Arc::default(),
             names: Arc::default(),
             bridge_program: Arc::from("mcp-orchestration"),
+            read_cache: None,
         }
     }
 
@@ -356,28 +357,32 @@ impl Orchestrator {
         Ok(fsutil::lock(&self.home.lock_file(), self.lock_timeout)?)
     }
 
-    /// The trust store, reloaded only when `keys/trusted/` changed since it was last read (its
-    /// modification time changes with every key trusted or untrusted, by any process). A
-    /// directory changed within [`RACY_WINDOW`] of now is read but not remembered: on a
-    /// filesystem with coarse timestamps a second change within the same tick would keep the
-    /// same modification time (git's "racily clean" rule for its index).
+    /// The trust store, reloaded only when `keys/trusted/` or one of its key files changed
+    /// since it was last read (their [`crate::readcache::Stamp`]s: device, inode, size, mtime
+    /// and ctime, which change with every key trusted, untrusted or rewritten, by any process).
+    /// A store whose files changed within [`crate::readcache::RACY_WINDOW`] of now is read but
+    /// not remembered: on a filesystem with coarse timestamps a second change within the same
+    /// tick would keep the same stamps (git's "racily clean" rule for its index).
     fn trust(&self) -> Result<Arc<TrustStore>> {
-        let stamp = std::fs::metadata(self.home.trusted_dir()).and_then(|m| m.modified()).ok();
         if let Ok(cached) = self.trust_cache.lock()
-            && let Some((seen, store)) = cached.as_ref()
-            && stamp.is_some()
-            && *seen == stamp
+            && let Some((stamps, store)) = cached.as_ref()
+            && crate::readcache::unchanged(stamps)
         {
             return Ok(Arc::clone(store));
+        }
+        // Stamped before they are read: a change during the read shows on the next call.
+        let mut recorder = crate::readcache::Recorder::default();
+        let dir = self.home.trusted_dir();
+        recorder.consult(&dir);
+        for name in fsutil::list_dir(&dir).unwrap_or_default() {
+            recorder.consult(&dir.join(name));
         }
         let store = Arc::new(keys::load_trust(&self.home)?);
         // File times are the system clock's, so they are compared with it, not with the
         // clock handed in (which may be fixed, in tests).
-        let settled = stamp
-            .and_then(|modified| std::time::SystemTime::now().duration_since(modified).ok())
-            .is_some_and(|age| age > RACY_WINDOW);
+        let settled = recorder.settled(std::time::SystemTime::now());
         if let Ok(mut cached) = self.trust_cache.lock() {
-            *cached = settled.then(|| (stamp, Arc::clone(&store)));
+            *cached = settled.then(|| (recorder.stamps().to_vec(), Arc::clone(&store)));
         }
         Ok(store)
     }

@@ -13,11 +13,9 @@ use crate::artifact::Verified;
 use crate::error::{Error, Result};
 use crate::fsutil::LockGuard;
 use crate::home::LAYOUT_VERSION;
-use crate::ids::{ClientId, ProfileId};
-use crate::registry;
+use crate::ids::ClientId;
 use crate::resolve::{self, Resolved};
 use crate::secrets::SecretStore;
-use crate::trust::TrustStore;
 
 /// Where the profile a client follows comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -49,18 +47,6 @@ pub(super) fn subject_of(verified: &Verified) -> Result<ClientId> {
 }
 
 impl Orchestrator {
-    /// The head `client` follows for `profile`: its own profile when it has one, else the
-    /// shared one; the client's own "not found" when neither exists. Verified either way.
-    pub(super) fn head_for(&self, trust: &TrustStore, client: &ClientId, profile: &ProfileId) -> Result<Verified> {
-        if !client.is_shared() && registry::head(self.home(), client, profile)?.is_none() {
-            let shared = ClientId::shared();
-            if registry::head(self.home(), &shared, profile)?.is_some() {
-                return self.load_head(trust, &shared, profile);
-            }
-        }
-        self.load_head(trust, client, profile)
-    }
-
     /// How bridge entries start the bridge: the adapter's program (see
     /// [`Orchestrator::with_bridge_program`]) with this home.
     pub(super) fn bridge_command(&self) -> BridgeCommand {

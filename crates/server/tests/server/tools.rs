@@ -102,6 +102,36 @@ async fn list_clients_and_profiles() {
     client.close().await;
 }
 
+/// Rows are compact by default (the files found, no candidate paths); `detail: true` adds each
+/// client's transports and every candidate path with what exists of it.
+#[tokio::test]
+async fn list_clients_is_compact_unless_detail_is_asked_for() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.root().join(".cursor")).expect("mkdir");
+    std::fs::write(env.root().join(".cursor/mcp.json"), "{}").expect("write");
+    let client = env.client().await;
+    let compact = client.call("list_clients", json!({})).await;
+    let full = client.call("list_clients", json!({"detail": true})).await;
+    let row = |out: &Value, id: &str| {
+        out["clients"].as_array().expect("clients").iter().find(|c| c["client_id"] == id).expect(id).clone()
+    };
+    let (small, big) = (row(compact.ok(), "cursor"), row(full.ok(), "cursor"));
+    assert!(small.get("config_paths").is_none() && small.get("transports").is_none(), "{small}");
+    assert_eq!(small["detected"], true);
+    assert_eq!(small["scope_files"]["user"], json!([env.root().join(".cursor/mcp.json").display().to_string()]));
+    let paths = big["config_paths"].as_array().expect("config_paths with detail");
+    let user = paths.iter().find(|p| p["scope"] == "user" && p["alternative"] == false).expect("the user path");
+    assert_eq!(user["presence"], "file");
+    assert_eq!(user["path"], json!(env.root().join(".cursor/mcp.json")));
+    assert!(big["transports"].as_array().is_some_and(|t| !t.is_empty()), "{big}");
+    for key in ["client_id", "display_name", "platform", "format", "scopes", "scope_files", "profile_count"] {
+        assert_eq!(small[key], big[key], "{key} is the same in both");
+    }
+    let (small_len, big_len) = (compact.ok().to_string().len(), full.ok().to_string().len());
+    assert!(small_len * 5 < big_len * 3, "the compact list is under 60% of the detailed one: {small_len} vs {big_len}");
+    client.close().await;
+}
+
 /// Each row names the client's scopes and, per scope, the files of it found here.
 #[tokio::test]
 async fn list_clients_shows_each_clients_scopes_and_the_scope_files_found() {

@@ -1,0 +1,255 @@
+//! The read cache of a long-running core (the MCP server): a fully verified read remembered
+//! under the identity of every file it consulted, so that the next read of the same profile
+//! only `statx`es those files instead of reading, hashing and verifying them again.
+//!
+//! A file's identity is its [`Stamp`]: device, inode, size, and modification and change times
+//! to the nanosecond (or its absence). Replacing a file (a new inode), rewriting it in place
+//! (mtime and ctime), changing its mode or owner (ctime), creating a file that was absent:
+//! each changes a stamp, and ctime cannot be set from user space, so a change by another
+//! process always shows on the next read, which then reads and verifies everything again.
+//!
+//! Two rules keep that sound:
+//! - **Stamp before read.** A file is stamped just before the read consults it ([`Recorder`]),
+//!   so a change made after the stamp, even during the read, makes the next lookup differ.
+//! - **The racy window.** A read is never remembered while any file it consulted changed less
+//!   than [`RACY_WINDOW`] ago (or seemingly in the future): on a filesystem with coarse
+//!   timestamps a second change within the same tick, of the same size, would keep the same
+//!   stamp (git's "racily clean" rule; `service/listing.rs` and the trust store use the same).
+//!
+//! What is not a file is checked on every read as before: the trust store the verdict was
+//! reached under (its digest must be the current one) and expiry (against the core's clock).
+//! The memory is bounded ([`LIMIT`] entries) and starts over when full.
+
+use std::collections::HashMap;
+use std::os::unix::fs::MetadataExt as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use crate::artifact::Verified;
+use crate::ids::{ClientId, ProfileId};
+
+/// How old the last change of every consulted file must be before a read is remembered.
+pub const RACY_WINDOW: Duration = Duration::from_secs(2);
+
+/// How many reads are remembered before the memory starts over.
+pub const LIMIT: usize = 256;
+
+/// The identity of a file as `statx` gives it, or its absence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    /// No file at that path.
+    Absent,
+    /// A file (or directory) with this identity.
+    Present {
+        /// Device.
+        dev: u64,
+        /// Inode.
+        ino: u64,
+        /// Size in bytes.
+        size: u64,
+        /// Last modification, nanoseconds since the epoch.
+        mtime_ns: i128,
+        /// Last change of the inode (contents, mode, owner, links), nanoseconds since the epoch.
+        ctime_ns: i128,
+    },
+    /// It could not be stamped (say, no permission): never equal to anything, so a read that
+    /// consulted it is never remembered.
+    Unknown,
+}
+
+impl Stamp {
+    /// The stamp of `path` now (following symlinks, as the reads do).
+    pub fn of(path: &Path) -> Stamp {
+        match std::fs::metadata(path) {
+            Ok(meta) => Stamp::Present {
+                dev: meta.dev(),
+                ino: meta.ino(),
+                size: meta.size(),
+                mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+                ctime_ns: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Stamp::Absent,
+            Err(_) => Stamp::Unknown,
+        }
+    }
+
+    /// True when the file has not changed for [`RACY_WINDOW`] by the system clock (file times
+    /// are the system clock's); an absent file is settled, an unknown one never.
+    pub fn is_settled(&self, now: SystemTime) -> bool {
+        match *self {
+            Stamp::Absent => true,
+            Stamp::Unknown => false,
+            Stamp::Present { mtime_ns, ctime_ns, .. } => {
+                let Ok(now) = now.duration_since(SystemTime::UNIX_EPOCH) else { return false };
+                let window = RACY_WINDOW.as_nanos() as i128;
+                let now = now.as_nanos() as i128;
+                now - mtime_ns > window && now - ctime_ns > window
+            }
+        }
+    }
+
+    /// True when both are the same identity (an unknown stamp equals nothing).
+    pub fn same(&self, other: &Stamp) -> bool {
+        *self != Stamp::Unknown && self == other
+    }
+}
+
+/// The files a read consulted, each stamped just before it was read (the first stamp of a
+/// path consulted twice is kept: if it changed in between, the next lookup sees it).
+#[derive(Debug, Default)]
+pub struct Recorder {
+    stamps: Vec<(PathBuf, Stamp)>,
+}
+
+impl Recorder {
+    /// Stamps `path` now, before the caller reads it. A path whose parent directory was stamped
+    /// absent needs no stamp of its own: it cannot exist until the directory does, and then
+    /// the directory's stamp differs.
+    pub fn consult(&mut self, path: &Path) {
+        if self.stamps.iter().any(|(p, s)| p == path || (*s == Stamp::Absent && path.parent() == Some(p.as_path()))) {
+            return;
+        }
+        self.stamps.push((path.to_path_buf(), Stamp::of(path)));
+    }
+
+    /// The stamps taken, in the order consulted.
+    pub fn stamps(&self) -> &[(PathBuf, Stamp)] {
+        &self.stamps
+    }
+
+    /// True when every file consulted is settled (see [`Stamp::is_settled`]).
+    pub fn settled(&self, now: SystemTime) -> bool {
+        self.stamps.iter().all(|(_, s)| s.is_settled(now))
+    }
+}
+
+/// True when every file still has the stamp it had.
+pub fn unchanged(stamps: &[(PathBuf, Stamp)]) -> bool {
+    stamps.iter().all(|(path, stamp)| stamp.same(&Stamp::of(path)))
+}
+
+struct Entry {
+    stamps: Vec<(PathBuf, Stamp)>,
+    trust_digest: [u8; 32],
+    verified: Verified,
+}
+
+/// Verified heads remembered by (client asked for, profile), shared by the clones of a core.
+#[derive(Default)]
+pub struct ReadCache {
+    entries: Mutex<HashMap<(ClientId, ProfileId), Entry>>,
+    hits: AtomicU64,
+}
+
+impl std::fmt::Debug for ReadCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadCache").field("hits", &self.hits()).finish_non_exhaustive()
+    }
+}
+
+impl ReadCache {
+    /// The verified head remembered for this read, if every file it consulted is unchanged,
+    /// it was verified under a trust store of this digest, and it has not expired by `now`.
+    pub fn lookup(
+        &self,
+        client: &ClientId,
+        profile: &ProfileId,
+        trust_digest: &[u8; 32],
+        now: jiff::Timestamp,
+    ) -> Option<Verified> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = entries.get(&(client.clone(), profile.clone()))?;
+        if entry.trust_digest != *trust_digest
+            || entry.verified.statement().expires_at.is_some_and(|expires| now >= expires)
+            || !unchanged(&entry.stamps)
+        {
+            return None;
+        }
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(entry.verified.clone())
+    }
+
+    /// Remembers a verified read under the stamps its files had before it read them, unless
+    /// one of them changed within the racy window.
+    pub fn remember(
+        &self,
+        client: &ClientId,
+        profile: &ProfileId,
+        trust_digest: [u8; 32],
+        recorder: Recorder,
+        verified: &Verified,
+    ) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (client.clone(), profile.clone());
+        if !recorder.settled(SystemTime::now()) {
+            entries.remove(&key);
+            return;
+        }
+        if entries.len() >= LIMIT && !entries.contains_key(&key) {
+            entries.clear();
+        }
+        entries.insert(key, Entry { stamps: recorder.stamps, trust_digest, verified: verified.clone() });
+    }
+
+    /// How many reads were answered from memory (for tests and benchmarks).
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Stamps and the recorder on real files; the cache through the core is tested in
+    //! `tests/core/readcache.rs`.
+
+    use super::*;
+
+    #[test]
+    fn a_stamp_changes_with_an_in_place_rewrite_of_the_same_size_and_with_a_new_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("f");
+        assert_eq!(Stamp::of(&path), Stamp::Absent);
+        std::fs::write(&path, b"aaaa").expect("write");
+        let first = Stamp::of(&path);
+        assert!(matches!(first, Stamp::Present { size: 4, .. }));
+        assert!(first.same(&Stamp::of(&path)));
+        std::thread::sleep(Duration::from_millis(20));
+        std::fs::write(&path, b"bbbb").expect("rewrite in place");
+        assert!(!first.same(&Stamp::of(&path)), "same size, rewritten: the times differ");
+        assert!(!Stamp::Unknown.same(&Stamp::Unknown), "an unknown stamp equals nothing");
+    }
+
+    #[test]
+    fn a_fresh_file_is_not_settled_and_an_old_one_is() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"x").expect("write");
+        let stamp = Stamp::of(&path);
+        assert!(!stamp.is_settled(SystemTime::now()), "changed just now");
+        assert!(stamp.is_settled(SystemTime::now() + RACY_WINDOW + Duration::from_millis(10)));
+        assert!(!stamp.is_settled(SystemTime::UNIX_EPOCH), "changed in the future: not settled");
+        assert!(Stamp::Absent.is_settled(SystemTime::now()));
+        assert!(!Stamp::Unknown.is_settled(SystemTime::now()));
+    }
+
+    #[test]
+    fn the_recorder_keeps_the_first_stamp_and_skips_children_of_an_absent_directory() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = dir.path().join("missing");
+        let mut recorder = Recorder::default();
+        recorder.consult(&missing);
+        recorder.consult(&missing.join("head.json"));
+        let present = dir.path().join("present");
+        std::fs::write(&present, b"1").expect("write");
+        recorder.consult(&present);
+        std::fs::write(&present, b"22").expect("rewrite");
+        recorder.consult(&present);
+        let stamps = recorder.stamps();
+        assert_eq!(stamps.len(), 2, "{stamps:?}");
+        assert_eq!(stamps[0], (missing, Stamp::Absent));
+        assert!(matches!(stamps[1].1, Stamp::Present { size: 1, .. }), "the first stamp is kept");
+        assert!(!unchanged(stamps), "the file changed after its first stamp");
+    }
+}
