@@ -357,11 +357,10 @@ pub fn router(
         (*server.path_dirs).clone(),
         auth.clone(),
     );
-    let dashboard =
-        crate::dashboard::router(dashboard_state).layer(axum::middleware::from_fn_with_state(
-            Arc::new(Allowed { hosts: allowed_hosts(bound), cors_origins: Vec::new() }),
-            check_host_origin,
-        ));
+    let dashboard = crate::dashboard::router(dashboard_state).layer(axum::middleware::from_fn_with_state(
+        Arc::new(Allowed { hosts: allowed_hosts(bound), cors_origins: Vec::new() }),
+        check_host_origin,
+    ));
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
         LocalSessionManager::default().into(),
