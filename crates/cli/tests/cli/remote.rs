@@ -400,3 +400,81 @@ fn plain_http_is_refused_for_an_address_that_is_not_loopback() {
     assert!(stderr(&out).contains("loopback"));
     assert!(!a.home().join("remotes.json").exists());
 }
+
+/// Publishes the shared profile `profile` with one server; returns its artifact id.
+fn publish_shared(env: &TestEnv, profile: &str, server: &str) -> String {
+    let file = env.write_file(&format!("{profile}-{server}.json"), &servers(server, "npx"));
+    let out = run(env, &["publish", "--all", "--profile", profile, "--file", file.to_str().expect("utf8"), "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    json(&out)["artifact_id"].as_str().expect("artifact_id").to_owned()
+}
+
+#[test]
+fn two_machines_pushing_at_the_same_moment_never_make_the_remote_lose_a_version() {
+    let registry = Registry::start(RegistryOptions::default());
+    let a = initialized();
+    let b = follower();
+    trust(&b, &a);
+    trust(&a, &b);
+    add_remote(&a, &registry, false, &[]);
+    add_remote(&b, &registry, false, &[]);
+    let c = TestEnv::new();
+    assert_eq!(code(&run(&c, &["init-configs"])), 0);
+    trust(&c, &a);
+    trust(&c, &b);
+    add_remote(&c, &registry, false, &[]);
+    // Several rounds, each on its own profile: both start from the same version 1, each
+    // publishes its own version 2, and both push at once.
+    for round in 0..4 {
+        let profile = format!("race{round}");
+        let v1 = publish_shared(&a, &profile, "github");
+        assert_eq!(code(&run(&a, &["push", "--profile", &profile])), 0);
+        assert_eq!(code(&run(&b, &["pull", "--profile", &profile])), 0);
+        let a2 = publish_shared(&a, &profile, "linear");
+        let b2 = publish_shared(&b, &profile, "jira");
+        let spawn = |env: &TestEnv| {
+            env.command(super::common::BIN)
+                .args(["push", "--profile", &profile])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn push")
+        };
+        let (pa, pb) = (spawn(&a), spawn(&b));
+        let (oa, ob) = (pa.wait_with_output().expect("push A"), pb.wait_with_output().expect("push B"));
+        let (ca, cb) = (code(&oa), code(&ob));
+        assert!(
+            matches!(ca, 0 | 7) && matches!(cb, 0 | 7),
+            "round {round}: exits {ca} {cb}: {} / {}",
+            stderr(&oa),
+            stderr(&ob)
+        );
+        assert!(
+            ca == 0 || cb == 0,
+            "round {round}: one of the two pushes goes through: {} / {}",
+            stderr(&oa),
+            stderr(&ob)
+        );
+        // Every version a push reported as pushed is on the remote under its own tag, and
+        // version 1 is still there.
+        let listed = tags(&registry);
+        let version_tag = |n: u32, id: &str| format!("_shared__{profile}__v{n:010}-{}", &id[7..19]);
+        assert!(listed.contains(&version_tag(1, &v1)), "round {round}: {listed:?}");
+        for (exit, id) in [(ca, &a2), (cb, &b2)] {
+            if exit == 0 {
+                assert!(
+                    listed.contains(&version_tag(2, id)),
+                    "round {round}: pushed {id} is on the remote: {listed:?}"
+                );
+            }
+        }
+        // A third machine pulls: the head is one of the two versions 2 and verifies.
+        let out = run(&c, &["pull", "--profile", &profile]);
+        assert_eq!(code(&out), 0, "round {round}: {}", stderr(&out));
+        let out = run(&c, &["get", "--all", "--profile", &profile, "--json"]);
+        let head = json(&out)["artifact_id"].as_str().expect("id").to_owned();
+        assert!(head == a2 || head == b2, "round {round}: the remote head {head} is one of the two pushes");
+        let pushed_it = if head == a2 { ca } else { cb };
+        assert_eq!(pushed_it, 0, "round {round}: the head on the remote belongs to a push that succeeded");
+    }
+}
