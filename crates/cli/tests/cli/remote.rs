@@ -433,7 +433,7 @@ fn two_machines_pushing_at_the_same_moment_never_make_the_remote_lose_a_version(
         let a2 = publish_shared(&a, &profile, "linear");
         let b2 = publish_shared(&b, &profile, "jira");
         let spawn = |env: &TestEnv| {
-            env.command(super::common::BIN)
+            env.std_command(super::common::BIN)
                 .args(["push", "--profile", &profile])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
