@@ -22,7 +22,7 @@ mkdir -p "$HOME" && cd "$work"
 # Every client's user config file, created by deploying its default profile into it.
 detected=0
 for client in $("$bin" clients --json | python3 -c 'import json,sys; print(" ".join(c["client_id"] for c in json.load(sys.stdin)))'); do
-  if "$bin" deploy "$client" >/dev/null 2>&1; then detected=$((detected + 1)); fi
+  if "$bin" deploy "$client" --create >/dev/null 2>&1; then detected=$((detected + 1)); fi
 done
 echo "clients with a deployed config file: $detected"
 "$bin" status --json | python3 -c 'import json,sys; rows=json.load(sys.stdin); print("status rows:", len(rows), "up-to-date:", sum(r["status"]=="up-to-date" for r in rows))'
