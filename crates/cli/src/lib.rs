@@ -7,6 +7,7 @@ mod args_lock;
 mod args_one_list;
 mod args_policy;
 mod args_remote;
+mod args_serve;
 mod commands;
 mod env;
 pub mod output;
