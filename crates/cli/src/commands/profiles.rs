@@ -3,6 +3,7 @@
 use std::io::Read as _;
 
 use orchestrator::artifact::Verified;
+use orchestrator::service::HistorySummary;
 use serde_json::json;
 
 use crate::Context;
@@ -170,18 +171,7 @@ pub fn history(ctx: &Context, history: &HistoryArgs) -> anyhow::Result<u8> {
     let worst =
         entries.iter().filter_map(|e| e.artifact.as_ref().err()).map(|e| e.kind().exit_code()).next().unwrap_or(0);
     if ctx.json {
-        let list: Vec<_> = entries
-            .iter()
-            .map(|e| match &e.artifact {
-                Ok(v) => {
-                    let s = v.statement();
-                    json!({"version": e.version, "artifact_id": s.artifact_id, "previous": s.previous,
-                           "created_at": s.created_at, "expires_at": s.expires_at, "metadata": s.metadata,
-                           "signing_key_id": v.signature().key_id, "verified": true})
-                }
-                Err(err) => json!({"version": e.version, "verified": false, "error": err.to_string()}),
-            })
-            .collect();
+        let list: Vec<_> = entries.iter().map(HistorySummary::of).collect();
         output::json(&json!({"client_id": args.subject.id(), "profile_id": args.profile, "history": list,
                              "next_cursor": page.next_cursor}));
     } else {

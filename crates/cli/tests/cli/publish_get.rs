@@ -152,6 +152,34 @@ fn note_and_metadata_are_signed_and_shown_in_history() {
 }
 
 #[test]
+fn history_json_names_a_failed_version_by_class_and_exit_code_like_the_mcp_tool() {
+    let env = initialized();
+    publish(&env, "cursor", "h", &servers("one", "npx"));
+    publish(&env, "cursor", "h", &servers("two", "npx"));
+    let v1 = env.home().join("history/cursor/h/0000000001.json");
+    let tampered = String::from_utf8(std::fs::read(&v1).expect("v1")).expect("utf8").replacen(
+        "\"created_at\":\"2026",
+        "\"created_at\":\"2025",
+        1,
+    );
+    assert!(tampered.contains("\"created_at\":\"2025"), "the envelope was changed");
+    std::fs::write(&v1, tampered).expect("tamper");
+    let out = run(&env, &["history", "cursor", "--profile", "h", "--json"]);
+    assert_eq!(code(&out), 8, "a signed field changed: the signature class: {}", stderr(&out));
+    let history = json(&out);
+    let entries = history["history"].as_array().expect("list");
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["version"], 1);
+    assert_eq!(entries[0]["verified"], false);
+    assert_eq!(entries[0]["error"]["kind"], "signature");
+    assert_eq!(entries[0]["error"]["exit_code"], 8);
+    assert!(entries[0]["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", entries[0]);
+    assert!(entries[0].get("artifact_id").is_none(), "no id is shown for what did not verify");
+    assert_eq!(entries[1]["verified"], true);
+    assert!(entries[1]["error"].is_null());
+}
+
+#[test]
 fn two_processes_publishing_to_one_profile_lose_no_version() {
     let env = initialized();
     let spawn = |tag: &str| {
