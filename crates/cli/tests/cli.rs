@@ -20,6 +20,8 @@ mod cli {
     mod init;
     mod keys;
     mod lock;
+    mod lock_oci;
+    mod lock_oci_support;
     mod lock_pypi;
     mod lock_support;
     mod migrate;

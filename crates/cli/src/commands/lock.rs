@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use orchestrator::lock::{AuditOptions, CheckReport, LockOptions, LockReport, Registries};
+use orchestrator::lock::{AuditOptions, CheckReport, ImageAccess, LockOptions, LockReport, Registries};
 use orchestrator::lock::{AuditReport, PinState};
 
 use crate::Context;
@@ -32,6 +32,17 @@ fn prober(args: &RegistryArgs) -> mcp_server::probe::McpProbe {
     mcp_server::probe::McpProbe {
         timeout: Duration::from_secs(args.probe_timeout.max(1)),
         path: env::var("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".to_owned()),
+    }
+}
+
+/// How image registries are reached: the flags, and the credentials `docker` itself would use
+/// (Docker's config and credential helpers; never this tool's own remote credentials).
+fn image_access(args: &RegistryArgs) -> ImageAccess<'static> {
+    ImageAccess {
+        credentials: &mcp_server::registry_auth::from_docker,
+        ca_file: args.oci_ca_file.clone(),
+        plain_http: args.oci_plain_http,
+        timeout: REGISTRY_TIMEOUT,
     }
 }
 
@@ -63,6 +74,7 @@ pub fn lock(ctx: &Context, args: &LockArgs) -> anyhow::Result<u8> {
         update: args.update.as_ref().map(|name| Some(name.clone()).filter(|n| !n.is_empty())),
         probe: (args.probe || has_update).then_some(&probe as &dyn orchestrator::lock::Probe),
         probe_all: args.probe,
+        images: image_access(&args.registries),
     };
     let report = ctx.core.lock_profile(subject, profile, &fetch, &options)?;
     print_lock(ctx, &report)?;
@@ -192,8 +204,11 @@ pub fn audit(ctx: &Context, args: &AuditArgs) -> anyhow::Result<u8> {
     let registries = registries(&args.registries);
     let fetch = fetcher()?;
     let probe = prober(&args.registries);
-    let options =
-        AuditOptions { registries, probe: (!args.no_probe).then_some(&probe as &dyn orchestrator::lock::Probe) };
+    let options = AuditOptions {
+        registries,
+        probe: (!args.no_probe).then_some(&probe as &dyn orchestrator::lock::Probe),
+        images: image_access(&args.registries),
+    };
     let report = ctx.core.audit(args.target.subject(), &args.target.profile, &fetch, &options)?;
     print_audit(ctx, &report)?;
     Ok(if report.fails() { 5 } else { 0 })

@@ -20,7 +20,9 @@
 
 mod error;
 mod fingerprint;
+mod image;
 mod npm;
+mod oci;
 mod ops;
 mod pypi;
 mod report;
@@ -32,6 +34,7 @@ use serde_json::Value;
 
 pub use error::LockFailure;
 pub use fingerprint::{ToolPrint, ToolsChange, fingerprint};
+pub use oci::{ImageAccess, ImageManifest, Images, Wanted};
 pub use ops::{AuditOptions, LockOptions, Registries};
 pub use report::{AuditReport, CheckReport, CheckRow, Finding, FindingKind, LockChange, LockReport, PinState};
 
@@ -48,23 +51,33 @@ pub const DEFAULT_PYPI_INDEX: &str = "https://pypi.org/simple/";
 /// A server's `lock` object.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lock {
-    /// `npm` or `pypi` (absent: only a tool fingerprint).
+    /// `npm`, `pypi` or `oci` (absent: only a tool fingerprint).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecosystem: Option<Ecosystem>,
     /// The package name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package: Option<String>,
-    /// The exact version the args pin.
+    /// The exact version the args pin (packages; an image has a [`Lock::tag`] and a digest).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The registry's digest of that version: npm `dist.integrity` (`sha512-…`), PyPI
-    /// `sha256:<hex>` of [`Lock::file`].
+    /// `sha256:<hex>` of [`Lock::file`]; an image's manifest (or index) digest `sha256:<hex>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrity: Option<String>,
+    /// An image's repository in its registry (`library/alpine` for `alpine`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// The image tag the digest was resolved from (`lock --update` moves along it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// The media type of the image's manifest: an index (multi-platform) or one manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
     /// The PyPI file the integrity is of (a wheel, else the sdist).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
-    /// The registry base URL the version was resolved at (no credentials).
+    /// The registry base URL the version was resolved at (no credentials); an image's registry
+    /// host (`HOST[:PORT]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<String>,
     /// The version range or tag the entry asked for before it was pinned (absent: the latest).
