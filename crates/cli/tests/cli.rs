@@ -22,6 +22,7 @@ mod cli {
     mod lock;
     mod lock_oci;
     mod lock_oci_support;
+    mod lock_probe;
     mod lock_pypi;
     mod lock_support;
     mod migrate;
