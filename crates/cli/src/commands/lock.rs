@@ -2,8 +2,11 @@
 //! `lock_check`, `lock_profile` and `audit`, with the registry client and the MCP probe of the
 //! server crate.
 //!
+//! Images are read with the credentials `docker` would use (Docker's config and credential
+//! helpers, `registry_auth::from_docker`), `--oci-ca-file` and `--oci-plain-http`.
+//!
 //! Exit codes: `lock --check` 5 when any server is not pinned; `lock` the code of the first
-//! failure (a package not found 3, a registry unreachable 1, a malformed answer 4, a bad range
+//! failure (a package, image or tag not found 3, a registry unreachable 1, a malformed answer 4, a bad range
 //! 6; nothing is published then), 1 when only a probe failed (the pins are published); `audit` 5
 //! when any finding is an error or a warning (notes, such as a newer version, do not count).
 

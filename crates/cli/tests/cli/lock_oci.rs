@@ -216,6 +216,40 @@ fn an_unknown_image_or_tag_and_a_registry_that_is_down_publish_nothing() {
 }
 
 #[test]
+fn audit_reports_an_image_lock_that_does_not_match_and_a_registry_it_cannot_reach() {
+    let env = initialized();
+    let (a, b) = (format!("sha256:{}", "a".repeat(64)), format!("sha256:{}", "b".repeat(64)));
+    let image = "127.0.0.1:9/mcp/x";
+    let locked = |digest: &str| {
+        json!({"ecosystem": "oci", "package": image, "registry": "127.0.0.1:9",
+        "repository": "mcp/x", "tag": "1", "integrity": digest})
+    };
+    publish_shared(
+        &env,
+        "edited",
+        &json!({"mcpServers": {
+            "edited": {"command": "docker", "args": ["run", "-i", format!("{image}:1@{a}")], "lock": locked(&b)},
+            "unreachable": {"command": "docker", "args": ["run", "-i", format!("{image}:1@{a}")], "lock": locked(&a)},
+        }}),
+    );
+    let out = run_env(&env, &["lock", "--profile", "edited", "--check", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let row = json(&out)["servers"][0].clone();
+    assert_eq!((row["state"].as_str(), row["locked_version"].as_str()), (Some("pinned"), Some(b.as_str())), "{row}");
+
+    let out = run_env(&env, &["audit", "--profile", "edited", "--no-probe", "--json"]);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let audit = json(&out);
+    let edited = findings_of(&audit, "edited");
+    assert_eq!(edited[0]["kind"], "pin-mismatch", "{audit}");
+    assert!(edited[0]["message"].as_str().is_some_and(|m| m.contains(&format!("{image}@{a}")) && m.contains(&b)));
+    let unreachable = findings_of(&audit, "unreachable");
+    assert_eq!((unreachable.len(), unreachable[0]["kind"].as_str()), (1, Some("registry-failed")), "{audit}");
+    assert_eq!(unreachable[0]["level"], "warning");
+    assert!(unreachable[0]["message"].as_str().is_some_and(|m| m.contains("cannot reach the registry 127.0.0.1:9")));
+}
+
+#[test]
 fn a_tls_registry_with_a_login_is_reached_with_the_ca_and_dockers_credentials() {
     let registry = Registry::start(RegistryOptions { tls: true, auth: true, token: false });
     let host = registry.host();

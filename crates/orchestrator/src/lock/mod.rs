@@ -2,11 +2,13 @@
 //! its registry integrity digest, and every server's tool list fingerprinted.
 //!
 //! **Where a pin lives.** The pin is written twice, in the signed payload:
-//! - in the server's `args`, so that what clients run is pinned (`pkg@1.2.3`, `pkg==1.2.3`):
-//!   deploy writes these args into every client file as it writes any other args;
+//! - in the server's `args`, so that what clients run is pinned (`pkg@1.2.3`, `pkg==1.2.3`,
+//!   `image:tag@sha256:…`): deploy writes these args into every client file as it writes any
+//!   other args;
 //! - in a `lock` object beside `command`/`args` ([`LOCK_KEY`], [`Lock`]): the ecosystem, the
 //!   package, the exact version, the registry's integrity digest (npm `dist.integrity`, the
-//!   PyPI file's `sha256:`), the registry it came from, the range first asked for (what
+//!   PyPI file's `sha256:`, an image's manifest or index digest with its repository, tag and
+//!   media type), the registry it came from, the range first asked for (what
 //!   `lock --update` moves within) and, after `lock --probe`, the SHA-256 of the canonical
 //!   tool list with one digest per tool. The `lock` object is never written into a client
 //!   file: [`strip`] takes it out of the document every client is given (`adapt`), no
@@ -15,8 +17,10 @@
 //!
 //! A remote server or a plain command gets a `lock` with only the tool fingerprint.
 //!
-//! The core talks to no registry and starts no server: the adapter hands in a [`Fetch`] (HTTP
-//! GET) and a [`Probe`] (an MCP client).
+//! The core starts no server and speaks no registry's HTTP API itself: the adapter hands in a
+//! [`Fetch`] (HTTP GET) and a [`Probe`] (an MCP client); images are read through `oci-client`
+//! ([`oci`]) with the credentials, CA and plain-HTTP choice the adapter hands in
+//! ([`ImageAccess`]).
 
 mod error;
 mod fingerprint;

@@ -32,7 +32,7 @@ use oci_client::{Client, Reference};
 use sha2::{Digest as _, Sha256};
 
 use super::error::LockFailure;
-use crate::remote::{Credentials, RemoteUrl};
+use crate::remote::Credentials;
 
 /// The manifest types asked for, as `docker pull` asks.
 const ACCEPTED: &[&str] =
@@ -102,8 +102,14 @@ fn chain(error: &dyn std::error::Error) -> String {
     out
 }
 
+/// Whether a registry (`HOST[:PORT]`, `[V6]:PORT`) is on this machine: `localhost` or a loopback
+/// address.
 fn is_loopback(registry: &str) -> bool {
-    RemoteUrl::parse(&format!("oci://{registry}/probe")).is_ok_and(|url| url.is_loopback())
+    let host = match registry.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or(bracketed),
+        None => registry.rsplit_once(':').map_or(registry, |(host, _)| host),
+    };
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 impl<'a> Images<'a> {
@@ -197,14 +203,17 @@ impl<'a> Images<'a> {
                 detail: format!("a manifest of {} bytes (over the 4 MiB limit)", bytes.len()),
             });
         }
-        let media_type = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|v| v.get("mediaType").and_then(serde_json::Value::as_str).map(str::to_owned))
-            .ok_or_else(|| LockFailure::Malformed {
-                package: shown.clone(),
-                registry: registry.clone(),
-                detail: "a manifest without a mediaType".into(),
-            })?;
+        let manifest: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| LockFailure::Malformed {
+            package: shown.clone(),
+            registry: registry.clone(),
+            detail: "a manifest that is not JSON".into(),
+        })?;
+        // `mediaType` is optional in an OCI manifest or index: an index is what lists manifests.
+        let media_type = match manifest.get("mediaType").and_then(serde_json::Value::as_str) {
+            Some(media_type) => media_type.to_owned(),
+            None if manifest.get("manifests").is_some() => OCI_IMAGE_INDEX_MEDIA_TYPE.to_owned(),
+            None => OCI_IMAGE_MEDIA_TYPE.to_owned(),
+        };
         let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
         Ok(ImageManifest { registry, repository, digest, media_type })
     }
@@ -244,5 +253,70 @@ fn failure(shown: &str, registry: &str, error: OciDistributionError) -> LockFail
             ),
         },
         other => LockFailure::Registry { message: format!("the registry {registry} failed for {shown}: {other}") },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oci_client::errors::OciDistributionError;
+
+    use super::{ImageAccess, Images, Wanted, failure, is_loopback};
+    use crate::error::ErrorKind;
+    use crate::lock::LockFailure;
+
+    #[test]
+    fn plain_http_is_only_for_a_registry_on_this_machine() {
+        for local in ["127.0.0.1:5000", "localhost:5000", "[::1]:5000", "127.0.0.1"] {
+            assert!(is_loopback(local), "{local}");
+        }
+        for remote in ["ghcr.io", "registry.example.com:5000", "10.0.0.1:5000", "docker.io"] {
+            assert!(!is_loopback(remote), "{remote}");
+        }
+    }
+
+    #[test]
+    fn registry_errors_read_as_what_to_do() {
+        let not_found = failure(
+            "reg/x:1",
+            "reg",
+            OciDistributionError::ServerError { code: 404, url: "u".into(), message: "nope".into() },
+        );
+        assert_eq!(not_found, LockFailure::NoImage { image: "reg/x:1".into(), registry: "reg".into() });
+        assert_eq!(not_found.kind(), ErrorKind::NotFound);
+        let refused = failure("reg/x:1", "reg", OciDistributionError::UnauthorizedError { url: "u".into() });
+        assert!(refused.to_string().contains("log in with `docker login reg`"), "{refused}");
+        assert_eq!(refused.kind(), ErrorKind::Other);
+        let digest = failure(
+            "reg/x:1",
+            "reg",
+            OciDistributionError::DigestError(oci_client::errors::DigestError::VerificationError {
+                expected: "sha256:aa".into(),
+                actual: "sha256:bb".into(),
+            }),
+        );
+        assert_eq!(digest.kind(), ErrorKind::Integrity);
+        assert!(digest.to_string().contains("do not match its digest"), "{digest}");
+        let other = failure("reg/x:1", "reg", OciDistributionError::RegistryNoDigestError);
+        assert!(other.to_string().starts_with("the registry reg failed for reg/x:1"), "{other}");
+    }
+
+    #[test]
+    fn a_ca_file_that_cannot_be_read_is_named_before_any_request() {
+        let access = ImageAccess { ca_file: Some("/nonexistent/ca.pem".into()), ..ImageAccess::default() };
+        let images = Images::new(&access);
+        let Err(LockFailure::Registry { message }) = images.manifest("127.0.0.1:9/mcp/x", Wanted::Tag("1")) else {
+            panic!("an unreadable CA file is refused");
+        };
+        assert!(message.contains("/nonexistent/ca.pem") && message.contains("--oci-ca-file"), "{message}");
+    }
+
+    #[test]
+    fn a_name_that_is_no_image_reference_is_refused() {
+        let access = ImageAccess::default();
+        let Err(failure) = Images::new(&access).manifest("UPPER/Case", Wanted::Tag("1")) else {
+            panic!("not a reference");
+        };
+        assert_eq!(failure.kind(), ErrorKind::Validation);
+        assert!(failure.to_string().contains("not an image reference"), "{failure}");
     }
 }
