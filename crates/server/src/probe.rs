@@ -216,7 +216,15 @@ impl McpProbe {
             if sse {
                 let transport = crate::bridge::sse::connect(client, &parsed, headers.into_iter().collect())
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| {
+                        let message = e.to_string();
+                        if message.contains("HTTP 401/403") {
+                            // The bridge words it for its --header flags; here the headers are the entry's.
+                            format!("{shown} refused the probe (HTTP 401/403): check the entry's headers and the secrets they name")
+                        } else {
+                            message
+                        }
+                    })?;
                 list_tools(transport, &shown).await
             } else {
                 let config = StreamableHttpClientTransportConfig::with_uri(parsed.as_str()).custom_headers(headers);

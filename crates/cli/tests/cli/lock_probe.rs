@@ -158,7 +158,10 @@ fn an_sse_server_that_refuses_the_headers_is_reported_without_them() {
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let report = json(&out);
     let error = change(&report, "legacy")["error"].as_str().unwrap_or_default().to_owned();
-    assert!(error.contains("probe failed") && error.contains("HTTP 401/403"), "{report}");
+    assert!(
+        error.contains("probe failed") && error.contains("refused the probe (HTTP 401/403): check the entry's headers"),
+        "{report}"
+    );
     for stream in [&out.stdout, &out.stderr] {
         assert!(!String::from_utf8_lossy(stream).contains(wrong), "the token shows");
     }
