@@ -40,7 +40,7 @@ pub struct RegistryArgs {
     /// An extra CA certificate (PEM) for image registries with a private CA
     #[arg(long, value_name = "FILE")]
     pub oci_ca_file: Option<std::path::PathBuf>,
-    /// Reach image registries on this machine (127.0.0.1, ::1, localhost) over plain HTTP
+    /// Reach image registries on this machine (127.0.0.1, localhost) over plain HTTP
     #[arg(long)]
     pub oci_plain_http: bool,
 }

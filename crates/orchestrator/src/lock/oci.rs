@@ -12,7 +12,7 @@
 //! cannot name one digest and serve other bytes.
 //!
 //! **How the registry is reached** ([`ImageAccess`], from the adapter): HTTPS, with an extra CA
-//! when given; plain HTTP only for a registry on this machine (127.0.0.1, ::1, localhost) and
+//! when given; plain HTTP only for a registry on this machine (127.0.0.1, localhost) and
 //! only when asked; credentials for the registry's host from the adapter (Docker's
 //! `config.json` and credential helpers), else anonymous. Like `remote/oci.rs`, each call is
 //! blocking for the caller and runs on a small tokio runtime of its own.
