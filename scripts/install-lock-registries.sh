@@ -4,12 +4,14 @@
 #   npm/    verdaccio 6.8.0 (an npm registry; `overrides` pins node-fetch to 2.7.0 so that it
 #           installs on Node 20) and esbuild (bundles the test's TypeScript-SDK MCP server into
 #           one file, so the package published to the local registry has no dependencies)
-#   venv/   pypiserver (a PyPI simple-API server), uv (its `uvx` runs the test's PyPI server
-#           and `uv build` builds its wheels) and the Python MCP SDK (the test's HTTP server
-#           whose tools change: the rug-pull case)
+#   venv/   pypiserver (a PyPI simple-API server), uv (`uv build` builds the test's wheels, and
+#           `uvx`, found first on PATH by lock_probe.rs, runs the test's stdio server from the
+#           local index: `lock --probe` of a PyPI package) and the Python MCP SDK (the test's
+#           HTTP+SSE server whose tools change: the rug-pull case over SSE)
 # The tests find them through MCP_TEST_REGISTRIES_DIR (default: this directory) and fail, never
-# skip, when they are absent on CI. Only the npm and PyPI registries are used. Every install
-# command runs on every call (cheap when satisfied).
+# skip, when they are absent on CI. The image tests (lock_oci.rs) use the OCI registry and
+# skopeo that scripts/install-test-deps.sh installs with apt. Every install command runs on
+# every call (cheap when satisfied).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -37,6 +37,12 @@ pub struct RegistryArgs {
     /// Seconds a probed server may take to start and list its tools
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub probe_timeout: u64,
+    /// An extra CA certificate (PEM) for image registries with a private CA
+    #[arg(long, value_name = "FILE")]
+    pub oci_ca_file: Option<std::path::PathBuf>,
+    /// Reach image registries on this machine (127.0.0.1, localhost) over plain HTTP
+    #[arg(long)]
+    pub oci_plain_http: bool,
 }
 
 #[derive(Debug, Args)]

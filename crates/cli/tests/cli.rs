@@ -20,6 +20,9 @@ mod cli {
     mod init;
     mod keys;
     mod lock;
+    mod lock_oci;
+    mod lock_oci_support;
+    mod lock_probe;
     mod lock_pypi;
     mod lock_support;
     mod migrate;

@@ -9,7 +9,9 @@
 //! `PIP_INDEX_URL`), with a throwaway npm and uv cache so a cached copy from elsewhere is not
 //! what runs. It is started in its own process group, and the whole group is killed when the
 //! probe ends or its time is up, so a server that hangs is reported, never waited on. A remote
-//! (streamable HTTP) server is asked at its URL with its headers. Error messages never carry a
+//! server is asked at its URL with its headers: over streamable HTTP with rmcp's client, over
+//! the legacy HTTP+SSE transport (`"type": "sse"`) with the bridge's SSE client transport
+//! (`bridge::sse`: rmcp has none; rmcp's client still runs the protocol). Error messages never carry a
 //! header or env value: what the server wrote on stderr is shown with every such value
 //! replaced by `«redacted»`.
 
@@ -20,9 +22,10 @@ use std::time::Duration;
 
 use orchestrator::lock::{Fetch, Probe, ProbeRegistries};
 use rmcp::ServiceExt as _;
-use rmcp::model::{ClientCapabilities, ClientConfig, Implementation};
+use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, Tool};
+use rmcp::service::RoleClient;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use rmcp::transport::{IntoTransport, StreamableHttpClientTransport, TokioChildProcess};
 use serde_json::Value;
 use tokio::io::AsyncReadExt as _;
 
@@ -193,7 +196,7 @@ impl McpProbe {
         }
     }
 
-    async fn remote(&self, entry: &Value) -> Result<Vec<Value>, String> {
+    async fn remote(&self, entry: &Value, sse: bool) -> Result<Vec<Value>, String> {
         let url = entry.get("url").and_then(Value::as_str).ok_or("no url")?;
         let parsed = crate::bridge::check_url(url).map_err(|e| e.to_string())?;
         let shown = orchestrator::lock::shown_url(url);
@@ -209,14 +212,24 @@ impl McpProbe {
             secrets.push(value);
         }
         let client = http_client(self.timeout)?;
-        let config = StreamableHttpClientTransportConfig::with_uri(parsed.as_str()).custom_headers(headers);
-        let transport = StreamableHttpClientTransport::with_client(client, config);
         let work = async {
-            let client =
-                client_info().serve(transport).await.map_err(|e| format!("no MCP session with {shown}: {e}"))?;
-            let tools = client.list_all_tools().await.map_err(|e| format!("tools/list at {shown} failed: {e}"));
-            let _ = client.cancel().await;
-            tools
+            if sse {
+                let transport = crate::bridge::sse::connect(client, &parsed, headers.into_iter().collect())
+                    .await
+                    .map_err(|e| {
+                        let message = e.to_string();
+                        if message.contains("HTTP 401/403") {
+                            // The bridge words it for its --header flags; here the headers are the entry's.
+                            format!("{shown} refused the probe (HTTP 401/403): check the entry's headers and the secrets they name")
+                        } else {
+                            message
+                        }
+                    })?;
+                list_tools(transport, &shown).await
+            } else {
+                let config = StreamableHttpClientTransportConfig::with_uri(parsed.as_str()).custom_headers(headers);
+                list_tools(StreamableHttpClientTransport::with_client(client, config), &shown).await
+            }
         };
         match tokio::time::timeout(self.timeout, work).await {
             Ok(Ok(tools)) => Ok(tools.into_iter().filter_map(|t| serde_json::to_value(t).ok()).collect()),
@@ -224,6 +237,18 @@ impl McpProbe {
             Err(_) => Err(format!("{shown} did not list its tools within {} s", self.timeout.as_secs())),
         }
     }
+}
+
+/// Opens an MCP session over `transport`, lists every tool, and closes it.
+async fn list_tools<T, E, A>(transport: T, shown: &str) -> Result<Vec<Tool>, String>
+where
+    T: IntoTransport<RoleClient, E, A>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let client = client_info().serve(transport).await.map_err(|e| format!("no MCP session with {shown}: {e}"))?;
+    let tools = client.list_all_tools().await.map_err(|e| format!("tools/list at {shown} failed: {e}"));
+    let _ = client.cancel().await;
+    tools
 }
 
 impl Probe for McpProbe {
@@ -241,10 +266,8 @@ impl Probe for McpProbe {
                 drop(runtime);
                 result
             }
-            Some(dialects::Transport::Http) => runtime.block_on(self.remote(entry)),
-            Some(dialects::Transport::Sse) => {
-                Err("HTTP+SSE servers are not probed by this version (streamable HTTP and stdio are)".into())
-            }
+            Some(dialects::Transport::Http) => runtime.block_on(self.remote(entry, false)),
+            Some(dialects::Transport::Sse) => runtime.block_on(self.remote(entry, true)),
             None => Err("neither a command nor a url".into()),
         }
     }

@@ -2,14 +2,17 @@
 //! `lock_check`, `lock_profile` and `audit`, with the registry client and the MCP probe of the
 //! server crate.
 //!
+//! Images are read with the credentials `docker` would use (Docker's config and credential
+//! helpers, `registry_auth::from_docker`), `--oci-ca-file` and `--oci-plain-http`.
+//!
 //! Exit codes: `lock --check` 5 when any server is not pinned; `lock` the code of the first
-//! failure (a package not found 3, a registry unreachable 1, a malformed answer 4, a bad range
+//! failure (a package, image or tag not found 3, a registry unreachable 1, a malformed answer 4, a bad range
 //! 6; nothing is published then), 1 when only a probe failed (the pins are published); `audit` 5
 //! when any finding is an error or a warning (notes, such as a newer version, do not count).
 
 use std::time::Duration;
 
-use orchestrator::lock::{AuditOptions, CheckReport, LockOptions, LockReport, Registries};
+use orchestrator::lock::{AuditOptions, CheckReport, ImageAccess, LockOptions, LockReport, Registries};
 use orchestrator::lock::{AuditReport, PinState};
 
 use crate::Context;
@@ -32,6 +35,17 @@ fn prober(args: &RegistryArgs) -> mcp_server::probe::McpProbe {
     mcp_server::probe::McpProbe {
         timeout: Duration::from_secs(args.probe_timeout.max(1)),
         path: env::var("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".to_owned()),
+    }
+}
+
+/// How image registries are reached: the flags, and the credentials `docker` itself would use
+/// (Docker's config and credential helpers; never this tool's own remote credentials).
+fn image_access(args: &RegistryArgs) -> ImageAccess<'static> {
+    ImageAccess {
+        credentials: &mcp_server::registry_auth::from_docker,
+        ca_file: args.oci_ca_file.clone(),
+        plain_http: args.oci_plain_http,
+        timeout: REGISTRY_TIMEOUT,
     }
 }
 
@@ -63,6 +77,7 @@ pub fn lock(ctx: &Context, args: &LockArgs) -> anyhow::Result<u8> {
         update: args.update.as_ref().map(|name| Some(name.clone()).filter(|n| !n.is_empty())),
         probe: (args.probe || has_update).then_some(&probe as &dyn orchestrator::lock::Probe),
         probe_all: args.probe,
+        images: image_access(&args.registries),
     };
     let report = ctx.core.lock_profile(subject, profile, &fetch, &options)?;
     print_lock(ctx, &report)?;
@@ -192,8 +207,11 @@ pub fn audit(ctx: &Context, args: &AuditArgs) -> anyhow::Result<u8> {
     let registries = registries(&args.registries);
     let fetch = fetcher()?;
     let probe = prober(&args.registries);
-    let options =
-        AuditOptions { registries, probe: (!args.no_probe).then_some(&probe as &dyn orchestrator::lock::Probe) };
+    let options = AuditOptions {
+        registries,
+        probe: (!args.no_probe).then_some(&probe as &dyn orchestrator::lock::Probe),
+        images: image_access(&args.registries),
+    };
     let report = ctx.core.audit(args.target.subject(), &args.target.profile, &fetch, &options)?;
     print_audit(ctx, &report)?;
     Ok(if report.fails() { 5 } else { 0 })

@@ -126,6 +126,11 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("lock", &["lock", "--client", "claude-desktop", "--profile", "dev", "--npm-registry", "http://127.0.0.1:9/"]),
     ("audit", &["audit", "--profile", "lockcanary"]),
     ("audit", &["audit", "--client", "claude-desktop", "--profile", "dev", "--npm-registry", "http://127.0.0.1:9/"]),
+    // An image at the TLS registry (no Docker login: refused) and an HTTP+SSE server whose
+    // header holds the secret (not listening: its probe fails).
+    ("publish", &["publish", "--all", "--profile", "imagecanary", "--file", "{imagedoc}"]),
+    ("lock", &["lock", "--profile", "imagecanary", "--probe", "--probe-timeout", "10", "--oci-ca-file", "{ca}"]),
+    ("audit", &["audit", "--profile", "imagecanary", "--oci-ca-file", "{ca}"]),
     ("tokens create", &["tokens", "create", "--name", "CI", "--scope", "read"]),
     ("tokens list", &["tokens", "list"]),
     ("tokens list", &["tokens", "list", "--json"]),
@@ -282,7 +287,19 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
         }}})
         .to_string(),
     );
+    let image_doc = env.write_file(
+        "imagecanary.json",
+        &json!({"mcpServers": {
+            "img": {"command": "docker", "args": ["run", "-i", "--rm", "-e", "TOKEN", format!("{}/team/mcp:1", registry.host())],
+                    "env": {"TOKEN": "${secret:CANARY_SECRET}"}},
+            "legacy": {"type": "sse", "url": "http://127.0.0.1:9/sse",
+                       "headers": {"Authorization": "Bearer ${secret:CANARY_SECRET}"},
+                       "lock": {"tools_sha256": "0".repeat(64), "tools": {}}},
+        }})
+        .to_string(),
+    );
     let vars = [
+        ("{imagedoc}", image_doc.display().to_string()),
         ("{regurl}", registry.url("team/mcp")),
         ("{ca}", registry.ca_file().display().to_string()),
         ("{lockdoc}", lock_doc.display().to_string()),

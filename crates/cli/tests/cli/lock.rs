@@ -358,7 +358,7 @@ fn check_and_audit_without_a_registry() {
                        "lock": {"ecosystem": "npm", "package": "pkg", "version": "1.0.0", "integrity": "sha512-x",
                                 "registry": "http://127.0.0.1:9/"}},
             "git": {"command": "uvx", "args": ["--from", "git+https://example.invalid/org/repo.git", "tool"]},
-            "image": {"command": "docker", "args": ["run", "-i", "--rm", format!("ghcr.io/org/srv@sha256:{sha}")]},
+            "image": {"command": "docker", "args": ["run", "-i", "--rm", format!("127.0.0.1:9/org/srv@sha256:{sha}")]},
             "plain": {"command": "node", "args": ["server.js"]},
             "loose": {"command": "npx", "args": ["-y", "pkg@^1"]},
         }}),
@@ -382,7 +382,8 @@ fn check_and_audit_without_a_registry() {
     let edited = findings_of(&audit, "edited");
     assert_eq!(edited[0]["kind"], "pin-mismatch", "{audit}");
     assert!(edited[0]["message"].as_str().is_some_and(|m| m.contains("pkg 1.1.0") && m.contains("pkg 1.0.0")));
-    assert!(findings_of(&audit, "image").is_empty() && findings_of(&audit, "plain").is_empty(), "{audit}");
+    assert_eq!(findings_of(&audit, "image")[0]["kind"], "unlocked", "an image pinned by hand has no lock: {audit}");
+    assert!(findings_of(&audit, "plain").is_empty(), "{audit}");
     assert_eq!(findings_of(&audit, "git")[0]["kind"], "unpinned");
     let loose = findings_of(&audit, "loose");
     assert_eq!(loose[0]["kind"], "unpinned");
@@ -392,7 +393,10 @@ fn check_and_audit_without_a_registry() {
     let out = run_env(&env, &["lock", "--profile", "hand", "--npm-registry", "http://127.0.0.1:9/", "--json"], &[]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let report = json(&out);
-    assert_eq!(change(&report, "image")["note"], "image pinned by digest");
+    assert!(
+        change(&report, "image")["error"].as_str().is_some_and(|e| e.contains("cannot reach the registry 127.0.0.1:9")),
+        "{report}"
+    );
     assert!(change(&report, "git")["note"].as_str().is_some_and(|n| n.contains("VCS")), "{report}");
     assert_eq!(change(&report, "by-hand")["action"], "failed");
     assert_eq!(change(&report, "plain")["action"], "unchanged");

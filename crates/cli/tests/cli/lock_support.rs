@@ -1,7 +1,10 @@
 //! Package registries the lock tests start on 127.0.0.1 — verdaccio (npm) and pypiserver
 //! (PyPI), installed by `scripts/install-lock-registries.sh` — the test MCP server
-//! (`testdata/lock/server/server.mjs`, TypeScript SDK) bundled by esbuild, and tiny wheels built
-//! by `uv build`. Missing tools fail the test with the command that installs them (never skip).
+//! (`testdata/lock/server/server.mjs`, TypeScript SDK) bundled by esbuild, tiny wheels built
+//! by `uv build` (a plain module, or the dependency-free stdio server of
+//! `testdata/lock/pyserver/` with a console entry point), and the Python SDK's HTTP+SSE server
+//! of `testdata/lock/sse_server.py`. Missing tools fail the test with the command that installs
+//! them (never skip).
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
@@ -199,15 +202,34 @@ impl PypiServer {
     /// Builds a tiny pure-Python package `name==version` with `uv build` into the served
     /// directory; returns the wheel's path.
     pub fn add(&self, name: &str, version: &str) -> PathBuf {
+        self.build(name, version, &format!("VERSION = {version:?}\n"), "")
+    }
+
+    /// Builds the test's stdio MCP server as `name==version` (its tools depend on the version;
+    /// `echo` describes its `echo` tool), with the console script `name`, replacing any wheel
+    /// of that version already served; returns the wheel's path.
+    pub fn add_server(&self, name: &str, version: &str, echo: &str) -> PathBuf {
+        let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/lock/pyserver/server.py");
+        let code = std::fs::read_to_string(&template)
+            .expect("server template")
+            .replace("@VERSION@", version)
+            .replace("@ECHO@", echo);
+        let module = name.replace('-', "_");
+        let wheel = self.packages.path().join(format!("{module}-{version}-py3-none-any.whl"));
+        let _ = std::fs::remove_file(&wheel);
+        self.build(name, version, &code, &format!("\n[project.scripts]\n{name} = \"{module}:main\"\n"))
+    }
+
+    fn build(&self, name: &str, version: &str, code: &str, scripts: &str) -> PathBuf {
         let source = tempfile::tempdir().expect("tempdir");
         let module = name.replace('-', "_");
         let package_dir = source.path().join("src").join(&module);
         std::fs::create_dir_all(&package_dir).expect("module dir");
-        std::fs::write(package_dir.join("__init__.py"), format!("VERSION = {version:?}\n")).expect("init");
+        std::fs::write(package_dir.join("__init__.py"), code).expect("init");
         std::fs::write(
             source.path().join("pyproject.toml"),
             format!(
-                "[project]\nname = {name:?}\nversion = {version:?}\n\n[build-system]\nrequires = [\"uv_build>=0.8,<0.14\"]\nbuild-backend = \"uv_build\"\n"
+                "[project]\nname = {name:?}\nversion = {version:?}\n{scripts}\n[build-system]\nrequires = [\"uv_build>=0.8,<0.14\"]\nbuild-backend = \"uv_build\"\n"
             ),
         )
         .expect("pyproject");
@@ -226,4 +248,24 @@ impl PypiServer {
         assert!(wheel.is_file(), "no wheel at {}", wheel.display());
         wheel
     }
+}
+
+/// The Python SDK's HTTP+SSE test server (`testdata/lock/sse_server.py`), refusing requests
+/// without `Authorization: Bearer TOKEN`, its `notes` tool described by `notes_file`; returns
+/// its SSE URL.
+pub fn sse_server(token: &str, notes_file: &Path) -> (String, Running) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/lock/sse_server.py");
+    let mut child = Command::new(tools_dir().join("venv/bin/python"))
+        .arg(script)
+        .arg(token)
+        .arg(notes_file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the SSE test server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("listening line");
+    let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("SSE server printed {line:?}"));
+    (url.to_owned(), Running(child))
 }

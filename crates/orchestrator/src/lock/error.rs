@@ -22,6 +22,16 @@ pub enum LockFailure {
         /// The registry asked.
         registry: String,
     },
+    /// The registry has no such image, or no such tag or digest of it (exit 3).
+    #[error(
+        "{image} is not in the registry {registry}: check the image name and tag (`skopeo inspect docker://{image}` shows what the registry has)"
+    )]
+    NoImage {
+        /// The image as asked for (`name:tag` or `name@digest`).
+        image: String,
+        /// The registry asked.
+        registry: String,
+    },
     /// No version of the package matches what the entry asks for (exit 3).
     #[error("no version of {package} at {registry} matches `{requested}` (newest: {newest})")]
     NoMatch {
@@ -61,7 +71,9 @@ impl LockFailure {
     pub fn kind(&self) -> ErrorKind {
         match self {
             LockFailure::Registry { .. } => ErrorKind::Other,
-            LockFailure::NoPackage { .. } | LockFailure::NoMatch { .. } => ErrorKind::NotFound,
+            LockFailure::NoPackage { .. } | LockFailure::NoMatch { .. } | LockFailure::NoImage { .. } => {
+                ErrorKind::NotFound
+            }
             LockFailure::Malformed { .. } => ErrorKind::Integrity,
             LockFailure::BadRange { .. } => ErrorKind::Validation,
         }

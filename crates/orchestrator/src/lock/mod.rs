@@ -2,11 +2,13 @@
 //! its registry integrity digest, and every server's tool list fingerprinted.
 //!
 //! **Where a pin lives.** The pin is written twice, in the signed payload:
-//! - in the server's `args`, so that what clients run is pinned (`pkg@1.2.3`, `pkg==1.2.3`):
-//!   deploy writes these args into every client file as it writes any other args;
+//! - in the server's `args`, so that what clients run is pinned (`pkg@1.2.3`, `pkg==1.2.3`,
+//!   `image:tag@sha256:…`): deploy writes these args into every client file as it writes any
+//!   other args;
 //! - in a `lock` object beside `command`/`args` ([`LOCK_KEY`], [`Lock`]): the ecosystem, the
 //!   package, the exact version, the registry's integrity digest (npm `dist.integrity`, the
-//!   PyPI file's `sha256:`), the registry it came from, the range first asked for (what
+//!   PyPI file's `sha256:`, an image's manifest or index digest with its repository, tag and
+//!   media type), the registry it came from, the range first asked for (what
 //!   `lock --update` moves within) and, after `lock --probe`, the SHA-256 of the canonical
 //!   tool list with one digest per tool. The `lock` object is never written into a client
 //!   file: [`strip`] takes it out of the document every client is given (`adapt`), no
@@ -15,12 +17,16 @@
 //!
 //! A remote server or a plain command gets a `lock` with only the tool fingerprint.
 //!
-//! The core talks to no registry and starts no server: the adapter hands in a [`Fetch`] (HTTP
-//! GET) and a [`Probe`] (an MCP client).
+//! The core starts no server and speaks no registry's HTTP API itself: the adapter hands in a
+//! [`Fetch`] (HTTP GET) and a [`Probe`] (an MCP client); images are read through `oci-client`
+//! ([`oci`]) with the credentials, CA and plain-HTTP choice the adapter hands in
+//! ([`ImageAccess`]).
 
 mod error;
 mod fingerprint;
+mod image;
 mod npm;
+mod oci;
 mod ops;
 mod pypi;
 mod report;
@@ -32,6 +38,7 @@ use serde_json::Value;
 
 pub use error::LockFailure;
 pub use fingerprint::{ToolPrint, ToolsChange, fingerprint};
+pub use oci::{ImageAccess, ImageManifest, Images, Wanted};
 pub use ops::{AuditOptions, LockOptions, Registries};
 pub use report::{AuditReport, CheckReport, CheckRow, Finding, FindingKind, LockChange, LockReport, PinState};
 
@@ -48,23 +55,33 @@ pub const DEFAULT_PYPI_INDEX: &str = "https://pypi.org/simple/";
 /// A server's `lock` object.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lock {
-    /// `npm` or `pypi` (absent: only a tool fingerprint).
+    /// `npm`, `pypi` or `oci` (absent: only a tool fingerprint).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecosystem: Option<Ecosystem>,
     /// The package name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package: Option<String>,
-    /// The exact version the args pin.
+    /// The exact version the args pin (packages; an image has a [`Lock::tag`] and a digest).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The registry's digest of that version: npm `dist.integrity` (`sha512-…`), PyPI
-    /// `sha256:<hex>` of [`Lock::file`].
+    /// `sha256:<hex>` of [`Lock::file`]; an image's manifest (or index) digest `sha256:<hex>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrity: Option<String>,
+    /// An image's repository in its registry (`library/alpine` for `alpine`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// The image tag the digest was resolved from (`lock --update` moves along it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// The media type of the image's manifest: an index (multi-platform) or one manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
     /// The PyPI file the integrity is of (a wheel, else the sdist).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
-    /// The registry base URL the version was resolved at (no credentials).
+    /// The registry base URL the version was resolved at (no credentials); an image's registry
+    /// host (`HOST[:PORT]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<String>,
     /// The version range or tag the entry asked for before it was pinned (absent: the latest).

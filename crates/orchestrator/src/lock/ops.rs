@@ -10,6 +10,8 @@ use serde_json::{Map, Value, json};
 
 use super::error::LockFailure;
 use super::fingerprint::{ToolPrint, fingerprint};
+use super::image;
+use super::oci::{ImageAccess, Images};
 use super::report::{AuditReport, CheckReport, CheckRow, Finding, FindingKind, LockChange, LockReport, PinState};
 use super::{
     DEFAULT_NPM_REGISTRY, DEFAULT_PYPI_INDEX, Fetch, LOCK_KEY, Lock, Probe, ProbeRegistries, npm, pypi,
@@ -59,6 +61,8 @@ pub struct LockOptions<'a> {
     pub probe: Option<&'a dyn Probe>,
     /// Probe every server (`--probe`); otherwise only those with a fingerprint already.
     pub probe_all: bool,
+    /// How image registries are reached (credentials, CA, plain HTTP on this machine).
+    pub images: ImageAccess<'a>,
 }
 
 /// How `audit` runs.
@@ -67,6 +71,8 @@ pub struct AuditOptions<'a> {
     pub registries: Registries,
     /// The MCP client that lists a server's tools; `None`: no re-probe (`--no-probe`).
     pub probe: Option<&'a dyn Probe>,
+    /// How image registries are reached.
+    pub images: ImageAccess<'a>,
 }
 
 /// The exact version a pinned reference names (`1.2.3` from `1.2.3`, `==1.2.3`, `===1.2.3`).
@@ -98,9 +104,7 @@ fn resolve_package(
             integrity: format!("sha256:{}", v.sha256),
             file: Some(v.file),
         }),
-        Ecosystem::Oci => Err(LockFailure::Registry {
-            message: "OCI images are not resolved by this version: pin the digest by hand (IMAGE@sha256:…)".into(),
-        }),
+        Ecosystem::Oci => Err(LockFailure::Registry { message: "images are resolved by `image`".into() }),
     }
 }
 
@@ -114,13 +118,15 @@ fn servers(document: &Value) -> Vec<(String, Value)> {
 
 fn check_row(name: &str, entry: &Value) -> CheckRow {
     let lock = Lock::of(entry);
+    let image = lock.as_ref().is_some_and(|l| l.ecosystem == Some(Ecosystem::Oci));
     let mut row = CheckRow {
         server: name.to_owned(),
         state: PinState::NoPackage,
         ecosystem: None,
         package: None,
         requested: None,
-        locked_version: lock.as_ref().and_then(|l| l.version.clone()),
+        // An image's lock has a digest, not a version.
+        locked_version: lock.as_ref().and_then(|l| if image { l.integrity.clone() } else { l.version.clone() }),
         tools_sha256: lock.as_ref().and_then(|l| l.tools_sha256.clone()),
         note: None,
     };
@@ -130,7 +136,10 @@ fn check_row(name: &str, entry: &Value) -> CheckRow {
             row.ecosystem = Some(p.ecosystem);
             row.package = Some(p.name.clone());
             row.requested = p.requested.clone().or_else(|| p.digest.clone());
-            if p.pinned && lock.as_ref().and_then(|l| l.version.as_ref()).is_none() && p.ecosystem != Ecosystem::Oci {
+            let recorded = lock
+                .as_ref()
+                .and_then(|l| if p.ecosystem == Ecosystem::Oci { l.integrity.as_ref() } else { l.version.as_ref() });
+            if p.pinned && recorded.is_none() {
                 row.note = Some("pinned by hand, no digest recorded: run `lock`".into());
             }
         }
@@ -247,6 +256,7 @@ impl Orchestrator {
                 });
             }
             let store = SecretStore::load(self.home())?;
+            let images = Images::new(&options.images);
             let mut changes = Vec::new();
             let names: Vec<String> = servers(&document).into_iter().map(|(n, _)| n).collect();
             for name in names {
@@ -261,7 +271,7 @@ impl Orchestrator {
                     Some(None) => true,
                     Some(Some(only)) => *only == name,
                 };
-                changes.push(self.lock_entry(&name, fields, fetch, options, update, &store));
+                changes.push(self.lock_entry(&name, fields, (fetch, &images), options, update, &store));
             }
             if changes.iter().any(|c| c.action == "failed") {
                 // All or nothing: no pin is published while another failed to resolve.
@@ -308,7 +318,7 @@ impl Orchestrator {
         &self,
         name: &str,
         fields: &mut Map<String, Value>,
-        fetch: &dyn Fetch,
+        (fetch, images): (&dyn Fetch, &Images<'_>),
         options: &LockOptions<'_>,
         update: bool,
         store: &SecretStore,
@@ -321,12 +331,12 @@ impl Orchestrator {
             Detection::Package(p) if p.ecosystem == Ecosystem::Oci => {
                 change.ecosystem = Some(p.ecosystem);
                 change.package = Some(p.name.clone());
-                change.action = "skipped".into();
-                change.note = Some(if p.pinned {
-                    "image pinned by digest".into()
-                } else {
-                    "OCI images are not resolved by this version: pin the digest by hand (IMAGE@sha256:…)".into()
-                });
+                if let Err(failure) = image::lock(images, &p, fields, old.as_ref(), &mut lock, update, &mut change) {
+                    change.action = "failed".into();
+                    change.error = Some(failure.to_string());
+                    change.exit_code = Some(failure.kind().exit_code());
+                    return change;
+                }
             }
             Detection::Package(p) => {
                 change.ecosystem = Some(p.ecosystem);
@@ -435,11 +445,12 @@ impl Orchestrator {
         self.traced("audit", meta, || {
             let verified = self.get(subject, profile)?;
             let store = SecretStore::load(self.home())?;
+            let images = Images::new(&options.images);
             let mut findings = Vec::new();
             let mut names = Vec::new();
             for (name, entry) in servers(verified.payload()) {
                 names.push(name.clone());
-                self.audit_entry(&name, &entry, fetch, options, &store, &mut findings);
+                self.audit_entry(&name, &entry, (fetch, &images), options, &store, &mut findings);
             }
             Ok(AuditReport {
                 client_id: verified.statement().client_id.clone(),
@@ -455,7 +466,7 @@ impl Orchestrator {
         &self,
         name: &str,
         entry: &Value,
-        fetch: &dyn Fetch,
+        (fetch, images): (&dyn Fetch, &Images<'_>),
         options: &AuditOptions<'_>,
         store: &SecretStore,
         findings: &mut Vec<Finding>,
@@ -477,7 +488,9 @@ impl Orchestrator {
                     FindingKind::Unpinned,
                     format!("{} runs {asked} of {}: whatever the registry serves next runs; run `lock`", name, p.name),
                 ));
-            } else if p.ecosystem != Ecosystem::Oci {
+            } else if p.ecosystem == Ecosystem::Oci {
+                image::audit(images, name, &p, lock.as_ref(), findings);
+            } else {
                 match lock.as_ref().filter(|l| l.version.is_some()) {
                     None => findings.push(finding(
                         FindingKind::Unlocked,

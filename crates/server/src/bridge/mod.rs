@@ -30,7 +30,7 @@ mod local;
 pub use forward::CANCELLED_REPLY;
 pub(crate) use forward::chain as error_chain;
 mod remote;
-mod sse;
+pub(crate) mod sse;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};

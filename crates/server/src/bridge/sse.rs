@@ -29,7 +29,7 @@ type Events = Pin<Box<dyn Stream<Item = Result<Sse, sse_stream::Error>> + Send>>
 
 /// Why a message could not be sent to the server.
 #[derive(Debug, thiserror::Error)]
-pub(super) enum SseError {
+pub(crate) enum SseError {
     /// The POST got 401 or 403.
     #[error(
         "the server refused the message (HTTP {0}): check the --header values (e.g. Authorization=Bearer ${{secret:NAME}}) and the secret they name"
@@ -77,7 +77,7 @@ impl Poster {
 }
 
 /// An open HTTP+SSE session with the remote server: its event stream and its message endpoint.
-pub(super) struct SseTransport {
+pub(crate) struct SseTransport {
     events: Events,
     poster: Arc<Poster>,
 }
@@ -91,7 +91,7 @@ pub(super) fn refused(url: &str) -> BridgeError {
 
 /// Opens the event stream at `url` and waits for its `endpoint` event. Every refusal says what
 /// the user gave wrong; none names a header's value.
-pub(super) async fn connect(
+pub(crate) async fn connect(
     client: reqwest::Client,
     url: &reqwest::Url,
     headers: HeaderMap,
