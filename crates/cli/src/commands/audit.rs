@@ -89,7 +89,11 @@ fn summary(report: &CiReport) {
         report.files.len(),
         report.policies,
         if report.policies == 1 { "y" } else { "ies" },
-        if report.probed { ", registries and tool lists" } else { " (no network: --probe re-checks registries and tool lists)" }
+        if report.probed {
+            ", registries and tool lists"
+        } else {
+            " (no network: --probe re-checks registries and tool lists)"
+        }
     );
     if failing > 0 {
         output::warn(&format!("{what}: {failing} finding(s) to act on"));

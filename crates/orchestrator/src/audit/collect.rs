@@ -172,10 +172,8 @@ impl FileAudit<'_> {
                         (None, Ecosystem::Oci) => "pin the image by digest (IMAGE@sha256:…)".to_owned(),
                         (None, _) => "pin it with `mcp-orchestration lock`, then deploy".to_owned(),
                     };
-                    let message = format!(
-                        "{name} runs {asked} of {}: whatever the registry serves next runs; {fix}",
-                        p.name
-                    );
+                    let message =
+                        format!("{name} runs {asked} of {}: whatever the registry serves next runs; {fix}", p.name);
                     self.push_lock(&Finding::new(name, FindingKind::Unpinned, message));
                 }
                 Detection::Package(p) if p.ecosystem != Ecosystem::Oci => {
@@ -272,7 +270,8 @@ impl Orchestrator {
             let drifts = self.status(&files)?;
             let policies = self.policies_in_force()?;
             let store = SecretStore::load(self.home())?;
-            let mut report = CiReport { files: Vec::new(), policies: policies.len(), probed: false, findings: Vec::new() };
+            let mut report =
+                CiReport { files: Vec::new(), policies: policies.len(), probed: false, findings: Vec::new() };
             // Per followed head: the files following it and which servers each holds.
             let mut followed: BTreeMap<String, (String, String, Vec<(usize, Vec<String>)>)> = BTreeMap::new();
             let mut audits = Vec::new();

@@ -4,7 +4,7 @@
 //! One run; `tool.driver` with the program's name, version and information URI and every rule
 //! (the fixed ones of [`super::RULES`], then each policy rule that has a result); one result
 //! per finding with `ruleId`, `ruleIndex`, `level`, `message.text` and one location: the
-//! file's URI (relative to the source root under `%SRCROOT%` when the file is inside it, as
+//! file's URI (a project file inside the source root relative to it under `%SRCROOT%`, as
 //! code scanning wants for files of the repository; else an absolute `file://` URI) and, when
 //! the server's entry was found, its line as the region. The client, scope, server and profile
 //! are in the result's property bag.
@@ -16,7 +16,8 @@ use serde_json::{Map, Value, json};
 use super::{CiReport, RULES};
 
 /// The `$schema` of the log: the OASIS SARIF 2.1.0 schema (errata 01).
-pub const SARIF_SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+pub const SARIF_SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 /// The SARIF version written.
 pub const SARIF_VERSION: &str = "2.1.0";
 /// The uriBaseId of files inside the source root.
@@ -43,11 +44,13 @@ fn rule_descriptor(id: &str, short: &str, help: &str) -> Value {
     })
 }
 
-/// The URI of `file` and its base: relative under `%SRCROOT%` inside `src_root`, else
-/// absolute. A path that is not absolute (never, for detected files) is given as is.
-fn location_uri(file: &str, src_root: Option<&Path>) -> (String, Option<&'static str>) {
+/// The URI of `file` and its base: a project file inside `src_root` relative under
+/// `%SRCROOT%`, anything else absolute (a user's own file is never the repository's, even when
+/// CI runs from HOME). A path that is not absolute (never, for detected files) is given as is.
+fn location_uri(file: &str, project: bool, src_root: Option<&Path>) -> (String, Option<&'static str>) {
     let path = Path::new(file);
-    if let Some(root) = src_root
+    if project
+        && let Some(root) = src_root
         && let (Ok(base), Ok(target)) = (url::Url::from_directory_path(root), url::Url::from_file_path(path))
         && path.starts_with(root)
         && let Some(relative) = base.make_relative(&target)
@@ -80,7 +83,7 @@ pub fn to_sarif(report: &CiReport, tool: &ToolInfo<'_>, src_root: Option<&Path>)
         .findings
         .iter()
         .map(|f| {
-            let (uri, base) = location_uri(&f.file, src_root);
+            let (uri, base) = location_uri(&f.file, f.scope == "project", src_root);
             let mut artifact = Map::new();
             artifact.insert("uri".into(), json!(uri));
             if let Some(base) = base {

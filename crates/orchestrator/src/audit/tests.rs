@@ -49,7 +49,10 @@ fn results_point_at_files_relative_to_the_source_root_or_absolute() {
         json!({"artifactLocation": {"uri": ".cursor/mcp.json", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 4}})
     );
     assert_eq!(rules[first["ruleIndex"].as_u64().expect("index") as usize]["id"], "lock/unpinned");
-    assert_eq!(first["properties"], json!({"client": "cursor", "scope": "project", "server": "gh", "profile": "_shared/default v2"}));
+    assert_eq!(
+        first["properties"],
+        json!({"client": "cursor", "scope": "project", "server": "gh", "profile": "_shared/default v2"})
+    );
     assert_eq!(
         results[1]["locations"][0]["physicalLocation"],
         json!({"artifactLocation": {"uri": "file:///home/u/.cursor/my%20mcp.json"}}),
@@ -59,7 +62,10 @@ fn results_point_at_files_relative_to_the_source_root_or_absolute() {
     assert_eq!((results[2]["level"].as_str(), results[0]["level"].as_str()), (Some("warning"), Some("error")));
     let without_root = to_sarif(&report, &TOOL, None);
     assert!(without_root["runs"][0].get("originalUriBaseIds").is_none());
-    assert_eq!(without_root["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "file:///src/app/.cursor/mcp.json");
+    assert_eq!(
+        without_root["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "file:///src/app/.cursor/mcp.json"
+    );
 }
 
 #[test]
