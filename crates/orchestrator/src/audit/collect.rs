@@ -258,6 +258,27 @@ fn label(head: &Verified) -> String {
     format!("{}/{} v{}", s.client_id, s.profile_id, s.version)
 }
 
+/// A head some files follow, for `--probe`: whom to ask `audit` for, and which file (by its
+/// index) holds which servers.
+struct Followed {
+    client: String,
+    profile: String,
+    holders: Vec<(usize, Vec<String>)>,
+}
+
+/// A file's row in the report and the names of the servers it holds (None: no servers read).
+struct FileRow {
+    row: CiFile,
+    servers_names: Option<Vec<String>>,
+}
+
+/// One file's outcome: its row, its findings, and what its messages must mask.
+struct Audited {
+    file: FileRow,
+    findings: Vec<CiFinding>,
+    mask: Shown,
+}
+
 impl Orchestrator {
     /// `audit --ci`: every client file detected with `facts` (user, project and local scope)
     /// against the profile it follows, its locks and the trusted policies. An installed policy
@@ -270,113 +291,138 @@ impl Orchestrator {
             let drifts = self.status(&files)?;
             let policies = self.policies_in_force()?;
             let store = SecretStore::load(self.home())?;
-            let mut report =
-                CiReport { files: Vec::new(), policies: policies.len(), probed: false, findings: Vec::new() };
-            // Per followed head: the files following it and which servers each holds.
-            let mut followed: BTreeMap<String, (String, String, Vec<(usize, Vec<String>)>)> = BTreeMap::new();
-            let mut audits = Vec::new();
-            for ((scope, file), drift) in scoped.iter().zip(&drifts) {
-                let mut mask = Shown::new();
-                store.values().for_each(|v| mask.know(v.expose()));
-                let live = self.live_document(file);
-                if let Ok(Some(doc)) = &live
-                    && let Some(map) = servers(doc)
-                {
-                    know_live_values(&mut mask, map);
+            let mut followed: BTreeMap<String, Followed> = BTreeMap::new();
+            let mut audited = Vec::new();
+            for (index, ((scope, file), drift)) in scoped.iter().zip(&drifts).enumerate() {
+                let (one, head) = self.audit_file(*scope, file, drift, &policies, &store);
+                if let (Some(head), Some(names)) = (head, one.file.servers_names.as_ref()) {
+                    followed
+                        .entry(head.id().to_string())
+                        .or_insert_with(|| Followed {
+                            client: file.client_id.clone(),
+                            profile: head.statement().profile_id.clone(),
+                            holders: Vec::new(),
+                        })
+                        .holders
+                        .push((index, names.clone()));
                 }
-                let text = std::fs::read_to_string(&file.path).ok();
-                let head = drift.as_ref().ok().and_then(|d| self.get(&d.client_id, &d.profile_id).ok());
-                let mut audit = FileAudit {
-                    scope: *scope,
-                    file,
-                    text,
-                    profile: head.as_ref().map(label),
-                    mask: &mask,
-                    findings: Vec::new(),
-                };
-                let status = match drift {
-                    Ok(d) => {
-                        audit.drift(d);
-                        serde_json::to_value(d.report.status)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default()
-                    }
-                    Err((_, error)) => {
-                        let message = format!("{error}");
-                        audit.push("file/unreadable".into(), Level::Error, None, &message);
-                        "error".to_owned()
-                    }
-                };
-                let mut count = 0;
-                match &live {
-                    Ok(Some(doc)) => {
-                        let map = servers(doc).cloned().unwrap_or_default();
-                        count = map.len();
-                        audit.pins(&map, head.as_ref());
-                        audit.policies(&policies, doc);
-                        if let Some(h) = &head {
-                            let s = h.statement();
-                            followed
-                                .entry(h.id().to_string())
-                                .or_insert_with(|| (file.client_id.clone(), s.profile_id.clone(), Vec::new()))
-                                .2
-                                .push((audits.len(), map.keys().cloned().collect()));
-                        }
-                    }
-                    Ok(None) => {}
-                    // Reported once, by the drift check, when it failed the same way.
-                    Err(error) if drift.is_ok() => {
-                        let message = format!("{error}");
-                        audit.push("file/unreadable".into(), Level::Error, None, &message);
-                    }
-                    Err(_) => {}
-                }
-                report.files.push(CiFile {
-                    client_id: file.client_id.clone(),
-                    scope: scope.as_str().to_owned(),
-                    file: file.path.display().to_string(),
-                    status,
-                    profile: audit.profile.clone(),
-                    servers: count,
-                });
-                let FileAudit { findings, .. } = audit;
-                audits.push((findings, mask));
+                audited.push(one);
             }
+            let probed = options.probe.is_some();
             if let Some((fetch, audit_options)) = &options.probe {
-                report.probed = true;
-                for (client, profile, holders) in followed.values() {
-                    let network = match self.audit(client, profile, *fetch, audit_options) {
-                        Ok(found) => found.findings.into_iter().filter(|f| NETWORK_KINDS.contains(&f.kind)).collect(),
-                        Err(error) => {
-                            vec![Finding::new("", FindingKind::RegistryFailed, format!("{profile}: {error}"))]
-                        }
-                    };
-                    for finding in &network {
-                        for (index, names) in holders {
-                            if finding.server.is_empty() || names.contains(&finding.server) {
-                                let (scope, file) = &scoped[*index];
-                                let (findings, mask) = &mut audits[*index];
-                                let mut one = FileAudit {
-                                    scope: *scope,
-                                    file,
-                                    text: std::fs::read_to_string(&file.path).ok(),
-                                    profile: report.files[*index].profile.clone(),
-                                    mask,
-                                    findings: Vec::new(),
-                                };
-                                one.push_lock(finding);
-                                findings.append(&mut one.findings);
-                            }
-                        }
-                    }
+                for head in followed.values() {
+                    self.probe_findings(head, *fetch, audit_options, &scoped, &mut audited);
                 }
             }
-            for (mut findings, _) in audits {
+            let mut report = CiReport { files: Vec::new(), policies: policies.len(), probed, findings: Vec::new() };
+            for Audited { file, mut findings, .. } in audited {
                 findings.sort_by(|a, b| (&a.server, &a.rule_id).cmp(&(&b.server, &b.rule_id)));
                 report.findings.append(&mut findings);
+                report.files.push(file.row);
             }
             Ok(report)
         })
+    }
+
+    /// The checks of one file that need no network, and the head it follows.
+    fn audit_file(
+        &self,
+        scope: dialects::Scope,
+        file: &ClientFile,
+        drift: &std::result::Result<FileDrift, (ClientFile, crate::error::Error)>,
+        policies: &[policy::VerifiedPolicy],
+        store: &SecretStore,
+    ) -> (Audited, Option<Verified>) {
+        let mut mask = Shown::new();
+        store.values().for_each(|v| mask.know(v.expose()));
+        let live = self.live_document(file);
+        if let Ok(Some(doc)) = &live
+            && let Some(map) = servers(doc)
+        {
+            know_live_values(&mut mask, map);
+        }
+        let head = drift.as_ref().ok().and_then(|d| self.get(&d.client_id, &d.profile_id).ok());
+        let mut audit = FileAudit {
+            scope,
+            file,
+            text: std::fs::read_to_string(&file.path).ok(),
+            profile: head.as_ref().map(label),
+            mask: &mask,
+            findings: Vec::new(),
+        };
+        let status = match drift {
+            Ok(d) => {
+                audit.drift(d);
+                serde_json::to_value(d.report.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            }
+            Err((_, error)) => {
+                audit.push("file/unreadable".into(), Level::Error, None, &error.to_string());
+                "error".to_owned()
+            }
+        };
+        let mut names = None;
+        match &live {
+            Ok(Some(doc)) => {
+                let map = servers(doc).cloned().unwrap_or_default();
+                audit.pins(&map, head.as_ref());
+                audit.policies(policies, doc);
+                names = Some(map.keys().cloned().collect::<Vec<_>>());
+            }
+            Ok(None) => {}
+            // Reported once, by the drift check, when it failed the same way.
+            Err(error) if drift.is_ok() => {
+                audit.push("file/unreadable".into(), Level::Error, None, &error.to_string());
+            }
+            Err(_) => {}
+        }
+        let row = CiFile {
+            client_id: file.client_id.clone(),
+            scope: scope.as_str().to_owned(),
+            file: file.path.display().to_string(),
+            status,
+            profile: audit.profile.clone(),
+            servers: names.as_ref().map_or(0, Vec::len),
+        };
+        let FileAudit { findings, .. } = audit;
+        (Audited { file: FileRow { row, servers_names: names }, findings, mask }, head)
+    }
+
+    /// `--probe`: `audit` of one followed head (registries, tool lists), its network findings
+    /// put on every file that holds the server.
+    fn probe_findings(
+        &self,
+        head: &Followed,
+        fetch: &dyn Fetch,
+        options: &AuditOptions<'_>,
+        scoped: &[(dialects::Scope, ClientFile)],
+        audited: &mut [Audited],
+    ) {
+        let network: Vec<Finding> = match self.audit(&head.client, &head.profile, fetch, options) {
+            Ok(found) => found.findings.into_iter().filter(|f| NETWORK_KINDS.contains(&f.kind)).collect(),
+            Err(error) => vec![Finding::new("", FindingKind::RegistryFailed, format!("{}: {error}", head.profile))],
+        };
+        for finding in &network {
+            for (index, names) in &head.holders {
+                if !finding.server.is_empty() && !names.contains(&finding.server) {
+                    continue;
+                }
+                let (scope, file) = &scoped[*index];
+                let target = &mut audited[*index];
+                let mut one = FileAudit {
+                    scope: *scope,
+                    file,
+                    text: std::fs::read_to_string(&file.path).ok(),
+                    profile: target.file.row.profile.clone(),
+                    mask: &target.mask,
+                    findings: Vec::new(),
+                };
+                one.push_lock(finding);
+                let FileAudit { mut findings, .. } = one;
+                target.findings.append(&mut findings);
+            }
+        }
     }
 }
