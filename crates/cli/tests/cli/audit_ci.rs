@@ -227,7 +227,9 @@ fn an_unpinned_server_is_found() {
     let env = initialized();
     let file = env.write_file(
         ".cursor/mcp.json",
-        r#"{"mcpServers": {"fs": {"command": "npx", "args": ["-y", "@acme/fs-server"]}, "git": {"command": "uvx", "args": ["git+https://example.com/x.git"]}}}"#,
+        r#"{"mcpServers": {"fs": {"command": "npx", "args": ["-y", "@acme/fs-server"]}, "git": {"command": "uvx", "args": ["git+https://example.com/x.git"]},
+            "img": {"command": "docker", "args": ["run", "-i", "--rm", "ghcr.io/acme/tool:latest"]},
+            "pinned-img": {"command": "docker", "args": ["run", "-i", "--rm", "ghcr.io/acme/tool@sha256:0000000000000000000000000000000000000000000000000000000000000000"]}}}"#,
     );
     let (exit, report) = audit_json(&env, &[]);
     assert_eq!(exit, 5);
@@ -236,8 +238,11 @@ fn an_unpinned_server_is_found() {
         vec![
             row("lock/unpinned", "error", "cursor", "user", &file, "fs"),
             row("lock/unpinned", "error", "cursor", "user", &file, "git"),
-        ]
+            row("lock/unpinned", "error", "cursor", "user", &file, "img"),
+        ],
+        "an image pinned by digest is pinned"
     );
+    assert!(report["findings"][2]["message"].as_str().expect("m").contains("pin the image by digest"), "{report:#}");
     let messages: Vec<&str> =
         report["findings"].as_array().expect("f").iter().map(|f| f["message"].as_str().expect("m")).collect();
     assert!(
@@ -453,4 +458,34 @@ fn the_schema_check_refuses_a_log_that_is_not_sarif() {
     let mut broken = log.clone();
     broken["runs"][0]["tool"]["driver"].as_object_mut().expect("driver").remove("name");
     assert!(!validator.is_valid(&broken), "a driver without a name is refused");
+}
+
+#[test]
+fn claude_codes_local_scope_is_audited_at_its_projects_entry() {
+    let env = initialized();
+    let project = std::fs::canonicalize(env.root()).expect("real").join("app");
+    std::fs::create_dir_all(project.join(".git")).expect("mkdir");
+    let key = project.display().to_string();
+    let text = format!(
+        "{{\n  \"mcpServers\": {{\n    \"x\": {{\"command\": \"my-server\"}}\n  }},\n  \"projects\": {{\n    \"{key}\": {{\n      \"mcpServers\": {{\n        \"x\": {{\"command\": \"npx\", \"args\": [\"-y\", \"pkg\"]}}\n      }}\n    }}\n  }}\n}}\n"
+    );
+    let file = env.write_file(".claude.json", &text);
+    let (exit, report) = audit_json(&env, &["--project", &key]);
+    assert_eq!(exit, 5, "{report:#}");
+    assert_eq!(found(&report), vec![row("lock/unpinned", "error", "claude-code", "local", &file, "x")]);
+    assert_eq!(report["findings"][0]["line"], 8, "the project's entry, not the user's of the same name");
+    let scopes: Vec<&str> =
+        report["files"].as_array().expect("files").iter().map(|f| f["scope"].as_str().expect("s")).collect();
+    assert_eq!(scopes, ["user", "local"], "one file, two placements");
+}
+
+#[test]
+fn probe_reports_a_registry_it_cannot_reach_on_the_files_holding_the_server() {
+    let (env, file) = deployed();
+    let (exit, report) = audit_json(&env, &["--probe", "--npm-registry", "http://127.0.0.1:9/"]);
+    assert_eq!(exit, 5, "{report:#}");
+    assert_eq!(found(&report), vec![row("lock/registry-failed", "warning", "cursor", "user", &file, "fs")]);
+    assert!(report["findings"][0]["line"].is_u64(), "{report:#}");
+    let (exit, report) = audit_json(&env, &[]);
+    assert_eq!((exit, report["findings"].clone()), (0, json!([])), "no network without --probe");
 }
