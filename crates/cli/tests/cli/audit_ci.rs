@@ -489,3 +489,22 @@ fn probe_reports_a_registry_it_cannot_reach_on_the_files_holding_the_server() {
     let (exit, report) = audit_json(&env, &[]);
     assert_eq!((exit, report["findings"].clone()), (0, json!([])), "no network without --probe");
 }
+
+#[test]
+fn a_users_entry_under_a_name_the_profile_now_uses_is_reported() {
+    let (env, file) = deployed();
+    let mut live: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    live["mcpServers"]["time"] = json!({"command": "my-own-time"});
+    std::fs::write(&file, serde_json::to_string_pretty(&live).expect("json")).expect("write");
+    let v2 = LOCKED.replacen(r#""mcpServers": {"#, r#""mcpServers": {"time": {"command": "team-time"}, "#, 1);
+    publish(&env, "cursor", "default", &v2);
+    let (exit, report) = audit_json(&env, &[]);
+    assert_eq!(exit, 5, "{report:#}");
+    let finding = report["findings"].as_array().expect("f").iter().find(|f| f["server"] == "time").expect("time");
+    assert!(finding["rule_id"].as_str().expect("r").starts_with("drift/"), "{finding}");
+    assert!(
+        finding["message"].as_str().expect("m").contains("time in the file is an entry this home did not write"),
+        "{finding}"
+    );
+    assert!(line_of(&file, &finding["line"]).contains("\"time\""), "{finding}");
+}
