@@ -88,7 +88,8 @@ pub struct AuditArgs {
     #[arg(long, value_enum, requires = "ci", value_name = "FORMAT")]
     pub format: Option<AuditFormat>,
     /// With --ci: the project whose files are audited (default: found upward from here, like
-    /// git); files inside it get relative URIs in SARIF
+    /// git); its project-scope files get URIs relative to it in SARIF (default: relative to
+    /// the current directory)
     #[arg(long, value_name = "DIR", requires = "ci")]
     pub project: Option<std::path::PathBuf>,
     #[command(flatten)]
