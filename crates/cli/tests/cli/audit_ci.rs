@@ -6,7 +6,8 @@
 //! JSON and SARIF outputs carry the same findings, and the SARIF log validates against the
 //! OASIS SARIF 2.1.0 schema (installed by scripts/install-test-deps.sh: a missing schema fails
 //! the test, never skips it); a policy that no longer verifies refuses the audit; bad flags are
-//! usage errors (exit 2).
+//! usage errors (exit 2). With `--probe` against a verdaccio registry on 127.0.0.1: a newer
+//! version is a note (exit 0), a replaced locked version an error.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -15,6 +16,7 @@ use mcp_testkit::TestEnv;
 use serde_json::{Value, json};
 
 use super::common::{BIN, code, initialized, json, publish, stderr};
+use super::lock_support::Verdaccio;
 use super::policy::{admin, install, sign, user_of};
 
 /// Runs the binary in `cwd` without the client-path overrides of the runner's environment.
@@ -507,4 +509,44 @@ fn a_users_entry_under_a_name_the_profile_now_uses_is_reported() {
         "{finding}"
     );
     assert!(line_of(&file, &finding["line"]).contains("\"time\""), "{finding}");
+}
+
+#[test]
+fn probe_against_a_real_registry_notes_an_update_and_finds_a_replaced_version() {
+    const PKG: &str = "@audittest/server";
+    let registry = Verdaccio::start();
+    registry.publish(PKG, "1.0.0");
+    let env = initialized();
+    let doc = json!({"mcpServers": {"fs": {"command": "npx", "args": ["-y", format!("{PKG}@^1.0.0")]}}});
+    publish(&env, "cursor", "default", &doc.to_string());
+    let reg = registry.url.as_str();
+    let out = run(&env, &["lock", "--client", "cursor", "--npm-registry", reg]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run(&env, &["deploy", "cursor", "--create"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let file = env.root().join(".cursor/mcp.json");
+    let (exit, report) = audit_json(&env, &["--probe"]);
+    assert_eq!((exit, report["findings"].clone()), (0, json!([])), "locked at the registry it was pinned at");
+
+    // A newer version in the range: a note, which does not fail the audit.
+    registry.publish(PKG, "1.1.0");
+    let out = run(&env, &["audit", "--ci", "--probe"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(table.contains("note") && table.contains("lock/update-available"), "{table}");
+    assert!(stderr(&out).contains("registries and tool lists: notes only"), "{}", stderr(&out));
+    let (_, log) = audit_sarif(&env, &["--probe"]);
+    assert_eq!(log["runs"][0]["results"][0]["level"], "note");
+
+    // The locked 1.0.0 replaced by other bytes: the rug pull at the registry.
+    registry.unpublish(PKG, "1.1.0");
+    registry.unpublish(PKG, "1.0.0");
+    registry.publish_variant(PKG, "1.0.0", "\n// replaced\n");
+    let (exit, report) = audit_json(&env, &["--probe"]);
+    assert_eq!(exit, 5, "{report:#}");
+    assert_eq!(found(&report), vec![row("lock/integrity-changed", "error", "cursor", "user", &file, "fs")]);
+    assert!(
+        report["findings"][0]["message"].as_str().expect("m").contains("another digest than was locked"),
+        "{report:#}"
+    );
 }
