@@ -3,7 +3,9 @@
 //! `projects`, the project directory, …), the first line that names the server as a key: a
 //! quoted key followed by `:` (JSON, JSONC, YAML), a plain key followed by `:` or `=` (YAML,
 //! TOML) or a TOML table header holding it (`[mcp_servers.github]`). Not found: no line (the
-//! finding points at the file).
+//! finding points at the file). Known limits of a search by key: a same-named key earlier in
+//! the file wins (in `~/.claude.json`, a project's `mcpServers` written before the top-level
+//! one), and a TOML name with a dot in a quoted header is not found.
 
 /// The 1-based line where `server`'s entry starts in `text`, when found.
 pub fn entry_line(text: &str, placement: &[String], server: &str) -> Option<u64> {
@@ -60,7 +62,7 @@ mod tests {
     #[test]
     fn json_entries_are_found_after_their_placement() {
         let text = "{\n  \"projects\": {\n    \"/p\": {\n      \"mcpServers\": {\n        \"gh\": {}\n      }\n    }\n  },\n  \"mcpServers\": {\n    \"gh\": {\"command\": \"x\"},\n    \"other\": {\"args\": [\"gh\"]}\n  }\n}\n";
-        assert_eq!(entry_line(text, &at(&["mcpServers"]), "gh"), Some(5), "first mcpServers is the project's");
+        assert_eq!(entry_line(text, &at(&["mcpServers"]), "gh"), Some(5), "the documented limit: the first key wins");
         assert_eq!(entry_line(text, &at(&["projects", "/p", "mcpServers"]), "gh"), Some(5));
         assert_eq!(entry_line(text, &at(&["mcpServers"]), "other"), Some(11));
         assert_eq!(entry_line(text, &at(&["mcpServers"]), "absent"), None, "a value is not a key");
