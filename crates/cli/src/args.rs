@@ -141,8 +141,10 @@ pub enum Command {
         after_help = "Example:\n  mcp-orchestration lock --check\n  mcp-orchestration lock --probe\n  mcp-orchestration lock --update filesystem"
     )]
     Lock(LockArgs),
-    /// Re-check a profile's pins at the registries and re-list its servers' tools: report every difference
-    #[command(after_help = "Example:\n  mcp-orchestration audit\n  mcp-orchestration audit --client cursor --json")]
+    /// Re-check a profile's pins at the registries and re-list its servers' tools, or (--ci) every client file against the trusted profiles, locks and policies
+    #[command(
+        after_help = "Example:\n  mcp-orchestration audit\n  mcp-orchestration audit --client cursor --json\n  mcp-orchestration audit --ci --format sarif > audit.sarif\n\nExit codes: 0 no findings (notes only), 5 findings (errors or warnings), 2 bad flags."
+    )]
     Audit(AuditArgs),
     /// List a client's deployment records
     #[command(after_help = "Example:\n  mcp-orchestration deployments cursor --json")]

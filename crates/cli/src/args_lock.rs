@@ -63,13 +63,41 @@ pub struct LockArgs {
     pub registries: RegistryArgs,
 }
 
+/// How `audit --ci` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    /// A table on stdout, a summary on stderr
+    Text,
+    /// The report as JSON (as --json)
+    Json,
+    /// A SARIF 2.1.0 log (GitHub code scanning, other CI tools)
+    Sarif,
+}
+
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     #[command(flatten)]
     pub target: LockTarget,
     /// Do not start servers (check pins and digests only)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ci")]
     pub no_probe: bool,
+    /// Audit every client file on this machine (user, project and local scope) against the
+    /// profiles, locks and policies this home trusts; no network unless --probe (exit 5 on
+    /// findings)
+    #[arg(long, conflicts_with_all = ["client", "all", "profile"])]
+    pub ci: bool,
+    /// With --ci: also re-resolve the locked versions at their registries and re-list the
+    /// tools of every server with a fingerprint
+    #[arg(long, requires = "ci")]
+    pub probe: bool,
+    /// With --ci: the output format (text, json or sarif)
+    #[arg(long, value_enum, requires = "ci", value_name = "FORMAT")]
+    pub format: Option<AuditFormat>,
+    /// With --ci: the project whose files are audited (default: found upward from here, like
+    /// git); its project-scope files get URIs relative to it in SARIF (default: relative to
+    /// the current directory)
+    #[arg(long, value_name = "DIR", requires = "ci")]
+    pub project: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub registries: RegistryArgs,
 }

@@ -2,6 +2,7 @@
 //! directories, a fixed clock and fixed keys (see `mcp-testkit`).
 
 mod cli {
+    mod audit_ci;
     mod bridge;
     mod canary;
     mod canary_rest;

@@ -7,6 +7,7 @@
 
 pub mod adapt;
 pub mod artifact;
+pub mod audit;
 pub mod canonical;
 pub mod catalog;
 pub mod clock;

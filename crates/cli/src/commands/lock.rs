@@ -9,6 +9,7 @@
 //! failure (a package, image or tag not found 3, a registry unreachable 1, a malformed answer 4, a bad range
 //! 6; nothing is published then), 1 when only a probe failed (the pins are published); `audit` 5
 //! when any finding is an error or a warning (notes, such as a newer version, do not count).
+//! `audit --ci` is `audit.rs`.
 
 use std::time::Duration;
 
@@ -24,14 +25,14 @@ use crate::output::{self, Cell, Table, Tone};
 const REGISTRY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The registries from the flags, else the environment npm and uv read.
-fn registries(args: &RegistryArgs) -> Registries {
+pub(super) fn registries(args: &RegistryArgs) -> Registries {
     Registries {
         npm: args.npm_registry.clone().or_else(|| env::first_var(env::NPM_REGISTRY_VARS)),
         pypi: args.pypi_index.clone().or_else(|| env::first_var(env::PYPI_INDEX_VARS)),
     }
 }
 
-fn prober(args: &RegistryArgs) -> mcp_server::probe::McpProbe {
+pub(super) fn prober(args: &RegistryArgs) -> mcp_server::probe::McpProbe {
     mcp_server::probe::McpProbe {
         timeout: Duration::from_secs(args.probe_timeout.max(1)),
         path: env::var("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".to_owned()),
@@ -49,7 +50,7 @@ fn image_access(args: &RegistryArgs) -> ImageAccess<'static> {
     }
 }
 
-fn fetcher() -> anyhow::Result<mcp_server::probe::HttpFetch> {
+pub(super) fn fetcher() -> anyhow::Result<mcp_server::probe::HttpFetch> {
     mcp_server::probe::HttpFetch::new(REGISTRY_TIMEOUT).map_err(anyhow::Error::msg)
 }
 
@@ -204,6 +205,9 @@ fn print_lock(ctx: &Context, report: &LockReport) -> anyhow::Result<()> {
 }
 
 pub fn audit(ctx: &Context, args: &AuditArgs) -> anyhow::Result<u8> {
+    if args.ci {
+        return super::audit::ci(ctx, args);
+    }
     let registries = registries(&args.registries);
     let fetch = fetcher()?;
     let probe = prober(&args.registries);

@@ -2,6 +2,7 @@
 //! result. Returns the exit code for outcomes that are not errors (e.g. `verify` finding a
 //! failure reports every result, then exits with the failure's code).
 
+mod audit;
 mod bridge;
 mod catalog;
 mod catalog_show;

@@ -143,6 +143,10 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("policy check", &["policy", "check", "--client", "claude-desktop"]),
     ("policy check", &["policy", "check", "--client", "claude-desktop", "--profile", "dev"]),
     ("policy check", &["policy", "check", "{doc}"]),
+    // audit --ci over the client file holding literal secrets, with the policy's findings.
+    ("audit", &["audit", "--ci"]),
+    ("audit", &["audit", "--ci", "--format", "sarif"]),
+    ("audit", &["audit", "--ci", "--probe", "--probe-timeout", "10"]),
     ("publish", &["publish", "claude-desktop", "--profile", "dev", "--file", "{doc}", "--allow-same"]),
     ("deploy", &["deploy", "claude-desktop", "--profile", "dev", "--file", "{file}"]),
     ("policy remove", &["policy", "remove", "canary"]),
@@ -332,6 +336,10 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
     let (code, text) =
         run_with_stdin(&env, &["remote", "add", "team", &registry.url("team/mcp"), "--ca-file", &ca], "");
     assert_eq!(code, 0, "{text}");
+    // audit --ci found something in the file holding the secrets (the sweep above is not empty).
+    let (code, text) = run_with_stdin(&env, &["audit", "--ci", "--format", "sarif"], "");
+    assert_eq!(code, 5, "{text}");
+    assert!(text.contains("\"ruleId\": \"lock/unpinned\"") && text.contains("remote-proxy"), "{text}");
     // The probe's failure shows the server's stderr, with the resolved values masked.
     let (code, text) = run_with_stdin(&env, &["audit", "--profile", "lockcanary"], "");
     assert_eq!(code, 5, "{text}");

@@ -76,7 +76,7 @@ impl Orchestrator {
     }
 
     /// The live servers document of a file (None: no file).
-    fn live_document(&self, file: &ClientFile) -> Result<Option<Value>> {
+    pub(crate) fn live_document(&self, file: &ClientFile) -> Result<Option<Value>> {
         let Some(bytes) = write::read_target(&file.path)? else { return Ok(None) };
         let text = std::str::from_utf8(&bytes)
             .map_err(|e| Error::NotUtf8 { path: file.path.clone(), offset: e.valid_up_to() })?;
