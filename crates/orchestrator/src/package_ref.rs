@@ -317,8 +317,11 @@ const NPM_VALUE_FLAGS: &[&str] = &[
 const NPM_PACKAGE_FLAGS: &[&str] = &["-p", "--package"];
 
 fn npm(runner: &str, args: &[&str], start: usize) -> Detection {
-    let not_registry =
-        |reason: String| Detection::NotRegistry { ecosystem: Ecosystem::Npm, runner: runner.to_owned(), reason };
+    let not_registry = |reason: String| Detection::NotRegistry {
+        ecosystem: Ecosystem::Npm,
+        runner: runner.to_owned(),
+        reason: shown(&reason),
+    };
     let Some(found) = scan(args, start, NPM_VALUE_FLAGS, NPM_PACKAGE_FLAGS) else {
         return not_registry("no package named in the arguments".to_owned());
     };
@@ -339,6 +342,33 @@ fn npm(runner: &str, args: &[&str], start: usize) -> Detection {
         }
         Err(reason) => not_registry(reason),
     }
+}
+
+/// A reason as it may be shown: every URL in it without user info (`user:token@`, a token as
+/// the user name), query and fragment, where credentials travel (`git+https://TOKEN@host/…`,
+/// `https://host/pkg.tgz?token=…`); a URL that does not parse is not shown at all.
+fn shown(reason: &str) -> String {
+    let mask = |word: &str| -> String {
+        // The URL inside quotes or backticks, e.g. "`git+https://t@host/r.git` is not …".
+        let start = word.find(|c: char| c.is_ascii_alphanumeric()).unwrap_or(0);
+        let end = word.rfind(|c: char| c.is_ascii_alphanumeric() || c == '/').map_or(word.len(), |i| i + 1);
+        if !word[start..end.max(start)].contains("://") {
+            return word.to_owned();
+        }
+        let inner = match url::Url::parse(&word[start..end]) {
+            Ok(mut url) => {
+                // Clearing can only fail for URLs that cannot have user info; they had none.
+                let _ = url.set_username("");
+                let _ = url.set_password(None);
+                url.set_query(None);
+                url.set_fragment(None);
+                url.to_string()
+            }
+            Err(_) => "(a URL, not shown)".to_owned(),
+        };
+        format!("{}{inner}{}", &word[..start], &word[end..])
+    };
+    reason.split(' ').map(mask).collect::<Vec<_>>().join(" ")
 }
 
 /// `name`, `name@spec`, `@scope/name`, `@scope/name@spec` → (name, spec).
@@ -468,8 +498,11 @@ const PYPI_VALUE_FLAGS: &[&str] = &[
 const PYPI_PACKAGE_FLAGS: &[&str] = &["--from", "--spec"];
 
 fn pypi(runner: &str, args: &[&str], start: usize) -> Detection {
-    let not_registry =
-        |reason: String| Detection::NotRegistry { ecosystem: Ecosystem::Pypi, runner: runner.to_owned(), reason };
+    let not_registry = |reason: String| Detection::NotRegistry {
+        ecosystem: Ecosystem::Pypi,
+        runner: runner.to_owned(),
+        reason: shown(&reason),
+    };
     let Some(found) = scan(args, start, PYPI_VALUE_FLAGS, PYPI_PACKAGE_FLAGS) else {
         return not_registry("no package named in the arguments".to_owned());
     };
@@ -675,7 +708,7 @@ fn oci(program: &str, args: &[&str]) -> Detection {
             arg_index: found.index,
             arg_prefix: String::new(),
         }),
-        Err(reason) => Detection::NotRegistry { ecosystem: Ecosystem::Oci, runner, reason },
+        Err(reason) => Detection::NotRegistry { ecosystem: Ecosystem::Oci, runner, reason: shown(&reason) },
     }
 }
 

@@ -234,3 +234,19 @@ fn ecosystem_names() {
     assert_eq!(Ecosystem::Pypi.as_str(), "pypi");
     assert_eq!(serde_json::to_value(Ecosystem::Oci).ok(), Some(json!("oci")));
 }
+
+#[test]
+fn a_reason_never_shows_the_credentials_a_package_url_carries() {
+    let npm = not_registry("npx", &["-y", "git+https://ghp_CANARYTOKEN@github.com/o/r.git"]);
+    assert!(!npm.contains("CANARYTOKEN"), "{npm}");
+    assert!(npm.contains("git+https://github.com/o/r.git"), "the source is still named: {npm}");
+    let tarball = not_registry("npx", &["-y", "https://user:CANARYPW@host.example/p.tgz?token=CANARYQ#frag"]);
+    assert!(!tarball.contains("CANARYPW") && !tarball.contains("CANARYQ") && !tarball.contains("user"), "{tarball}");
+    assert!(tarball.contains("https://host.example/p.tgz"), "{tarball}");
+    let pypi = not_registry("uvx", &["--from", "pkg @ https://u:CANARYPY@files.example/p.whl", "pkg"]);
+    assert!(!pypi.contains("CANARYPY"), "{pypi}");
+    let garbled = not_registry("npx", &["-y", "https://CANARY[bad@host/x"]);
+    assert!(!garbled.contains("CANARY"), "a URL that does not parse is not shown: {garbled}");
+    // Nothing else in a reason changes.
+    assert_eq!(not_registry("npx", &["-y", "./local-dir"]), "`./local-dir` is a local path, not a registry package");
+}

@@ -9,7 +9,7 @@ use orchestrator::audit::{CiOptions, CiReport, Level, ToolInfo, to_sarif};
 use orchestrator::lock::AuditOptions;
 
 use super::files::facts_for;
-use super::lock::{fetcher, prober, registries};
+use super::lock::{fetcher, image_access, prober, registries};
 use crate::Context;
 use crate::args::AuditArgs;
 use crate::args_lock::AuditFormat;
@@ -31,6 +31,7 @@ pub fn ci(ctx: &Context, args: &AuditArgs) -> anyhow::Result<u8> {
             let options = AuditOptions {
                 registries: registries(&args.registries),
                 probe: Some(&probe as &dyn orchestrator::lock::Probe),
+                images: image_access(&args.registries),
             };
             (f as &dyn orchestrator::lock::Fetch, options)
         }),

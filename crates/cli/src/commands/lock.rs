@@ -41,7 +41,7 @@ pub(super) fn prober(args: &RegistryArgs) -> mcp_server::probe::McpProbe {
 
 /// How image registries are reached: the flags, and the credentials `docker` itself would use
 /// (Docker's config and credential helpers; never this tool's own remote credentials).
-fn image_access(args: &RegistryArgs) -> ImageAccess<'static> {
+pub(super) fn image_access(args: &RegistryArgs) -> ImageAccess<'static> {
     ImageAccess {
         credentials: &mcp_server::registry_auth::from_docker,
         ca_file: args.oci_ca_file.clone(),
