@@ -58,7 +58,10 @@ fn print(report: &RenderReport) {
         ));
     }
     if !report.not_expressed.is_empty() {
-        output::say(&format!("not expressible in {}'s managed settings (still enforced by mcp-orchestration):", report.client));
+        output::say(&format!(
+            "not expressible in {}'s managed settings (still enforced by mcp-orchestration):",
+            report.client
+        ));
         for n in &report.not_expressed {
             let pattern = n.pattern.as_deref().map(|p| format!(" '{p}'")).unwrap_or_default();
             output::say(&format!("  {} {}{pattern}: {}", n.policy, n.rule, n.reason));

@@ -138,6 +138,9 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("policy check", &["policy", "check", "--client", "claude-desktop"]),
     ("policy check", &["policy", "check", "--client", "claude-desktop", "--profile", "dev"]),
     ("policy check", &["policy", "check", "{doc}"]),
+    ("policy render", &["policy", "render", "--client", "claude-code"]),
+    ("policy render", &["policy", "render", "--client", "gemini-cli", "--json"]),
+    ("policy render", &["policy", "render", "--client", "copilot-cli", "--output", "{rendered}"]),
     ("publish", &["publish", "claude-desktop", "--profile", "dev", "--file", "{doc}", "--allow-same"]),
     ("deploy", &["deploy", "claude-desktop", "--profile", "dev", "--file", "{file}"]),
     ("policy remove", &["policy", "remove", "canary"]),
@@ -293,6 +296,7 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
         ("{serverjson}", server_json.display().to_string()),
         ("{policydoc}", policy_doc.display().to_string()),
         ("{signedpolicy}", signed_policy.display().to_string()),
+        ("{rendered}", env.root().join("rendered-managed-settings.json").display().to_string()),
     ];
     for (name, args) in COMMANDS.iter().filter(|(name, _)| !matches!(*name, "serve" | "bridge")) {
         let args: Vec<&str> = args.iter().map(|a| substitute(a, &vars)).collect();

@@ -134,8 +134,12 @@ fn gemini_cli_gets_excluded_names_only() {
     let rules = not_expressed(&report);
     assert!(rules.contains(&"servers.allow".to_owned()) && rules.contains(&"remote_hosts".to_owned()), "{rules:?}");
     assert!(rules.contains(&"servers.deny bad-*".to_owned()), "{rules:?}");
-    let why = &report["not_expressed"].as_array().expect("list").iter().find(|n| n["rule"] == "servers.allow").expect("allow")
-        ["reason"];
+    let why = &report["not_expressed"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|n| n["rule"] == "servers.allow")
+        .expect("allow")["reason"];
     assert!(why.as_str().expect("text").contains("approves every tool call"), "{why}");
 }
 
@@ -168,7 +172,10 @@ fn allowlists_with_wildcards_only_or_unlistable_names_are_left_to_us() {
 fn layers_intersect_allowlists_and_an_org_deny_stays_denied() {
     let admin = admin();
     let user = user_of(&admin);
-    install(&user, &sign(&admin, "org", "acme", json!({"servers": {"allow": ["github", "evil", "fs", "db"], "deny": ["evil"]}})));
+    install(
+        &user,
+        &sign(&admin, "org", "acme", json!({"servers": {"allow": ["github", "evil", "fs", "db"], "deny": ["evil"]}})),
+    );
     install(&user, &sign(&admin, "team", "web", json!({"servers": {"allow": ["git*", "fs", "evil"]}})));
     // The user's own layer tries to re-allow what the org denied.
     install(&user, &sign(&admin, "user", "me", json!({"servers": {"allow": ["evil", "github", "fs"]}})));
@@ -205,7 +212,10 @@ fn output_merges_into_an_existing_file_and_keeps_foreign_keys() {
     assert!(text.contains("\"model\": \"opus\""), "{text}");
     let value = without_comments(&text);
     assert_eq!(value["deniedMcpServers"], json!([{"serverName": "evil"}]));
-    assert!(value.get("allowedMcpServers").is_none(), "an allowlist the policies do not give is ours to remove: {text}");
+    assert!(
+        value.get("allowedMcpServers").is_none(),
+        "an allowlist the policies do not give is ours to remove: {text}"
+    );
     assert_eq!(std::fs::metadata(&file).expect("meta").permissions().mode() & 0o777, 0o644);
 
     // A second render with another policy replaces only our keys again.
@@ -221,7 +231,10 @@ fn output_merges_into_an_existing_file_and_keeps_foreign_keys() {
     let fresh = user.root().join("new/dir/settings.json");
     let (status, _, err) = render(&user, &["--client", "gemini-cli", "--output", s(&fresh)]);
     assert_eq!(status, 0, "{err}");
-    assert_eq!(serde_json::from_str::<Value>(&std::fs::read_to_string(&fresh).expect("read")).expect("json"), json!({}));
+    assert_eq!(
+        serde_json::from_str::<Value>(&std::fs::read_to_string(&fresh).expect("read")).expect("json"),
+        json!({})
+    );
 }
 
 #[test]
@@ -284,7 +297,9 @@ fn unshare(args: &[&str]) -> Result<Command, String> {
             command.args(args);
             Ok(command)
         }
-        Ok(out) => Err(format!("unshare {} fails here: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())),
+        Ok(out) => {
+            Err(format!("unshare {} fails here: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+        }
         Err(e) => Err(format!("no unshare program ({e})")),
     }
 }
@@ -372,4 +387,34 @@ fn system_writes_the_clients_location_world_readable_and_merges() {
     .expect("json");
     assert_eq!(copilot["telemetry"], json!({"enabled": false}), "the admin's key stays");
     assert_eq!(copilot["deniedMcpServers"][0], json!({"serverName": "evil"}));
+}
+
+#[test]
+fn no_secret_of_the_store_or_a_client_file_reaches_the_rendering() {
+    let (_admin, user) = with_org(json!({"servers": {"deny": ["evil"]},
+        "references": [{"servers": ["github"], "secret": ["GITHUB_TOKEN"], "env": ["HOME"]}]}));
+    let canary = "canary-render-5ecret-value";
+    let out = user.command(BIN).args(["secrets", "set", "GITHUB_TOKEN"]).write_stdin(canary).output().expect("run");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let live = user.write_file(
+        "settings/managed-settings.json",
+        &json!({"env": {"GITHUB_TOKEN": canary}, "deniedMcpServers": []}).to_string(),
+    );
+    for client in ["claude-code", "copilot-cli", "gemini-cli"] {
+        for args in [
+            vec!["--client", client],
+            vec!["--client", client, "--json"],
+            vec!["--client", client, "--output", s(&live)],
+        ] {
+            let mut all = vec!["policy", "render"];
+            all.extend(args);
+            let out = run(&user, &all);
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+            let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+            assert!(!shown.contains(canary), "{shown}");
+        }
+    }
+    // The file's own key keeps its value (it is the admin's), and nothing of ours adds one.
+    let text = std::fs::read_to_string(&live).expect("read");
+    assert_eq!(text.matches(canary).count(), 1, "{text}");
 }

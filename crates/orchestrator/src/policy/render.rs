@@ -145,7 +145,9 @@ impl Collector {
         let rules = policy.document();
         let by_name = match client {
             ManagedClient::GeminiCli => "Gemini CLI matches servers by name only",
-            _ => "the client matches a stdio server by its whole command line only, never by package, registry or version",
+            _ => {
+                "the client matches a stdio server by its whole command line only, never by package, registry or version"
+            }
         };
         if rules.packages.is_some() {
             self.add(policy, "packages", None, by_name);
@@ -268,7 +270,9 @@ fn render_managed(client: ManagedClient, policies: &[VerifiedPolicy]) -> Renderi
                 Some(names.into_iter().map(|n| json!({"serverName": n})).collect::<Vec<_>>())
             }
             Some(Ok(_)) => {
-                for policy in policies.iter().filter(|p| p.document().servers.as_ref().is_some_and(|s| s.allow.is_some())) {
+                for policy in
+                    policies.iter().filter(|p| p.document().servers.as_ref().is_some_and(|s| s.allow.is_some()))
+                {
                     out.add(
                         policy,
                         "servers.allow",
