@@ -418,3 +418,20 @@ fn no_secret_of_the_store_or_a_client_file_reaches_the_rendering() {
     let text = std::fs::read_to_string(&live).expect("read");
     assert_eq!(text.matches(canary).count(), 1, "{text}");
 }
+
+#[test]
+fn an_output_that_is_not_utf8_or_not_a_file_is_refused() {
+    let (_admin, user) = with_org(json!({"servers": {"deny": ["evil"]}}));
+    let file = user.root().join("latin1.json");
+    std::fs::write(&file, b"{\"name\": \"caf\xe9\"}").expect("write");
+    let (status, _, err) = render(&user, &["--client", "claude-code", "--output", s(&file)]);
+    assert_eq!(status, 10, "{err}");
+    assert!(err.contains("latin1.json") && err.contains("UTF-8"), "{err}");
+    assert_eq!(std::fs::read(&file).expect("read"), b"{\"name\": \"caf\xe9\"}");
+
+    let dir = user.root().join("a-directory");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (status, _, err) = render(&user, &["--client", "gemini-cli", "--output", s(&dir)]);
+    assert_eq!(status, 1, "{err}");
+    assert!(err.contains("cannot read") && err.contains("a-directory"), "{err}");
+}
