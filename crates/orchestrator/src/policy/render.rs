@@ -418,3 +418,49 @@ impl RenderError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use dialects::Os;
+
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn each_client_reads_its_own_system_file_per_os() {
+        let cases = [
+            ("claude-code", Os::Macos, "/Library/Application Support/ClaudeCode/managed-settings.json"),
+            ("claude-code", Os::Windows, r"C:\Program Files\ClaudeCode\managed-settings.json"),
+            ("vscode", Os::Linux, "/etc/github-copilot/managed-settings.json"),
+            ("copilot-cli", Os::Macos, "/Library/Application Support/GitHubCopilot/managed-settings.json"),
+            ("copilot-cli", Os::Windows, r"C:\Program Files\GitHubCopilot\managed-settings.json"),
+            ("gemini-cli", Os::Macos, "/Library/Application Support/GeminiCli/settings.json"),
+            ("gemini-cli", Os::Windows, r"C:\ProgramData\gemini-cli\settings.json"),
+        ];
+        for (client, os, path) in cases {
+            let managed = ManagedClient::for_client(client).expect("supported");
+            assert_eq!(managed.system_path(os), PathBuf::from(path), "{client} {os:?}");
+        }
+        assert!(RENDER_CLIENTS.iter().all(|c| ManagedClient::for_client(c).is_some()));
+        assert_eq!(ManagedClient::for_client("cursor"), None);
+    }
+
+    #[test]
+    fn refusals_have_their_documented_kinds() {
+        let path = PathBuf::from("/etc/x.json");
+        let client = "claude-code".to_owned();
+        assert_eq!(RenderError::Unsupported { client: client.clone() }.kind(), ErrorKind::Usage);
+        assert_eq!(
+            RenderError::SystemNeedsFlag { client: client.clone(), path: path.clone() }.kind(),
+            ErrorKind::Usage
+        );
+        assert_eq!(RenderError::Permission { client, path: path.clone() }.kind().exit_code(), 1);
+        assert_eq!(RenderError::Existing { path, reason: "x".into() }.kind().exit_code(), 10);
+    }
+
+    #[test]
+    fn url_patterns_match_any_scheme_port_and_path_of_the_host() {
+        assert_eq!(url_pattern("*.Evil.example"), "*://*.evil.example:*");
+        assert!(allowlist_name("fs_home-2") && !allowlist_name("my.server") && !allowlist_name(""));
+    }
+}
