@@ -39,6 +39,12 @@ say "apt: docker-registry skopeo apache2-utils openssl curl time"
 apt_install docker-registry skopeo apache2-utils openssl curl time
 command -v docker-registry >/dev/null || { say "docker-registry missing after installing it"; exit 1; }
 
+# `unshare` (util-linux): `policy render --system` is tested, and read back by `claude`, in a
+# private mount namespace whose /etc is an overlay on a temp dir (never the real /etc).
+say "apt: util-linux"
+apt_install util-linux
+command -v unshare >/dev/null || { say "unshare missing after installing util-linux"; exit 1; }
+
 say "cargo: cargo-llvm-cov $LLVM_COV_SPEC"
 # Without --force, cargo resolves the requirement against the registry and stops with
 # "already installed" when a matching version is there: the spec is checked every run.

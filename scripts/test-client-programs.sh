@@ -324,5 +324,56 @@ else
 fi
 unset CONTINUE_GLOBAL_DIR
 
+# --- Policies compiled into the clients' own enforcement (`policy render`): an org policy
+# (signed by this home's own key, which it trusts) denies the server `local` by name and every
+# URL host under tracker.example. Each client's own program must report the denied servers as
+# blocked and still list the others. Claude Code reads /etc/claude-code/managed-settings.json and
+# no other path (no variable or flag moves it), so it runs in a private mount namespace
+# (`unshare`) where /etc is an overlay on a temp dir: `policy render --system` writes there, and
+# the real /etc is never written. Gemini CLI takes its system settings path from
+# GEMINI_CLI_SYSTEM_SETTINGS_PATH, so `--output` a file and point it there.
+cat >"$WORK/render-policy.json" <<'JSON'
+{"schema_version": 1, "servers": {"deny": ["local"]}, "remote_hosts": {"deny": ["*.tracker.example"]}}
+JSON
+if "$MCPO" policy sign "$WORK/render-policy.json" --layer org --name render --out "$WORK/render-policy.signed.json" 2>"$WORK/render.err" &&
+  "$MCPO" policy trust "$WORK/render-policy.signed.json" >/dev/null 2>>"$WORK/render.err"; then
+  if program claude "claude-code render"; then
+    mkdir -p "$WORK/render/upper" "$WORK/render/work"
+    out="$(cd "$WORK/proj" && unshare --mount --map-root-user sh -c '
+      mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1,workdir=$2" /etc || { echo "NO OVERLAY"; exit 0; }
+      "$3" policy render --client claude-code --system 2>&1 || exit 1
+      echo "--- list"; timeout 90 "$3" exec -- "$4" mcp list 2>&1
+      echo "--- get"; timeout 90 "$4" mcp get local 2>&1
+      echo "--- add local"; timeout 90 "$4" mcp add --scope user local -- node -e 0 2>&1
+      echo "--- add tracker"; timeout 90 "$4" mcp add --scope user --transport http tracker https://mcp.tracker.example/mcp 2>&1
+    ' sh "$WORK/render/upper" "$WORK/render/work" "$MCPO" "$BIN/claude" 2>&1 | strip)"
+    if grep -q '^NO OVERLAY' <<<"$out"; then
+      echo "not run [claude-code render]: no overlay mount in a user namespace here: $out" >&2
+    else
+      list="$(sed -n '/^--- list/,/^--- get/p' <<<"$out")"
+      expect "claude-code render" "$out" 'wrote claude-code.s managed settings into /etc/claude-code/managed-settings.json' \
+        'No MCP server named "local"' \
+        'Cannot add MCP server "local": server is explicitly blocked by enterprise policy' \
+        'Cannot add MCP server "tracker": server is explicitly blocked by enterprise policy' &&
+        expect "claude-code render" "$list" '^web: http://127\.0\.0\.1:9/mcp \(HTTP\)' '^old: http://127\.0\.0\.1:9/sse \(SSE\)' &&
+        refuse "claude-code render" "$list" '^local:' && pass "claude-code render (local and *.tracker.example blocked by claude)"
+      [ -e /etc/claude-code/managed-settings.json ] && [ ! -e "$WORK/render/upper/claude-code/managed-settings.json" ] &&
+        fail "claude-code render" "the real /etc was written"
+    fi
+  fi
+  if program gemini "gemini-cli render"; then
+    mkdir -p "$WORK/gemini-system"
+    "$MCPO" policy render --client gemini-cli --output "$WORK/gemini-system/settings.json" 2>"$WORK/render.err" ||
+      fail "gemini-cli render" "$(cat "$WORK/render.err")"
+    echo "{\"$WORK/proj\": \"TRUST_FOLDER\"}" >"$HOME/.gemini/trustedFolders.json"
+    out="$(cd "$WORK/proj" && GEMINI_CLI_SYSTEM_SETTINGS_PATH="$WORK/gemini-system/settings.json" timeout 90 "$MCPO" exec -- "$BIN/gemini" mcp list 2>&1 | strip)"
+    expect "gemini-cli render" "$out" 'local: node -e 0 \(stdio\) - Blocked' 'web: http://127\.0\.0\.1:9/mcp \(http\)' &&
+      refuse "gemini-cli render" "$out" 'web: .*Blocked|Skipping system settings|invalid' && pass "gemini-cli render (local blocked by gemini)"
+  fi
+  "$MCPO" policy remove render --layer org >/dev/null 2>&1 || fail render "policy remove"
+else
+  fail render "policy sign/trust: $(cat "$WORK/render.err")"
+fi
+
 [ "$failures" = 0 ] || { echo "test-client-programs: $failures failure(s)" >&2; exit 1; }
 echo "test-client-programs: every client program read what was deployed" >&2

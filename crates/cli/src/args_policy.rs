@@ -40,6 +40,9 @@ pub enum PolicyCommand {
     /// Explain a servers document, a client's live file or a profile against every installed
     /// policy (exit 6 when a rule is broken)
     Check(PolicyCheckArgs),
+    /// Compile the installed policies into a client's own managed settings (Claude Code,
+    /// GitHub Copilot, Gemini CLI): a preview on stdout, --output FILE, or --system
+    Render(crate::commands::policy_render::PolicyRenderArgs),
 }
 
 #[derive(Debug, Args)]

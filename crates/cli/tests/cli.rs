@@ -34,6 +34,7 @@ mod cli {
     mod perms;
     mod policy;
     mod policy_enforce;
+    mod policy_render;
     mod pty;
     mod publish_get;
     mod recovery;

@@ -18,6 +18,7 @@ mod keys;
 mod lock;
 mod migrate;
 mod policy;
+pub mod policy_render;
 mod profiles;
 mod remote;
 pub mod serve;

@@ -51,6 +51,7 @@ pub fn run(ctx: &Context, command: &PolicyCommand) -> anyhow::Result<u8> {
             Ok(0)
         }
         PolicyCommand::Check(args) => check(ctx, args),
+        PolicyCommand::Render(args) => super::policy_render::run(ctx, args),
     }
 }
 

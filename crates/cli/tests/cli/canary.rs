@@ -147,6 +147,9 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("audit", &["audit", "--ci"]),
     ("audit", &["audit", "--ci", "--format", "sarif"]),
     ("audit", &["audit", "--ci", "--probe", "--probe-timeout", "10"]),
+    ("policy render", &["policy", "render", "--client", "claude-code"]),
+    ("policy render", &["policy", "render", "--client", "gemini-cli", "--json"]),
+    ("policy render", &["policy", "render", "--client", "copilot-cli", "--output", "{rendered}"]),
     ("publish", &["publish", "claude-desktop", "--profile", "dev", "--file", "{doc}", "--allow-same"]),
     ("deploy", &["deploy", "claude-desktop", "--profile", "dev", "--file", "{file}"]),
     ("policy remove", &["policy", "remove", "canary"]),
@@ -314,6 +317,7 @@ fn no_canary_reaches_any_output_of_any_command_tool_or_resource() {
         ("{serverjson}", server_json.display().to_string()),
         ("{policydoc}", policy_doc.display().to_string()),
         ("{signedpolicy}", signed_policy.display().to_string()),
+        ("{rendered}", env.root().join("rendered-managed-settings.json").display().to_string()),
     ];
     for (name, args) in COMMANDS.iter().filter(|(name, _)| !matches!(*name, "serve" | "bridge")) {
         let args: Vec<&str> = args.iter().map(|a| substitute(a, &vars)).collect();

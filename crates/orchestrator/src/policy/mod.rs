@@ -6,6 +6,7 @@
 //!   a profile can never stand in for each other).
 //! - [`layers`]: the installed policies of a home and how layers combine (tighten only).
 //! - [`evaluate`]: a servers document against the policies in force, as findings.
+//! - [`render`], [`render_file`]: the policies as a client's own managed settings.
 //!
 //! The operations adapters call (`policy sign|trust|list|remove|check` and the enforcement
 //! hooks of publish, deploy, sync and add) are in `service/policy.rs`.
@@ -13,6 +14,8 @@
 pub mod document;
 pub mod evaluate;
 pub mod layers;
+pub mod render;
+pub mod render_file;
 pub mod signed;
 
 use std::path::PathBuf;
@@ -81,6 +84,9 @@ pub enum PolicyError {
         /// The layers holding it.
         layers: Vec<PolicyLayer>,
     },
+    /// `policy render` rendered or wrote nothing.
+    #[error(transparent)]
+    Render(#[from] render::RenderError),
 }
 
 fn list(findings: &[Finding]) -> String {
@@ -102,6 +108,7 @@ impl PolicyError {
             PolicyError::Installed { reason: InstalledError::Read(_), .. } => ErrorKind::Other,
             PolicyError::NotFound { .. } => ErrorKind::NotFound,
             PolicyError::Ambiguous { .. } => ErrorKind::Usage,
+            PolicyError::Render(e) => e.kind(),
         }
     }
 }
