@@ -52,6 +52,10 @@ pub struct PolicySignArgs {
     /// The policy's name (default: the file's name without its extension)
     #[arg(long)]
     pub name: Option<String>,
+    /// The policy's version: a follower refuses one older than it installed (default: one
+    /// above the version this home installed of that layer and name, or 1)
+    #[arg(long = "version", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub version: Option<u64>,
     /// Write the signed policy to this file instead of stdout
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,

@@ -30,6 +30,7 @@ mod cli {
     mod perms;
     mod policy;
     mod policy_enforce;
+    mod policy_floor;
     mod pty;
     mod publish_get;
     mod recovery;

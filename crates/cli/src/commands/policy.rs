@@ -31,10 +31,11 @@ pub fn run(ctx: &Context, command: &PolicyCommand) -> anyhow::Result<u8> {
                 output::json(&json!({"installed": summary, "replaced": replaced}));
             } else {
                 output::say(&format!(
-                    "{} policy {}/{} (signed by {}): publish, deploy, sync and add now enforce it",
+                    "{} policy {}/{} version {} (signed by {}): publish, deploy, sync and add now enforce it",
                     if replaced { "replaced" } else { "installed" },
                     summary.layer,
                     summary.name,
+                    summary.version.unwrap_or(0),
                     summary.key_id.as_deref().unwrap_or("?")
                 ));
             }
@@ -67,7 +68,7 @@ fn sign(ctx: &Context, args: &PolicySignArgs) -> anyhow::Result<u8> {
     };
     let text =
         String::from_utf8(bytes).map_err(|_| UsageError(format!("{} is not UTF-8 text", args.file.display())))?;
-    let signed = ctx.core.policy_sign(&text, &args.file, layer_of(args.layer), &name)?;
+    let signed = ctx.core.policy_sign(&text, &args.file, layer_of(args.layer), &name, args.version)?;
     match &args.out {
         Some(out) => {
             std::fs::write(out, &signed).map_err(|e| orchestrator::fsutil::FsError::new("cannot write", out, e))?;
@@ -94,7 +95,7 @@ fn list(ctx: &Context) -> anyhow::Result<u8> {
         output::say("no policies installed: `mcp-orchestration policy trust FILE` installs one");
         return Ok(0);
     }
-    let mut table = output::Table::new(&["LAYER", "NAME", "STATUS", "SIGNED BY OR ERROR"]);
+    let mut table = output::Table::new(&["LAYER", "NAME", "VERSION", "STATUS", "SIGNED BY OR ERROR"]);
     for p in &policies {
         let (status, detail) = match &p.error {
             None => (output::Cell::toned("ok", Tone::Good), p.key_id.clone().unwrap_or_default()),
@@ -103,6 +104,7 @@ fn list(ctx: &Context) -> anyhow::Result<u8> {
         table.row([
             output::Cell::from(p.layer.as_str()),
             output::Cell::from(p.name.as_str()),
+            output::Cell::from(p.version.map_or_else(|| "-".to_owned(), |v| v.to_string())),
             status,
             output::Cell::from(detail),
         ]);
