@@ -1,4 +1,4 @@
-//! The flags of `policy sign|trust|list|remove|check`: clap definitions only.
+//! The flags of `policy sign|trust|list|remove|check|push|pull`: clap definitions only.
 
 use std::path::PathBuf;
 
@@ -40,6 +40,25 @@ pub enum PolicyCommand {
     /// Explain a servers document, a client's live file or a profile against every installed
     /// policy (exit 6 when a rule is broken)
     Check(PolicyCheckArgs),
+    /// Upload the installed policies (each verified now) to a remote as OCI artifacts (refused,
+    /// exit 7, when the remote holds a newer one: pull first)
+    Push(PolicyTransferArgs),
+    /// Download a remote's newest policies, verify each like `policy trust` (a signer this home
+    /// trusts, never older than installed), then install them (`sync --from` does this first)
+    Pull(PolicyTransferArgs),
+}
+
+/// Which policies `policy push`/`policy pull` cover.
+#[derive(Debug, Args)]
+pub struct PolicyTransferArgs {
+    /// The remote (default: the only one configured; see `remote add`)
+    pub remote: Option<String>,
+    /// Only this layer's policies
+    #[arg(long, value_enum)]
+    pub layer: Option<LayerArg>,
+    /// Only the policy of this name
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]

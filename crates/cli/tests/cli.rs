@@ -31,6 +31,7 @@ mod cli {
     mod policy;
     mod policy_enforce;
     mod policy_floor;
+    mod policy_remote;
     mod pty;
     mod publish_get;
     mod recovery;

@@ -1,4 +1,5 @@
-//! `policy sign|trust|list|remove|check`: signed policies and what they say of a document.
+//! `policy sign|trust|list|remove|check|push|pull`: signed policies, what they say of a
+//! document, and their travel through a remote.
 
 use orchestrator::policy::PolicyLayer;
 use orchestrator::service::{PolicyReport, PolicySummary};
@@ -6,7 +7,7 @@ use serde_json::json;
 
 use super::files::client_file;
 use crate::Context;
-use crate::args_policy::{LayerArg, PolicyCheckArgs, PolicyCommand, PolicySignArgs};
+use crate::args_policy::{LayerArg, PolicyCheckArgs, PolicyCommand, PolicySignArgs, PolicyTransferArgs};
 use crate::output::{self, Tone, UsageError};
 
 fn layer_of(arg: LayerArg) -> PolicyLayer {
@@ -52,7 +53,41 @@ pub fn run(ctx: &Context, command: &PolicyCommand) -> anyhow::Result<u8> {
             Ok(0)
         }
         PolicyCommand::Check(args) => check(ctx, args),
+        PolicyCommand::Push(args) => transfer(ctx, args, true),
+        PolicyCommand::Pull(args) => transfer(ctx, args, false),
     }
+}
+
+fn transfer(ctx: &Context, args: &PolicyTransferArgs, push: bool) -> anyhow::Result<u8> {
+    let scope = orchestrator::service::PolicyScope { layer: args.layer.map(layer_of), name: args.name.clone() };
+    let credentials = crate::env::registry_credentials();
+    let report = if push {
+        ctx.core.policy_push(args.remote.as_deref(), &scope, &credentials)?
+    } else {
+        ctx.core.policy_pull(args.remote.as_deref(), &scope, &credentials)?
+    };
+    print_transfer(ctx, &report)?;
+    Ok(0)
+}
+
+/// Prints what `policy push`/`policy pull` did (also used by `sync --from`).
+pub fn print_transfer(ctx: &Context, report: &orchestrator::service::PolicyTransferReport) -> anyhow::Result<()> {
+    if ctx.json {
+        output::json(&serde_json::to_value(report)?);
+        return Ok(());
+    }
+    if report.policies.is_empty() {
+        output::say(&format!("{}: no policies in scope on the remote", report.remote));
+    }
+    for p in &report.policies {
+        let what = match p.state {
+            "pushed" => "pushed",
+            "pulled" => "pulled, verified and installed",
+            _ => "up to date",
+        };
+        output::say(&format!("policy {}/{} version {}: {what}", p.layer, p.name, p.version));
+    }
+    Ok(())
 }
 
 fn sign(ctx: &Context, args: &PolicySignArgs) -> anyhow::Result<u8> {

@@ -6,6 +6,7 @@
 //!   a profile can never stand in for each other).
 //! - [`floor`]: the rollback floor (a policy never replaced by an older one).
 //! - [`layers`]: the installed policies of a home and how layers combine (tighten only).
+//! - [`remote`]: a signed policy as an OCI artifact (tags, manifest) on a remote.
 //! - [`evaluate`]: a servers document against the policies in force, as findings.
 //!
 //! The operations adapters call (`policy sign|trust|list|remove|check` and the enforcement
@@ -15,6 +16,7 @@ pub mod document;
 pub mod evaluate;
 pub mod floor;
 pub mod layers;
+pub mod remote;
 pub mod signed;
 
 use std::path::PathBuf;

@@ -37,6 +37,7 @@ mod history_summary;
 mod listing;
 mod migrate;
 mod policy;
+mod policy_remote;
 mod preview;
 mod rebase;
 mod remote;
@@ -56,6 +57,7 @@ pub use files::{ClientFile, DeployOptions, DeployReport, ImportReport, unified_d
 pub use gc::{DEFAULT_KEEP_BACKUPS, GcOptions, GcReport, Removed};
 pub use history_summary::{HistoryFailure, HistorySummary};
 pub use policy::{PolicyReport, PolicySummary};
+pub use policy_remote::{PolicyScope, PolicyTransfer, PolicyTransferReport};
 pub use rebase::RebaseReport;
 pub use remote::{CredentialSource, PullReport, PulledProfile, PushReport, RemoteStatus};
 pub use rollback::{ORIGINAL, RollbackPreview, RollbackReport};
