@@ -38,6 +38,7 @@ mod cli {
     pub mod remote;
     mod remote_attacks;
     mod remote_faults;
+    mod remote_requests;
     mod remote_token;
     mod scopes;
     mod secrets;
