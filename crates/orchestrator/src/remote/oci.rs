@@ -160,6 +160,12 @@ impl OciRemote {
                 self.escalate(generation).await?;
                 run(self.active()).await
             }
+            // A read is idempotent: one more try after a server error (distribution 2.8 answers
+            // 500 to a tag read that meets another client's write of that tag).
+            Err(OciDistributionError::ServerError { code: 500..=599, .. }) => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                run(self.active()).await
+            }
             other => other,
         }
     }
