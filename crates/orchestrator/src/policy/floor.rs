@@ -104,3 +104,79 @@ pub fn raise(home: &Home, policy: &VerifiedPolicy) -> Result<(), fsutil::FsError
 pub fn next_version(home: &Home, layer: PolicyLayer, name: &str) -> u64 {
     seen(home, layer, name).ok().flatten().map_or(1, |s| s.version + 1)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The floor's rules on real files: legacy (version 0) policies, a floor that only rises,
+    //! and an unreadable floor.
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::canonical;
+    use crate::crypto::{self, KeyPair};
+    use crate::policy::signed::{self, POLICY_TYPE, Signing};
+    use crate::policy::{PolicyDocument, PolicyLayer};
+    use crate::trust::TrustStore;
+
+    fn key() -> KeyPair {
+        KeyPair::from_seed(&[3; 32])
+    }
+
+    fn verify(bytes: &[u8]) -> VerifiedPolicy {
+        let mut trust = TrustStore::new();
+        trust.insert(key().public().clone());
+        signed::verify(bytes, &trust).expect("verifies")
+    }
+
+    fn versioned(version: u64, deny: &str) -> VerifiedPolicy {
+        let document =
+            PolicyDocument::from_value(&json!({"schema_version": 1, "servers": {"deny": [deny]}})).expect("doc");
+        let signing = Signing { name: "acme", layer: PolicyLayer::Org, version };
+        verify(&signed::sign(&document, signing, &key(), "2026-11-25T12:00:00Z".parse().expect("now")))
+    }
+
+    /// A policy signed before versions existed: its statement has no `version`.
+    fn legacy(deny: &str) -> VerifiedPolicy {
+        let rules = json!({"schema_version": 1, "servers": {"deny": [deny]}});
+        let statement = json!({"_type": POLICY_TYPE, "name": "acme", "layer": "org",
+            "created_at": "2026-11-20T12:00:00Z", "policy_id": ContentId::of(&canonical::jcs(&rules)).to_string()});
+        let sig = key().sign(&crypto::pae(POLICY_TYPE, &canonical::jcs(&statement)));
+        verify(&canonical::jcs(&json!({"payload_type": POLICY_TYPE, "statement": statement, "policy": rules,
+            "signature": {"alg": "ed25519", "key_id": key().public().id().to_string(), "sig": sig}})))
+    }
+
+    #[test]
+    fn legacy_policies_replace_each_other_but_never_a_versioned_one() {
+        let dir = tempfile::tempdir().expect("dir");
+        let home = Home::new(dir.path());
+        let (old, other) = (legacy("a"), legacy("b"));
+        assert_eq!(old.version(), 0);
+        check(&home, &old).expect("no floor yet");
+        raise(&home, &old).expect("raise");
+        check(&home, &other).expect("version 0 may replace version 0");
+        let v1 = versioned(1, "a");
+        check(&home, &v1).expect("newer");
+        raise(&home, &v1).expect("raise");
+        assert_eq!(check(&home, &other), Err(FloorError::Rollback { version: 0, seen: 1 }));
+        assert_eq!(next_version(&home, PolicyLayer::Org, "acme"), 2);
+        assert_eq!(next_version(&home, PolicyLayer::Team, "acme"), 1);
+    }
+
+    #[test]
+    fn the_floor_only_rises_and_an_unreadable_one_is_named() {
+        let dir = tempfile::tempdir().expect("dir");
+        let home = Home::new(dir.path());
+        let (v2, v1) = (versioned(2, "a"), versioned(1, "a"));
+        raise(&home, &v2).expect("raise");
+        raise(&home, &v1).expect("no-op");
+        let seen = seen(&home, PolicyLayer::Org, "acme").expect("read").expect("floor");
+        assert_eq!((seen.version, &seen.digest), (2, v2.digest()));
+        let other = versioned(2, "b");
+        assert!(matches!(check(&home, &other), Err(FloorError::Equivocation { version: 2, .. })));
+        std::fs::write(home.policy_seen("org", "acme"), b"not json").expect("corrupt");
+        let error = check(&home, &v2).expect_err("unreadable");
+        assert!(matches!(error, FloorError::Unreadable { .. }), "{error}");
+        assert!(error.to_string().contains("policies/seen/org/acme.json"), "{error}");
+    }
+}
