@@ -180,3 +180,27 @@ fn a_push_over_a_newer_remote_policy_is_refused_until_pulled() {
     let out = run(&b, &["policy", "push", "team", "--layer", "team"]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
 }
+
+#[test]
+fn a_push_over_another_policy_of_the_same_version_or_of_a_policy_not_honoured_is_refused() {
+    let (registry, a, _b) = setup(false);
+    // A second admin home with the same signer signs other rules as version 1 (equivocation).
+    let c = initialized();
+    sign_and_install(&c, "acme", 1, deny("other"));
+    add_remote(&c, &registry, false, &[]);
+    let before = tags(&registry);
+    let out = run(&c, &["policy", "push", "team"]);
+    assert_eq!(code(&out), 7, "{}", stderr(&out));
+    assert!(stderr(&out).contains("the remote holds another policy under version 1"), "{}", stderr(&out));
+    assert_eq!(tags(&registry), before, "nothing pushed");
+    // An installed policy that is not honoured (its signer no longer trusted) never leaves.
+    let key_id = json(&run(&a, &["keys", "show", "--json"]))["signing_key_id"].as_str().expect("id").to_owned();
+    let d = follower();
+    trust(&d, &a);
+    assert_eq!(code(&run(&d, &["policy", "trust", s(&a.root().join("acme-1.signed.json"))])), 0);
+    assert_eq!(code(&run(&d, &["keys", "untrust", &key_id])), 0);
+    add_remote(&d, &registry, false, &[]);
+    let out = run(&d, &["policy", "push", "team"]);
+    assert_eq!(code(&out), 8, "{}", stderr(&out));
+    assert!(stderr(&out).contains("is not honoured"), "{}", stderr(&out));
+}
