@@ -1,4 +1,4 @@
-//! The flags of `policy sign|trust|list|remove|check`: clap definitions only.
+//! The flags of `policy sign|trust|list|remove|check|push|pull`: clap definitions only.
 
 use std::path::PathBuf;
 
@@ -43,6 +43,25 @@ pub enum PolicyCommand {
     /// Compile the installed policies into a client's own managed settings (Claude Code,
     /// GitHub Copilot, Gemini CLI): a preview on stdout, --output FILE, or --system
     Render(crate::commands::policy_render::PolicyRenderArgs),
+    /// Upload the installed policies (each verified now) to a remote as OCI artifacts (refused,
+    /// exit 7, when the remote holds a newer one: pull first)
+    Push(PolicyTransferArgs),
+    /// Download a remote's newest policies, verify each like `policy trust` (a signer this home
+    /// trusts, never older than installed), then install them (`sync --from` does this first)
+    Pull(PolicyTransferArgs),
+}
+
+/// Which policies `policy push`/`policy pull` cover.
+#[derive(Debug, Args)]
+pub struct PolicyTransferArgs {
+    /// The remote (default: the only one configured; see `remote add`)
+    pub remote: Option<String>,
+    /// Only this layer's policies
+    #[arg(long, value_enum)]
+    pub layer: Option<LayerArg>,
+    /// Only the policy of this name
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +74,10 @@ pub struct PolicySignArgs {
     /// The policy's name (default: the file's name without its extension)
     #[arg(long)]
     pub name: Option<String>,
+    /// The policy's version: a follower refuses one older than it installed (default: one
+    /// above the version this home installed of that layer and name, or 1)
+    #[arg(long = "version", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub version: Option<u64>,
     /// Write the signed policy to this file instead of stdout
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,

@@ -35,12 +35,15 @@ mod cli {
     mod policy;
     mod policy_enforce;
     mod policy_render;
+    mod policy_floor;
+    mod policy_remote;
     mod pty;
     mod publish_get;
     mod recovery;
     pub mod remote;
     mod remote_attacks;
     mod remote_faults;
+    mod remote_requests;
     mod remote_token;
     mod scopes;
     mod secrets;

@@ -139,6 +139,12 @@ impl Home {
         self.policies_dir(layer).join(format!("{name}.json"))
     }
 
+    /// The rollback floor of a policy: `policies/seen/<layer>/<name>.json` (`seen` is no layer,
+    /// so the policies of the layers never include it).
+    pub fn policy_seen(&self, layer: &str, name: &str) -> PathBuf {
+        self.root.join("policies").join("seen").join(layer).join(format!("{name}.json"))
+    }
+
     /// The legacy store's `artifacts/`.
     pub fn legacy_artifacts_dir(&self) -> PathBuf {
         self.root.join("artifacts")

@@ -2,7 +2,8 @@
 //! installed by `scripts/install-test-deps.sh`) started on 127.0.0.1 with a generated config,
 //! filesystem storage in a temp dir, and optionally htpasswd basic auth or token auth (a token
 //! server of the test's own on 127.0.0.1, see `token_server`), and TLS with a CA made for the
-//! test by the `openssl` command. Stopped (killed) when dropped.
+//! test by the `openssl` command. Its access log (every request) is kept for tests that count
+//! requests ([`Registry::requests`]). Stopped (killed) when dropped.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -110,7 +111,7 @@ impl Registry {
         let dir = tempfile::Builder::new().prefix("mcpo-registry-").tempdir().expect("temp dir");
         let port = free_port();
         let mut config = format!(
-            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
             dir.path().join("storage").display()
         );
         if options.tls {
@@ -215,6 +216,16 @@ impl Registry {
     /// The token server (token auth).
     pub fn token_server(&self) -> Option<&TokenServer> {
         self.token_server.as_ref()
+    }
+
+    /// The requests the registry logged so far, in order, as `METHOD PATH` (its access log:
+    /// every request, whatever its answer).
+    pub fn requests(&self) -> Vec<String> {
+        self.log()
+            .lines()
+            .filter_map(|line| line.split('"').nth(1))
+            .filter_map(|request| request.rsplit_once(' ').map(|(method_path, _)| method_path.to_owned()))
+            .collect()
     }
 
     /// The registry's log so far.

@@ -1,4 +1,5 @@
-//! `policy sign|trust|list|remove|check`: signed policies and what they say of a document.
+//! `policy sign|trust|list|remove|check|push|pull`: signed policies, what they say of a
+//! document, and their travel through a remote.
 
 use orchestrator::policy::PolicyLayer;
 use orchestrator::service::{PolicyReport, PolicySummary};
@@ -6,7 +7,7 @@ use serde_json::json;
 
 use super::files::client_file;
 use crate::Context;
-use crate::args_policy::{LayerArg, PolicyCheckArgs, PolicyCommand, PolicySignArgs};
+use crate::args_policy::{LayerArg, PolicyCheckArgs, PolicyCommand, PolicySignArgs, PolicyTransferArgs};
 use crate::output::{self, Tone, UsageError};
 
 fn layer_of(arg: LayerArg) -> PolicyLayer {
@@ -31,10 +32,11 @@ pub fn run(ctx: &Context, command: &PolicyCommand) -> anyhow::Result<u8> {
                 output::json(&json!({"installed": summary, "replaced": replaced}));
             } else {
                 output::say(&format!(
-                    "{} policy {}/{} (signed by {}): publish, deploy, sync and add now enforce it",
+                    "{} policy {}/{} version {} (signed by {}): publish, deploy, sync and add now enforce it",
                     if replaced { "replaced" } else { "installed" },
                     summary.layer,
                     summary.name,
+                    summary.version.unwrap_or(0),
                     summary.key_id.as_deref().unwrap_or("?")
                 ));
             }
@@ -52,7 +54,41 @@ pub fn run(ctx: &Context, command: &PolicyCommand) -> anyhow::Result<u8> {
         }
         PolicyCommand::Check(args) => check(ctx, args),
         PolicyCommand::Render(args) => super::policy_render::run(ctx, args),
+        PolicyCommand::Push(args) => transfer(ctx, args, true),
+        PolicyCommand::Pull(args) => transfer(ctx, args, false),
     }
+}
+
+fn transfer(ctx: &Context, args: &PolicyTransferArgs, push: bool) -> anyhow::Result<u8> {
+    let scope = orchestrator::service::PolicyScope { layer: args.layer.map(layer_of), name: args.name.clone() };
+    let credentials = crate::env::registry_credentials();
+    let report = if push {
+        ctx.core.policy_push(args.remote.as_deref(), &scope, &credentials)?
+    } else {
+        ctx.core.policy_pull(args.remote.as_deref(), &scope, &credentials)?
+    };
+    print_transfer(ctx, &report)?;
+    Ok(0)
+}
+
+/// Prints what `policy push`/`policy pull` did (also used by `sync --from`).
+pub fn print_transfer(ctx: &Context, report: &orchestrator::service::PolicyTransferReport) -> anyhow::Result<()> {
+    if ctx.json {
+        output::json(&serde_json::to_value(report)?);
+        return Ok(());
+    }
+    if report.policies.is_empty() {
+        output::say(&format!("{}: no policies in scope on the remote", report.remote));
+    }
+    for p in &report.policies {
+        let what = match p.state {
+            "pushed" => "pushed",
+            "pulled" => "pulled, verified and installed",
+            _ => "up to date",
+        };
+        output::say(&format!("policy {}/{} version {}: {what}", p.layer, p.name, p.version));
+    }
+    Ok(())
 }
 
 fn sign(ctx: &Context, args: &PolicySignArgs) -> anyhow::Result<u8> {
@@ -68,7 +104,7 @@ fn sign(ctx: &Context, args: &PolicySignArgs) -> anyhow::Result<u8> {
     };
     let text =
         String::from_utf8(bytes).map_err(|_| UsageError(format!("{} is not UTF-8 text", args.file.display())))?;
-    let signed = ctx.core.policy_sign(&text, &args.file, layer_of(args.layer), &name)?;
+    let signed = ctx.core.policy_sign(&text, &args.file, layer_of(args.layer), &name, args.version)?;
     match &args.out {
         Some(out) => {
             std::fs::write(out, &signed).map_err(|e| orchestrator::fsutil::FsError::new("cannot write", out, e))?;
@@ -95,7 +131,7 @@ fn list(ctx: &Context) -> anyhow::Result<u8> {
         output::say("no policies installed: `mcp-orchestration policy trust FILE` installs one");
         return Ok(0);
     }
-    let mut table = output::Table::new(&["LAYER", "NAME", "STATUS", "SIGNED BY OR ERROR"]);
+    let mut table = output::Table::new(&["LAYER", "NAME", "VERSION", "STATUS", "SIGNED BY OR ERROR"]);
     for p in &policies {
         let (status, detail) = match &p.error {
             None => (output::Cell::toned("ok", Tone::Good), p.key_id.clone().unwrap_or_default()),
@@ -104,6 +140,7 @@ fn list(ctx: &Context) -> anyhow::Result<u8> {
         table.row([
             output::Cell::from(p.layer.as_str()),
             output::Cell::from(p.name.as_str()),
+            output::Cell::from(p.version.map_or_else(|| "-".to_owned(), |v| v.to_string())),
             status,
             output::Cell::from(detail),
         ]);

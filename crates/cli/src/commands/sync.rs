@@ -156,6 +156,12 @@ pub fn sync(ctx: &Context, args: &SyncArgs) -> anyhow::Result<u8> {
         // The profile of every subject (shared and each client's own), verified and stored first.
         let profile = orchestrator::ids::ProfileId::parse(&args.profile).map_err(orchestrator::Error::from)?;
         let scope = orchestrator::remote::Scope { subject: None, profile: Some(profile) };
+        // The organisation's policies first, so the deploy below enforces what they say now.
+        let policies = orchestrator::service::PolicyScope::default();
+        let pulled = ctx.core.policy_pull(Some(remote), &policies, &crate::env::registry_credentials())?;
+        if !ctx.json && !pulled.policies.is_empty() {
+            super::policy::print_transfer(ctx, &pulled)?;
+        }
         let report = ctx.core.pull(Some(remote), &scope, &crate::env::registry_credentials())?;
         if !ctx.json {
             super::remote::print_pull(ctx, &report)?;

@@ -139,6 +139,11 @@ const COMMANDS: &[(&str, &[&str])] = &[
     // and the refusals it causes are swept, then it is removed.
     ("policy sign", &["policy", "sign", "{policydoc}", "--out", "{signedpolicy}"]),
     ("policy trust", &["policy", "trust", "{signedpolicy}"]),
+    ("remote add", &["remote", "add", "team", "{regurl}", "--ca-file", "{ca}"]),
+    ("policy push", &["policy", "push", "team"]),
+    ("policy pull", &["policy", "pull", "team"]),
+    ("sync", &["sync", "--from", "team", "--profile", "dev", "--dry-run"]),
+    ("remote remove", &["remote", "remove", "team"]),
     ("policy list", &["policy", "list"]),
     ("policy check", &["policy", "check", "--client", "claude-desktop"]),
     ("policy check", &["policy", "check", "--client", "claude-desktop", "--profile", "dev"]),

@@ -21,13 +21,20 @@ pub fn admin() -> TestEnv {
     env
 }
 
-/// Signs `rules` (schema_version added) in the admin's home as `layer`/`name`.
+/// Signs `rules` (schema_version added) in the admin's home as `layer`/`name`, each signature
+/// at a higher version than the one before (a policy re-signed under one version would be an
+/// equivocation, see `policy_floor.rs`).
 pub fn sign(admin: &TestEnv, layer: &str, name: &str, rules: Value) -> PathBuf {
+    static VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let version = VERSION.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
     let mut rules = rules;
     rules["schema_version"] = json!(1);
     let doc = admin.write_file(&format!("{layer}-{name}.policy.json"), &rules.to_string());
     let signed = admin.root().join(format!("{layer}-{name}.signed.json"));
-    let out = run(admin, &["policy", "sign", s(&doc), "--layer", layer, "--name", name, "--out", s(&signed)]);
+    let out = run(
+        admin,
+        &["policy", "sign", s(&doc), "--layer", layer, "--name", name, "--out", s(&signed), "--version", &version],
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     signed
 }
@@ -68,7 +75,8 @@ fn sign_trust_list_check_remove() {
     assert!(text.contains("\"payload_type\":\"application/vnd.mcp-orchestration.policy.v1+json\""), "{text}");
     // Without --out the signed policy goes to stdout, byte for byte the same (fixed key, fixed clock).
     let doc = admin.root().join("org-acme.policy.json");
-    let out = run(&admin, &["policy", "sign", s(&doc), "--name", "acme"]);
+    let version = serde_json::from_str::<Value>(&text).expect("json")["statement"]["version"].to_string();
+    let out = run(&admin, &["policy", "sign", s(&doc), "--name", "acme", "--version", &version]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), text);
     let redirected = admin.write_file("redirected.json", &String::from_utf8_lossy(&out.stdout));

@@ -1,10 +1,13 @@
 //! A registry that misbehaves mid-transfer: a proxy in front of the real registry passes every
 //! request through but, for blob downloads, either closes the connection halfway through the
 //! body or stops sending (a stall). The pull fails with a clear error and the follower's home
-//! is unchanged.
+//! is unchanged. A registry that answers one manifest read with a 500 (as distribution does to
+//! a tag read that meets a write of that tag) is read again, once, and the pull goes through.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use mcp_testkit::registry::{Registry, RegistryOptions};
@@ -16,7 +19,11 @@ use super::remote::{REPO, add_remote, follower, publish_team, trust};
 enum Fault {
     CloseMidBlob,
     StallMidBlob,
+    /// The first manifest read is answered 500; everything else passes through.
+    ServerErrorOnce,
 }
+
+const SERVER_ERROR: &[u8] = b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 58\r\n\r\n{\"errors\":[{\"code\":\"UNKNOWN\",\"message\":\"unknown error\"}]}\n";
 
 /// Reads one request's head (the requests here have no body).
 fn read_head(client: &mut TcpStream) -> Option<Vec<u8>> {
@@ -33,10 +40,21 @@ fn read_head(client: &mut TcpStream) -> Option<Vec<u8>> {
 
 /// Serves one client connection: each request goes to the registry on a connection of its own
 /// (asked to close, so the whole answer is what it sends before closing).
-fn serve(mut client: TcpStream, upstream: String, fault: Fault) {
+fn serve(mut client: TcpStream, upstream: String, fault: Fault, failed: Arc<AtomicBool>) {
     while let Some(head) = read_head(&mut client) {
         let text = String::from_utf8_lossy(&head).into_owned();
-        let is_blob = text.starts_with("GET ") && text.contains("/blobs/sha256:");
+        if matches!(fault, Fault::ServerErrorOnce)
+            && text.starts_with("GET ")
+            && text.contains("/manifests/")
+            && !failed.swap(true, Ordering::SeqCst)
+        {
+            if client.write_all(SERVER_ERROR).is_err() {
+                return;
+            }
+            continue;
+        }
+        let is_blob =
+            text.starts_with("GET ") && text.contains("/blobs/sha256:") && !matches!(fault, Fault::ServerErrorOnce);
         let request = text.replacen("\r\n", "\r\nConnection: close\r\n", 1);
         let Ok(mut up) = TcpStream::connect(&upstream) else { return };
         if up.write_all(request.as_bytes()).is_err() {
@@ -55,7 +73,7 @@ fn serve(mut client: TcpStream, upstream: String, fault: Fault) {
         let cut = body_at + (answer.len() - body_at) / 2;
         let _ = client.write_all(&answer[..cut]);
         match fault {
-            Fault::CloseMidBlob => return,
+            Fault::CloseMidBlob | Fault::ServerErrorOnce => return,
             Fault::StallMidBlob => std::thread::sleep(Duration::from_secs(30)),
         }
     }
@@ -66,10 +84,11 @@ fn proxy(registry: &Registry, fault: Fault) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
     let upstream = registry.host();
+    let failed = Arc::new(AtomicBool::new(false));
     std::thread::spawn(move || {
         for client in listener.incoming().flatten() {
-            let upstream = upstream.clone();
-            std::thread::spawn(move || serve(client, upstream, fault));
+            let (upstream, failed) = (upstream.clone(), failed.clone());
+            std::thread::spawn(move || serve(client, upstream, fault, failed));
         }
     });
     addr
@@ -110,4 +129,21 @@ fn a_registry_that_closes_the_connection_mid_blob_stores_nothing() {
 #[test]
 fn a_registry_that_stalls_mid_blob_times_out_and_stores_nothing() {
     broken_pull(Fault::StallMidBlob, "the transfer broke off");
+}
+
+#[test]
+fn a_manifest_read_answered_500_once_is_read_again_and_the_pull_goes_through() {
+    let registry = Registry::start(RegistryOptions::default());
+    let a = initialized();
+    let published = publish_team(&a, "github");
+    add_remote(&a, &registry, false, &[]);
+    assert_eq!(code(&run(&a, &["push"])), 0);
+    let b = follower();
+    trust(&b, &a);
+    let url = format!("oci://{}/{REPO}", proxy(&registry, Fault::ServerErrorOnce));
+    assert_eq!(code(&run(&b, &["remote", "add", "team", &url, "--plain-http"])), 0);
+    let out = run(&b, &["pull", "--profile", "team"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run(&b, &["get", "--all", "--profile", "team", "--json"]);
+    assert_eq!(super::common::json(&out)["artifact_id"], published["artifact_id"]);
 }

@@ -17,7 +17,12 @@ fn policy(layer: PolicyLayer, name: &str, rules: Value) -> VerifiedPolicy {
     let mut rules = rules;
     rules["schema_version"] = json!(1);
     let document = PolicyDocument::from_value(&rules).expect("valid policy");
-    let bytes = signed::sign(&document, name, layer, &key, "2026-11-25T12:00:00Z".parse().expect("now"));
+    let bytes = signed::sign(
+        &document,
+        signed::Signing { name, layer, version: 1 },
+        &key,
+        "2026-11-25T12:00:00Z".parse().expect("now"),
+    );
     signed::verify(&bytes, &trust).expect("verifies")
 }
 

@@ -5,12 +5,14 @@
 //! number of servers is the smallest any policy sets.
 //!
 //! On disk: `policies/<layer>/<name>.json`, the signed file exactly as it was trusted. A file
-//! whose signed name or layer differs from where it sits was moved by hand and is refused.
+//! whose signed name or layer differs from where it sits was moved by hand and is refused, and
+//! so is one below its rollback floor (`floor.rs`).
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::floor::{self, FloorError};
 use super::signed::{self, PolicyVerifyError, VerifiedPolicy};
 use crate::home::Home;
 use crate::trust::TrustStore;
@@ -61,6 +63,10 @@ pub enum InstalledError {
     /// It did not verify.
     #[error(transparent)]
     Verify(#[from] PolicyVerifyError),
+    /// Below this home's rollback floor for it (put back by hand), or another policy under the
+    /// floor's version.
+    #[error(transparent)]
+    Floor(#[from] FloorError),
     /// Its signed name or layer is not where it sits.
     #[error("it is signed as {signed_layer}/{signed_name} but sits at {layer}/{name}: it was moved by hand")]
     Misplaced {
@@ -103,7 +109,7 @@ pub fn installed(home: &Home, trust: &TrustStore) -> Vec<Installed> {
         names.sort();
         for name in names {
             let path = home.policy_file(layer.as_str(), &name);
-            let policy = read_one(&path, layer, &name, trust);
+            let policy = read_one(home, &path, layer, &name, trust);
             out.push(Installed { layer, name, path, policy });
         }
     }
@@ -111,6 +117,7 @@ pub fn installed(home: &Home, trust: &TrustStore) -> Vec<Installed> {
 }
 
 fn read_one(
+    home: &Home,
     path: &std::path::Path,
     layer: PolicyLayer,
     name: &str,
@@ -126,6 +133,7 @@ fn read_one(
             signed_name: verified.name().to_owned(),
         });
     }
+    floor::check(home, &verified)?;
     Ok(verified)
 }
 

@@ -4,7 +4,9 @@
 //! - [`document`]: the rules (a versioned schema that refuses unknown fields).
 //! - [`signed`]: signing and the one verifier (a policy's own statement type, so a policy and
 //!   a profile can never stand in for each other).
+//! - [`floor`]: the rollback floor (a policy never replaced by an older one).
 //! - [`layers`]: the installed policies of a home and how layers combine (tighten only).
+//! - [`remote`]: a signed policy as an OCI artifact (tags, manifest) on a remote.
 //! - [`evaluate`]: a servers document against the policies in force, as findings.
 //! - [`render`], [`render_file`]: the policies as a client's own managed settings.
 //!
@@ -13,15 +15,18 @@
 
 pub mod document;
 pub mod evaluate;
+pub mod floor;
 pub mod layers;
 pub mod render;
 pub mod render_file;
+pub mod remote;
 pub mod signed;
 
 use std::path::PathBuf;
 
 pub use document::{DocumentError, PolicyDocument};
 pub use evaluate::{Finding, evaluate};
+pub use floor::FloorError;
 pub use layers::{Effective, Installed, InstalledError, PolicyLayer};
 pub use signed::{POLICY_TYPE, PolicyVerifyError, VerifiedPolicy};
 
@@ -51,6 +56,19 @@ pub enum PolicyError {
         origin: PathBuf,
         /// Why it was refused.
         reason: PolicyVerifyError,
+    },
+    /// A policy offered to `policy trust` or pulled that is older than the one this home
+    /// installed (exit 9) or another policy under the same version (exit 4).
+    #[error("{origin}: policy {layer}/{name}: {reason}")]
+    Floor {
+        /// Where it came from (a file, or a remote's tag).
+        origin: String,
+        /// Its layer.
+        layer: PolicyLayer,
+        /// Its name.
+        name: String,
+        /// Why it was refused.
+        reason: FloorError,
     },
     /// An installed policy that no longer verifies: never ignored, so the operation is refused
     /// (exit 4 or 8).
@@ -97,6 +115,14 @@ fn verify_kind(error: &PolicyVerifyError) -> ErrorKind {
     if error.is_signature() { ErrorKind::Signature } else { ErrorKind::Integrity }
 }
 
+fn floor_kind(error: &FloorError) -> ErrorKind {
+    match error {
+        FloorError::Rollback { .. } => ErrorKind::Freshness,
+        FloorError::Equivocation { .. } => ErrorKind::Integrity,
+        FloorError::Unreadable { .. } => ErrorKind::Other,
+    }
+}
+
 impl PolicyError {
     /// The documented kind (exit code) of this failure.
     pub fn kind(&self) -> ErrorKind {
@@ -105,6 +131,9 @@ impl PolicyError {
             PolicyError::Verify { reason, .. } => verify_kind(reason),
             PolicyError::Installed { reason: InstalledError::Verify(e), .. } => verify_kind(e),
             PolicyError::Installed { reason: InstalledError::Misplaced { .. }, .. } => ErrorKind::Integrity,
+            PolicyError::Installed { reason: InstalledError::Floor(e), .. } | PolicyError::Floor { reason: e, .. } => {
+                floor_kind(e)
+            }
             PolicyError::Installed { reason: InstalledError::Read(_), .. } => ErrorKind::Other,
             PolicyError::NotFound { .. } => ErrorKind::NotFound,
             PolicyError::Ambiguous { .. } => ErrorKind::Usage,

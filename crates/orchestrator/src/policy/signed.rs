@@ -21,7 +21,13 @@ use crate::trust::TrustStore;
 /// The payload type every policy statement is signed under.
 pub const POLICY_TYPE: &str = "application/vnd.mcp-orchestration.policy.v1+json";
 
-/// What is signed: the policy's name and layer and the digest of its rules.
+/// What is signed: the policy's name, layer and version and the digest of its rules.
+///
+/// `version` orders the policies of one layer and name (the rollback floor, `floor.rs`). It is
+/// written by every release that has it (from 1 up); a statement signed before it existed has
+/// none and reads as version 0, older than any versioned one. No schema bump was needed: the
+/// field is additive, readers of this release accept both shapes, and an older release
+/// refuses a versioned statement (its statement refuses unknown fields) instead of misreading it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyStatement {
@@ -32,10 +38,18 @@ pub struct PolicyStatement {
     pub name: String,
     /// `org`, `team` or `user`.
     pub layer: PolicyLayer,
+    /// The policy's version: a newer policy of the same layer and name has a higher one (0:
+    /// signed before versions existed).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub version: u64,
     /// `sha256:` of the rules' canonical bytes.
     pub policy_id: ContentId,
     /// When it was signed.
     pub created_at: jiff::Timestamp,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Deserialize)]
@@ -110,6 +124,7 @@ pub struct VerifiedPolicy {
     statement: PolicyStatement,
     key_id: String,
     document: PolicyDocument,
+    digest: ContentId,
 }
 
 impl VerifiedPolicy {
@@ -125,6 +140,15 @@ impl VerifiedPolicy {
     pub fn layer(&self) -> PolicyLayer {
         self.statement.layer
     }
+    /// Its version (0: signed before versions existed).
+    pub fn version(&self) -> u64 {
+        self.statement.version
+    }
+    /// `sha256:` of the signed file's bytes (trailing white space aside): two files of one
+    /// version with different digests are an equivocation.
+    pub fn digest(&self) -> &ContentId {
+        &self.digest
+    }
     /// The key that signed it.
     pub fn key_id(&self) -> &str {
         &self.key_id
@@ -135,13 +159,26 @@ impl VerifiedPolicy {
     }
 }
 
-/// Signs `document` as policy `name` of `layer`: the bytes of the policy file.
-pub fn sign(document: &PolicyDocument, name: &str, layer: PolicyLayer, key: &KeyPair, now: jiff::Timestamp) -> Vec<u8> {
+/// What a policy is signed as: its name, layer and version.
+#[derive(Debug, Clone, Copy)]
+pub struct Signing<'a> {
+    /// The policy's name.
+    pub name: &'a str,
+    /// Its layer.
+    pub layer: PolicyLayer,
+    /// Its version (from 1).
+    pub version: u64,
+}
+
+/// Signs `document` as policy `as_.name` of `as_.layer` at `as_.version`: the bytes of the
+/// policy file.
+pub fn sign(document: &PolicyDocument, as_: Signing<'_>, key: &KeyPair, now: jiff::Timestamp) -> Vec<u8> {
     let rules = document.to_value();
     let statement = PolicyStatement {
         statement_type: POLICY_TYPE.into(),
-        name: name.to_owned(),
-        layer,
+        name: as_.name.to_owned(),
+        layer: as_.layer,
+        version: as_.version,
         policy_id: ContentId::of(&canonical::jcs(&rules)),
         created_at: now,
     };
@@ -207,7 +244,7 @@ pub fn verify(bytes: &[u8], trust: &TrustStore) -> Result<VerifiedPolicy, Policy
     }
     let document = PolicyDocument::parse(stored.policy.get())
         .map_err(|e: DocumentError| malformed(format!("the signed rules: {e}")))?;
-    Ok(VerifiedPolicy { statement, key_id: signature.key_id, document })
+    Ok(VerifiedPolicy { statement, key_id: signature.key_id, document, digest: ContentId::of(bytes) })
 }
 
 #[cfg(test)]
@@ -236,7 +273,12 @@ mod tests {
     }
 
     fn signed() -> Vec<u8> {
-        sign(&document(), "acme", PolicyLayer::Org, &key(), NOW.parse().expect("now"))
+        sign(
+            &document(),
+            Signing { name: "acme", layer: PolicyLayer::Org, version: 3 },
+            &key(),
+            NOW.parse().expect("now"),
+        )
     }
 
     fn edit(bytes: &[u8], change: impl FnOnce(&mut Value)) -> Vec<u8> {
@@ -253,6 +295,19 @@ mod tests {
         assert_eq!(verified.document(), &document());
         assert_eq!(verified.key_id(), key().public().id().as_str());
         assert_eq!(verified.statement().statement_type, POLICY_TYPE);
+        assert_eq!(verified.version(), 3);
+        assert_eq!(verified.digest(), &ContentId::of(&signed()));
+    }
+
+    #[test]
+    fn a_statement_signed_before_versions_existed_reads_as_version_0() {
+        let rules = document().to_value();
+        let statement = json!({"_type": POLICY_TYPE, "name": "acme", "layer": "org", "created_at": NOW,
+            "policy_id": ContentId::of(&canonical::jcs(&rules)).to_string()});
+        let sig = key().sign(&crypto::pae(POLICY_TYPE, &canonical::jcs(&statement)));
+        let bytes = canonical::jcs(&json!({"payload_type": POLICY_TYPE, "statement": statement, "policy": rules,
+            "signature": {"alg": "ed25519", "key_id": key().public().id().to_string(), "sig": sig}}));
+        assert_eq!(verify(&bytes, &trust()).expect("legacy verifies").version(), 0);
     }
 
     #[test]

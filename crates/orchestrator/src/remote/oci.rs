@@ -5,11 +5,28 @@
 //!
 //! Calls are blocking for the caller: each runs on a small tokio runtime owned by the
 //! [`OciRemote`], with independent requests (manifests, blobs) in flight together.
+//!
+//! **No auth probe up front.** `oci-client` asks `GET /v2/` before a request whose credential it
+//! has not cached (and, for anonymous access, before every request: "no auth needed" is never
+//! cached). Here the credential is put in its token cache (`Client::tokens`, public) before the
+//! first request: basic credentials as they are, anonymous access as an empty basic credential
+//! (RFC 7617 allows an empty user-id and password; it carries no secret, and a registry that
+//! needs no auth ignores it). So a reader's first request is the manifest or tag list itself:
+//! one request per manifest on an anonymous or basic-auth registry. Only when a request is
+//! answered 401 does the token flow run, once per process, through `oci-client`'s own
+//! `Client::auth` (its `/v2/` probe for the `WWW-Authenticate: Bearer realm=…` challenge, then
+//! the realm); the token stays in that client's memory, never on disk. An anonymous reader
+//! answered 401 switches, for the rest of the process, to a stock client (no credential sent,
+//! `oci-client`'s probe and anonymous token flow), exactly the behaviour before. Pushes keep
+//! `Client::auth` up front (one probe per push).
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::{StreamExt, TryStreamExt, stream};
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::secrets::RegistryAuth;
+use oci_client::token_cache::RegistryTokenType;
 use oci_client::{Client, Reference, RegistryOperation};
 
 use super::config::{Credentials, Remote, RemoteUrl};
@@ -22,12 +39,44 @@ pub type ManifestBytes = (Vec<u8>, String);
 /// Requests in flight at once.
 const PARALLEL: usize = 16;
 
+/// How to build an `oci-client` [`Client`] for a remote (kept to build a stock one later).
+struct Settings {
+    protocol: ClientProtocol,
+    timeout: std::time::Duration,
+    ca: Option<Vec<u8>>,
+}
+
+impl Settings {
+    fn client(&self) -> Client {
+        let mut config = ClientConfig {
+            protocol: self.protocol.clone(),
+            use_monolithic_push: true,
+            read_timeout: Some(self.timeout),
+            connect_timeout: Some(self.timeout.min(std::time::Duration::from_secs(10))),
+            max_concurrent_download: PARALLEL,
+            max_concurrent_upload: PARALLEL,
+            user_agent: concat!("mcp-orchestration/", env!("CARGO_PKG_VERSION")),
+            ..ClientConfig::default()
+        };
+        if let Some(data) = &self.ca {
+            config.extra_root_certificates.push(Certificate { encoding: CertificateEncoding::Pem, data: data.clone() });
+        }
+        Client::new(config)
+    }
+}
+
 /// A connection to one repository of one registry.
 pub struct OciRemote {
     name: String,
     url: RemoteUrl,
-    client: Client,
+    /// The client requests go through (replaced once by a stock one, see the module doc).
+    client: std::sync::Mutex<Client>,
+    settings: Settings,
     auth: RegistryAuth,
+    /// Bumped by each escalation (token flow or stock client), so that requests refused
+    /// together escalate once.
+    generation: AtomicU64,
+    escalation: tokio::sync::Mutex<()>,
     /// Always `Some` until dropped (taken to shut it down without blocking).
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -39,29 +88,25 @@ impl std::fmt::Debug for OciRemote {
 }
 
 impl OciRemote {
-    /// Prepares a connection (no request is made yet).
+    /// Prepares a connection (no request is made yet): the credential is put in the client's
+    /// token cache for this repository's reads, so the first read needs no auth probe.
     pub fn connect(name: &str, remote: &Remote, credentials: &Credentials) -> Result<Self> {
         let url = remote.address()?;
-        let mut config = ClientConfig {
-            protocol: if remote.plain_http && url.is_loopback() { ClientProtocol::Http } else { ClientProtocol::Https },
-            use_monolithic_push: true,
-            read_timeout: Some(std::time::Duration::from_secs(remote.timeout_secs.unwrap_or(30))),
-            connect_timeout: Some(std::time::Duration::from_secs(remote.timeout_secs.unwrap_or(30).min(10))),
-            max_concurrent_download: PARALLEL,
-            max_concurrent_upload: PARALLEL,
-            user_agent: concat!("mcp-orchestration/", env!("CARGO_PKG_VERSION")),
-            ..ClientConfig::default()
-        };
-        if let Some(ca) = &remote.ca_file {
-            let data = std::fs::read(ca).map_err(|e| Error::Remote {
+        let ca = match &remote.ca_file {
+            Some(ca) => Some(std::fs::read(ca).map_err(|e| Error::Remote {
                 remote: name.to_owned(),
                 message: format!(
                     "cannot read its CA file {} ({e}): fix the path with `remote add --ca-file`",
                     ca.display()
                 ),
-            })?;
-            config.extra_root_certificates.push(Certificate { encoding: CertificateEncoding::Pem, data });
-        }
+            })?),
+            None => None,
+        };
+        let settings = Settings {
+            protocol: if remote.plain_http && url.is_loopback() { ClientProtocol::Http } else { ClientProtocol::Https },
+            timeout: std::time::Duration::from_secs(remote.timeout_secs.unwrap_or(30)),
+            ca,
+        };
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
             Error::Remote { remote: name.to_owned(), message: format!("cannot start the network runtime: {e}") }
         })?;
@@ -70,7 +115,76 @@ impl OciRemote {
             Credentials::Basic { username, password } => RegistryAuth::Basic(username.clone(), password.to_string()),
             Credentials::Bearer(token) => RegistryAuth::Bearer(token.to_string()),
         };
-        Ok(OciRemote { name: name.to_owned(), url, client: Client::new(config), auth, runtime: Some(runtime) })
+        let remote = OciRemote {
+            name: name.to_owned(),
+            client: std::sync::Mutex::new(settings.client()),
+            url,
+            settings,
+            auth,
+            generation: AtomicU64::new(0),
+            escalation: tokio::sync::Mutex::new(()),
+            runtime: Some(runtime),
+        };
+        remote.block_on(remote.prime());
+        Ok(remote)
+    }
+
+    /// Stores the credential for the registry and caches it for this repository's reads.
+    async fn prime(&self) {
+        let client = self.active();
+        let repository = self.reference("probe");
+        client.store_auth_if_needed(repository.resolve_registry(), &self.auth).await;
+        let cached = match &self.auth {
+            RegistryAuth::Basic(user, password) => RegistryTokenType::Basic(user.clone(), password.clone()),
+            RegistryAuth::Anonymous => RegistryTokenType::Basic(String::new(), String::new()),
+            // A bearer credential is used as it is, without a probe, by oci-client itself.
+            RegistryAuth::Bearer(_) => return,
+        };
+        client.tokens.insert(&repository, RegistryOperation::Pull, cached).await;
+    }
+
+    /// The client requests go through now.
+    fn active(&self) -> Client {
+        self.client.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Runs a read; answered 401, escalates once (see the module doc) and runs it again.
+    async fn authorized<T, F, Fut>(&self, run: F) -> std::result::Result<T, OciDistributionError>
+    where
+        F: Fn(Client) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, OciDistributionError>>,
+    {
+        let generation = self.generation.load(Ordering::SeqCst);
+        match run(self.active()).await {
+            Err(e) if unauthorized(&e) => {
+                self.escalate(generation).await?;
+                run(self.active()).await
+            }
+            // A read is idempotent: one more try after a server error (distribution 2.8 answers
+            // 500 to a tag read that meets another client's write of that tag).
+            Err(OciDistributionError::ServerError { code: 500..=599, .. }) => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                run(self.active()).await
+            }
+            other => other,
+        }
+    }
+
+    async fn escalate(&self, seen: u64) -> std::result::Result<(), OciDistributionError> {
+        let _one_at_a_time = self.escalation.lock().await;
+        if self.generation.load(Ordering::SeqCst) != seen {
+            return Ok(()); // another request escalated meanwhile
+        }
+        let repository = self.reference("probe");
+        if matches!(self.auth, RegistryAuth::Anonymous) {
+            let stock = self.settings.client();
+            stock.store_auth_if_needed(repository.resolve_registry(), &self.auth).await;
+            *self.client.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = stock;
+        } else {
+            self.active().auth(&repository, &self.auth, RegistryOperation::Pull).await?;
+        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
 
     /// Runs a future to completion on this remote's runtime. Called from inside another tokio
@@ -165,7 +279,13 @@ impl OciRemote {
             let mut seen = std::collections::HashSet::new();
             let mut last: Option<String> = None;
             loop {
-                let page = match self.client.list_tags(&image, &self.auth, Some(1000), last.as_deref()).await {
+                let listed = self
+                    .authorized(|client| {
+                        let (image, last) = (&image, last.clone());
+                        async move { client.list_tags(image, &self.auth, Some(1000), last.as_deref()).await }
+                    })
+                    .await;
+                let page = match listed {
                     Ok(page) => page,
                     Err(e) if Self::not_found(&e) => break,
                     Err(e) => return Err(self.fail("listing tags", e)),
@@ -189,7 +309,13 @@ impl OciRemote {
 
     async fn manifest_async(&self, tag: String) -> Result<Option<ManifestBytes>> {
         let image = self.reference(&tag);
-        match self.client.pull_manifest_raw(&image, &self.auth, &[MANIFEST_MEDIA_TYPE]).await {
+        let pulled = self
+            .authorized(|client| {
+                let image = &image;
+                async move { client.pull_manifest_raw(image, &self.auth, &[MANIFEST_MEDIA_TYPE]).await }
+            })
+            .await;
+        match pulled {
             Ok((bytes, digest)) => {
                 if bytes.len() as u64 > layout::MAX_BLOB {
                     return Err(Error::RemoteIntegrity {
@@ -230,8 +356,10 @@ impl OciRemote {
             ..Default::default()
         };
         let sized = self
-            .client
-            .pull_blob_stream(&image, &oci)
+            .authorized(|client| {
+                let (image, oci) = (&image, &oci);
+                async move { client.pull_blob_stream(image, oci).await }
+            })
             .await
             .map_err(|e| self.fail(&format!("reading blob {}", desc.digest), e))?;
         let mut stream = sized.stream;
@@ -283,7 +411,6 @@ impl OciRemote {
     /// Several blobs, fetched together; each is checked against its descriptor's size and digest.
     pub fn blobs(&self, descs: &[Descriptor]) -> Result<Vec<Vec<u8>>> {
         self.block_on(async {
-            self.client.store_auth_if_needed(&self.url.registry, &self.auth).await;
             stream::iter(descs.iter().cloned()).map(|d| self.blob_async(d)).buffered(PARALLEL).try_collect().await
         })
     }
@@ -291,8 +418,9 @@ impl OciRemote {
     /// Uploads blobs (skipping none: the registry keeps one copy per digest), together.
     pub fn push_blobs(&self, blobs: Vec<Vec<u8>>) -> Result<()> {
         let image = self.reference("probe");
+        let client = self.active();
         self.block_on(async {
-            self.client
+            client
                 .auth(&image, &self.auth, RegistryOperation::Push)
                 .await
                 .map_err(|e| self.fail("logging in to push", e))?;
@@ -300,8 +428,9 @@ impl OciRemote {
                 .map(|bytes| {
                     let digest = layout::digest(&bytes);
                     let image = &image;
+                    let client = &client;
                     async move {
-                        self.client
+                        client
                             .push_blob(image, bytes, &digest)
                             .await
                             .map_err(|e| self.fail(&format!("uploading blob {digest}"), e))
@@ -316,6 +445,8 @@ impl OciRemote {
 
     /// Uploads manifests under their tags, together, in no particular order.
     pub fn push_manifests(&self, manifests: Vec<(String, Vec<u8>)>) -> Result<()> {
+        let client = self.active();
+        let client = &client;
         self.block_on(async {
             stream::iter(manifests)
                 .map(|(tag, bytes)| async move {
@@ -323,7 +454,7 @@ impl OciRemote {
                     let Ok(content_type) = MANIFEST_MEDIA_TYPE.parse() else {
                         return Err(Error::Remote { remote: self.name.clone(), message: "bad media type".into() });
                     };
-                    self.client
+                    client
                         .push_manifest_raw(&image, bytes, content_type)
                         .await
                         .map_err(|e| self.fail(&format!("tagging {tag}"), e))
@@ -344,6 +475,14 @@ impl Drop for OciRemote {
             runtime.shutdown_background();
         }
     }
+}
+
+/// True for a 401 answer (a manifest, tag list or blob read).
+fn unauthorized(error: &OciDistributionError) -> bool {
+    matches!(
+        error,
+        OciDistributionError::UnauthorizedError { .. } | OciDistributionError::ServerError { code: 401, .. }
+    )
 }
 
 /// An error and its causes on one line (reqwest hides the reason in its sources).

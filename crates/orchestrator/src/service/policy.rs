@@ -36,6 +36,8 @@ pub struct PolicySummary {
     pub policy_id: Option<String>,
     /// When it was signed (when it verified).
     pub created_at: Option<jiff::Timestamp>,
+    /// Its version (when it verified; 0: signed before versions existed).
+    pub version: Option<u64>,
     /// Its description (when it verified and has one).
     pub description: Option<String>,
     /// None when it verified and is honoured; else why not.
@@ -67,6 +69,7 @@ fn summary_of(installed: &Installed) -> PolicySummary {
         key_id: None,
         policy_id: None,
         created_at: None,
+        version: None,
         description: None,
         error: None,
         exit_code: None,
@@ -76,6 +79,7 @@ fn summary_of(installed: &Installed) -> PolicySummary {
             summary.key_id = Some(verified.key_id().to_owned());
             summary.policy_id = Some(verified.statement().policy_id.to_string());
             summary.created_at = Some(verified.statement().created_at);
+            summary.version = Some(verified.version());
             summary.description = verified.document().description.clone();
         }
         Err(error) => {
@@ -107,21 +111,61 @@ fn layer_meta(layer: Option<PolicyLayer>, name: &str) -> Map<String, Value> {
 
 impl Orchestrator {
     /// Signs a policy document (JSON text read from `origin`) with this home's key as policy
-    /// `name` of `layer`: the bytes of the signed policy file (nothing is written).
-    pub fn policy_sign(&self, text: &str, origin: &Path, layer: PolicyLayer, name: &str) -> Result<Vec<u8>> {
+    /// `name` of `layer` at `version` (default: one above this home's floor for it, or 1): the
+    /// bytes of the signed policy file (nothing is written).
+    pub fn policy_sign(
+        &self,
+        text: &str,
+        origin: &Path,
+        layer: PolicyLayer,
+        name: &str,
+        version: Option<u64>,
+    ) -> Result<Vec<u8>> {
         self.traced("policy_sign", layer_meta(Some(layer), name), || {
             ProfileId::parse(name)?;
             let document = PolicyDocument::parse(text)
                 .map_err(|reason| PolicyError::Document { origin: origin.to_path_buf(), reason })?;
             self.ensure_initialized()?;
             let key = crate::keys::load_signing_key(self.home())?;
-            Ok(signed::sign(&document, name, layer, &key, self.now()))
+            let version = version.unwrap_or_else(|| policy::floor::next_version(self.home(), layer, name));
+            Ok(signed::sign(&document, signed::Signing { name, layer, version }, &key, self.now()))
         })
+    }
+
+    /// Checks verified policies against the rollback floor (exit 9 older, 4 equivocation).
+    pub(crate) fn check_floors(&self, policies: &[(&VerifiedPolicy, String)]) -> Result<()> {
+        for (verified, origin) in policies {
+            policy::floor::check(self.home(), verified).map_err(|reason| PolicyError::Floor {
+                origin: origin.clone(),
+                layer: verified.layer(),
+                name: verified.name().to_owned(),
+                reason,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Installs verified policies (their exact bytes): floors checked again under the lock,
+    /// then each file written, then its floor raised. True for each that replaced a file.
+    pub(crate) fn install_policies(&self, policies: &[(&VerifiedPolicy, String, &[u8])]) -> Result<Vec<bool>> {
+        let _lock = self.lock()?;
+        let checked: Vec<(&VerifiedPolicy, String)> = policies.iter().map(|(v, o, _)| (*v, o.clone())).collect();
+        self.check_floors(&checked)?;
+        let mut replaced = Vec::new();
+        for (verified, _, bytes) in policies {
+            let path = self.home().policy_file(verified.layer().as_str(), verified.name());
+            replaced.push(path.exists());
+            fsutil::write_atomic(&path, bytes.trim_ascii_end(), 0o600)?;
+            policy::floor::raise(self.home(), verified)?;
+        }
+        Ok(replaced)
     }
 
     /// Installs a signed policy (read from `origin`) into the home, after verifying it against
     /// the trust store: an unsigned, tampered or untrusted one is refused and nothing is
-    /// written. A policy of the same layer and name is replaced (the second value is true).
+    /// written. A policy of the same layer and name is replaced (the second value is true) by
+    /// a newer one only: an older one is refused (exit 9), another one of the same version too
+    /// (exit 4), by the rollback floor (`policy/floor.rs`).
     pub fn policy_trust(&self, bytes: &[u8], origin: &Path) -> Result<(PolicySummary, bool)> {
         let mut meta = Map::new();
         meta.insert("origin".into(), json!(origin.display().to_string()));
@@ -130,10 +174,10 @@ impl Orchestrator {
             let trust = self.trust()?;
             let verified = signed::verify(bytes, &trust)
                 .map_err(|reason| PolicyError::Verify { origin: origin.to_path_buf(), reason })?;
+            let from = origin.display().to_string();
+            self.check_floors(&[(&verified, from.clone())])?;
+            let replaced = self.install_policies(&[(&verified, from, bytes)])?.first().copied().unwrap_or(false);
             let path = self.home().policy_file(verified.layer().as_str(), verified.name());
-            let _lock = self.lock()?;
-            let replaced = path.exists();
-            fsutil::write_atomic(&path, bytes.trim_ascii_end(), 0o600)?;
             let installed =
                 Installed { layer: verified.layer(), name: verified.name().to_owned(), path, policy: Ok(verified) };
             Ok((summary_of(&installed), replaced))
@@ -173,6 +217,7 @@ impl Orchestrator {
                 key_id: None,
                 policy_id: None,
                 created_at: None,
+                version: None,
                 description: None,
                 error: None,
                 exit_code: None,

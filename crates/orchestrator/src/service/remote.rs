@@ -87,7 +87,7 @@ pub struct RemoteStatus {
     pub state: &'static str,
 }
 
-fn remote_meta(name: &str, url: Option<&str>) -> Map<String, Value> {
+pub(super) fn remote_meta(name: &str, url: Option<&str>) -> Map<String, Value> {
     let mut meta = Map::new();
     meta.insert("remote".into(), json!(name));
     if let Some(url) = url {
@@ -161,7 +161,7 @@ impl Orchestrator {
         })
     }
 
-    fn connect(&self, name: Option<&str>, source: &CredentialSource<'_>) -> Result<(Remote, OciRemote)> {
+    pub(super) fn connect(&self, name: Option<&str>, source: &CredentialSource<'_>) -> Result<(Remote, OciRemote)> {
         let (name, remote) = self.remote(name)?;
         let creds = match (&source.environment, &remote.login) {
             (Some(c), _) => c.clone(),
