@@ -386,3 +386,101 @@ pub fn is_local_filesystem(path: &Path) -> bool {
 pub fn is_local_filesystem(_path: &Path) -> bool {
     false
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    //! The watch set on real directories; through the read cache in `tests/core/readcache_watch.rs`.
+
+    use super::*;
+
+    fn dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert!(is_local_filesystem(dir.path()), "temp dirs are on a local filesystem here");
+        dir
+    }
+
+    #[test]
+    fn an_unrelated_entry_beside_a_watched_path_moves_nothing_and_a_watched_one_does() {
+        let dir = dir();
+        let watched = dir.path().join("a/file");
+        std::fs::create_dir(dir.path().join("a")).expect("mkdir");
+        std::fs::write(&watched, b"1").expect("write");
+        let watch = Watch::new().expect("inotify");
+        assert!(watch.watch(&watched));
+        let start = watch.generation();
+        std::fs::write(dir.path().join("other"), b"x").expect("an unrelated file beside `a`");
+        assert_eq!(watch.generation(), start, "filtered out by name");
+        std::fs::write(&watched, b"2").expect("rewrite");
+        assert!(watch.generation() > start, "a write to the watched file moves it");
+        assert_eq!(watch.resets(), 0, "a write in place keeps the watches");
+    }
+
+    #[test]
+    fn a_missing_path_is_watched_through_its_nearest_existing_ancestor() {
+        let dir = dir();
+        let missing = dir.path().join("x/y/z.json");
+        let watch = Watch::new().expect("inotify");
+        assert!(watch.watch(&missing));
+        let start = watch.generation();
+        std::fs::create_dir(dir.path().join("x")).expect("mkdir");
+        assert!(watch.generation() > start, "its first missing directory appeared");
+        assert_eq!(watch.resets(), 1, "a structural change starts the set over");
+        assert!(watch.is_empty());
+    }
+
+    #[test]
+    fn a_renamed_ancestor_starts_the_set_over() {
+        let dir = dir();
+        std::fs::create_dir_all(dir.path().join("home/heads")).expect("mkdir");
+        let head = dir.path().join("home/heads/h.json");
+        std::fs::write(&head, b"1").expect("write");
+        let watch = Watch::new().expect("inotify");
+        assert!(watch.watch(&head));
+        assert!(watch.len() >= 3, "the file, its directory and the ones above");
+        let start = watch.generation();
+        std::fs::rename(dir.path().join("home"), dir.path().join("moved")).expect("rename the home");
+        assert!(watch.generation() > start);
+        assert!(watch.is_empty(), "every watch dropped: the paths may name other inodes now");
+    }
+
+    #[test]
+    fn a_queue_overflow_moves_the_generation_and_starts_over() {
+        let dir = dir();
+        let watched = dir.path().join("d");
+        std::fs::create_dir(&watched).expect("mkdir");
+        let watch = Watch::new().expect("inotify");
+        assert!(watch.watch(&watched));
+        let start = watch.generation();
+        // More events than the queue holds (fs.inotify.max_queued_events, 16384 by default),
+        // none drained meanwhile: the kernel drops the rest and queues IN_Q_OVERFLOW.
+        let limit: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(16384);
+        let file = watched.join("f");
+        let mut f = std::fs::File::create(&file).expect("create");
+        for _ in 0..=limit {
+            use std::io::Write as _;
+            f.write_all(b"x").expect("write");
+            // Each write is a MODIFY event; identical consecutive events are merged, so an
+            // attribute change in between keeps them apart.
+            f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600)).expect("chmod");
+        }
+        assert!(watch.generation() > start);
+        assert_eq!(watch.overflows(), 1, "the overflow was seen");
+        assert!(watch.is_empty(), "and the set started over");
+    }
+
+    #[test]
+    fn a_relative_path_is_not_watched() {
+        let watch = Watch::new().expect("inotify");
+        assert!(!watch.watch(Path::new("relative/path")));
+    }
+
+    #[test]
+    fn a_directory_on_a_filesystem_not_known_to_be_local_is_not_watched() {
+        // /proc is procfs: its changes do not come through file writes.
+        let watch = Watch::new().expect("inotify");
+        assert!(!watch.watch(Path::new("/proc/self/status")));
+    }
+}

@@ -25,6 +25,14 @@ impl Orchestrator {
         self
     }
 
+    /// [`Orchestrator::with_read_cache`] without a watch set: remembered reads are checked by
+    /// the stamps of their files (with the racy window), as on systems without inotify or on
+    /// filesystems it cannot be trusted on. For tests and benchmarks of that fallback.
+    pub fn with_read_cache_stamps_only(mut self) -> Self {
+        self.read_cache = Some(Arc::new(ReadCache::new(None)));
+        self
+    }
+
     /// How many reads the read cache answered (0 without one): for tests and benchmarks.
     pub fn read_cache_hits(&self) -> u64 {
         self.read_cache.as_ref().map_or(0, |cache| cache.hits())
