@@ -335,6 +335,7 @@ mod linux {
 
     /// Whether changes to `dir` all go through this kernel (see [`LOCAL_FILESYSTEMS`]); `read`:
     /// entries of it are read, not only passed through.
+    #[allow(clippy::unnecessary_cast)] // `f_type`'s type differs by architecture
     fn trusted_fs(cache: &mut HashMap<PathBuf, (bool, bool)>, dir: &Path, read: bool) -> Result<(), Errno> {
         let (as_read, as_above) = match cache.get(dir) {
             Some(known) => *known,
@@ -377,6 +378,7 @@ mod other {
 /// True when `path`'s directory is on a filesystem whose changes all go through this kernel
 /// (for tests and `doctor`-like reports); false where it cannot be told.
 #[cfg(target_os = "linux")]
+#[allow(clippy::unnecessary_cast)] // `f_type`'s type differs by architecture
 pub fn is_local_filesystem(path: &Path) -> bool {
     rustix::fs::statfs(path).is_ok_and(|s| LOCAL_FILESYSTEMS.contains(&(s.f_type as i64)))
 }
