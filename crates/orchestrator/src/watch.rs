@@ -474,6 +474,21 @@ mod tests {
     }
 
     #[test]
+    fn more_than_the_limit_of_watches_starts_the_set_over() {
+        let dir = dir();
+        let watch = Watch::new().expect("inotify");
+        for i in 0..=MAX_WATCHES {
+            let file = dir.path().join(format!("f{i}"));
+            std::fs::write(&file, b"x").expect("write");
+            let start = watch.generation();
+            assert!(watch.watch(&file), "{i}");
+            assert!(watch.generation() >= start);
+        }
+        assert!(watch.resets() >= 1, "the set started over at {MAX_WATCHES} watches");
+        assert!(watch.len() < MAX_WATCHES);
+    }
+
+    #[test]
     fn a_relative_path_is_not_watched() {
         let watch = Watch::new().expect("inotify");
         assert!(!watch.watch(Path::new("relative/path")));

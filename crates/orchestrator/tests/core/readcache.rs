@@ -186,3 +186,18 @@ fn a_core_without_the_read_cache_reads_and_verifies_every_time() {
     writer.publish("cursor", "team", &doc("two"), None, None).expect("publish v2");
     assert_eq!(one_shot.get("cursor", "team").expect("read").statement().version, 2);
 }
+
+#[test]
+fn without_a_watch_set_a_settled_read_is_remembered_by_its_stamps_and_a_change_noticed() {
+    let (env, writer) = initialized();
+    writer.publish("cursor", "team", &doc("one"), None, None).expect("publish v1");
+    settle();
+    let reader = orchestrator_at(&env, now()).with_read_cache_stamps_only();
+    for _ in 0..2 {
+        assert_eq!(reader.get("cursor", "team").expect("read").statement().version, 1);
+    }
+    assert_eq!(reader.read_cache_hits(), 1, "remembered under the stamps");
+    writer.publish("cursor", "team", &doc("two"), None, None).expect("publish v2");
+    assert_eq!(reader.get("cursor", "team").expect("read").statement().version, 2);
+    assert_eq!(reader.read_cache_hits(), 1, "the head's stamp changed: read again");
+}
