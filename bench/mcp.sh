@@ -42,8 +42,9 @@ trap cleanup EXIT
 export HOME=$work
 home=$work/home
 "$bin" --home "$home" init-configs >/dev/null 2>&1
-# A long-running core remembers a verified read only once every file it read is 2 s old (the
-# racy window of orchestrator::readcache): a server on a real home finds them settled.
+# A long-running core remembers a verified read at once where its inotify watch set is used
+# (Linux, local filesystems); elsewhere only once every file it read is 2 s old (the racy window
+# of orchestrator::readcache's stamps): wait it out so that both measure a settled home.
 sleep 2.2
 
 out=$PWD/bench/results/mcp.md

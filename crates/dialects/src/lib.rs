@@ -185,7 +185,14 @@ fn client(id: &str) -> Result<&'static ClientInfo, DialectError> {
 
 /// Which files and directories of every client exist on this machine (stats only).
 pub fn detect(facts: &HostFacts) -> Vec<Detected> {
-    paths::detect(table::CLIENTS, facts)
+    paths::detect(table::CLIENTS, facts, &mut |_| {})
+}
+
+/// [`detect`], telling `consult` every path it looks at (stats, or lists when it is a
+/// directory) just before it does: what a cache of the answer must watch. A path whose
+/// directory is missing is told too (its nearest existing ancestor decides).
+pub fn detect_consulting(facts: &HostFacts, consult: &mut dyn FnMut(&std::path::Path)) -> Vec<Detected> {
+    paths::detect(table::CLIENTS, facts, consult)
 }
 
 /// Reads the servers of a client file into a servers document, from the client's usual place

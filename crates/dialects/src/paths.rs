@@ -294,8 +294,12 @@ fn base_dir(facts: &HostFacts, base: &Base) -> Option<String> {
 /// `home`) holding a VCS root or one of the client's project-scope files (one that is not also
 /// a user-scope file: `~/.cursor/mcp.json` marks no project); with none, `project_dir`.
 pub(crate) fn project_root(client: &ClientInfo, facts: &HostFacts) -> Option<PathBuf> {
-    project_root_with(client, facts, VcsRoot::Search)
+    project_root_with(client, facts, VcsRoot::Search, &mut |_| {})
 }
+
+/// Tells a caller each path detection looks at (stats, or lists when it is a directory) just
+/// before it does: a cache of detection is valid while none of them changed.
+pub(crate) type Consult<'a> = &'a mut dyn FnMut(&Path);
 
 /// Where the VCS root is for [`project_root_with`]: looked for at each directory on the way
 /// up, or already found by [`vcs_root`] (shared by every client in [`detect`]).
@@ -306,10 +310,10 @@ enum VcsRoot<'a> {
 }
 
 /// The nearest directory from `project_dir` upward (not above `home`) holding a VCS root.
-fn vcs_root(facts: &HostFacts) -> Option<PathBuf> {
+fn vcs_root(facts: &HostFacts, consult: Consult<'_>) -> Option<PathBuf> {
     let start = facts.project_dir.as_ref().filter(|_| facts.search_project_root)?;
     for dir in start.ancestors() {
-        if has_vcs_marker(dir) {
+        if has_vcs_marker(dir, consult) {
             return Some(dir.to_path_buf());
         }
         if dir == facts.home {
@@ -319,11 +323,20 @@ fn vcs_root(facts: &HostFacts) -> Option<PathBuf> {
     None
 }
 
-fn has_vcs_marker(dir: &Path) -> bool {
-    VCS_MARKERS.iter().any(|m| std::fs::symlink_metadata(dir.join(m)).is_ok())
+fn has_vcs_marker(dir: &Path, consult: Consult<'_>) -> bool {
+    VCS_MARKERS.iter().any(|m| {
+        let marker = dir.join(m);
+        consult(&marker);
+        std::fs::symlink_metadata(marker).is_ok()
+    })
 }
 
-fn project_root_with(client: &ClientInfo, facts: &HostFacts, vcs: VcsRoot<'_>) -> Option<PathBuf> {
+fn project_root_with(
+    client: &ClientInfo,
+    facts: &HostFacts,
+    vcs: VcsRoot<'_>,
+    consult: Consult<'_>,
+) -> Option<PathBuf> {
     let start = facts.project_dir.as_ref()?;
     if !facts.search_project_root || PROJECT_IS_CWD.contains(&client.id) {
         return Some(start.clone());
@@ -339,10 +352,13 @@ fn project_root_with(client: &ClientInfo, facts: &HostFacts, vcs: VcsRoot<'_>) -
         let base = dir.to_string_lossy();
         let has_project_file = project_rels.iter().any(|rel| {
             let path = PathBuf::from(join(facts.os, &base, rel));
-            !users.contains(&path) && path.is_file()
+            !users.contains(&path) && {
+                consult(&path);
+                path.is_file()
+            }
         });
         let is_vcs_root = match vcs {
-            VcsRoot::Search => has_vcs_marker(dir),
+            VcsRoot::Search => has_vcs_marker(dir, consult),
             VcsRoot::Found(root) => root == Some(dir),
         };
         if has_project_file || is_vcs_root {
@@ -434,8 +450,10 @@ pub(crate) fn instead_of_shadowing(client: &ClientInfo, facts: &HostFacts, path:
 
 /// The other files beside `location` (same directory, one of `extensions`), sorted: Continue's
 /// block files. Lists one directory; a missing one has none.
-fn siblings(location: &ConfigLocation, extensions: &[&str]) -> Vec<ConfigLocation> {
+fn siblings(location: &ConfigLocation, extensions: &[&str], consult: Consult<'_>) -> Vec<ConfigLocation> {
     let Some(dir) = location.path.parent() else { return Vec::new() };
+    // The listing, and every entry's type with it (a directory consulted stands for its entries).
+    consult(dir);
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -482,13 +500,17 @@ impl Detected {
     }
 }
 
-fn presence(path: &Path, facts: &HostFacts, root: Option<&Path>) -> Presence {
+fn presence(path: &Path, facts: &HostFacts, root: Option<&Path>, consult: Consult<'_>) -> Presence {
     // A file directly in the home, current or project directory tells nothing by its directory.
     // Another file's directory is looked at first: when it is missing (most clients are not
     // installed), so is the file, and one `stat` answers instead of two.
     let telling = path
         .parent()
         .filter(|dir| *dir != facts.home && Some(*dir) != facts.project_dir.as_deref() && Some(*dir) != root);
+    if let Some(dir) = telling {
+        consult(dir);
+    }
+    consult(path);
     match telling {
         Some(dir) if !dir.is_dir() => Presence::Missing,
         Some(_) if path.is_file() => Presence::File,
@@ -500,12 +522,12 @@ fn presence(path: &Path, facts: &HostFacts, root: Option<&Path>) -> Presence {
 
 /// Stats every location of every client. The VCS root above the project directory is looked
 /// for once for all of them, and each client's project root once.
-pub(crate) fn detect(clients: &'static [ClientInfo], facts: &HostFacts) -> Vec<Detected> {
-    let vcs = vcs_root(facts);
+pub(crate) fn detect(clients: &'static [ClientInfo], facts: &HostFacts, consult: Consult<'_>) -> Vec<Detected> {
+    let vcs = vcs_root(facts, consult);
     clients
         .iter()
         .map(|c| {
-            let root = project_root_with(c, facts, VcsRoot::Found(vcs.as_deref()));
+            let root = project_root_with(c, facts, VcsRoot::Found(vcs.as_deref()), consult);
             let mut locations = Vec::new();
             for location in resolve_in(c, facts, root.clone()) {
                 let extensions = c
@@ -513,8 +535,8 @@ pub(crate) fn detect(clients: &'static [ClientInfo], facts: &HostFacts) -> Vec<D
                     .iter()
                     .filter(|s| applies(s.on, facts.os) && s.scope == location.scope)
                     .find_map(|s| s.siblings.filter(|_| location.path.ends_with(s.rel)));
-                let more = extensions.map(|x| siblings(&location, x)).unwrap_or_default();
-                let p = presence(&location.path, facts, root.as_deref());
+                let more = extensions.map(|x| siblings(&location, x, consult)).unwrap_or_default();
+                let p = presence(&location.path, facts, root.as_deref(), consult);
                 locations.push((location, p));
                 locations.extend(more.into_iter().map(|l| (l, Presence::File)));
             }

@@ -36,6 +36,7 @@ pub mod seed;
 pub mod service;
 pub mod sigcache;
 pub mod trust;
+pub mod watch;
 
 pub use error::{Error, ErrorKind, Result};
 pub use service::Orchestrator;

@@ -19,16 +19,27 @@
 //! What is not a file is checked on every read as before: the trust store the verdict was
 //! reached under (its digest must be the current one) and expiry (against the core's clock).
 //! The memory is bounded ([`LIMIT`] entries) and starts over when full.
+//!
+//! **With a watch set** ([`crate::watch`], Linux, local filesystems) the stamps are not taken
+//! again on a hit: every consulted path is watched before it is read, and a remembered read
+//! is valid while the watch set's generation is the one it was read at (one non-blocking
+//! `read` of the inotify queue, however many files). No racy window is needed then: the kernel
+//! reports every change, whatever the timestamps. A path that cannot be watched soundly makes
+//! that read fall back to the stamps and their racy window. A remembered read may also carry
+//! something derived from it ([`ReadCache::attach`]: an adapter's prepared answer), valid
+//! exactly as long as the read.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use crate::artifact::Verified;
 use crate::ids::{ClientId, ProfileId};
+use crate::watch::Watch;
 
 /// How old the last change of every consulted file must be before a read is remembered.
 pub const RACY_WINDOW: Duration = Duration::from_secs(2);
@@ -97,17 +108,32 @@ impl Stamp {
 }
 
 /// The files a read consulted, each stamped just before it was read (the first stamp of a
-/// path consulted twice is kept: if it changed in between, the next lookup sees it).
+/// path consulted twice is kept: if it changed in between, the next lookup sees it), and with
+/// a watch set, each watched before it was read.
 #[derive(Debug, Default)]
 pub struct Recorder {
     stamps: Vec<(PathBuf, Stamp)>,
+    watch: Option<Arc<Watch>>,
+    /// The watch set's generation when the read started, while every path is watched.
+    generation: Option<u64>,
 }
 
 impl Recorder {
-    /// Stamps `path` now, before the caller reads it. A path whose parent directory was stamped
-    /// absent needs no stamp of its own: it cannot exist until the directory does, and then
-    /// the directory's stamp differs.
+    /// A recorder that also watches what it is told, with `watch` (None: stamps only).
+    pub fn watching(watch: Option<&Arc<Watch>>) -> Self {
+        let generation = watch.map(|w| w.generation());
+        Recorder { stamps: Vec::new(), watch: watch.cloned(), generation }
+    }
+
+    /// Watches (with a watch set) and stamps `path` now, before the caller reads it. A path
+    /// whose parent directory was stamped absent needs no stamp of its own: it cannot exist
+    /// until the directory does, and then the directory's stamp differs.
     pub fn consult(&mut self, path: &Path) {
+        if let (Some(watch), Some(_)) = (&self.watch, self.generation)
+            && !watch.watch(path)
+        {
+            self.generation = None;
+        }
         if self.stamps.iter().any(|(p, s)| p == path || (*s == Stamp::Absent && path.parent() == Some(p.as_path()))) {
             return;
         }
@@ -123,6 +149,43 @@ impl Recorder {
     pub fn settled(&self, now: SystemTime) -> bool {
         self.stamps.iter().all(|(_, s)| s.is_settled(now))
     }
+
+    /// What decides, from now on, whether the read is still what the files hold; None when
+    /// it cannot be remembered (unwatched, and a file changed within the racy window).
+    pub fn finish(self) -> Option<Validity> {
+        let settled = self.settled(SystemTime::now());
+        match (self.watch, self.generation) {
+            (Some(watch), Some(generation)) => Some(Validity::Watched { watch, generation }),
+            _ if settled => Some(Validity::Stamped(self.stamps)),
+            _ => None,
+        }
+    }
+}
+
+/// Why a remembered read is still valid: the watch set has not moved since it was read, or
+/// (without one) every file it consulted still has its stamp.
+#[derive(Debug, Clone)]
+pub enum Validity {
+    /// Every path was watched before it was read, at this generation of the set.
+    Watched {
+        /// The set.
+        watch: Arc<Watch>,
+        /// Its generation when the read started.
+        generation: u64,
+    },
+    /// The stamps of every path (all settled).
+    Stamped(Vec<(PathBuf, Stamp)>),
+}
+
+impl Validity {
+    /// True when nothing the read consulted has changed since: one drain of the watch set's
+    /// queue, or a `statx` of every path.
+    pub fn holds(&self) -> bool {
+        match self {
+            Validity::Watched { watch, generation } => watch.generation() == *generation,
+            Validity::Stamped(stamps) => unchanged(stamps),
+        }
+    }
 }
 
 /// True when every file still has the stamp it had.
@@ -131,16 +194,35 @@ pub fn unchanged(stamps: &[(PathBuf, Stamp)]) -> bool {
 }
 
 struct Entry {
-    stamps: Vec<(PathBuf, Stamp)>,
+    validity: Validity,
     trust_digest: [u8; 32],
-    verified: Verified,
+    verified: Arc<Verified>,
+    serial: u64,
+    derived: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+/// A remembered read, as [`ReadCache::lookup_entry`] finds it.
+pub struct Hit {
+    /// The verified head.
+    pub verified: Arc<Verified>,
+    /// Which remembered read it is (for [`ReadCache::attach`]).
+    pub serial: u64,
+    /// What was attached to it.
+    pub derived: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 /// Verified heads remembered by (client asked for, profile), shared by the clones of a core.
-#[derive(Default)]
 pub struct ReadCache {
     entries: Mutex<HashMap<(ClientId, ProfileId), Entry>>,
     hits: AtomicU64,
+    serials: AtomicU64,
+    watch: Option<Arc<Watch>>,
+}
+
+impl Default for ReadCache {
+    fn default() -> Self {
+        ReadCache::new(Watch::new().map(Arc::new))
+    }
 }
 
 impl std::fmt::Debug for ReadCache {
@@ -150,6 +232,21 @@ impl std::fmt::Debug for ReadCache {
 }
 
 impl ReadCache {
+    /// A read cache with this watch set (None: stamps only, as on systems without inotify).
+    pub fn new(watch: Option<Arc<Watch>>) -> Self {
+        ReadCache { entries: Mutex::default(), hits: AtomicU64::new(0), serials: AtomicU64::new(0), watch }
+    }
+
+    /// The watch set, if there is one.
+    pub fn watch(&self) -> Option<&Arc<Watch>> {
+        self.watch.as_ref()
+    }
+
+    /// A recorder for a read to be remembered here (watching with this cache's set).
+    pub fn recorder(&self) -> Recorder {
+        Recorder::watching(self.watch.as_ref())
+    }
+
     /// The verified head remembered for this read, if every file it consulted is unchanged,
     /// it was verified under a trust store of this digest, and it has not expired by `now`.
     pub fn lookup(
@@ -159,20 +256,31 @@ impl ReadCache {
         trust_digest: &[u8; 32],
         now: jiff::Timestamp,
     ) -> Option<Verified> {
+        self.lookup_entry(client, profile, trust_digest, now).map(|hit| (*hit.verified).clone())
+    }
+
+    /// [`ReadCache::lookup`], with what was attached to the read.
+    pub fn lookup_entry(
+        &self,
+        client: &ClientId,
+        profile: &ProfileId,
+        trust_digest: &[u8; 32],
+        now: jiff::Timestamp,
+    ) -> Option<Hit> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = entries.get(&(client.clone(), profile.clone()))?;
         if entry.trust_digest != *trust_digest
             || entry.verified.statement().expires_at.is_some_and(|expires| now >= expires)
-            || !unchanged(&entry.stamps)
+            || !entry.validity.holds()
         {
             return None;
         }
         self.hits.fetch_add(1, Ordering::Relaxed);
-        Some(entry.verified.clone())
+        Some(Hit { verified: Arc::clone(&entry.verified), serial: entry.serial, derived: entry.derived.clone() })
     }
 
-    /// Remembers a verified read under the stamps its files had before it read them, unless
-    /// one of them changed within the racy window.
+    /// Remembers a verified read under what its recorder saw (see [`Recorder::finish`]);
+    /// returns its serial, or None when it could not be remembered.
     pub fn remember(
         &self,
         client: &ClientId,
@@ -180,17 +288,31 @@ impl ReadCache {
         trust_digest: [u8; 32],
         recorder: Recorder,
         verified: &Verified,
-    ) {
+    ) -> Option<u64> {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let key = (client.clone(), profile.clone());
-        if !recorder.settled(SystemTime::now()) {
+        let Some(validity) = recorder.finish() else {
             entries.remove(&key);
-            return;
-        }
+            return None;
+        };
         if entries.len() >= LIMIT && !entries.contains_key(&key) {
             entries.clear();
         }
-        entries.insert(key, Entry { stamps: recorder.stamps, trust_digest, verified: verified.clone() });
+        let serial = self.serials.fetch_add(1, Ordering::Relaxed) + 1;
+        let verified = Arc::new(verified.clone());
+        entries.insert(key, Entry { validity, trust_digest, verified, serial, derived: None });
+        Some(serial)
+    }
+
+    /// Attaches `derived` to the remembered read `serial` of (client, profile), if it is still
+    /// the one remembered: it is then valid exactly as long as that read.
+    pub fn attach(&self, client: &ClientId, profile: &ProfileId, serial: u64, derived: Arc<dyn Any + Send + Sync>) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = entries.get_mut(&(client.clone(), profile.clone()))
+            && entry.serial == serial
+        {
+            entry.derived = Some(derived);
+        }
     }
 
     /// How many reads were answered from memory (for tests and benchmarks).

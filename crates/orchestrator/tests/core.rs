@@ -21,6 +21,8 @@ mod legacy;
 mod perms;
 #[path = "core/readcache.rs"]
 mod readcache;
+#[path = "core/readcache_watch.rs"]
+mod readcache_watch;
 #[path = "core/registry.rs"]
 mod registry;
 #[path = "core/service.rs"]

@@ -6,7 +6,7 @@ use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::json;
 
 /// A failure a model can act on.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ToolError {
     /// The documented kind.
     pub kind: ErrorKind,

@@ -94,6 +94,8 @@ pub struct McpServer {
     /// Run tools on the runtime's own thread instead of the blocking pool: for stdio, where one
     /// session's requests are answered one after another anyway.
     inline: bool,
+    /// `list_clients` answers remembered while nothing they looked at changed.
+    list_memo: Arc<tool_support::ListMemo>,
     tool_router: ToolRouter<McpServer>,
 }
 
@@ -119,6 +121,7 @@ impl McpServer {
             path_dirs: Arc::new(path_dirs),
             project_dirs: Arc::new(Vec::new()),
             inline: false,
+            list_memo: Arc::default(),
             tool_router: tools::router(),
         }
     }
@@ -157,9 +160,15 @@ impl McpServer {
     /// Runs one tool with its events (inline, or on a blocking thread for HTTP calls that are
     /// not quick reads), and turns the outcome into a result:
     /// structured content on success, `isError: true` with the message on a domain failure.
-    async fn call<F>(&self, tool: &'static str, meta: Map<String, Value>, work: F) -> Result<CallToolResult, McpError>
+    async fn call<F, O>(
+        &self,
+        tool: &'static str,
+        meta: Map<String, Value>,
+        work: F,
+    ) -> Result<CallToolResult, McpError>
     where
-        F: FnOnce(&Orchestrator, &dialects::HostFacts, &[PathBuf]) -> Result<Value, ToolError> + Send + 'static,
+        F: FnOnce(&Orchestrator, &dialects::HostFacts, &[PathBuf]) -> Result<O, ToolError> + Send + 'static,
+        O: tool_support::ToolOutput + Send + 'static,
     {
         let core = Arc::clone(&self.core);
         let facts = Arc::clone(&self.facts);
@@ -198,7 +207,7 @@ impl McpServer {
             McpError::internal_error(format!("{tool} failed unexpectedly"), None)
         })?;
         let result = match outcome {
-            Ok(value) => CallToolResult::structured(value),
+            Ok(output) => output.into_result(),
             Err(error) => error.into_result(),
         };
         let mut trace = MetaObject::new();

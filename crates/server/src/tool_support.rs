@@ -1,11 +1,15 @@
 //! What the MCP tools share: argument size checks, the page a `limit`/`cursor` pair asks for,
-//! result encoding, and the rows `list_clients` (and the `clients://` resources) return.
+//! result encoding (a value, or an answer prepared once and remembered: [`Prepared`]), and the
+//! rows `list_clients` (and the `clients://` resources) return.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use orchestrator::ids::ClientId;
 use orchestrator::page::{self, PageRequest};
+use orchestrator::readcache::Validity;
 use orchestrator::{ErrorKind, Orchestrator};
+use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Map, Value, json};
 
 use crate::args::{MAX_ID_LEN, MAX_MAP_ENTRIES, MAX_TEXT_LEN};
@@ -49,6 +53,47 @@ pub(crate) fn page_request(limit: Option<u32>, cursor: Option<&str>) -> Result<P
 /// Most profile ids `list_clients` shows per client (`profile_count` says how many there are;
 /// `list_profiles` pages through them).
 pub const MAX_PROFILE_IDS: usize = 20;
+
+/// A successful tool answer prepared once: its structured content and that content's text (the
+/// same JSON, serialized once), remembered by a cache for as long as what it was made from.
+#[derive(Debug)]
+pub struct Prepared {
+    text: String,
+    structured: Value,
+}
+
+impl Prepared {
+    /// The answer with this structured content.
+    pub fn new(structured: Value) -> Self {
+        Prepared { text: structured.to_string(), structured }
+    }
+
+    /// The tool result, as [`CallToolResult::structured`] makes it.
+    pub fn result(&self) -> CallToolResult {
+        let mut result = CallToolResult::structured(Value::Null);
+        result.content = vec![ContentBlock::text(self.text.clone())];
+        result.structured_content = Some(self.structured.clone());
+        result
+    }
+}
+
+/// What a tool's work returns on success.
+pub(crate) trait ToolOutput {
+    /// The tool result.
+    fn into_result(self) -> CallToolResult;
+}
+
+impl ToolOutput for Value {
+    fn into_result(self) -> CallToolResult {
+        CallToolResult::structured(self)
+    }
+}
+
+impl ToolOutput for Arc<Prepared> {
+    fn into_result(self) -> CallToolResult {
+        self.result()
+    }
+}
 
 pub(crate) fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, ToolError> {
     serde_json::to_value(value).map_err(|e| ToolError::new(ErrorKind::Other, format!("cannot encode the result: {e}")))
@@ -111,7 +156,19 @@ pub fn client_list_rows(
     clients: &[&dialects::ClientInfo],
     detail: bool,
 ) -> Vec<ClientRow> {
-    let detected = dialects::detect(facts);
+    client_list_rows_consulting(core, facts, clients, detail, &mut |_| {})
+}
+
+/// [`client_list_rows`], telling `consult` every path it looks at before it does (detection's,
+/// and each client's heads directory).
+pub(crate) fn client_list_rows_consulting(
+    core: &Orchestrator,
+    facts: &dialects::HostFacts,
+    clients: &[&dialects::ClientInfo],
+    detail: bool,
+    consult: &mut dyn FnMut(&std::path::Path),
+) -> Vec<ClientRow> {
+    let detected = dialects::detect_consulting(facts, consult);
     clients
         .iter()
         .map(|client| {
@@ -135,6 +192,9 @@ pub fn client_list_rows(
                     (scope.as_str(), files)
                 })
                 .collect();
+            if let Ok(id) = ClientId::parse(client.id) {
+                consult(&core.home().heads_dir(&id));
+            }
             let names = core.profile_names(client.id).unwrap_or_default();
             let config_paths = detail.then(|| {
                 locations
@@ -171,6 +231,52 @@ pub fn client_list_rows(
             }
         })
         .collect()
+}
+
+/// What a `list_clients` answer depends on besides the files it looked at: its arguments and
+/// the project directory it was asked for.
+pub(crate) type ListKey = (Option<u32>, Option<String>, bool, Option<std::path::PathBuf>);
+
+/// `list_clients` answers remembered with what decides their validity (the watch set's
+/// generation, or the stamps of every path detection and the profile listing looked at).
+#[derive(Debug, Default)]
+pub(crate) struct ListMemo(std::sync::Mutex<std::collections::HashMap<ListKey, (Validity, Arc<Prepared>)>>);
+
+/// Most `list_clients` answers remembered (argument combinations; the memory starts over).
+const LIST_MEMO_LIMIT: usize = 32;
+
+impl ListMemo {
+    /// The remembered answer for `key` if nothing it looked at changed, else `compute`'s (told
+    /// to consult every path it looks at), remembered when it succeeds.
+    pub(crate) fn get_or_compute(
+        &self,
+        core: &Orchestrator,
+        key: ListKey,
+        compute: impl FnOnce(&mut dyn FnMut(&std::path::Path)) -> Result<Value, ToolError>,
+    ) -> Result<Arc<Prepared>, ToolError> {
+        let memo = || self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((validity, answer)) = memo().get(&key)
+            && validity.holds()
+        {
+            return Ok(Arc::clone(answer));
+        }
+        let mut recorder = core.recorder();
+        let value = compute(&mut |path| recorder.consult(path))?;
+        let answer = Arc::new(Prepared::new(value));
+        let mut memo = memo();
+        match recorder.finish() {
+            Some(validity) => {
+                if memo.len() >= LIST_MEMO_LIMIT && !memo.contains_key(&key) {
+                    memo.clear();
+                }
+                memo.insert(key, (validity, Arc::clone(&answer)));
+            }
+            None => {
+                memo.remove(&key);
+            }
+        }
+        Ok(answer)
+    }
 }
 
 /// Every client, in table order.

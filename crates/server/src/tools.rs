@@ -10,6 +10,7 @@
 //! nothing without `confirm: true`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use orchestrator::page::{self, Page};
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -46,6 +47,7 @@ impl McpServer {
             [dir] => Some(dir.clone()),
             _ => None,
         };
+        let memo = Arc::clone(&self.list_memo);
         self.call("list_clients", Map::new(), move |core, facts, _| {
             /// The result, serialized as typed (no map of `Value`s built per row).
             #[derive(serde::Serialize)]
@@ -56,23 +58,29 @@ impl McpServer {
                 shared_profile_count: usize,
                 next_cursor: Option<String>,
             }
-            let request = page_request(args.limit, args.cursor.as_deref())?;
-            let page = page::page_in_order(&all_clients(), &request, "clients", "", |c| c.id)?;
-            let facts = match project {
-                Some(dir) => {
-                    dialects::HostFacts { project_dir: Some(dir), search_project_root: false, ..facts.clone() }
-                }
-                None => facts.clone(),
-            };
-            let clients = client_list_rows(core, &facts, &page.items, args.detail.unwrap_or(false));
-            // The shared profiles every client follows (unless it has its own of that name).
-            let shared = core.profile_names(orchestrator::ids::SHARED).unwrap_or_default();
-            to_value(&ClientList {
-                count: clients.len(),
-                clients,
-                shared_profile_ids: shared.iter().take(MAX_PROFILE_IDS).map(|p| p.as_str()).collect(),
-                shared_profile_count: shared.len(),
-                next_cursor: page.next_cursor,
+            let detail = args.detail.unwrap_or(false);
+            let key = (args.limit, args.cursor.clone(), detail, project.clone());
+            // Remembered while nothing detection or the profile listing looked at changed.
+            memo.get_or_compute(core, key, |consult| {
+                let request = page_request(args.limit, args.cursor.as_deref())?;
+                let page = page::page_in_order(&all_clients(), &request, "clients", "", |c| c.id)?;
+                let facts = match project {
+                    Some(dir) => {
+                        dialects::HostFacts { project_dir: Some(dir), search_project_root: false, ..facts.clone() }
+                    }
+                    None => facts.clone(),
+                };
+                let clients = client_list_rows_consulting(core, &facts, &page.items, detail, consult);
+                // The shared profiles every client follows (unless it has its own of that name).
+                consult(&core.home().heads_dir(&orchestrator::ids::ClientId::shared()));
+                let shared = core.profile_names(orchestrator::ids::SHARED).unwrap_or_default();
+                to_value(&ClientList {
+                    count: clients.len(),
+                    clients,
+                    shared_profile_ids: shared.iter().take(MAX_PROFILE_IDS).map(|p| p.as_str()).collect(),
+                    shared_profile_count: shared.len(),
+                    next_cursor: page.next_cursor,
+                })
             })
         })
         .await
@@ -112,22 +120,18 @@ impl McpServer {
         self.call("get_config", meta, move |core, _, _| {
             check_id("client_id", &args.client_id)?;
             check_id("profile_id", &args.profile_id)?;
-            let verified = match &args.artifact_id {
-                Some(id) => {
-                    check_id("artifact_id", id)?;
-                    core.get_artifact(&args.client_id, &args.profile_id, id)?
-                }
-                None => core.get(&args.client_id, &args.profile_id)?,
-            };
-            // Which profile it was (the client's own, or the shared one it follows), and the
-            // document as that client takes it (a shared profile adapted to the client).
-            let layer = orchestrator::service::Layer::of(&verified);
-            let rendered = core.rendered_for(&args.client_id, &verified)?;
-            let mut value = verified.into_json();
-            value["layer"] = json!(layer.as_str());
-            value["served_for"] = json!(args.client_id);
-            value["rendered_for_client"] = to_value(&rendered)?;
-            Ok(value)
+            if let Some(id) = &args.artifact_id {
+                check_id("artifact_id", id)?;
+                let verified = core.get_artifact(&args.client_id, &args.profile_id, id)?;
+                return Ok(Arc::new(Prepared::new(config_value(core, &args.client_id, verified)?)));
+            }
+            // The head's answer is prepared once per remembered read (the read cache keeps it
+            // exactly as long as the read: `Orchestrator::get_derived`).
+            let client_id = args.client_id.clone();
+            let prepared = core.get_derived(&args.client_id, &args.profile_id, |verified| {
+                config_value(core, &client_id, verified.clone()).map(|value| Arc::new(Prepared::new(value)))
+            })?;
+            (*prepared).clone()
         })
         .await
     }
@@ -725,4 +729,21 @@ pub(crate) fn router() -> ToolRouter<McpServer> {
         route.attr.output_schema = output_schemas::for_tool(&route.attr.name).map(std::sync::Arc::new);
     }
     router
+}
+
+/// `get_config`'s structured content for a verified artifact: the artifact, which profile it
+/// was (the client's own, or the shared one it follows), and the document as that client takes
+/// it (a shared profile adapted to the client).
+fn config_value(
+    core: &orchestrator::Orchestrator,
+    client_id: &str,
+    verified: orchestrator::artifact::Verified,
+) -> Result<Value, ToolError> {
+    let layer = orchestrator::service::Layer::of(&verified);
+    let rendered = core.rendered_for(client_id, &verified)?;
+    let mut value = verified.into_json();
+    value["layer"] = json!(layer.as_str());
+    value["served_for"] = json!(client_id);
+    value["rendered_for_client"] = to_value(&rendered)?;
+    Ok(value)
 }

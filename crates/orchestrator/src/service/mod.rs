@@ -67,7 +67,7 @@ pub use shared::Layer;
 pub use sync::{SyncFile, SyncReport, SyncRollbackFile, SyncTarget, SyncTargets, sync_targets};
 
 /// A trust store as read, with the stamps of `keys/trusted/` and its key files taken before.
-type TrustSnapshot = (Vec<(std::path::PathBuf, crate::readcache::Stamp)>, Arc<TrustStore>);
+type TrustSnapshot = (crate::readcache::Validity, Arc<TrustStore>);
 
 /// The core, bound to one home and one clock.
 #[derive(Clone)]
@@ -370,24 +370,25 @@ impl Orchestrator {
     /// tick would keep the same stamps (git's "racily clean" rule for its index).
     fn trust(&self) -> Result<Arc<TrustStore>> {
         if let Ok(cached) = self.trust_cache.lock()
-            && let Some((stamps, store)) = cached.as_ref()
-            && crate::readcache::unchanged(stamps)
+            && let Some((validity, store)) = cached.as_ref()
+            && validity.holds()
         {
             return Ok(Arc::clone(store));
         }
-        // Stamped before they are read: a change during the read shows on the next call.
-        let mut recorder = crate::readcache::Recorder::default();
+        // Watched (with the read cache's watch set) and stamped before they are read: a change
+        // during the read shows on the next call.
+        let mut recorder = crate::readcache::Recorder::watching(self.watch());
         let dir = self.home.trusted_dir();
         recorder.consult(&dir);
         for name in fsutil::list_dir(&dir).unwrap_or_default() {
             recorder.consult(&dir.join(name));
         }
         let store = Arc::new(keys::load_trust(&self.home)?);
-        // File times are the system clock's, so they are compared with it, not with the
-        // clock handed in (which may be fixed, in tests).
-        let settled = recorder.settled(std::time::SystemTime::now());
+        // Unwatched, file times are the system clock's, so they are compared with it (in
+        // `finish`), not with the clock handed in (which may be fixed, in tests).
+        let validity = recorder.finish();
         if let Ok(mut cached) = self.trust_cache.lock() {
-            *cached = settled.then(|| (recorder.stamps().to_vec(), Arc::clone(&store)));
+            *cached = validity.map(|validity| (validity, Arc::clone(&store)));
         }
         Ok(store)
     }

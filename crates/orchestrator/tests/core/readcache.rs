@@ -5,6 +5,9 @@
 //! raised, and expiry (the clock, not a file). A core without the cache (a one-shot CLI)
 //! remembers nothing; files changed less than the racy window ago are never remembered.
 //!
+//! These tests hold with the watch set (inotify, the default on Linux) and without it
+//! (`with_read_cache_stamps_only`: the stamps); `readcache_watch.rs` has the watch set's own.
+//!
 //! "Another process" is a second core on the same home that shares no memory with the cached
 //! one, or plain file writes: the cached core sees only the filesystem either way. Each test
 //! waits out the racy window once (2 s) so that the first read can be remembered at all.
@@ -160,10 +163,10 @@ fn an_artifact_that_expires_while_remembered_is_refused_on_the_next_call() {
 }
 
 #[test]
-fn files_changed_within_the_racy_window_are_not_remembered() {
+fn without_a_watch_set_files_changed_within_the_racy_window_are_not_remembered() {
     let (env, writer) = initialized();
     writer.publish("cursor", "team", &doc("fresh"), None, None).expect("publish");
-    let reader = orchestrator_at(&env, now()).with_read_cache();
+    let reader = orchestrator_at(&env, now()).with_read_cache_stamps_only();
     for _ in 0..3 {
         assert_eq!(reader.get("cursor", "team").expect("read").statement().version, 1);
     }
@@ -182,4 +185,19 @@ fn a_core_without_the_read_cache_reads_and_verifies_every_time() {
     assert_eq!(one_shot.read_cache_hits(), 0);
     writer.publish("cursor", "team", &doc("two"), None, None).expect("publish v2");
     assert_eq!(one_shot.get("cursor", "team").expect("read").statement().version, 2);
+}
+
+#[test]
+fn without_a_watch_set_a_settled_read_is_remembered_by_its_stamps_and_a_change_noticed() {
+    let (env, writer) = initialized();
+    writer.publish("cursor", "team", &doc("one"), None, None).expect("publish v1");
+    settle();
+    let reader = orchestrator_at(&env, now()).with_read_cache_stamps_only();
+    for _ in 0..2 {
+        assert_eq!(reader.get("cursor", "team").expect("read").statement().version, 1);
+    }
+    assert_eq!(reader.read_cache_hits(), 1, "remembered under the stamps");
+    writer.publish("cursor", "team", &doc("two"), None, None).expect("publish v2");
+    assert_eq!(reader.get("cursor", "team").expect("read").statement().version, 2);
+    assert_eq!(reader.read_cache_hits(), 1, "the head's stamp changed: read again");
 }
