@@ -15,6 +15,7 @@ pub mod document;
 pub mod evaluate;
 pub mod layers;
 pub mod render;
+pub mod render_codex;
 pub mod render_file;
 pub mod signed;
 
