@@ -139,7 +139,13 @@ pub(super) struct Collector {
 }
 
 impl Collector {
-    pub(super) fn add(&mut self, policy: &VerifiedPolicy, rule: &str, pattern: Option<&str>, reason: impl Into<String>) {
+    pub(super) fn add(
+        &mut self,
+        policy: &VerifiedPolicy,
+        rule: &str,
+        pattern: Option<&str>,
+        reason: impl Into<String>,
+    ) {
         self.not_expressed.push(NotExpressed {
             rule: rule.to_owned(),
             policy: label(policy),
