@@ -331,7 +331,8 @@ unset CONTINUE_GLOBAL_DIR
 # no other path (no variable or flag moves it), so it runs in a private mount namespace
 # (`unshare`) where /etc is an overlay on a temp dir: `policy render --system` writes there, and
 # the real /etc is never written. Gemini CLI takes its system settings path from
-# GEMINI_CLI_SYSTEM_SETTINGS_PATH, so `--output` a file and point it there.
+# GEMINI_CLI_SYSTEM_SETTINGS_PATH, so `--output` a file and point it there. Codex (an allowlist
+# only) gets its own policy below.
 cat >"$WORK/render-policy.json" <<'JSON'
 {"schema_version": 1, "servers": {"deny": ["local"]}, "remote_hosts": {"deny": ["*.tracker.example"]}}
 JSON
@@ -369,6 +370,51 @@ if "$MCPO" policy sign "$WORK/render-policy.json" --layer org --name render --ou
     out="$(cd "$WORK/proj" && GEMINI_CLI_SYSTEM_SETTINGS_PATH="$WORK/gemini-system/settings.json" timeout 90 "$MCPO" exec -- "$BIN/gemini" mcp list 2>&1 | strip)"
     expect "gemini-cli render" "$out" 'local: node -e 0 \(stdio\) - Blocked' 'web: http://127\.0\.0\.1:9/mcp \(http\)' &&
       refuse "gemini-cli render" "$out" 'web: .*Blocked|Skipping system settings|invalid' && pass "gemini-cli render (local blocked by gemini)"
+  fi
+  # Codex's requirements.toml is an allowlist only (no deny list), rendered when the policies
+  # also refuse stdio servers: a team policy allows the names `web` and `local` over http only.
+  # Codex reads /etc/codex/requirements.toml and no other path, so it runs in an overlay mount
+  # namespace as Claude Code does; its own `mcp list --json` must show `local` (stdio) disabled
+  # by the requirements and `web` enabled; then, with a second policy denying every name, the
+  # empty `[mcp_servers]` table must disable every server.
+  if program codex "codex render"; then
+    cat >"$WORK/render-codex.json" <<'JSON'
+{"schema_version": 1, "servers": {"allow": ["web", "local"]}, "transports": {"allow": ["http"]}}
+JSON
+    echo '{"schema_version": 1, "servers": {"deny": ["*"]}}' >"$WORK/render-codex-all.json"
+    if "$MCPO" policy sign "$WORK/render-codex.json" --layer team --name codex --out "$WORK/render-codex.signed.json" 2>"$WORK/render.err" &&
+      "$MCPO" policy sign "$WORK/render-codex-all.json" --layer org --name codexall --out "$WORK/render-codex-all.signed.json" 2>>"$WORK/render.err" &&
+      "$MCPO" policy trust "$WORK/render-codex.signed.json" >/dev/null 2>>"$WORK/render.err"; then
+      mkdir -p "$WORK/render-codex/upper" "$WORK/render-codex/work"
+      out="$(cd "$WORK/proj" && unshare --mount --map-root-user sh -c '
+        mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1,workdir=$2" /etc || { echo "NO OVERLAY"; exit 0; }
+        "$3" policy render --client codex --system 2>&1 || exit 1
+        echo "--- list"; timeout 90 "$3" exec -- "$4" mcp list --json 2>/dev/null
+        echo "--- all"; "$3" policy trust "$5" >/dev/null 2>&1 && "$3" policy render --client codex --system >/dev/null 2>&1 || exit 1
+        timeout 90 "$3" exec -- "$4" mcp list --json 2>/dev/null
+      ' sh "$WORK/render-codex/upper" "$WORK/render-codex/work" "$MCPO" "$BIN/codex" "$WORK/render-codex-all.signed.json" 2>&1 | strip)"
+      if grep -q '^NO OVERLAY' <<<"$out"; then
+        echo "not run [codex render]: no overlay mount in a user namespace here: $out" >&2
+      else
+        listed() { node -e '
+          let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+            try { console.log(JSON.parse(s).map(x => `${x.name}:${x.enabled}:${x.disabled_reason || ""}`).sort().join(",")); }
+            catch (e) { console.log("not JSON: " + s.slice(0, 300)); } });'; }
+        got="$(sed -n '/^--- list/,/^--- all/p' <<<"$out" | sed '1d;$d' | listed)"
+        all="$(sed -n '/^--- all/,$p' <<<"$out" | sed 1d | listed)"
+        off='false:requirements (/etc/codex/requirements.toml)'
+        expect "codex render" "$out" 'wrote codex.s managed settings into /etc/codex/requirements.toml' &&
+          [ "$got" = "local:$off,off:$off,web:true:" ] && [ "$all" = "local:$off,off:$off,web:$off" ] &&
+          pass "codex render (local disabled by codex's requirements, web enabled; all disabled by an empty table)" ||
+          fail "codex render" "codex mcp list --json: $got / $all / $out"
+        [ -e /etc/codex/requirements.toml ] && [ ! -e "$WORK/render-codex/upper/codex/requirements.toml" ] &&
+          fail "codex render" "the real /etc was written"
+      fi
+      "$MCPO" policy remove codex --layer team >/dev/null 2>&1 || fail "codex render" "policy remove"
+      "$MCPO" policy remove codexall --layer org >/dev/null 2>&1 # trusted only where the overlay was made
+    else
+      fail "codex render" "policy sign/trust: $(cat "$WORK/render.err")"
+    fi
   fi
   "$MCPO" policy remove render --layer org >/dev/null 2>&1 || fail render "policy remove"
 else

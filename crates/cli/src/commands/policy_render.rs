@@ -1,7 +1,7 @@
 //! `policy render --client C [--output FILE | --system]`: the installed policies compiled into a
 //! client's own managed settings. Without a target it is a preview (the rendered keys on
-//! stdout, nothing written); what the client cannot hold is listed (stderr, or `not_expressed`
-//! in `--json`) as enforced by this program only.
+//! stdout, nothing written; Codex's as the TOML a new file would hold); what the client cannot
+//! hold is listed (stderr, or `not_expressed` in `--json`) as enforced by this program only.
 
 use std::path::PathBuf;
 
@@ -12,7 +12,7 @@ use crate::{Context, env, output};
 
 #[derive(Debug, Args)]
 pub struct PolicyRenderArgs {
-    /// The client: claude-code, copilot-cli or vscode (GitHub Copilot), gemini-cli
+    /// The client: claude-code, copilot-cli or vscode (GitHub Copilot), gemini-cli, codex
     #[arg(long, value_name = "CLIENT")]
     pub client: String,
     /// Write (merge into) this file instead of showing the settings; never the system location
@@ -41,6 +41,10 @@ pub fn run(ctx: &Context, args: &PolicyRenderArgs) -> anyhow::Result<u8> {
 
 fn print(report: &RenderReport) {
     match &report.written {
+        // Codex's file is TOML: the preview is the document a new file would hold.
+        None if report.client == "codex" => {
+            output::data(&orchestrator::policy::render_codex::merge(None, &report.settings).unwrap_or_default())
+        }
         None => output::json(&report.settings),
         Some(path) => output::say(&format!(
             "wrote {}'s managed settings into {path}{}",

@@ -154,6 +154,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("audit", &["audit", "--ci", "--probe", "--probe-timeout", "10"]),
     ("policy render", &["policy", "render", "--client", "claude-code"]),
     ("policy render", &["policy", "render", "--client", "gemini-cli", "--json"]),
+    ("policy render", &["policy", "render", "--client", "codex"]),
     ("policy render", &["policy", "render", "--client", "copilot-cli", "--output", "{rendered}"]),
     ("publish", &["publish", "claude-desktop", "--profile", "dev", "--file", "{doc}", "--allow-same"]),
     ("deploy", &["deploy", "claude-desktop", "--profile", "dev", "--file", "{file}"]),

@@ -4,8 +4,9 @@
 //! (the system location without `--system`, `--system` without the permission, an unknown or
 //! unsupported client, a settings file that is not a JSON object). The system location itself
 //! is written only inside a private mount namespace (`unshare`) where `/etc` is an overlay on a
-//! temp dir: the real `/etc` is never written. Claude Code's own program reading the result is
-//! in scripts/test-client-programs.sh.
+//! temp dir: the real `/etc` is never written. Codex's `requirements.toml` (an allowlist only)
+//! has its own tests at the end. Claude Code's, Gemini CLI's and Codex's own programs reading
+//! the result are in scripts/test-client-programs.sh.
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
@@ -271,7 +272,7 @@ fn unknown_and_unsupported_clients_are_refused() {
     let (status, _, err) = render(&user, &["--client", "cursor"]);
     assert_eq!(status, 2, "{err}");
     assert!(
-        err.contains("client 'cursor' reads no managed settings this program can render: give one of claude-code, copilot-cli, vscode, gemini-cli"),
+        err.contains("client 'cursor' reads no managed settings this program can render: give one of claude-code, copilot-cli, vscode, gemini-cli, codex"),
         "{err}"
     );
     let (status, _, err) = render(&user, &["--client", "no-such-client"]);
@@ -434,4 +435,196 @@ fn an_output_that_is_not_utf8_or_not_a_file_is_refused() {
     let (status, _, err) = render(&user, &["--client", "gemini-cli", "--output", s(&dir)]);
     assert_eq!(status, 1, "{err}");
     assert!(err.contains("cannot read") && err.contains("a-directory"), "{err}");
+}
+
+/// Codex's allowlist entry of a name whose servers are all remote.
+fn any_url() -> Value {
+    json!({"identity": {"url": {"match": "regex", "expression": ".*"}}})
+}
+
+#[test]
+fn codex_has_an_allowlist_only_so_deny_rules_stay_ours() {
+    let (_admin, user) = with_org(every_kind());
+    let (status, report, err) = render(&user, &["--client", "codex"]);
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(report["system_path"], "/etc/codex/requirements.toml");
+    assert_eq!(report["settings"], json!({}), "stdio servers are allowed: no allowlist can be sound");
+    assert_eq!(
+        not_expressed(&report),
+        [
+            "servers.allow",
+            "servers.deny evil",
+            "servers.deny bad-*",
+            "remote_hosts",
+            "packages",
+            "registries",
+            "require_pinned",
+            "forbid_unpinned_npx_y",
+            "transports",
+            "references",
+            "max_servers"
+        ]
+    );
+    let why = report["not_expressed"][0]["reason"].as_str().expect("text");
+    assert!(why.contains("exact executable and number of arguments"), "{why}");
+    let why = report["not_expressed"][1]["reason"].as_str().expect("text");
+    assert!(why.contains("no deny list"), "{why}");
+
+    // Text: the TOML a new file would hold (nothing), and what stays ours on stderr.
+    let out = run(&user, &["policy", "render", "--client", "codex"]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "\n");
+    let text = stderr(&out);
+    assert!(text.contains("preview only: --system writes /etc/codex/requirements.toml"), "{text}");
+    assert!(text.contains("org/acme servers.deny 'evil': Codex's requirements have an allowlist"), "{text}");
+}
+
+#[test]
+fn codex_gets_the_allowed_names_when_the_policies_refuse_stdio() {
+    let admin = admin();
+    let user = user_of(&admin);
+    install(
+        &user,
+        &sign(
+            &admin,
+            "org",
+            "acme",
+            json!({"servers": {"allow": ["web", "evil", "api"], "deny": ["evil"]}, "transports": {"allow": ["http"]}}),
+        ),
+    );
+    install(&user, &sign(&admin, "team", "t", json!({"servers": {"allow": ["w*", "api", "evil"]}})));
+    let (status, report, err) = render(&user, &["--client", "codex"]);
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(report["settings"], json!({"mcp_servers": {"api": any_url(), "web": any_url()}}));
+    assert_eq!(not_expressed(&report), ["transports"], "the denied name is left out of the allowlist");
+
+    let out = run(&user, &["policy", "render", "--client", "codex"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "[mcp_servers.api.identity.url]\nmatch = \"regex\"\nexpression = \".*\"\n\n\
+         [mcp_servers.web.identity.url]\nmatch = \"regex\"\nexpression = \".*\"\n"
+    );
+}
+
+#[test]
+fn codex_gets_an_empty_allowlist_when_every_server_is_refused() {
+    for rules in [
+        json!({"servers": {"deny": ["*"]}}),
+        json!({"servers": {"allow": []}}),
+        json!({"servers": {"allow": ["a"], "deny": ["a"]}}),
+        json!({"transports": {"deny": ["stdio", "http", "sse"]}}),
+        json!({"transports": {"allow": []}}),
+    ] {
+        let (_admin, user) = with_org(rules.clone());
+        let (status, report, err) = render(&user, &["--client", "codex"]);
+        assert_eq!(status, 0, "{err}");
+        assert_eq!(report["settings"], json!({"mcp_servers": {}}), "{rules}");
+        let rest = not_expressed(&report);
+        assert!(rest.is_empty() || rest == ["transports"], "{rules}: {rest:?}");
+        let out = run(&user, &["policy", "render", "--client", "codex"]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "[mcp_servers]\n", "{rules}");
+    }
+}
+
+#[test]
+fn codex_allowlists_with_wildcards_only_are_left_to_us() {
+    let (_admin, user) =
+        with_org(json!({"servers": {"allow": ["fs-*", "db?"]}, "transports": {"deny": ["stdio", "sse"]}}));
+    let (_, report, _) = render(&user, &["--client", "codex"]);
+    assert_eq!(report["settings"], json!({}));
+    assert_eq!(not_expressed(&report), ["servers.allow fs-*", "servers.allow db?", "transports"]);
+}
+
+#[test]
+fn codex_output_merges_into_an_existing_requirements_file() {
+    let (admin, user) = with_org(json!({"servers": {"allow": ["web"]}, "transports": {"deny": ["stdio"]}}));
+    let existing = "# set by the admin by hand\nallowed_approval_policies = [\"on-request\", \"never\"] # kept\n\n\
+                    [mcp_servers.stale.identity]\ncommand = \"old\"\n\n[rules]\nprefix_rules = []\n";
+    let file = user.write_file("managed/requirements.toml", existing);
+    let (status, report, err) = render(&user, &["--client", "codex", "--output", s(&file)]);
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(report["written"], s(&file));
+    let text = std::fs::read_to_string(&file).expect("written");
+    assert!(
+        text.starts_with(
+            "# set by the admin by hand\nallowed_approval_policies = [\"on-request\", \"never\"] # kept\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("[rules]\nprefix_rules = []\n"), "{text}");
+    assert!(!text.contains("stale"), "{text}");
+    assert!(text.contains("[mcp_servers.web.identity.url]\nmatch = \"regex\"\nexpression = \".*\"\n"), "{text}");
+    assert_eq!(std::fs::metadata(&file).expect("meta").permissions().mode() & 0o777, 0o644);
+
+    // Policies with no allowlist for Codex: our table goes, the admin's keys stay.
+    install(&user, &sign(&admin, "org", "acme", json!({"servers": {"deny": ["evil"]}})));
+    let (status, _, err) = render(&user, &["--client", "codex", "--output", s(&file)]);
+    assert_eq!(status, 0, "{err}");
+    let text = std::fs::read_to_string(&file).expect("read");
+    assert!(!text.contains("mcp_servers"), "{text}");
+    assert!(text.contains("allowed_approval_policies") && text.contains("[rules]"), "{text}");
+}
+
+#[test]
+fn codex_a_requirements_file_that_is_not_toml_is_refused_and_left_alone() {
+    let (_admin, user) = with_org(json!({"servers": {"deny": ["*"]}}));
+    let broken = "model = \"x\"\nsecret = = canary-toml-5ecret\n";
+    let file = user.write_file("requirements.toml", broken);
+    let (status, _, err) = render(&user, &["--client", "codex", "--output", s(&file)]);
+    assert_eq!(status, 10, "{err}");
+    assert!(err.contains("requirements.toml: not a settings file that can be edited (line 2, column"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(!err.contains("canary-toml-5ecret"), "the file's text is never shown: {err}");
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), broken);
+
+    let (status, _, err) = render(&user, &["--client", "codex", "--output", "/etc/codex/requirements.toml"]);
+    assert_eq!(status, 2, "{err}");
+    assert!(err.contains("/etc/codex/requirements.toml is where codex reads its managed settings"), "{err}");
+}
+
+#[test]
+fn codex_system_writes_etc_codex_requirements_and_keeps_the_admins_keys() {
+    let (_admin, user) = with_org(json!({"servers": {"deny": ["*"]}}));
+    let dir = user.root().join("overlay");
+    let upper = dir.join("upper");
+    std::fs::create_dir_all(upper.join("codex")).expect("upper");
+    std::fs::write(upper.join("codex/requirements.toml"), "enforce_residency = \"us\" # the admin's\n")
+        .expect("existing");
+    let out = match in_overlay(&user, &dir, "\"$0\" policy render --client codex --system", &[]) {
+        Ok(out) => out,
+        Err(why) => return eprintln!("not run: {why}"),
+    };
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("wrote codex's managed settings into /etc/codex/requirements.toml"),
+        "{}",
+        stderr(&out)
+    );
+    let written = upper.join("codex/requirements.toml");
+    assert_eq!(
+        std::fs::read_to_string(&written).expect("written"),
+        "enforce_residency = \"us\" # the admin's\n\n[mcp_servers]\n"
+    );
+    assert_eq!(std::fs::metadata(&written).expect("meta").permissions().mode() & 0o777, 0o644);
+}
+
+#[test]
+fn codex_no_secret_of_the_store_or_the_requirements_file_reaches_the_rendering() {
+    let (_admin, user) = with_org(json!({"servers": {"allow": ["web"]}, "transports": {"allow": ["http"]},
+        "references": [{"servers": ["web"], "secret": ["WEB_TOKEN"]}]}));
+    let canary = "canary-codex-render-5ecret";
+    let out = user.command(BIN).args(["secrets", "set", "WEB_TOKEN"]).write_stdin(canary).output().expect("run");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let live = user.write_file("codex/requirements.toml", &format!("[otel]\nheader = \"{canary}\"\n"));
+    for args in [vec![], vec!["--json"], vec!["--output", s(&live)]] {
+        let mut all = vec!["policy", "render", "--client", "codex"];
+        all.extend(args);
+        let out = run(&user, &all);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert!(!shown.contains(canary), "{shown}");
+    }
+    let text = std::fs::read_to_string(&live).expect("read");
+    assert_eq!(text.matches(canary).count(), 1, "{text}");
+    assert!(text.contains("[mcp_servers.web.identity.url]"), "{text}");
 }

@@ -18,6 +18,7 @@ pub mod evaluate;
 pub mod floor;
 pub mod layers;
 pub mod render;
+pub mod render_codex;
 pub mod render_file;
 pub mod remote;
 pub mod signed;

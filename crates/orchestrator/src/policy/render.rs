@@ -10,6 +10,8 @@
 //!   Code): the same `allowedMcpServers` / `deniedMcpServers` entries.
 //! - Gemini CLI's system `settings.json` (`/etc/gemini-cli/`): `mcp.excluded` (server names,
 //!   compared case-insensitively) and `mcp.allowed`.
+//! - Codex's `requirements.toml` (`/etc/codex/`): `mcp_servers`, an allowlist of names each
+//!   with a command or URL identity (`render_codex`).
 //!
 //! What is rendered is *sound*: the client blocks only what the policies in force refuse too
 //! (a client rule never blocks a server this program allows), and every rule kind the client's
@@ -36,10 +38,12 @@ pub enum ManagedClient {
     Copilot,
     /// Gemini CLI's system settings.json.
     GeminiCli,
+    /// Codex's requirements.toml.
+    Codex,
 }
 
 /// The client ids `policy render --client` takes.
-pub const RENDER_CLIENTS: [&str; 4] = ["claude-code", "copilot-cli", "vscode", "gemini-cli"];
+pub const RENDER_CLIENTS: [&str; 5] = ["claude-code", "copilot-cli", "vscode", "gemini-cli", "codex"];
 
 impl ManagedClient {
     /// The managed-settings family of a client id, if it has one.
@@ -48,6 +52,7 @@ impl ManagedClient {
             "claude-code" => Some(ManagedClient::ClaudeCode),
             "copilot-cli" | "vscode" => Some(ManagedClient::Copilot),
             "gemini-cli" => Some(ManagedClient::GeminiCli),
+            "codex" => Some(ManagedClient::Codex),
             _ => None,
         }
     }
@@ -65,6 +70,8 @@ impl ManagedClient {
             (ManagedClient::GeminiCli, Os::Linux) => "/etc/gemini-cli/settings.json",
             (ManagedClient::GeminiCli, Os::Macos) => "/Library/Application Support/GeminiCli/settings.json",
             (ManagedClient::GeminiCli, Os::Windows) => r"C:\ProgramData\gemini-cli\settings.json",
+            (ManagedClient::Codex, Os::Linux | Os::Macos) => "/etc/codex/requirements.toml",
+            (ManagedClient::Codex, Os::Windows) => r"C:\ProgramData\OpenAI\Codex\requirements.toml",
         };
         PathBuf::from(path)
     }
@@ -78,14 +85,16 @@ impl ManagedClient {
             }
             ManagedClient::Copilot => &[&["allowedMcpServers"], &["deniedMcpServers"]],
             ManagedClient::GeminiCli => &[&["mcp", "allowed"], &["mcp", "excluded"]],
+            ManagedClient::Codex => &[&["mcp_servers"]],
         }
     }
 
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             ManagedClient::ClaudeCode => "Claude Code",
             ManagedClient::Copilot => "GitHub Copilot",
             ManagedClient::GeminiCli => "Gemini CLI",
+            ManagedClient::Codex => "Codex",
         }
     }
 }
@@ -116,7 +125,7 @@ pub struct Rendering {
     pub not_expressed: Vec<NotExpressed>,
 }
 
-fn literal(pattern: &str) -> bool {
+pub(super) fn literal(pattern: &str) -> bool {
     !pattern.contains(['*', '?'])
 }
 
@@ -125,12 +134,18 @@ fn allowlist_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-struct Collector {
-    not_expressed: Vec<NotExpressed>,
+pub(super) struct Collector {
+    pub(super) not_expressed: Vec<NotExpressed>,
 }
 
 impl Collector {
-    fn add(&mut self, policy: &VerifiedPolicy, rule: &str, pattern: Option<&str>, reason: impl Into<String>) {
+    pub(super) fn add(
+        &mut self,
+        policy: &VerifiedPolicy,
+        rule: &str,
+        pattern: Option<&str>,
+        reason: impl Into<String>,
+    ) {
         self.not_expressed.push(NotExpressed {
             rule: rule.to_owned(),
             policy: label(policy),
@@ -141,10 +156,13 @@ impl Collector {
     }
 
     /// The rule kinds no client here can hold, for every policy that has them.
-    fn inexpressible(&mut self, client: ManagedClient, policy: &VerifiedPolicy) {
+    pub(super) fn inexpressible(&mut self, client: ManagedClient, policy: &VerifiedPolicy) {
         let rules = policy.document();
         let by_name = match client {
             ManagedClient::GeminiCli => "Gemini CLI matches servers by name only",
+            ManagedClient::Codex => {
+                "Codex's requirements identify a server by name, command and URL only, never by package, registry or version"
+            }
             _ => {
                 "the client matches a stdio server by its whole command line only, never by package, registry or version"
             }
@@ -182,7 +200,7 @@ impl Collector {
 /// intersection of the all-literal lists, kept where every other list's patterns match and no
 /// deny pattern does.
 /// `None` when no policy has an allow list; `Err` when none of them is all literal.
-fn allowed_names(policies: &[VerifiedPolicy]) -> Option<Result<Vec<String>, ()>> {
+pub(super) fn allowed_names(policies: &[VerifiedPolicy]) -> Option<Result<Vec<String>, ()>> {
     let lists: Vec<&Vec<String>> =
         policies.iter().filter_map(|p| p.document().servers.as_ref().and_then(|s| s.allow.as_ref())).collect();
     if lists.is_empty() {
@@ -207,7 +225,7 @@ fn denied_name(policies: &[VerifiedPolicy], name: &str) -> bool {
 }
 
 /// Whether any policy denies every server name (`servers.deny` holds `*`).
-fn denies_every_name(policies: &[VerifiedPolicy]) -> bool {
+pub(super) fn denies_every_name(policies: &[VerifiedPolicy]) -> bool {
     policies.iter().any(|p| p.document().servers.as_ref().is_some_and(|s| s.deny.iter().any(|d| d == "*")))
 }
 
@@ -227,6 +245,7 @@ pub fn render(client: ManagedClient, policies: &[VerifiedPolicy]) -> Rendering {
     match client {
         ManagedClient::ClaudeCode | ManagedClient::Copilot => render_managed(client, policies),
         ManagedClient::GeminiCli => render_gemini(policies),
+        ManagedClient::Codex => super::render_codex::render(policies),
     }
 }
 
@@ -436,6 +455,9 @@ mod tests {
             ("copilot-cli", Os::Windows, r"C:\Program Files\GitHubCopilot\managed-settings.json"),
             ("gemini-cli", Os::Macos, "/Library/Application Support/GeminiCli/settings.json"),
             ("gemini-cli", Os::Windows, r"C:\ProgramData\gemini-cli\settings.json"),
+            ("codex", Os::Linux, "/etc/codex/requirements.toml"),
+            ("codex", Os::Macos, "/etc/codex/requirements.toml"),
+            ("codex", Os::Windows, r"C:\ProgramData\OpenAI\Codex\requirements.toml"),
         ];
         for (client, os, path) in cases {
             let managed = ManagedClient::for_client(client).expect("supported");

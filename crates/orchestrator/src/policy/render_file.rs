@@ -28,6 +28,9 @@ fn lookup<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
 /// `existing` is `None` or blank). Refuses (with line, column and what is wrong) a file that is
 /// not a JSON object.
 pub fn merge(client: ManagedClient, existing: Option<&str>, settings: &Value) -> Result<String, String> {
+    if client == ManagedClient::Codex {
+        return super::render_codex::merge(existing, settings);
+    }
     let Some(text) = existing.filter(|t| !t.trim().is_empty()) else {
         // serde_json's pretty form of a JSON value cannot fail.
         return Ok(serde_json::to_string_pretty(settings).unwrap_or_default() + "\n");
