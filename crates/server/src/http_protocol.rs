@@ -103,7 +103,7 @@ pub async fn layer(request: Request, next: Next) -> Response {
     }
     if is_event_stream(&response) {
         let priming = version.as_str() >= PRIMING_SINCE;
-        if method == Method::POST && response.status() == StatusCode::OK && std::env::var_os("MCPO_EXP_SSE").is_none() {
+        if method == Method::POST && response.status() == StatusCode::OK {
             return json_or_stream(response, priming).await;
         }
         return reframe(response, priming);

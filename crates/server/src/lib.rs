@@ -320,12 +320,6 @@ impl ServerHandler for McpServer {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    // EXPERIMENT (to be removed)
-    match std::env::var("MCPO_EXP_RT").as_deref() {
-        Ok("ct") => return Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?),
-        Ok("1") => return Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?),
-        _ => {}
-    }
     Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
 }
 
