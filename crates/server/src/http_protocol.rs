@@ -145,19 +145,26 @@ async fn json_or_stream(response: Response, priming: bool) -> Response {
 /// Whether a JSON-RPC message is a response or an error (it has an `id` and a `result` or
 /// `error`, no `method`), read without building it.
 fn is_response(data: &str) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Kind<'a> {
-        #[serde(borrow, default)]
-        id: Option<&'a serde_json::value::RawValue>,
-        #[serde(borrow, default)]
-        method: Option<&'a serde_json::value::RawValue>,
-        #[serde(borrow, default)]
-        result: Option<&'a serde_json::value::RawValue>,
-        #[serde(borrow, default)]
-        error: Option<&'a serde_json::value::RawValue>,
+    /// Whether a member is there at all (`null` included).
+    #[derive(Default)]
+    struct Present(bool);
+    impl<'de> serde::Deserialize<'de> for Present {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            serde::de::IgnoredAny::deserialize(deserializer).map(|_| Present(true))
+        }
     }
-    serde_json::from_str::<Kind<'_>>(data)
-        .is_ok_and(|k| k.id.is_some() && k.method.is_none() && (k.result.is_some() || k.error.is_some()))
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        #[serde(default)]
+        id: Present,
+        #[serde(default)]
+        method: Present,
+        #[serde(default)]
+        result: Present,
+        #[serde(default)]
+        error: Present,
+    }
+    serde_json::from_str::<Kind>(data).is_ok_and(|k| k.id.0 && !k.method.0 && (k.result.0 || k.error.0))
 }
 
 fn is_json(request: &Request) -> bool {
@@ -238,5 +245,23 @@ impl sse_stream::Timer for SleepTimer {
 
     fn reset(mut self: Pin<&mut Self>, when: std::time::Instant) {
         self.0.as_mut().reset(tokio::time::Instant::from_std(when));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_response;
+
+    #[test]
+    fn only_results_and_errors_with_an_id_are_responses() {
+        assert!(is_response(r#"{"jsonrpc":"2.0","id":3,"result":{"content":[]}}"#));
+        assert!(is_response(r#"{"jsonrpc":"2.0","id":"a","error":{"code":-32602,"message":"x"}}"#));
+        assert!(is_response(r#"{"jsonrpc":"2.0","id":4,"result":null}"#));
+        // A server request or a notification keeps the answer an event stream.
+        assert!(!is_response(r#"{"jsonrpc":"2.0","id":0,"method":"roots/list"}"#));
+        assert!(!is_response(r#"{"jsonrpc":"2.0","method":"notifications/progress","params":{}}"#));
+        assert!(!is_response(r#"{"jsonrpc":"2.0","result":{}}"#));
+        assert!(!is_response("not json"));
+        assert!(!is_response(""));
     }
 }
