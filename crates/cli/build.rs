@@ -14,9 +14,6 @@ fn main() {
     let host = std::env::var("HOST").unwrap_or_default();
     if target == host && target.ends_with("-linux-gnu") && host_glibc_at_least(2, 36) {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
-        // Identical functions folded where their addresses are never compared (address-
-        // significance tables): less code to page in.
-        println!("cargo:rustc-link-arg-bins=-Wl,--icf=safe");
     }
 }
 
