@@ -61,6 +61,9 @@ pub enum ColorWhen {
 }
 
 #[derive(Debug, Subcommand)]
+// Each subcommand's arguments are built only when that subcommand is (clap's `defer`): `serve`
+// does not build the other forty-odd, whose code would otherwise be paged in at every start.
+#[command(defer = true)]
 pub enum Command {
     /// Create the home, the key pair and a signed `default` profile for every client
     #[command(

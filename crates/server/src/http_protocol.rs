@@ -13,6 +13,14 @@
 //!   version is the one asked for in `initialize`, else the `MCP-Protocol-Version` header,
 //!   else 2025-03-26 (which the spec tells servers to assume). Keep-alive comments are sent here
 //!   every [`KEEP_ALIVE`] (rmcp's are switched off, since re-framing its events drops them).
+//! - **JSON answers.** A POSTed request whose first message back is its own response (no
+//!   notification or server request before it: every tool here but one that asks the client for
+//!   its roots) is answered with that message as `application/json`, as the official SDK servers
+//!   do with `enableJsonResponse` (the client listed `application/json` in `Accept`; rmcp
+//!   requires it). One body with a length instead of a chunked event stream: one `writev`
+//!   instead of two, and no event framing to write and parse. rmcp's own `json_response`
+//!   applies only to stateless sessions. A response not ready within [`JSON_WAIT`] (a slow
+//!   tool) and every stream that carries anything else stays an event stream, framed as above.
 //! - **DELETE** of a session answers 200 (rmcp says 202; the Python SDK accepts 200, 204, 405).
 
 use std::pin::Pin;
@@ -36,6 +44,9 @@ pub const PRIMING_SINCE: &str = "2025-11-25";
 pub const ASSUMED_VERSION: &str = "2025-03-26";
 /// Interval of the keep-alive comments on event streams.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How long a POST's answer is held back to see whether it is one JSON response; after that it
+/// starts as an event stream (so a slow tool's client sees headers and keep-alives at once).
+pub const JSON_WAIT: Duration = Duration::from_millis(500);
 
 /// The layer (use with `axum::middleware::from_fn`).
 pub async fn layer(request: Request, next: Next) -> Response {
@@ -91,9 +102,69 @@ pub async fn layer(request: Request, next: Next) -> Response {
         return Response::from_parts(parts, body);
     }
     if is_event_stream(&response) {
-        return reframe(response, version.as_str() >= PRIMING_SINCE);
+        let priming = version.as_str() >= PRIMING_SINCE;
+        if method == Method::POST && response.status() == StatusCode::OK {
+            return json_or_stream(response, priming).await;
+        }
+        return reframe(response, priming);
     }
     response
+}
+
+/// A POST's event stream as one `application/json` body when its first message (after any
+/// priming event) is a response; otherwise the stream, re-framed, with the events read so far.
+async fn json_or_stream(response: Response, priming: bool) -> Response {
+    let (parts, body) = response.into_parts();
+    let mut events = SseStream::from_bytes_stream(body.into_data_stream());
+    let mut read = Vec::new();
+    let first = tokio::time::timeout(JSON_WAIT, async {
+        loop {
+            match events.next().await {
+                Some(Ok(event)) if event.data.as_deref().is_none_or(str::is_empty) => read.push(Ok(event)),
+                other => return other,
+            }
+        }
+    })
+    .await;
+    match first {
+        Ok(Some(Ok(event))) if event.data.as_deref().is_some_and(is_response) => {
+            let mut parts = parts;
+            parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            parts.headers.remove(header::CACHE_CONTROL);
+            Response::from_parts(parts, Body::from(event.data.unwrap_or_default()))
+        }
+        Ok(Some(event)) => {
+            read.push(event);
+            reframe_events(parts, read, events, priming)
+        }
+        // Not ready in time, or the stream ended: an event stream of what there is.
+        Ok(None) | Err(_) => reframe_events(parts, read, events, priming),
+    }
+}
+
+/// Whether a JSON-RPC message is a response or an error (it has an `id` and a `result` or
+/// `error`, no `method`), read without building it.
+fn is_response(data: &str) -> bool {
+    /// Whether a member is there at all (`null` included).
+    #[derive(Default)]
+    struct Present(bool);
+    impl<'de> serde::Deserialize<'de> for Present {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            serde::de::IgnoredAny::deserialize(deserializer).map(|_| Present(true))
+        }
+    }
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        #[serde(default)]
+        id: Present,
+        #[serde(default)]
+        method: Present,
+        #[serde(default)]
+        result: Present,
+        #[serde(default)]
+        error: Present,
+    }
+    serde_json::from_str::<Kind>(data).is_ok_and(|k| k.id.0 && !k.method.0 && (k.result.0 || k.error.0))
 }
 
 fn is_json(request: &Request) -> bool {
@@ -126,7 +197,20 @@ fn is_length_limit(error: &axum::Error) -> bool {
 /// `priming`, keep-alive comments every [`KEEP_ALIVE`].
 fn reframe(response: Response, priming: bool) -> Response {
     let (parts, body) = response.into_parts();
-    let events = SseStream::from_bytes_stream(body.into_data_stream()).filter_map(move |event| {
+    reframe_events(parts, Vec::new(), SseStream::from_bytes_stream(body.into_data_stream()), priming)
+}
+
+/// [`reframe`] of the events already `read` from a stream, then of the rest of it.
+fn reframe_events<S>(
+    parts: axum::http::response::Parts,
+    read: Vec<Result<Sse, sse_stream::Error>>,
+    rest: S,
+    priming: bool,
+) -> Response
+where
+    S: futures::Stream<Item = Result<Sse, sse_stream::Error>> + Send + 'static,
+{
+    let events = futures::stream::iter(read).chain(rest).filter_map(move |event| {
         let event = match event {
             Ok(mut event) => {
                 let message = event.data.as_deref().is_some_and(|d| !d.is_empty());
@@ -161,5 +245,23 @@ impl sse_stream::Timer for SleepTimer {
 
     fn reset(mut self: Pin<&mut Self>, when: std::time::Instant) {
         self.0.as_mut().reset(tokio::time::Instant::from_std(when));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_response;
+
+    #[test]
+    fn only_results_and_errors_with_an_id_are_responses() {
+        assert!(is_response(r#"{"jsonrpc":"2.0","id":3,"result":{"content":[]}}"#));
+        assert!(is_response(r#"{"jsonrpc":"2.0","id":"a","error":{"code":-32602,"message":"x"}}"#));
+        assert!(is_response(r#"{"jsonrpc":"2.0","id":4,"result":null}"#));
+        // A server request or a notification keeps the answer an event stream.
+        assert!(!is_response(r#"{"jsonrpc":"2.0","id":0,"method":"roots/list"}"#));
+        assert!(!is_response(r#"{"jsonrpc":"2.0","method":"notifications/progress","params":{}}"#));
+        assert!(!is_response(r#"{"jsonrpc":"2.0","result":{}}"#));
+        assert!(!is_response("not json"));
+        assert!(!is_response(""));
     }
 }

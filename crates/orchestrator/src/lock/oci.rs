@@ -137,6 +137,9 @@ impl<'a> Images<'a> {
             })?;
             config.extra_root_certificates.push(Certificate { encoding: CertificateEncoding::Pem, data });
         }
+        // rustls with ring, the one TLS provider in the binary (as `remote::oci`, the bridge and
+        // the probe install it); a second install is refused harmlessly.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = Client::new(config);
         clients.insert(host.to_owned(), client.clone());
         Ok(client)

@@ -110,6 +110,9 @@ impl OciRemote {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
             Error::Remote { remote: name.to_owned(), message: format!("cannot start the network runtime: {e}") }
         })?;
+        // rustls with ring, the one TLS provider in the binary (the bridge and the probe install
+        // the same); a second install is refused harmlessly.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let auth = match credentials {
             Credentials::Anonymous => RegistryAuth::Anonymous,
             Credentials::Basic { username, password } => RegistryAuth::Basic(username.clone(), password.to_string()),

@@ -97,7 +97,8 @@ impl Response {
     }
 }
 
-fn dechunk(raw: &[u8]) -> Vec<u8> {
+/// The body of a chunked transfer, as far as its chunks are complete.
+pub(crate) fn dechunk(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut rest = raw;
     while let Some(end) = rest.windows(2).position(|w| w == b"\r\n") {

@@ -1,5 +1,6 @@
-//! `serve --http` as old and new MCP hosts see it: SSE framing (`event: message`, priming
-//! events only for 2025-11-25+ sessions), DELETE of a session, JSON-RPC errors for bad bodies
+//! `serve --http` as old and new MCP hosts see it: one-response answers as JSON, SSE framing of
+//! the streams that stay event streams (`event: message`, priming events only for 2025-11-25+
+//! sessions), DELETE of a session, JSON-RPC errors for bad bodies
 //! (400, not 415 or 500), oversized chunked bodies (413), the failed-authentication limit
 //! (429 with `Retry-After`), token files others can read, `--no-auth` on 127.0.0.2, and logs
 //! without colour codes or port 0.
@@ -23,22 +24,17 @@ fn sse_events(body: &str) -> Vec<Vec<String>> {
 }
 
 #[test]
-fn sessions_before_2025_11_25_get_no_priming_event_and_every_message_is_named() {
+fn a_request_whose_answer_is_one_response_gets_it_as_json() {
     let env = Env::new();
     let server = Server::start(&env, &[]);
     let bearer = format!("Bearer {}", token_of(&env));
-    for version in ["2025-03-26", "2025-06-18"] {
+    for version in ["2025-03-26", "2025-06-18", "2025-11-25"] {
         let response = post(&server.addr, &[("Authorization", &bearer)], &initialize(version));
         assert_eq!(response.status, 200);
-        assert!(response.header("content-type").is_some_and(|c| c.starts_with("text/event-stream")));
-        let events = sse_events(&response.body);
-        assert_eq!(events.len(), 1, "{version}: expected only the initialize result: {:?}", response.body);
-        assert_eq!(events[0][0], "event: message", "{version}: {:?}", events[0]);
-        assert!(!response.body.contains("retry:"), "{version}: a priming event was sent: {}", response.body);
-        let data = events[0].iter().find_map(|l| l.strip_prefix("data: ")).expect("data line");
-        let message: Value = serde_json::from_str(data).expect("the data is JSON");
-        assert_eq!(message["result"]["protocolVersion"], version);
-        // Later requests of the session carry the version in the header: no priming either.
+        assert_eq!(response.header("content-type"), Some("application/json"), "{version}");
+        assert!(response.header("content-length").is_some() && response.header("transfer-encoding").is_none());
+        let message: Value = serde_json::from_str(&response.body).expect("one JSON-RPC message");
+        assert_eq!((message["id"].clone(), message["result"]["protocolVersion"].clone()), (json!(1), json!(version)));
         let session = response.header("mcp-session-id").expect("session").to_owned();
         let headers = [
             ("Authorization", bearer.as_str()),
@@ -46,22 +42,101 @@ fn sessions_before_2025_11_25_get_no_priming_event_and_every_message_is_named() 
             ("MCP-Protocol-Version", version),
         ];
         let ping = post(&server.addr, &headers, br#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#);
-        assert_eq!(sse_events(&ping.body).len(), 1, "{}", ping.body);
-        assert!(!ping.body.contains("retry:") && ping.body.contains("event: message\n"), "{}", ping.body);
+        assert_eq!(ping.header("content-type"), Some("application/json"), "{version}: {}", ping.body);
+        let message: Value = serde_json::from_str(&ping.body).expect("JSON");
+        assert_eq!((message["id"].clone(), message["result"].clone()), (json!(2), json!({})));
+    }
+}
+
+/// Reads a POST's event stream until `until` is in its body; returns the response head, the
+/// events so far, the raw (chunked) body so far and the open stream.
+fn read_events_until(
+    addr: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    until: &str,
+) -> (String, String, Vec<u8>, std::net::TcpStream) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).expect("timeout");
+    let mut head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Accept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body)).expect("write");
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let events = String::from_utf8_lossy(&crate::http::dechunk(&raw[end + 4..])).into_owned();
+            if events.contains(until) && events.ends_with("\n\n") {
+                let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+                return (head, events, raw[end + 4..].to_vec(), stream);
+            }
+        }
+        let n = stream.read(&mut buf).expect("read the event stream");
+        assert!(n > 0, "the stream ended before {until:?}: {}", String::from_utf8_lossy(&raw));
+        raw.extend_from_slice(&buf[..n]);
     }
 }
 
 #[test]
-fn sessions_of_2025_11_25_get_the_priming_event_first() {
+fn a_stream_that_carries_a_server_request_stays_sse_with_named_events_and_priming_by_version() {
+    use std::io::Read as _;
     let env = Env::new();
     let server = Server::start(&env, &[]);
     let bearer = format!("Bearer {}", token_of(&env));
-    let response = post(&server.addr, &[("Authorization", &bearer)], &initialize("2025-11-25"));
-    let events = sse_events(&response.body);
-    assert_eq!(events.len(), 2, "{}", response.body);
-    assert!(events[0].iter().any(|l| l.starts_with("retry:")), "no priming event: {:?}", events[0]);
-    assert!(events[0].iter().any(|l| l == "data:" || l == "data: "), "{:?}", events[0]);
-    assert_eq!(events[1][0], "event: message");
+    for version in ["2025-06-18", "2025-11-25"] {
+        let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": version, "capabilities": {"roots": {}}, "clientInfo": {"name": "roots-host", "version": "1"}}});
+        let response = post(&server.addr, &[("Authorization", &bearer)], init.to_string().as_bytes());
+        let session = response.header("mcp-session-id").expect("session").to_owned();
+        let headers = [
+            ("Authorization", bearer.as_str()),
+            ("Mcp-Session-Id", session.as_str()),
+            ("MCP-Protocol-Version", version),
+        ];
+        let initialized = post(&server.addr, &headers, br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+        assert_eq!(initialized.status, 202);
+        // A `file` argument makes the tool ask the client for its roots first, on this stream.
+        let file = env.home().join("no-such.json");
+        let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "diff_config",
+            "arguments": {"client_id": "cursor", "profile_id": "default", "file": file}}});
+        let (head, so_far, mut raw, mut stream) =
+            read_events_until(&server.addr, &headers, call.to_string().as_bytes(), "roots/list");
+        assert!(head.to_ascii_lowercase().contains("content-type: text/event-stream"), "{version}: {head}");
+        let events = sse_events(&so_far);
+        let request = events.last().expect("the roots/list event");
+        assert_eq!(request[0], "event: message", "{version}: {request:?}");
+        let data = request.iter().find_map(|l| l.strip_prefix("data: ")).expect("data line");
+        let roots: Value = serde_json::from_str(data).expect("the data is JSON");
+        assert_eq!(roots["method"], "roots/list");
+        if version == "2025-11-25" {
+            assert_eq!(events.len(), 2, "{so_far}");
+            assert!(events[0].iter().any(|l| l.starts_with("retry:")), "no priming event: {:?}", events[0]);
+            assert!(events[0].iter().any(|l| l == "data:" || l == "data: "), "{:?}", events[0]);
+        } else {
+            assert_eq!(events.len(), 1, "{version}: a priming event was sent: {so_far}");
+            assert!(!so_far.contains("retry:"), "{so_far}");
+        }
+        // The client answers on a POST of its own; the tool's result then ends the stream.
+        let answer = json!({"jsonrpc": "2.0", "id": roots["id"], "result": {"roots": []}});
+        assert_eq!(post(&server.addr, &headers, answer.to_string().as_bytes()).status, 202);
+        let _ = stream.read_to_end(&mut raw);
+        let whole = String::from_utf8_lossy(&crate::http::dechunk(&raw)).into_owned();
+        let events = sse_events(&whole);
+        let result = events.last().expect("the result event");
+        assert_eq!(result[0], "event: message", "{version}: {result:?}");
+        let data = result.iter().find_map(|l| l.strip_prefix("data: ")).expect("data line");
+        let message: Value = serde_json::from_str(data).expect("the data is JSON");
+        assert_eq!(message["id"], 7, "{whole}");
+        assert!(message["result"].is_object(), "{whole}");
+    }
 }
 
 #[test]
