@@ -34,9 +34,9 @@ mod cli {
     mod perms;
     mod policy;
     mod policy_enforce;
-    mod policy_render;
     mod policy_floor;
     mod policy_remote;
+    mod policy_render;
     mod pty;
     mod publish_get;
     mod recovery;

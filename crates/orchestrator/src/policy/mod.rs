@@ -17,10 +17,10 @@ pub mod document;
 pub mod evaluate;
 pub mod floor;
 pub mod layers;
+pub mod remote;
 pub mod render;
 pub mod render_codex;
 pub mod render_file;
-pub mod remote;
 pub mod signed;
 
 use std::path::PathBuf;
