@@ -330,9 +330,9 @@ unset CONTINUE_GLOBAL_DIR
 # blocked and still list the others. Claude Code reads /etc/claude-code/managed-settings.json and
 # no other path (no variable or flag moves it), so it runs in a private mount namespace
 # (`unshare`) where /etc is an overlay on a temp dir: `policy render --system` writes there, and
-# the real /etc is never written. Gemini CLI takes its system settings path from
-# GEMINI_CLI_SYSTEM_SETTINGS_PATH, so `--output` a file and point it there. Codex (an allowlist
-# only) gets its own policy below.
+# the real /etc is never written. Gemini CLI is run the same way (its
+# GEMINI_CLI_SYSTEM_SETTINGS_PATH would do, but it skips a file below a directory writable by
+# others, such as /tmp). Codex (an allowlist only) gets its own policy below.
 cat >"$WORK/render-policy.json" <<'JSON'
 {"schema_version": 1, "servers": {"deny": ["local"]}, "remote_hosts": {"deny": ["*.tracker.example"]}}
 JSON
@@ -363,13 +363,23 @@ if "$MCPO" policy sign "$WORK/render-policy.json" --layer org --name render --ou
     fi
   fi
   if program gemini "gemini-cli render"; then
-    mkdir -p "$WORK/gemini-system"
-    "$MCPO" policy render --client gemini-cli --output "$WORK/gemini-system/settings.json" 2>"$WORK/render.err" ||
-      fail "gemini-cli render" "$(cat "$WORK/render.err")"
+    # Gemini CLI skips a system settings file below a directory writable by others (/tmp, where
+    # a clean clone's runs live), so it reads /etc/gemini-cli/settings.json in an overlay too.
+    mkdir -p "$WORK/render-gemini/upper" "$WORK/render-gemini/work"
     echo "{\"$WORK/proj\": \"TRUST_FOLDER\"}" >"$HOME/.gemini/trustedFolders.json"
-    out="$(cd "$WORK/proj" && GEMINI_CLI_SYSTEM_SETTINGS_PATH="$WORK/gemini-system/settings.json" timeout 90 "$MCPO" exec -- "$BIN/gemini" mcp list 2>&1 | strip)"
-    expect "gemini-cli render" "$out" 'local: node -e 0 \(stdio\) - Blocked' 'web: http://127\.0\.0\.1:9/mcp \(http\)' &&
-      refuse "gemini-cli render" "$out" 'web: .*Blocked|Skipping system settings|invalid' && pass "gemini-cli render (local blocked by gemini)"
+    out="$(cd "$WORK/proj" && unshare --mount --map-root-user sh -c '
+      mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1,workdir=$2" /etc || { echo "NO OVERLAY"; exit 0; }
+      "$3" policy render --client gemini-cli --system 2>&1 || exit 1
+      echo "--- list"; timeout 90 "$3" exec -- "$4" mcp list 2>&1
+    ' sh "$WORK/render-gemini/upper" "$WORK/render-gemini/work" "$MCPO" "$BIN/gemini" 2>&1 | strip)"
+    if grep -q '^NO OVERLAY' <<<"$out"; then
+      echo "not run [gemini-cli render]: no overlay mount in a user namespace here: $out" >&2
+    else
+      expect "gemini-cli render" "$out" 'local: node -e 0 \(stdio\) - Blocked' 'web: http://127\.0\.0\.1:9/mcp \(http\)' &&
+        refuse "gemini-cli render" "$out" 'web: .*Blocked|Skipping system settings|invalid' && pass "gemini-cli render (local blocked by gemini)"
+      [ -e /etc/gemini-cli/settings.json ] && [ ! -e "$WORK/render-gemini/upper/gemini-cli/settings.json" ] &&
+        fail "gemini-cli render" "the real /etc was written"
+    fi
   fi
   # Codex's requirements.toml is an allowlist only (no deny list), rendered when the policies
   # also refuse stdio servers: a team policy allows the names `web` and `local` over http only.
