@@ -45,7 +45,7 @@ use crate::watch::Watch;
 pub const RACY_WINDOW: Duration = Duration::from_secs(2);
 
 /// How many reads are remembered before the memory starts over.
-pub const LIMIT: usize = 256;
+pub const LIMIT: usize = 64;
 
 /// The identity of a file as `statx` gives it, or its absence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

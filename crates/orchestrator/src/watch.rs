@@ -29,7 +29,7 @@
 use std::path::Path;
 
 /// Most watches one set holds before it starts over (each pins an inode in the kernel).
-pub const MAX_WATCHES: usize = 8192;
+pub const MAX_WATCHES: usize = 2048;
 
 /// `statfs` magic numbers of the filesystems whose every change goes through this kernel:
 /// ext2/3/4, XFS, Btrfs, tmpfs, ramfs, F2FS, ZFS, bcachefs, JFS, ReiserFS.
@@ -172,6 +172,11 @@ mod linux {
         /// How many watches the set holds (for tests).
         pub fn len(&self) -> usize {
             self.inner.lock().unwrap_or_else(PoisonError::into_inner).paths.len()
+        }
+
+        /// How many directories' filesystems are remembered as checked (for tests).
+        pub fn checked_filesystems(&self) -> usize {
+            self.inner.lock().unwrap_or_else(PoisonError::into_inner).filesystems.len()
         }
 
         /// True when the set holds no watch.
@@ -326,8 +331,11 @@ mod linux {
         /// Drops every watch (a new inotify instance) and moves the generation.
         fn reset(&self, inner: &mut Inner) {
             inner.fd = new_fd();
-            inner.paths.clear();
-            inner.by_wd.clear();
+            // New maps, not cleared ones: a cleared map keeps its capacity, and a long-running
+            // server that touched every profile once would keep that memory for good.
+            inner.paths = HashMap::new();
+            inner.by_wd = HashMap::new();
+            inner.filesystems = HashMap::new();
             inner.resets += 1;
             self.generation.fetch_add(1, Ordering::SeqCst);
         }
@@ -343,6 +351,10 @@ mod linux {
                 let kind = rustix::fs::statfs(dir)?.f_type as i64;
                 let local = LOCAL_FILESYSTEMS.contains(&kind);
                 let known = (local, local || kind == OVERLAYFS);
+                // Bounded like the watches (one entry per directory ever read otherwise).
+                if cache.len() >= MAX_WATCHES {
+                    *cache = HashMap::new();
+                }
                 cache.insert(dir.to_path_buf(), known);
                 known
             }
@@ -486,6 +498,24 @@ mod tests {
         }
         assert!(watch.resets() >= 1, "the set started over at {MAX_WATCHES} watches");
         assert!(watch.len() < MAX_WATCHES);
+    }
+
+    #[test]
+    fn what_a_long_running_set_remembers_stays_bounded_however_many_directories_it_sees() {
+        let dir = dir();
+        let watch = Watch::new().expect("inotify");
+        for i in 0..=MAX_WATCHES + 16 {
+            let sub = dir.path().join(format!("d{i}"));
+            std::fs::create_dir(&sub).expect("mkdir");
+            let file = sub.join("f");
+            std::fs::write(&file, b"x").expect("write");
+            assert!(watch.watch(&file), "{i}");
+            assert!(watch.checked_filesystems() <= MAX_WATCHES, "{i}: {}", watch.checked_filesystems());
+            // The limit is checked before a path is watched; one path adds its new directory and
+            // its file here (the ancestors are watched already).
+            assert!(watch.len() <= MAX_WATCHES + 2, "{i}: {}", watch.len());
+        }
+        assert!(watch.resets() >= 1);
     }
 
     #[test]
