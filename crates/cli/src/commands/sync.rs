@@ -73,20 +73,20 @@ fn notes(report: &SyncReport) {
 }
 
 /// Runs a sync of `profile` (dry run first, then the confirmed write) and prints it. With
-/// `--json`, `change` (what `add`/`remove` did first) is printed in the same object, under
-/// `change`, so stdout stays one JSON document.
+/// `--json`, `before` (what ran first: `add`/`remove`'s `change`, `sync --from`'s `policies`
+/// and `pulled`) is printed in the same object, so stdout stays one JSON document.
 fn run_sync(
     ctx: &Context,
     profile: &str,
     dry_run: bool,
     yes: bool,
     project: Option<&std::path::PathBuf>,
-    change: Option<serde_json::Value>,
+    before: serde_json::Map<String, serde_json::Value>,
 ) -> anyhow::Result<u8> {
     let print_json = |report: &SyncReport| -> anyhow::Result<()> {
         let mut value = serde_json::to_value(report)?;
-        if let Some(change) = &change {
-            value["change"] = change.clone();
+        for (key, part) in &before {
+            value[key] = part.clone();
         }
         output::json(&value);
         Ok(())
@@ -152,6 +152,7 @@ fn run_sync(
 }
 
 pub fn sync(ctx: &Context, args: &SyncArgs) -> anyhow::Result<u8> {
+    let mut before = serde_json::Map::new();
     if let Some(remote) = &args.from {
         // The profile of every subject (shared and each client's own), verified and stored first.
         let profile = orchestrator::ids::ProfileId::parse(&args.profile).map_err(orchestrator::Error::from)?;
@@ -159,15 +160,19 @@ pub fn sync(ctx: &Context, args: &SyncArgs) -> anyhow::Result<u8> {
         // The organisation's policies first, so the deploy below enforces what they say now.
         let policies = orchestrator::service::PolicyScope::default();
         let pulled = ctx.core.policy_pull(Some(remote), &policies, &crate::env::registry_credentials())?;
-        if !ctx.json && !pulled.policies.is_empty() {
+        if ctx.json {
+            before.insert("policies".into(), serde_json::to_value(&pulled)?);
+        } else if !pulled.policies.is_empty() {
             super::policy::print_transfer(ctx, &pulled)?;
         }
         let report = ctx.core.pull(Some(remote), &scope, &crate::env::registry_credentials())?;
-        if !ctx.json {
+        if ctx.json {
+            before.insert("pulled".into(), serde_json::to_value(&report)?);
+        } else {
             super::remote::print_pull(ctx, &report)?;
         }
     }
-    run_sync(ctx, &args.profile, args.dry_run, args.yes, args.project.as_ref(), None)
+    run_sync(ctx, &args.profile, args.dry_run, args.yes, args.project.as_ref(), before)
 }
 
 fn path_dirs() -> Vec<std::path::PathBuf> {
@@ -232,7 +237,14 @@ pub fn add(ctx: &Context, args: &AddArgs) -> anyhow::Result<u8> {
     report_change(ctx, &change, args.target.sync)?;
     if args.target.sync {
         let change = serde_json::to_value(&change)?;
-        return run_sync(ctx, &args.target.profile, false, args.target.yes, None, Some(change));
+        return run_sync(
+            ctx,
+            &args.target.profile,
+            false,
+            args.target.yes,
+            None,
+            serde_json::Map::from_iter([("change".to_owned(), change)]),
+        );
     }
     if !ctx.json {
         output::say(&format!("deploy it everywhere with `mcp-orchestration sync --profile {}`", args.target.profile));
@@ -245,7 +257,14 @@ pub fn remove(ctx: &Context, args: &RemoveArgs) -> anyhow::Result<u8> {
     report_change(ctx, &change, args.target.sync)?;
     if args.target.sync {
         let change = serde_json::to_value(&change)?;
-        return run_sync(ctx, &args.target.profile, false, args.target.yes, None, Some(change));
+        return run_sync(
+            ctx,
+            &args.target.profile,
+            false,
+            args.target.yes,
+            None,
+            serde_json::Map::from_iter([("change".to_owned(), change)]),
+        );
     }
     if !ctx.json {
         output::say(&format!("take it out everywhere with `mcp-orchestration sync --profile {}`", args.target.profile));

@@ -291,8 +291,21 @@ fn two_machines_a_publishes_b_follows_with_sync_from() {
         (Some("behind"), Some(1), Some(2))
     );
 
-    let out = run(&b, &["sync", "--from", "team", "--profile", "team", "--yes"]);
+    // With --json, stdout is one document: the policies and profiles pulled, then the sync.
+    let out = run(&b, &["sync", "--from", "team", "--profile", "team", "--yes", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    let pulled = report["pulled"]["profiles"].as_array().expect("pulled rows");
+    let team = pulled.iter().find(|p| p["profile_id"] == "team").expect("team pulled");
+    assert_eq!(
+        (team["state"].as_str(), team["from"].as_u64(), team["to"].as_u64()),
+        (Some("pulled"), Some(1), Some(2))
+    );
+    assert_eq!(report["pulled"]["remote"], "team");
+    assert_eq!(report["policies"]["remote"], "team", "the policy pull is reported too: {report}");
+    assert!(report["policies"]["policies"].as_array().is_some_and(Vec::is_empty));
+    let synced = report["files"].as_array().expect("sync rows");
+    assert!(synced.iter().any(|f| f["client_id"] == "cursor" && f["deploy"]["changed"] == true), "{report}");
     let file: Value = serde_json::from_str(&std::fs::read_to_string(&cursor).expect("read")).expect("json");
     assert!(file["mcpServers"]["linear"].is_object() && file["mcpServers"]["github"].is_null(), "updated: {file}");
     assert_eq!(servers_of(&b, "team")["linear"]["command"], "npx");
