@@ -100,8 +100,8 @@ inspector_flow() {
   local t="$1"; shift
   local out id target
   out="$("$INSPECTOR" --cli "$@" --method tools/list 2>/dev/null)"
-  json_check "inspector $t: tools/list has the 22 tools" "$out" \
-    "len(d['tools']) == 22 and all('annotations' in x and 'inputSchema' in x for x in d['tools'])"
+  json_check "inspector $t: tools/list has the 23 tools" "$out" \
+    "len(d['tools']) == 23 and all('annotations' in x and 'inputSchema' in x for x in d['tools'])"
   out="$("$INSPECTOR" --cli "$@" --method tools/call --tool-name get_config --tool-arg client_id=cursor 2>/dev/null)"
   json_check "inspector $t: get_config" "$out" \
     "d['structuredContent']['artifact_id'].startswith('sha256:') and d['structuredContent']['profile_id'] == 'default'"

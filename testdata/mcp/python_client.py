@@ -35,7 +35,7 @@ async def exercise(session, transport, workdir):
     await session.initialize()
     tools = (await session.list_tools()).tools
     names = {t.name for t in tools}
-    check(len(names) == 22 and {"get_config", "diff_config", "deploy_config", "sync_clients"} <= names, f"{transport}: tools/list", sorted(names))
+    check(len(names) == 23 and {"get_config", "diff_config", "deploy_config", "sync_clients"} <= names, f"{transport}: tools/list", sorted(names))
 
     failed, artifact = await call(session, "get_config", {"client_id": "cursor"})
     check(not failed and artifact.get("artifact_id", "").startswith("sha256:"), f"{transport}: get_config", artifact)

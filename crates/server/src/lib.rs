@@ -35,6 +35,7 @@ pub mod rest;
 pub mod stdio;
 mod tool_support;
 pub mod tools;
+mod tools_audit;
 mod tools_remote;
 
 use std::path::PathBuf;

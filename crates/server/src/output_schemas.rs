@@ -134,6 +134,20 @@ pub fn for_tool(tool: &str) -> Option<JsonObject> {
             output(&properties, ARTIFACT_REQUIRED)
         }
         "publish_config" => output(ARTIFACT, ARTIFACT_REQUIRED),
+        "audit_clients" => output(
+            &[
+                ("fails", "boolean"),
+                ("files", "array"),
+                ("policies", "integer"),
+                ("errors", "integer"),
+                ("warnings", "integer"),
+                ("notes", "integer"),
+                ("count", "integer"),
+                ("findings", "array"),
+                ("next_cursor", "string?"),
+            ],
+            &["fails", "files", "count", "findings"],
+        ),
         "pull_profiles" => {
             output(&[("remote", "string"), ("profiles", "array"), ("keys_trusted", "array")], &["remote", "profiles"])
         }

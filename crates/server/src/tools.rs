@@ -719,7 +719,7 @@ pub fn tool_names() -> Vec<String> {
 /// Used by the router builder: every tool with its output schema, and every object schema
 /// (input and output) with `properties` (see [`crate::output_schemas`]).
 pub(crate) fn router() -> ToolRouter<McpServer> {
-    let mut router = McpServer::tool_router() + McpServer::remote_tool_router();
+    let mut router = McpServer::tool_router() + McpServer::remote_tool_router() + McpServer::audit_tool_router();
     for route in router.map.values_mut() {
         let mut input = Value::Object(route.attr.input_schema.as_ref().clone());
         output_schemas::with_properties(&mut input);

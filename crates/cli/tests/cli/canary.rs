@@ -487,6 +487,8 @@ fn sweep_mcp(env: &TestEnv, file: &Path) {
         ("push_profiles", json!({"remote": "team", "confirm": true})),
         ("pull_profiles", json!({"remote": "team"})),
         ("pull_profiles", json!({"remote": "nope"})),
+        ("audit_clients", json!({})),
+        ("audit_clients", json!({"limit": 1})),
     ];
     let listed = session.request("tools/list", json!({}));
     let tools: BTreeSet<String> = listed["result"]["tools"]

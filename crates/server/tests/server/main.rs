@@ -1,5 +1,6 @@
 //! The MCP server's integration tests: one binary, one module per area.
 
+mod audit_tool;
 mod cached_answers;
 mod dashboard;
 mod file_rule;

@@ -36,7 +36,7 @@ async fn each_resource_reads_as_json() {
     let client = env.client().await;
     let server = client.read("capabilities://server").await.expect("server caps");
     assert_eq!(server["name"], "mcp-orchestration");
-    assert_eq!(server["tools"].as_array().expect("tools").len(), 22);
+    assert_eq!(server["tools"].as_array().expect("tools").len(), 23);
     let clients = client.read("capabilities://clients").await.expect("client caps");
     let vscode = clients["clients"].as_array().expect("clients").iter().find(|c| c["client_id"] == "vscode").cloned();
     assert_eq!(vscode.expect("vscode")["http"], true);

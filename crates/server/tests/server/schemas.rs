@@ -66,7 +66,7 @@ async fn list_clients_has_properties_and_every_tool_an_output_schema() {
     let env = Env::new();
     let client = env.client().await;
     let schemas = output_schemas(&client).await;
-    assert_eq!(schemas.len(), 22);
+    assert_eq!(schemas.len(), 23);
     let tools = client.inner.list_all_tools().await.expect("tools/list");
     let list_clients = tools.iter().find(|t| t.name == "list_clients").expect("list_clients");
     let properties = list_clients.input_schema.get("properties").expect("properties");
@@ -121,6 +121,7 @@ async fn every_result_matches_its_output_schema() {
     run("rollback_config", json!({"client_id": "cursor", "confirm": true})).await;
     run("list_history", cursor(json!({}))).await;
     run("verify_artifact", json!({})).await;
+    run("audit_clients", json!({"limit": 5})).await;
     std::fs::create_dir_all(env.root().join(".cursor")).expect("mkdir");
     std::fs::write(env.root().join(".cursor/mcp.json"), r#"{"mcpServers": {"a": {"command": "a"}}}"#).expect("write");
     run("import_client_config", json!({"client_id": "cursor", "profile_id": "imported"})).await;
@@ -139,7 +140,7 @@ async fn every_result_matches_its_output_schema() {
     let mut distinct = seen.clone();
     distinct.sort();
     distinct.dedup();
-    assert_eq!(distinct.len(), 22, "not every tool ran: {distinct:?}");
+    assert_eq!(distinct.len(), 23, "not every tool ran: {distinct:?}");
     // Failures match too (structured `{"error": …}`).
     for (tool, args) in [
         ("get_config", json!({"client_id": "cursor", "profile_id": "nope"})),

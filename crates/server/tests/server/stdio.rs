@@ -163,7 +163,7 @@ fn serve_answers_tools_list_and_a_tool_call_on_stdout_only() {
     let messages: Vec<Value> =
         stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("non-protocol line {l}"))).collect();
     let by_id = |id: Value| messages.iter().find(|m| m["id"] == id).cloned().expect("response");
-    assert_eq!(by_id(json!(2))["result"]["tools"].as_array().expect("tools").len(), 22);
+    assert_eq!(by_id(json!(2))["result"]["tools"].as_array().expect("tools").len(), 23);
     let artifact = &by_id(json!(3))["result"]["structuredContent"];
     assert_eq!(artifact["client_id"], "_shared");
     assert_eq!(artifact["served_for"], "cursor");

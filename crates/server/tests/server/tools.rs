@@ -36,10 +36,11 @@ async fn tools_list_is_the_contract() {
         "sync_clients",
         "pull_profiles",
         "push_profiles",
+        "audit_clients",
     ] {
         assert!(names.contains(&expected), "missing tool {expected}");
     }
-    assert_eq!(names.len(), 22);
+    assert_eq!(names.len(), 23);
     let mut contract: Vec<Value> = tools
         .iter()
         .map(|t| {
