@@ -7,23 +7,11 @@
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, tool, tool_router};
-use serde_json::{Map, json};
+use serde_json::Map;
 
 use crate::McpServer;
 use crate::args::PageArgs;
 use crate::tool_support::{page_request, to_value};
-
-/// The key a finding's cursor names: where it is and which rule (unique within one audit).
-fn finding_key(f: &orchestrator::audit::CiFinding) -> String {
-    format!(
-        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
-        f.file,
-        f.server.as_deref().unwrap_or(""),
-        f.rule_id,
-        f.line.unwrap_or(0),
-        f.client_id
-    )
-}
 
 #[tool_router(router = audit_tool_router, vis = "pub(crate)")]
 impl McpServer {
@@ -44,22 +32,7 @@ impl McpServer {
         self.call("audit_clients", Map::new(), move |core, facts, _| {
             let request = page_request(args.limit, args.cursor.as_deref())?;
             let report = core.audit_ci(facts, &orchestrator::audit::CiOptions { probe: None })?;
-            let keyed: Vec<(String, &orchestrator::audit::CiFinding)> =
-                report.findings.iter().map(|f| (finding_key(f), f)).collect();
-            let page = orchestrator::page::page_in_order(&keyed, &request, "audit", "", |(key, _)| key)?;
-            let level_count =
-                |level: orchestrator::audit::Level| report.findings.iter().filter(|f| f.level == level).count();
-            Ok(json!({
-                "fails": report.fails(),
-                "files": to_value(&report.files)?,
-                "policies": report.policies,
-                "errors": level_count(orchestrator::audit::Level::Error),
-                "warnings": level_count(orchestrator::audit::Level::Warning),
-                "notes": level_count(orchestrator::audit::Level::Note),
-                "count": report.findings.len(),
-                "findings": page.items.iter().map(|(_, f)| to_value(f)).collect::<Result<Vec<_>, _>>()?,
-                "next_cursor": page.next_cursor,
-            }))
+            to_value(&report.page(&request)?)
         })
         .await
     }

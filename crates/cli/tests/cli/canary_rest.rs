@@ -89,6 +89,7 @@ pub(super) fn sweep_rest(env: &TestEnv, file: &std::path::Path) {
             Some(json!({"document": live})),
         ),
         ("get", "/v1/status", "/v1/status".into(), None),
+        ("get", "/v1/audit", "/v1/audit".into(), None),
         ("get", "/v1/catalog", "/v1/catalog".into(), None),
         ("get", "/v1/catalog/{server_id}", "/v1/catalog/filesystem".into(), None),
         ("get", "/v1/events", "/v1/events?limit=1000".into(), None),

@@ -18,11 +18,13 @@
 
 mod collect;
 mod lines;
+mod paged;
 mod sarif;
 
 use serde::Serialize;
 
 pub use collect::CiOptions;
+pub use paged::CiPage;
 pub use sarif::{SARIF_SCHEMA, SARIF_VERSION, ToolInfo, to_sarif};
 
 /// How much a finding matters (SARIF's levels).

@@ -5,12 +5,14 @@
 //!
 //! - [`read`]: GET endpoints (and the ETag/`If-None-Match` handling of artifacts).
 //! - [`write`]: POST endpoints (`verify` and `diff` read; publish, deploy, rollback, sync write).
+//! - [`audit`]: `GET /v1/audit` (the checks of `audit --ci`, no network).
 //! - [`schemas`]: request and response bodies.
 //!
 //! Authentication and scopes are checked in front of the router by [`crate::http`]: GET and
 //! the read-only POSTs ([`READ_ONLY_POSTS`]) need a `read` or `write` token, every other POST a
 //! `write` token (403 `forbidden` otherwise). No CORS headers are sent.
 
+pub mod audit;
 pub mod mirrors;
 pub mod problem;
 pub mod read;
@@ -165,6 +167,7 @@ fn split() -> (axum::Router<RestState>, Value) {
         .routes(routes!(read::catalog))
         .routes(routes!(read::catalog_server))
         .routes(routes!(read::events))
+        .routes(routes!(audit::audit))
         .routes(routes!(write::verify))
         .routes(routes!(write::diff))
         .routes(routes!(write::publish))

@@ -10,6 +10,7 @@ mod paging;
 mod remote_tools;
 mod resources;
 mod rest;
+mod rest_audit;
 mod rest_http;
 mod rest_schemas;
 mod schemas;

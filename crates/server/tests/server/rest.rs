@@ -347,6 +347,7 @@ fn the_openapi_document_names_every_route_with_its_errors() {
         ("get", "/v1/clients/{client}/profiles/{profile}/history"),
         ("get", "/v1/clients/{client}/diff"),
         ("get", "/v1/status"),
+        ("get", "/v1/audit"),
         ("get", "/v1/catalog"),
         ("get", "/v1/catalog/{server_id}"),
         ("get", "/v1/events"),

@@ -21,7 +21,7 @@ fn violations(doc: &Value, schema: &Value, body: &Value) -> Vec<String> {
 
 /// Validates `reply` against the schema the document gives `method path` for its status and
 /// content type; returns the body.
-fn conforms(doc: &Value, method: &str, template: &str, reply: &Reply) -> Value {
+pub(crate) fn conforms(doc: &Value, method: &str, template: &str, reply: &Reply) -> Value {
     let operation = &doc["paths"][template][method];
     assert!(operation.is_object(), "{method} {template} is not in the document");
     let status = reply.status.to_string();
