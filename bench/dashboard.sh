@@ -14,20 +14,13 @@ while [ $# -gt 0 ]; do
     *) echo "usage: bench/dashboard.sh [--duration 5s]" >&2; exit 2 ;;
   esac
 done
-for tool in wrk curl; do
-  command -v "$tool" >/dev/null || { echo "bench/dashboard.sh needs $tool (apt-get install -y $tool)" >&2; exit 1; }
-done
+. bench/lib.sh
+need_tools bench/dashboard.sh wrk curl
 target=${CARGO_TARGET_DIR:-$PWD/target}
 [ -n "${MCP_ORCHESTRATION_BIN:-}" ] || cargo build --release -q -p mcp-orchestration
 bin=${MCP_ORCHESTRATION_BIN:-$target/release/mcp-orchestration}
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 export HOME="$work/fakehome" NO_COLOR=1
 mkdir -p "$HOME"
 h="$work/home"
@@ -40,15 +33,7 @@ for client in $clients; do
 done
 files=$("$bin" --home "$h" status --json | grep -c '"client_id"')
 token=$("$bin" --home "$h" tokens create --name bench --scope read 2>/dev/null)
-(cd "$HOME" && exec "$bin" --home "$h" serve --http 127.0.0.1:0) 2>"$work/serve.log" &
-pid=$!
-base=""
-for _ in $(seq 1 100); do
-  base=$(grep -o 'listening on http://[0-9.:]*' "$work/serve.log" | sed 's|listening on ||' || true)
-  [ -n "$base" ] && break
-  sleep 0.1
-done
-[ -n "$base" ] || { echo "serve --http did not start" >&2; exit 1; }
+serve_http "$h" "$work/serve.log" "$HOME"
 jar="$work/jar"
 nonce=$(curl -s -c "$jar" "$base/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | grep -o '[0-9a-f]\{64\}')
 curl -s -c "$jar" -b "$jar" -H "Origin: $base" --data "token=$token&csrf=$nonce" "$base/login" -o /dev/null

@@ -94,10 +94,9 @@ if command -v taskset >/dev/null; then
 fi
 
 # HTTP: one server, one session (initialize + notifications/initialized by curl), then wrk.
-"$bin" --home "$home" serve --http 127.0.0.1:0 2>"$work/serve.err" &
-pid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/serve.err" && break; sleep 0.1; done
-url=$(grep -o 'http://127.0.0.1:[0-9]*/mcp' "$work/serve.err") || { cat "$work/serve.err" >&2; exit 1; }
+. bench/lib.sh
+serve_http "$home" "$work/serve.err"
+url=$base/mcp
 export MCP_TOKEN
 MCP_TOKEN=$(cat "$home/server/http-token")
 post() {

@@ -17,24 +17,14 @@ while [ $# -gt 0 ]; do
     *) echo "usage: bench/rest.sh [--duration 5s]" >&2; exit 2 ;;
   esac
 done
-for tool in wrk curl; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "bench/rest.sh needs $tool: install it with \`sudo apt-get install -y $tool\` (Debian/Ubuntu) or \`brew install $tool\`" >&2
-    exit 1
-  fi
-done
+. bench/lib.sh
+need_tools bench/rest.sh wrk curl
 
 target=${CARGO_TARGET_DIR:-$PWD/target}
 [ -n "${MCP_ORCHESTRATION_BIN:-}" ] || cargo build --release -q -p mcp-orchestration
 bin=${MCP_ORCHESTRATION_BIN:-$target/release/mcp-orchestration}
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 export HOME=$work
 home=$work/home
 "$bin" --home "$home" init-configs >/dev/null 2>&1
@@ -42,23 +32,11 @@ echo '{"mcpServers": {"fs": {"command": "npx", "args": ["-y", "@modelcontextprot
 "$bin" --home "$home" publish cursor --profile default --file "$work/doc.json" >/dev/null 2>&1
 out=$PWD/bench/results/rest.md
 mkdir -p bench/results
-cpu_busy() { # percent of CPU time busy over one second, from /proc/stat
-  local a b
-  read -ra a < <(head -1 /proc/stat)
-  sleep 1
-  read -ra b < <(head -1 /proc/stat)
-  awk -v u="$((b[1] + b[2] + b[3] + b[6] + b[7] - a[1] - a[2] - a[3] - a[6] - a[7]))" \
-    -v i="$((b[4] + b[5] - a[4] - a[5]))" 'BEGIN {printf "%.0f", 100 * u / (u + i)}'
-}
 busy=$(cpu_busy)
 [ "$busy" -lt 10 ] || echo "warning: the CPU was $busy% busy before the run; the figures will be skewed" >&2
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD 2>/dev/null || commit="$commit (dirty)"
+commit=$(bench_commit)
 
-"$bin" --home "$home" serve --http 127.0.0.1:0 2>"$work/serve.err" &
-pid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/serve.err" && break; sleep 0.1; done
-base=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.err" | head -1) || { cat "$work/serve.err" >&2; exit 1; }
+serve_http "$home" "$work/serve.err"
 token=$(cat "$home/server/http-token")
 export REST_TOKEN=$token MCP_TOKEN=$token MCP_CLIENT=cursor MCP_PROFILE=default
 head_url=$base/v1/clients/cursor/profiles/default/head

@@ -383,22 +383,22 @@ pub fn verify_cached(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! Unit tests of sealing and of each branch of `verify`; the per-variant behaviour through
     //! the public API is in `tests/core/artifact_verify.rs` and the bit-flip sweep in
-    //! `tests/core/tamper.rs`.
+    //! `tests/core/tamper.rs`. Its clock, key and trust store serve `policy/signed.rs` too.
 
     use serde_json::json;
 
     use super::*;
 
-    const NOW: &str = "2026-11-25T12:00:00Z";
+    pub(crate) const NOW: &str = "2026-11-25T12:00:00Z";
 
-    fn key() -> KeyPair {
+    pub(crate) fn key() -> KeyPair {
         KeyPair::from_seed(&[1; 32])
     }
 
-    fn trust() -> TrustStore {
+    pub(crate) fn trust() -> TrustStore {
         let mut store = TrustStore::new();
         store.insert(key().public().clone());
         store

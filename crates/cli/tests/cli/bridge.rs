@@ -10,10 +10,9 @@
 //! others over streamable HTTP and SSE, progress, logging and cancellation:
 //! `scripts/test-mcp-clients.sh` with the Python SDK.)
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::process::{Child, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use mcp_testkit::TestEnv;
@@ -55,15 +54,7 @@ fn remote_at(env: &TestEnv, addr: &str) -> Remote {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn serve --http");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = mcp_testkit::stderr_lines(&mut child);
     let url = loop {
         let line = rx.recv_timeout(Duration::from_secs(30)).expect("serve --http printed no listening line");
         if let Some(url) = line.split("listening on ").nth(1) {

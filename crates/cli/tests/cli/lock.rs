@@ -8,46 +8,25 @@
 use std::path::Path;
 
 use mcp_testkit::TestEnv;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::common::{code, initialized, json, run, stderr};
-use super::lock_support::{Verdaccio, bundle, http_server};
+use super::common::{code, initialized, json, stderr};
+use super::lock_support::{
+    INDEX_VARS, Verdaccio, bundle, change, findings_of, http_server, publish_shared, shared_payload,
+};
 
 const PKG: &str = "@locktest/server";
 
 /// Runs the binary with `vars` set as well.
 fn run_env(env: &TestEnv, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = env.command(super::common::BIN);
-    for name in ["npm_config_registry", "NPM_CONFIG_REGISTRY", "UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL"] {
+    for name in INDEX_VARS {
         cmd.env_remove(name);
     }
     for (k, v) in vars {
         cmd.env(k, v);
     }
     cmd.args(args).output().expect("run mcp-orchestration")
-}
-
-fn publish_shared(env: &TestEnv, profile: &str, doc: &Value) {
-    let file = env.write_file(&format!("{profile}.json"), &doc.to_string());
-    let out = run(env, &["publish", "--all", "--profile", profile, "--file", file.to_str().expect("utf8")]);
-    assert_eq!(code(&out), 0, "publish: {}", stderr(&out));
-}
-
-fn shared_payload(env: &TestEnv, profile: &str) -> Value {
-    let out = run(env, &["get", "--all", "--profile", profile, "--json"]);
-    assert_eq!(code(&out), 0, "get: {}", stderr(&out));
-    json(&out)["payload"].clone()
-}
-
-fn change<'a>(report: &'a Value, server: &str) -> &'a Value {
-    report["changes"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["server"] == server))
-        .unwrap_or_else(|| panic!("no {server} in {report}"))
-}
-
-fn findings_of<'a>(report: &'a Value, server: &str) -> Vec<&'a Value> {
-    report["findings"].as_array().map(|f| f.iter().filter(|f| f["server"] == server).collect()).unwrap_or_default()
 }
 
 fn write(path: &Path, text: &str) {

@@ -9,39 +9,17 @@
 
 use mcp_testkit::TestEnv;
 use mcp_testkit::registry::{REGISTRY_PASSWORD, REGISTRY_USER, Registry, RegistryOptions};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::common::{BIN, code, initialized, json, run, stderr};
+use super::common::{BIN, code, initialized, json, stderr};
 use super::lock_oci_support::{push, served_digest};
+use super::lock_support::{change, findings_of, publish_shared, shared_payload};
 
 /// Runs the binary with Docker's config at `HOME/.docker` only.
 fn run_env(env: &TestEnv, args: &[&str]) -> std::process::Output {
     let mut cmd = env.command(BIN);
     cmd.env_remove("DOCKER_CONFIG");
     cmd.args(args).output().expect("run mcp-orchestration")
-}
-
-fn publish_shared(env: &TestEnv, profile: &str, doc: &Value) {
-    let file = env.write_file(&format!("{profile}.json"), &doc.to_string());
-    let out = run(env, &["publish", "--all", "--profile", profile, "--file", file.to_str().expect("utf8")]);
-    assert_eq!(code(&out), 0, "publish: {}", stderr(&out));
-}
-
-fn shared_payload(env: &TestEnv, profile: &str) -> Value {
-    let out = run(env, &["get", "--all", "--profile", profile, "--json"]);
-    assert_eq!(code(&out), 0, "get: {}", stderr(&out));
-    json(&out)["payload"].clone()
-}
-
-fn change<'a>(report: &'a Value, server: &str) -> &'a Value {
-    report["changes"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["server"] == server))
-        .unwrap_or_else(|| panic!("no {server} in {report}"))
-}
-
-fn findings_of<'a>(report: &'a Value, server: &str) -> Vec<&'a Value> {
-    report["findings"].as_array().map(|f| f.iter().filter(|f| f["server"] == server).collect()).unwrap_or_default()
 }
 
 #[test]

@@ -10,15 +10,15 @@ use std::path::PathBuf;
 use mcp_testkit::TestEnv;
 use serde_json::{Value, json};
 
-use super::common::{BIN, code, initialized, json, run, stderr};
-use super::lock_support::{PypiServer, sse_server, tools_dir};
+use super::common::{BIN, code, initialized, json, stderr};
+use super::lock_support::{INDEX_VARS, PypiServer, change, publish_shared, shared_payload, sse_server, tools_dir};
 
 const PKG: &str = "lock-py-server";
 
 /// Runs the binary with `uvx` (and the venv's Python) first on PATH and `vars` set.
 fn run_env(env: &TestEnv, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = env.command(BIN);
-    for name in ["npm_config_registry", "NPM_CONFIG_REGISTRY", "UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL"] {
+    for name in INDEX_VARS {
         cmd.env_remove(name);
     }
     let mut path = vec![tools_dir().join("venv/bin")];
@@ -30,23 +30,8 @@ fn run_env(env: &TestEnv, args: &[&str], vars: &[(&str, &str)]) -> std::process:
     cmd.args(args).output().expect("run mcp-orchestration")
 }
 
-fn publish_shared(env: &TestEnv, profile: &str, doc: &Value) {
-    let file = env.write_file(&format!("{profile}.json"), &doc.to_string());
-    let out = run(env, &["publish", "--all", "--profile", profile, "--file", file.to_str().expect("utf8")]);
-    assert_eq!(code(&out), 0, "publish: {}", stderr(&out));
-}
-
 fn locked(env: &TestEnv, profile: &str, server: &str) -> Value {
-    let out = run(env, &["get", "--all", "--profile", profile, "--json"]);
-    assert_eq!(code(&out), 0, "get: {}", stderr(&out));
-    json(&out)["payload"]["mcpServers"][server].clone()
-}
-
-fn change<'a>(report: &'a Value, server: &str) -> &'a Value {
-    report["changes"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["server"] == server))
-        .unwrap_or_else(|| panic!("no {server} in {report}"))
+    shared_payload(env, profile)["mcpServers"][server].clone()
 }
 
 fn kinds(report: &Value) -> Vec<String> {

@@ -4,7 +4,8 @@
 //! by `uv build` (a plain module, or the dependency-free stdio server of
 //! `testdata/lock/pyserver/` with a console entry point), and the Python SDK's HTTP+SSE server
 //! of `testdata/lock/sse_server.py`. Missing tools fail the test with the command that installs
-//! them (never skip).
+//! them (never skip). Also what every lock test does with the binary: publish a shared
+//! profile, read it back, and pick a server's change or findings out of a report.
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
@@ -12,6 +13,42 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+use mcp_testkit::TestEnv;
+use serde_json::Value;
+
+use super::common::{code, json, run, stderr};
+
+/// The package-index variables a developer's shell may set, which would send `lock` elsewhere.
+pub const INDEX_VARS: [&str; 5] =
+    ["npm_config_registry", "NPM_CONFIG_REGISTRY", "UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL"];
+
+/// Publishes `doc` as the shared profile `profile`.
+pub fn publish_shared(env: &TestEnv, profile: &str, doc: &Value) {
+    let file = env.write_file(&format!("{profile}.json"), &doc.to_string());
+    let out = run(env, &["publish", "--all", "--profile", profile, "--file", file.to_str().expect("utf8")]);
+    assert_eq!(code(&out), 0, "publish: {}", stderr(&out));
+}
+
+/// The payload of the shared profile `profile`'s head.
+pub fn shared_payload(env: &TestEnv, profile: &str) -> Value {
+    let out = run(env, &["get", "--all", "--profile", profile, "--json"]);
+    assert_eq!(code(&out), 0, "get: {}", stderr(&out));
+    json(&out)["payload"].clone()
+}
+
+/// The change a `lock` report lists for `server`.
+pub fn change<'a>(report: &'a Value, server: &str) -> &'a Value {
+    report["changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["server"] == server))
+        .unwrap_or_else(|| panic!("no {server} in {report}"))
+}
+
+/// The findings an `audit` report lists for `server`.
+pub fn findings_of<'a>(report: &'a Value, server: &str) -> Vec<&'a Value> {
+    report["findings"].as_array().map(|f| f.iter().filter(|f| f["server"] == server).collect()).unwrap_or_default()
+}
 
 /// Where the install script put the registries and tools.
 pub fn tools_dir() -> PathBuf {

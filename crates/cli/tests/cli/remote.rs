@@ -55,6 +55,19 @@ pub fn trust(follower: &TestEnv, publisher: &TestEnv) {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
 
+/// A registry, a publisher that pushed `team` v1 (the `github` server) to it, and a follower
+/// that trusts the publisher and has no remote yet.
+pub fn pushed_and_follower() -> (Registry, TestEnv, TestEnv) {
+    let registry = Registry::start(RegistryOptions::default());
+    let a = initialized();
+    publish_team(&a, "github");
+    add_remote(&a, &registry, false, &[]);
+    assert_eq!(code(&run(&a, &["push"])), 0);
+    let b = follower();
+    trust(&b, &a);
+    (registry, a, b)
+}
+
 /// Publishes the shared profile `team` with one server.
 pub fn publish_team(env: &TestEnv, server: &str) -> Value {
     let file = env.write_file(&format!("team-{server}.json"), &servers(server, "npx"));
@@ -262,14 +275,7 @@ fn base64_encode(bytes: &[u8]) -> String {
 
 #[test]
 fn two_machines_a_publishes_b_follows_with_sync_from() {
-    let registry = Registry::start(RegistryOptions::default());
-    let a = initialized();
-    publish_team(&a, "github");
-    add_remote(&a, &registry, false, &[]);
-    assert_eq!(code(&run(&a, &["push"])), 0);
-
-    let b = follower();
-    trust(&b, &a);
+    let (registry, a, b) = pushed_and_follower();
     add_remote(&b, &registry, false, &[]);
     let cursor = b.root().join(".cursor/mcp.json");
     std::fs::create_dir_all(cursor.parent().expect("parent")).expect("mkdir");
@@ -327,13 +333,7 @@ fn two_machines_a_publishes_b_follows_with_sync_from() {
 
 #[test]
 fn push_refuses_when_the_remote_head_is_a_version_this_home_has_not_seen() {
-    let registry = Registry::start(RegistryOptions::default());
-    let a = initialized();
-    publish_team(&a, "github");
-    add_remote(&a, &registry, false, &[]);
-    assert_eq!(code(&run(&a, &["push"])), 0);
-    let b = follower();
-    trust(&b, &a);
+    let (registry, a, b) = pushed_and_follower();
     add_remote(&b, &registry, false, &[]);
     assert_eq!(code(&run(&b, &["pull", "--profile", "team"])), 0);
     // Both publish a version 2; A pushes first.

@@ -9,18 +9,12 @@ use mcp_testkit::registry::{Registry, RegistryOptions};
 use serde_json::Value;
 
 use super::common::{code, initialized, run, stderr};
-use super::remote::{REPO, add_remote, copy, follower, manifest, publish_team, tags, trust};
+use super::remote::{REPO, add_remote, copy, follower, manifest, publish_team, pushed_and_follower, tags, trust};
 
 /// A publisher who pushed `team` v1 and v2 (and `other` v1), and a follower that trusts it and
 /// pulled `team` v1 only.
 fn setup() -> (Registry, TestEnv, TestEnv) {
-    let registry = Registry::start(RegistryOptions::default());
-    let a = initialized();
-    publish_team(&a, "github");
-    add_remote(&a, &registry, false, &[]);
-    assert_eq!(code(&run(&a, &["push"])), 0);
-    let b = follower();
-    trust(&b, &a);
+    let (registry, a, b) = pushed_and_follower();
     add_remote(&b, &registry, false, &[]);
     let out = run(&b, &["pull", "--profile", "team"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));

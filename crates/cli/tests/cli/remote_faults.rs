@@ -13,7 +13,7 @@ use std::time::Duration;
 use mcp_testkit::registry::{Registry, RegistryOptions};
 
 use super::common::{code, initialized, run, stderr};
-use super::remote::{REPO, add_remote, follower, publish_team, trust};
+use super::remote::{REPO, add_remote, follower, publish_team, pushed_and_follower, trust};
 
 #[derive(Clone, Copy)]
 enum Fault {
@@ -95,13 +95,7 @@ fn proxy(registry: &Registry, fault: Fault) -> String {
 }
 
 fn broken_pull(fault: Fault, expect: &str) {
-    let registry = Registry::start(RegistryOptions::default());
-    let a = initialized();
-    publish_team(&a, "github");
-    add_remote(&a, &registry, false, &[]);
-    assert_eq!(code(&run(&a, &["push"])), 0);
-    let b = follower();
-    trust(&b, &a);
+    let (registry, _publisher, b) = pushed_and_follower();
     let via = proxy(&registry, fault);
     let url = format!("oci://{via}/{REPO}");
     let out = run(&b, &["remote", "add", "team", &url, "--plain-http", "--timeout", "2"]);

@@ -21,9 +21,9 @@ use serde_json::json;
 
 use super::layers::PolicyLayer;
 use super::signed::{POLICY_TYPE, VerifiedPolicy};
-use crate::canonical::{self, ContentId};
+use crate::canonical::ContentId;
 use crate::ids::ProfileId;
-use crate::remote::layout::{self, Descriptor, EMPTY_CONFIG, EMPTY_MEDIA_TYPE, MANIFEST_MEDIA_TYPE};
+use crate::remote::layout::{self, Descriptor, RawManifest};
 
 /// The media type of the one layer: a signed policy file's bytes.
 pub const SIGNED_POLICY_MEDIA_TYPE: &str = "application/vnd.mcp-orchestration.signed-policy.v1+json";
@@ -56,31 +56,12 @@ pub fn parse_head_tag(tag: &str) -> Option<(PolicyLayer, String)> {
 
 /// The manifest bytes of a signed policy (JCS).
 pub fn manifest(bytes: &[u8], policy: &VerifiedPolicy) -> Vec<u8> {
-    let value = json!({
-        "schemaVersion": 2,
-        "mediaType": MANIFEST_MEDIA_TYPE,
-        "artifactType": POLICY_TYPE,
-        "config": { "mediaType": EMPTY_MEDIA_TYPE, "digest": layout::digest(EMPTY_CONFIG), "size": EMPTY_CONFIG.len() },
-        "layers": [{ "mediaType": SIGNED_POLICY_MEDIA_TYPE, "digest": layout::digest(bytes), "size": bytes.len() }],
-        "annotations": {
-            "dev.mcp-orchestration.policy.layer": policy.layer().as_str(),
-            "dev.mcp-orchestration.policy.name": policy.name(),
-            "dev.mcp-orchestration.policy.version": policy.version().to_string(),
-        },
+    let annotations = json!({
+        "dev.mcp-orchestration.policy.layer": policy.layer().as_str(),
+        "dev.mcp-orchestration.policy.name": policy.name(),
+        "dev.mcp-orchestration.policy.version": policy.version().to_string(),
     });
-    canonical::jcs(&value)
-}
-
-#[derive(serde::Deserialize)]
-struct RawManifest {
-    #[serde(rename = "schemaVersion")]
-    schema_version: u32,
-    #[serde(rename = "artifactType", default)]
-    artifact_type: Option<String>,
-    config: Descriptor,
-    layers: Vec<Descriptor>,
-    #[serde(default)]
-    annotations: std::collections::BTreeMap<String, String>,
+    layout::manifest(POLICY_TYPE, &[(SIGNED_POLICY_MEDIA_TYPE, bytes)], Some(annotations))
 }
 
 /// A policy manifest read from a remote: its layer and the version it claims (a hint).
@@ -103,7 +84,7 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<PolicyManifest, String> {
             raw.artifact_type.as_deref().unwrap_or("absent")
         ));
     }
-    if raw.config.media_type != EMPTY_MEDIA_TYPE || raw.config.digest != layout::digest(EMPTY_CONFIG) {
+    if !raw.has_empty_config() {
         return Err("the manifest's config is not the empty descriptor".into());
     }
     let [layer] = <[Descriptor; 1]>::try_from(raw.layers)
@@ -124,6 +105,7 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<PolicyManifest, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::canonical;
     use crate::crypto::KeyPair;
     use crate::policy::signed::{self, Signing};
     use crate::trust::TrustStore;

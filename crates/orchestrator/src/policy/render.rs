@@ -155,6 +155,26 @@ impl Collector {
         });
     }
 
+    /// Every policy's `servers.allow` as not expressed, for `reason` (the names could be listed
+    /// but the client's allowlist cannot hold them).
+    pub(super) fn allow_lists(&mut self, policies: &[VerifiedPolicy], reason: &str) {
+        for policy in policies.iter().filter(|p| p.document().servers.as_ref().is_some_and(|s| s.allow.is_some())) {
+            self.add(policy, "servers.allow", None, reason);
+        }
+    }
+
+    /// Every non-literal `servers.allow` pattern as not expressed, for `reason` (no policy lists
+    /// the allowed names exactly).
+    pub(super) fn allow_patterns(&mut self, policies: &[VerifiedPolicy], reason: &str) {
+        for policy in policies {
+            for pattern in
+                policy.document().servers.iter().flat_map(|s| s.allow.iter().flatten()).filter(|p| !literal(p))
+            {
+                self.add(policy, "servers.allow", Some(pattern), reason);
+            }
+        }
+    }
+
     /// The rule kinds no client here can hold, for every policy that has them.
     pub(super) fn inexpressible(&mut self, client: ManagedClient, policy: &VerifiedPolicy) {
         let rules = policy.document();
@@ -289,31 +309,17 @@ fn render_managed(client: ManagedClient, policies: &[VerifiedPolicy]) -> Renderi
                 Some(names.into_iter().map(|n| json!({"serverName": n})).collect::<Vec<_>>())
             }
             Some(Ok(_)) => {
-                for policy in
-                    policies.iter().filter(|p| p.document().servers.as_ref().is_some_and(|s| s.allow.is_some()))
-                {
-                    out.add(
-                        policy,
-                        "servers.allow",
-                        None,
-                        "an allowed name has characters other than letters, digits, `-` and `_`, which an allowlist entry cannot hold; listing the others would block it",
-                    );
-                }
+                out.allow_lists(
+                    policies,
+                    "an allowed name has characters other than letters, digits, `-` and `_`, which an allowlist entry cannot hold; listing the others would block it",
+                );
                 None
             }
             Some(Err(())) => {
-                for policy in policies {
-                    for pattern in
-                        policy.document().servers.iter().flat_map(|s| s.allow.iter().flatten()).filter(|p| !literal(p))
-                    {
-                        out.add(
-                            policy,
-                            "servers.allow",
-                            Some(pattern),
-                            "an allowlist holds exact names only, and no policy lists the allowed names exactly",
-                        );
-                    }
-                }
+                out.allow_patterns(
+                    policies,
+                    "an allowlist holds exact names only, and no policy lists the allowed names exactly",
+                );
                 None
             }
         }

@@ -23,7 +23,7 @@ use toml_edit::{DocumentMut, Item, Table};
 use wildmatch::WildMatch;
 
 use super::document::TRANSPORTS;
-use super::render::{Collector, ManagedClient, Rendering, allowed_names, denies_every_name, literal};
+use super::render::{Collector, ManagedClient, Rendering, allowed_names, denies_every_name};
 use super::signed::VerifiedPolicy;
 
 /// The owned key of the requirements file.
@@ -57,31 +57,17 @@ pub fn render(policies: &[VerifiedPolicy]) -> Rendering {
                 Some(names.into_iter().map(|n| (n, any_url())).collect())
             }
             Some(Ok(_)) => {
-                for policy in
-                    policies.iter().filter(|p| p.document().servers.as_ref().is_some_and(|s| s.allow.is_some()))
-                {
-                    out.add(
-                        policy,
-                        "servers.allow",
-                        None,
-                        "a Codex allowlist entry admits a stdio server only by its exact executable and number of arguments, and the policies allow these names whatever their command (rendered only when the policies also refuse stdio)",
-                    );
-                }
+                out.allow_lists(
+                    policies,
+                    "a Codex allowlist entry admits a stdio server only by its exact executable and number of arguments, and the policies allow these names whatever their command (rendered only when the policies also refuse stdio)",
+                );
                 None
             }
             Some(Err(())) => {
-                for policy in policies {
-                    for pattern in
-                        policy.document().servers.iter().flat_map(|s| s.allow.iter().flatten()).filter(|p| !literal(p))
-                    {
-                        out.add(
-                            policy,
-                            "servers.allow",
-                            Some(pattern),
-                            "Codex's allowlist is keyed by exact names, and no policy lists the allowed names exactly",
-                        );
-                    }
-                }
+                out.allow_patterns(
+                    policies,
+                    "Codex's allowlist is keyed by exact names, and no policy lists the allowed names exactly",
+                );
                 None
             }
         }

@@ -254,19 +254,8 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::artifact::tests::{NOW, key, trust};
     use crate::artifact::{self, Expectation, Statement};
-
-    const NOW: &str = "2026-11-25T12:00:00Z";
-
-    fn key() -> KeyPair {
-        KeyPair::from_seed(&[1; 32])
-    }
-
-    fn trust() -> TrustStore {
-        let mut store = TrustStore::new();
-        store.insert(key().public().clone());
-        store
-    }
 
     fn document() -> PolicyDocument {
         PolicyDocument::from_value(&json!({"schema_version": 1, "servers": {"deny": ["evil"]}})).expect("doc")

@@ -111,17 +111,34 @@ pub fn version_manifest(
     if let Some(previous) = previous_of(envelope) {
         annotations.insert("dev.mcp-orchestration.previous".into(), json!(previous));
     }
-    let value = json!({
+    manifest(
+        STATEMENT_TYPE,
+        &[(ENVELOPE_MEDIA_TYPE, envelope), (PAYLOAD_MEDIA_TYPE, payload)],
+        Some(annotations.into()),
+    )
+}
+
+/// The JCS bytes of an OCI image manifest of `artifact_type`: the empty config descriptor, one
+/// layer per `(media type, bytes)`, and the annotations when given (a key manifest has none).
+pub(crate) fn manifest(
+    artifact_type: &str,
+    layers: &[(&str, &[u8])],
+    annotations: Option<serde_json::Value>,
+) -> Vec<u8> {
+    let layers: Vec<_> = layers
+        .iter()
+        .map(|(media_type, bytes)| json!({ "mediaType": media_type, "digest": digest(bytes), "size": bytes.len() }))
+        .collect();
+    let mut value = json!({
         "schemaVersion": 2,
         "mediaType": MANIFEST_MEDIA_TYPE,
-        "artifactType": STATEMENT_TYPE,
+        "artifactType": artifact_type,
         "config": { "mediaType": EMPTY_MEDIA_TYPE, "digest": digest(EMPTY_CONFIG), "size": EMPTY_CONFIG.len() },
-        "layers": [
-            { "mediaType": ENVELOPE_MEDIA_TYPE, "digest": digest(envelope), "size": envelope.len() },
-            { "mediaType": PAYLOAD_MEDIA_TYPE, "digest": digest(payload), "size": payload.len() },
-        ],
-        "annotations": annotations,
+        "layers": layers,
     });
+    if let Some(annotations) = annotations {
+        value["annotations"] = annotations;
+    }
     canonical::jcs(&value)
 }
 
@@ -141,14 +158,7 @@ fn previous_of(envelope: &[u8]) -> Option<String> {
 
 /// The manifest bytes of a public key.
 pub fn key_manifest(pem: &[u8]) -> Vec<u8> {
-    let value = json!({
-        "schemaVersion": 2,
-        "mediaType": MANIFEST_MEDIA_TYPE,
-        "artifactType": KEY_ARTIFACT_TYPE,
-        "config": { "mediaType": EMPTY_MEDIA_TYPE, "digest": digest(EMPTY_CONFIG), "size": EMPTY_CONFIG.len() },
-        "layers": [{ "mediaType": KEY_MEDIA_TYPE, "digest": digest(pem), "size": pem.len() }],
-    });
-    canonical::jcs(&value)
+    manifest(KEY_ARTIFACT_TYPE, &[(KEY_MEDIA_TYPE, pem)], None)
 }
 
 /// A layer descriptor as read from a manifest.
@@ -163,16 +173,24 @@ pub struct Descriptor {
     pub size: u64,
 }
 
+/// An OCI image manifest as read from a remote, before any check (profiles' and policies').
 #[derive(Deserialize)]
-struct RawManifest {
+pub(crate) struct RawManifest {
     #[serde(rename = "schemaVersion")]
-    schema_version: u32,
+    pub(crate) schema_version: u32,
     #[serde(rename = "artifactType", default)]
-    artifact_type: Option<String>,
-    config: Descriptor,
-    layers: Vec<Descriptor>,
+    pub(crate) artifact_type: Option<String>,
+    pub(crate) config: Descriptor,
+    pub(crate) layers: Vec<Descriptor>,
     #[serde(default)]
-    annotations: std::collections::BTreeMap<String, String>,
+    pub(crate) annotations: std::collections::BTreeMap<String, String>,
+}
+
+impl RawManifest {
+    /// Whether its config is the empty descriptor every manifest here has.
+    pub(crate) fn has_empty_config(&self) -> bool {
+        self.config.media_type == EMPTY_MEDIA_TYPE && self.config.digest == digest(EMPTY_CONFIG)
+    }
 }
 
 /// A version manifest read from a remote: the two layers, and the version its annotation
@@ -200,7 +218,7 @@ pub fn parse_version_manifest(bytes: &[u8]) -> Result<VersionManifest, String> {
             raw.artifact_type
         ));
     }
-    if raw.config.media_type != EMPTY_MEDIA_TYPE || raw.config.digest != digest(EMPTY_CONFIG) {
+    if !raw.has_empty_config() {
         return Err("the manifest's config is not the empty descriptor".into());
     }
     let [envelope, payload] = <[Descriptor; 2]>::try_from(raw.layers)

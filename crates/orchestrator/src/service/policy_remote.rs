@@ -6,7 +6,7 @@
 //! profiles' pull, so a fleet follows the organisation's policy before it deploys.
 
 use super::Orchestrator;
-use super::remote::{CredentialSource, remote_meta};
+use super::remote::CredentialSource;
 use crate::canonical::ContentId;
 use crate::error::{Error, Result};
 use crate::fsutil;
@@ -66,9 +66,7 @@ impl Orchestrator {
         scope: &PolicyScope,
         source: &CredentialSource<'_>,
     ) -> Result<PolicyTransferReport> {
-        let (name, remote) = self.remote(name)?;
-        self.traced("policy_push", remote_meta(&name, Some(&remote.url)), || {
-            self.ensure_initialized()?;
+        self.on_remote("policy_push", name, |name| {
             let trust = self.trust()?;
             let mut policies = Vec::new();
             for installed in layers::installed(self.home(), &trust) {
@@ -91,7 +89,7 @@ impl Orchestrator {
                 }
                 .into());
             }
-            let (_, oci) = self.connect(Some(&name), source)?;
+            let (_, oci) = self.connect(Some(name), source)?;
             let mut out = Vec::new();
             for (verified, bytes) in &policies {
                 out.push(push_one(&oci, verified, bytes)?);
@@ -109,10 +107,8 @@ impl Orchestrator {
         scope: &PolicyScope,
         source: &CredentialSource<'_>,
     ) -> Result<PolicyTransferReport> {
-        let (name, remote) = self.remote(name)?;
-        self.traced("policy_pull", remote_meta(&name, Some(&remote.url)), || {
-            self.ensure_initialized()?;
-            let (_, oci) = self.connect(Some(&name), source)?;
+        self.on_remote("policy_pull", name, |name| {
+            let (_, oci) = self.connect(Some(name), source)?;
             let trust = self.trust()?;
             let mut heads: Vec<(PolicyLayer, String)> = oci
                 .list_tags()?

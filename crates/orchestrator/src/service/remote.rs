@@ -108,6 +108,21 @@ impl Orchestrator {
         config::pick(&config::load(&self.home)?, name)
     }
 
+    /// Runs `work` on the remote a command means (named, or the only one) as the traced
+    /// `operation` of an initialized home; `work` gets the remote's name.
+    pub(super) fn on_remote<T>(
+        &self,
+        operation: &str,
+        name: Option<&str>,
+        work: impl FnOnce(&String) -> Result<T>,
+    ) -> Result<T> {
+        let (name, remote) = self.remote(name)?;
+        self.traced(operation, remote_meta(&name, Some(&remote.url)), || {
+            self.ensure_initialized()?;
+            work(&name)
+        })
+    }
+
     /// `remote add`: records a remote (refused when the name exists).
     pub fn remote_add(&self, name: &str, remote: Remote) -> Result<RemoteInfo> {
         self.traced("remote_add", remote_meta(name, Some(&remote.url)), || {
@@ -201,11 +216,8 @@ impl Orchestrator {
 
     /// `push`: every version of the profiles in scope that the remote lacks, then their heads.
     pub fn push(&self, name: Option<&str>, scope: &Scope, source: &CredentialSource<'_>) -> Result<PushReport> {
-        let (_, remote) = self.remote(name)?;
-        let name = self.remote(name)?.0;
-        self.traced("remote_push", remote_meta(&name, Some(&remote.url)), || {
-            self.ensure_initialized()?;
-            let (_, oci) = self.connect(Some(&name), source)?;
+        self.on_remote("remote_push", name, |name| {
+            let (_, oci) = self.connect(Some(name), source)?;
             let trust = self.trust()?;
             let targets = self.local_profiles(scope)?;
             if targets.is_empty() {
@@ -227,10 +239,8 @@ impl Orchestrator {
     /// its head and floor once at the end (see `pull_store`). A refused version stores nothing
     /// of its profile; profiles stored before it stay pulled.
     pub fn pull(&self, name: Option<&str>, scope: &Scope, source: &CredentialSource<'_>) -> Result<PullReport> {
-        let (name, remote) = self.remote(name)?;
-        self.traced("remote_pull", remote_meta(&name, Some(&remote.url)), || {
-            self.ensure_initialized()?;
-            let (remote, oci) = self.connect(Some(&name), source)?;
+        self.on_remote("remote_pull", name, |name| {
+            let (remote, oci) = self.connect(Some(name), source)?;
             let (trust, pinned) = pull::trust_with_pins(&oci, &remote, self.trust()?.as_ref())?;
             let mut tags = None;
             let targets = self.remote_profiles(&oci, scope, &mut tags)?;

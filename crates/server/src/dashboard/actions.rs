@@ -58,6 +58,16 @@ fn confirm_page(
     layout::page(title, Some(viewer), "", body).into_response()
 }
 
+/// The confirm button (`danger` for an action that loses something) and the way back.
+fn confirm_actions(label: &str, back: &str, danger: bool) -> Markup {
+    html! { div.actions { button.primary.danger[danger] #confirm type="submit" { (label) } a.button href=(back) { "Cancel" } } }
+}
+
+/// Back to a client file's page, with the notice `done`.
+fn to_client_file(client: &str, file: &str, done: &str) -> Response {
+    Redirect::to(&format!("/clients/{}?file={}&done={done}", enc(client), enc(file))).into_response()
+}
+
 #[derive(Debug, Deserialize)]
 pub struct FileQuery {
     file: Option<String>,
@@ -70,12 +80,10 @@ pub async fn deploy_confirm(
     viewer: Viewer,
     Path(client): Path<String>,
     Query(q): Query<FileQuery>,
-) -> Response {
-    if let Err(e) = writer(&viewer) {
-        return e.into_response();
-    }
+) -> Result<Response, PageError> {
+    writer(&viewer)?;
     let (id, file, profile) = (client.clone(), q.file.clone(), q.profile.clone());
-    let preview = state
+    let (file, profile, report) = state
         .run(move |core, facts, _| {
             let target = detected_file(facts, &id, file.as_deref())?;
             let profile = match profile {
@@ -86,11 +94,7 @@ pub async fn deploy_confirm(
             let report = core.deploy_with(&target, &profile, &options).map_err(|e| PageError::from(e).message());
             Ok((target.path.display().to_string(), profile, report))
         })
-        .await;
-    let (file, profile, report) = match preview {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
+        .await?;
     let back = format!("/clients/{}?file={}", enc(&client), enc(&file));
     let summary = html! {
         p { "Deploy profile " strong { (profile) } " into " strong { (client) } "'s file " code.path { (file) } "." }
@@ -105,20 +109,20 @@ pub async fn deploy_confirm(
                     input type="hidden" name="csrf" value=(viewer.csrf);
                     input type="hidden" name="file" value=(file);
                     input type="hidden" name="profile" value=(profile);
-                    div.actions { button.primary #confirm type="submit" { "Deploy" } a.button href=(back) { "Cancel" } }
+                    (confirm_actions("Deploy", &back, false))
                 }
             };
-            confirm_page(
+            Ok(confirm_page(
                 &viewer,
                 "Deploy",
                 &back,
                 summary,
                 diffview::render(&report.diff, "live file", "after deploy"),
                 Some(form),
-            )
+            ))
         }
         Err(message) => {
-            confirm_page(&viewer, "Deploy", &back, summary, html! { p.notice.bad role="alert" { (message) } }, None)
+            Ok(confirm_page(&viewer, "Deploy", &back, summary, html! { p.notice.bad role="alert" { (message) } }, None))
         }
     }
 }
@@ -137,29 +141,18 @@ pub async fn deploy(
     viewer: Viewer,
     Path(client): Path<String>,
     Form(form): Form<DeployForm>,
-) -> Response {
-    if let Err(e) = viewer.check(&form.csrf, true) {
-        return e.into_response();
-    }
+) -> Result<Response, PageError> {
+    viewer.check(&form.csrf, true)?;
     let id = client.clone();
     let (file, profile) = (form.file.clone(), form.profile);
-    let done = state
+    let changed = state
         .run(move |core, facts, _| {
             let target = detected_file(facts, &id, Some(&file))?;
             let options = DeployOptions { dry_run: false, ..Default::default() };
             Ok(core.deploy_with(&target, &profile, &options)?.changed)
         })
-        .await;
-    match done {
-        Ok(changed) => Redirect::to(&format!(
-            "/clients/{}?file={}&done={}",
-            enc(&client),
-            enc(&form.file),
-            if changed { "deployed" } else { "nothing" }
-        ))
-        .into_response(),
-        Err(e) => e.into_response(),
-    }
+        .await?;
+    Ok(to_client_file(&client, &form.file, if changed { "deployed" } else { "nothing" }))
 }
 
 /// `GET /clients/{client}/rollback`: what a rollback would restore.
@@ -168,21 +161,15 @@ pub async fn rollback_confirm(
     viewer: Viewer,
     Path(client): Path<String>,
     Query(q): Query<FileQuery>,
-) -> Response {
-    if let Err(e) = writer(&viewer) {
-        return e.into_response();
-    }
+) -> Result<Response, PageError> {
+    writer(&viewer)?;
     let (id, file) = (client.clone(), q.file.clone());
-    let preview = state
+    let (file, preview) = state
         .run(move |core, facts, _| {
             let target = detected_file(facts, &id, file.as_deref())?;
             Ok((target.path.display().to_string(), core.rollback_preview(&target, None)?))
         })
-        .await;
-    let (file, preview) = match preview {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
+        .await?;
     let back = format!("/clients/{}?file={}", enc(&client), enc(&file));
     let summary = html! {
         p { "Roll back " strong { (client) } "'s file " code.path { (file) } " to the bytes before this home's last write"
@@ -191,14 +178,14 @@ pub async fn rollback_confirm(
         @if preview.changed_since { p.notice.warn role="alert" { "The file changed since this home last wrote it: rolling back loses those edits." } }
     };
     if preview.nothing_to_undo {
-        return confirm_page(
+        return Ok(confirm_page(
             &viewer,
             "Roll back",
             &back,
             summary,
             html! { p { "Nothing to undo: this home never changed the file." } },
             None,
-        );
+        ));
     }
     let form = html! {
         form method="post" action=(format!("/clients/{}/rollback", enc(&client))) {
@@ -207,17 +194,17 @@ pub async fn rollback_confirm(
             @if preview.changed_since {
                 p { input #force type="checkbox" name="force" value="true"; " " label for="force" { "Roll back anyway and lose those edits" } }
             }
-            div.actions { button.primary.danger #confirm type="submit" { "Roll back" } a.button href=(back) { "Cancel" } }
+            (confirm_actions("Roll back", &back, true))
         }
     };
-    confirm_page(
+    Ok(confirm_page(
         &viewer,
         "Roll back",
         &back,
         summary,
         diffview::render(&preview.diff, "live file", "after rollback"),
         Some(form),
-    )
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -235,27 +222,16 @@ pub async fn rollback(
     viewer: Viewer,
     Path(client): Path<String>,
     Form(form): Form<RollbackForm>,
-) -> Response {
-    if let Err(e) = viewer.check(&form.csrf, true) {
-        return e.into_response();
-    }
+) -> Result<Response, PageError> {
+    viewer.check(&form.csrf, true)?;
     let (id, file, force) = (client.clone(), form.file.clone(), form.force.as_deref() == Some("true"));
-    let done = state
+    let nothing = state
         .run(move |core, facts, _| {
             let target = detected_file(facts, &id, Some(&file))?;
             Ok(core.rollback(&target, None, force)?.nothing_to_undo)
         })
-        .await;
-    match done {
-        Ok(nothing) => Redirect::to(&format!(
-            "/clients/{}?file={}&done={}",
-            enc(&client),
-            enc(&form.file),
-            if nothing { "nothing" } else { "rolled-back" }
-        ))
-        .into_response(),
-        Err(e) => e.into_response(),
-    }
+        .await?;
+    Ok(to_client_file(&client, &form.file, if nothing { "nothing" } else { "rolled-back" }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -282,10 +258,12 @@ fn sync_files(report: &SyncReport) -> Markup {
 }
 
 /// `GET /sync?profile=NAME`: the dry run of a sync.
-pub async fn sync_confirm(State(state): State<DashState>, viewer: Viewer, Query(q): Query<SyncQuery>) -> Response {
-    if let Err(e) = writer(&viewer) {
-        return e.into_response();
-    }
+pub async fn sync_confirm(
+    State(state): State<DashState>,
+    viewer: Viewer,
+    Query(q): Query<SyncQuery>,
+) -> Result<Response, PageError> {
+    writer(&viewer)?;
     let profile = q.profile.clone().unwrap_or_else(|| orchestrator::service::DEFAULT_PROFILE.to_owned());
     let p = profile.clone();
     let report = state
@@ -293,11 +271,7 @@ pub async fn sync_confirm(State(state): State<DashState>, viewer: Viewer, Query(
             let targets = orchestrator::service::sync_targets(facts);
             Ok(core.sync(&p, &targets, true)?)
         })
-        .await;
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
+        .await?;
     let summary = html! {
         p { "Deploy profile " strong { (profile) } " into " (report.files.len()) " client file(s); "
             (report.changed()) " would change." }
@@ -307,11 +281,11 @@ pub async fn sync_confirm(State(state): State<DashState>, viewer: Viewer, Query(
             form method="post" action="/sync" {
                 input type="hidden" name="csrf" value=(viewer.csrf);
                 input type="hidden" name="profile" value=(profile);
-                div.actions { button.primary #confirm type="submit" { "Sync" } a.button href="/" { "Cancel" } }
+                (confirm_actions("Sync", "/", false))
             }
         }
     });
-    confirm_page(&viewer, "Sync", "/", summary, sync_files(&report), form)
+    Ok(confirm_page(&viewer, "Sync", "/", summary, sync_files(&report), form))
 }
 
 #[derive(Debug, Deserialize)]
@@ -322,30 +296,29 @@ pub struct SyncForm {
 }
 
 /// `POST /sync`.
-pub async fn sync(State(state): State<DashState>, viewer: Viewer, Form(form): Form<SyncForm>) -> Response {
-    if let Err(e) = viewer.check(&form.csrf, true) {
-        return e.into_response();
-    }
+pub async fn sync(
+    State(state): State<DashState>,
+    viewer: Viewer,
+    Form(form): Form<SyncForm>,
+) -> Result<Response, PageError> {
+    viewer.check(&form.csrf, true)?;
     let profile = form.profile.clone();
     let report = state
         .run(move |core, facts, _| {
             let targets = orchestrator::service::sync_targets(facts);
             Ok(core.sync(&profile, &targets, false)?)
         })
-        .await;
-    match report {
-        Ok(report) if report.ok => Redirect::to("/?done=synced").into_response(),
-        Ok(report) => {
-            let body = html! {
-                div.heading { h1 { "Sync finished with failures" } }
-                p.notice.warn role="alert" { "Some files were not written; the others were. Each file's outcome:" }
-                section.card { (sync_files(&report)) }
-                p { a href="/" { "Back to the overview" } }
-            };
-            (StatusCode::CONFLICT, layout::page("Sync", Some(&viewer), "", body)).into_response()
-        }
-        Err(e) => e.into_response(),
+        .await?;
+    if report.ok {
+        return Ok(Redirect::to("/?done=synced").into_response());
     }
+    let body = html! {
+        div.heading { h1 { "Sync finished with failures" } }
+        p.notice.warn role="alert" { "Some files were not written; the others were. Each file's outcome:" }
+        section.card { (sync_files(&report)) }
+        p { a href="/" { "Back to the overview" } }
+    };
+    Ok((StatusCode::CONFLICT, layout::page("Sync", Some(&viewer), "", body)).into_response())
 }
 
 /// `GET /profiles/{subject}/{profile}/publish`: the draft against the head, and its validation.
@@ -353,12 +326,10 @@ pub async fn publish_confirm(
     State(state): State<DashState>,
     viewer: Viewer,
     Path((subject, profile)): Path<(String, String)>,
-) -> Response {
-    if let Err(e) = writer(&viewer) {
-        return e.into_response();
-    }
+) -> Result<Response, PageError> {
+    writer(&viewer)?;
     let (s, p) = (subject.clone(), profile.clone());
-    let view = state
+    let (draft, diff, validation) = state
         .run(move |core, _, path_dirs| {
             let draft = core.draft_show(&s, &p)?;
             if !draft.exists {
@@ -376,11 +347,7 @@ pub async fn publish_confirm(
             let validation = core.draft_validate(&s, &p, path_dirs)?;
             Ok((draft, diff, validation))
         })
-        .await;
-    let (draft, diff, validation) = match view {
-        Ok(v) => v,
-        Err(e) => return e.into_response(),
-    };
+        .await?;
     let back = format!("/profiles/{}/{}", enc(&subject), enc(&profile));
     let summary = html! {
         p { "Sign the draft of " strong { (subject) "/" (profile) } " with this home's key as version v"
@@ -396,11 +363,11 @@ pub async fn publish_confirm(
                 input type="hidden" name="csrf" value=(viewer.csrf);
                 label for="note" { "Note (optional)" }
                 input #note name="note" maxlength="500";
-                div.actions { button.primary #confirm type="submit" { "Publish" } a.button href=(back) { "Cancel" } }
+                (confirm_actions("Publish", &back, false))
             }
         }
     });
-    confirm_page(&viewer, "Publish the draft", &back, summary, diffview::render(&diff, "head", "draft"), form)
+    Ok(confirm_page(&viewer, "Publish the draft", &back, summary, diffview::render(&diff, "head", "draft"), form))
 }
 
 #[derive(Debug, Deserialize)]
@@ -417,15 +384,10 @@ pub async fn publish(
     viewer: Viewer,
     Path((subject, profile)): Path<(String, String)>,
     Form(form): Form<PublishForm>,
-) -> Response {
-    if let Err(e) = viewer.check(&form.csrf, true) {
-        return e.into_response();
-    }
+) -> Result<Response, PageError> {
+    viewer.check(&form.csrf, true)?;
     let (s, p) = (subject.clone(), profile.clone());
     let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
-    let done = state.run(move |core, _, path_dirs| Ok(core.draft_publish(&s, &p, note.as_deref(), path_dirs)?)).await;
-    match done {
-        Ok(_) => Redirect::to(&format!("/profiles/{}/{}?done=published", enc(&subject), enc(&profile))).into_response(),
-        Err(e) => e.into_response(),
-    }
+    state.run(move |core, _, path_dirs| Ok(core.draft_publish(&s, &p, note.as_deref(), path_dirs)?)).await?;
+    Ok(Redirect::to(&format!("/profiles/{}/{}?done=published", enc(&subject), enc(&profile))).into_response())
 }

@@ -5,12 +5,13 @@
 use std::path::PathBuf;
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use orchestrator::events::{Filter, Status};
 use orchestrator::page;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::problem::Problem;
@@ -21,8 +22,19 @@ use crate::{host, tools};
 /// The furthest back `since_seconds` reaches (10,000 years).
 const MAX_SINCE_SECONDS: u64 = 315_576_000_000;
 
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
-    query.map(|Query(q)| q).map_err(|e| Problem::usage(format!("bad query string: {}", e.body_text())))
+/// A query string parsed into `T`; one that does not parse is a usage problem (400) naming
+/// what is wrong, not axum's plain-text rejection.
+pub struct QueryOf<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryOf<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| Self(q))
+            .map_err(|e| Problem::usage(format!("bad query string: {}", e.body_text())))
+    }
 }
 
 /// The detected clients with their files, profile ids and drift summary.
@@ -30,9 +42,8 @@ fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
     responses((status = 200, description = "A page of clients", body = ClientsPage)))]
 pub async fn list_clients(
     State(state): State<RestState>,
-    q: Result<Query<PageQuery>, QueryRejection>,
+    QueryOf(q): QueryOf<PageQuery>,
 ) -> Result<Json<Value>, Problem> {
-    let q = query(q)?;
     state
         .run(move |core, facts, _| {
             let request = page_request(q.limit, q.cursor.as_deref())?;
@@ -84,9 +95,9 @@ async fn profiles(state: RestState, client: String, q: PageQuery) -> Result<Json
 pub async fn list_profiles(
     State(state): State<RestState>,
     Path(client): Path<String>,
-    q: Result<Query<PageQuery>, QueryRejection>,
+    QueryOf(q): QueryOf<PageQuery>,
 ) -> Result<Json<Value>, Problem> {
-    profiles(state, client, query(q)?).await
+    profiles(state, client, q).await
 }
 
 /// The shared profiles (subject `_shared`), which every client follows unless it has its own.
@@ -94,9 +105,9 @@ pub async fn list_profiles(
     responses((status = 200, description = "A page of shared profiles", body = ProfilesPage)))]
 pub async fn list_shared_profiles(
     State(state): State<RestState>,
-    q: Result<Query<PageQuery>, QueryRejection>,
+    QueryOf(q): QueryOf<PageQuery>,
 ) -> Result<Json<Value>, Problem> {
-    profiles(state, orchestrator::ids::SHARED.to_owned(), query(q)?).await
+    profiles(state, orchestrator::ids::SHARED.to_owned(), q).await
 }
 
 /// Whether `If-None-Match` names this entity tag (weak comparison, `*` matches anything).
@@ -174,9 +185,8 @@ pub async fn get_artifact(
 pub async fn history(
     State(state): State<RestState>,
     Path((client, profile)): Path<(String, String)>,
-    q: Result<Query<PageQuery>, QueryRejection>,
+    QueryOf(q): QueryOf<PageQuery>,
 ) -> Result<Json<Value>, Problem> {
-    let q = query(q)?;
     state
         .run(move |core, _, _| {
             let request = page_request(q.limit, q.cursor.as_deref())?;
@@ -196,9 +206,8 @@ pub async fn history(
 pub async fn diff_file(
     State(state): State<RestState>,
     Path(client): Path<String>,
-    q: Result<Query<FileDiffQuery>, QueryRejection>,
+    QueryOf(q): QueryOf<FileDiffQuery>,
 ) -> Result<Json<Value>, Problem> {
-    let q = query(q)?;
     let file = state.client_file(&client, q.scope.as_deref(), q.project.as_deref())?;
     state.run(move |core, _, _| to_value(&core.diff_file(&file, q.profile.as_deref())?)).await
 }
@@ -207,11 +216,7 @@ pub async fn diff_file(
 /// would make (redacted) and the file's deployments.
 #[utoipa::path(get, path = "/v1/status", tag = "deploy", params(PageQuery),
     responses((status = 200, description = "Drift per file", body = StatusReport)))]
-pub async fn status(
-    State(state): State<RestState>,
-    q: Result<Query<PageQuery>, QueryRejection>,
-) -> Result<Json<Value>, Problem> {
-    let q = query(q)?;
+pub async fn status(State(state): State<RestState>, QueryOf(q): QueryOf<PageQuery>) -> Result<Json<Value>, Problem> {
     state
         .run(move |core, facts, _| {
             let request = page_request(q.limit, q.cursor.as_deref())?;
@@ -250,9 +255,8 @@ pub async fn status(
     responses((status = 200, description = "A page of catalog servers", body = CatalogPage)))]
 pub async fn catalog(
     State(state): State<RestState>,
-    q: Result<Query<CatalogQuery>, QueryRejection>,
+    QueryOf(q): QueryOf<CatalogQuery>,
 ) -> Result<Json<Value>, Problem> {
-    let q = query(q)?;
     state
         .run(move |core, _, _| {
             let request = page_request(q.limit, q.cursor.as_deref())?;
@@ -282,11 +286,7 @@ pub async fn catalog_server(
 /// The event log, oldest first (ids and outcomes, never payloads or secrets).
 #[utoipa::path(get, path = "/v1/events", tag = "events", params(EventsQuery),
     responses((status = 200, description = "A page of events", body = EventsPage)))]
-pub async fn events(
-    State(state): State<RestState>,
-    q: Result<Query<EventsQuery>, QueryRejection>,
-) -> Result<Json<Value>, Problem> {
-    let q = query(q)?;
+pub async fn events(State(state): State<RestState>, QueryOf(q): QueryOf<EventsQuery>) -> Result<Json<Value>, Problem> {
     state
         .run(move |core, _, _| {
             let status =

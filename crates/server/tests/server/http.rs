@@ -2,7 +2,7 @@
 //! one), DNS-rebinding checks (403 for a foreign Host or Origin), body limit (413), `--no-auth`
 //! refused off loopback, and a tool call over streamable HTTP.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
@@ -46,15 +46,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn serve --http");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let rx = mcp_testkit::stderr_lines(&mut child);
         let mut seen = Vec::new();
         loop {
             let line =
@@ -165,6 +157,17 @@ pub(crate) fn initialize_body() -> Vec<u8> {
     .into_bytes()
 }
 
+/// Opens an MCP session with `bearer` (`Bearer TOKEN`): its id.
+pub(crate) fn open_session(server: &Server, bearer: &str) -> String {
+    let init = post(&server.addr, &[("Authorization", bearer)], &initialize_body());
+    init.header("mcp-session-id").expect("session id").to_owned()
+}
+
+/// The headers of a request in a session.
+pub(crate) fn session_headers<'a>(bearer: &'a str, session: &'a str) -> [(&'a str, &'a str); 3] {
+    [("Authorization", bearer), ("Mcp-Session-Id", session), ("MCP-Protocol-Version", "2025-11-25")]
+}
+
 pub(crate) fn token_of(env: &Env) -> String {
     std::fs::read_to_string(env.home().join("server/http-token")).expect("token file").trim().to_owned()
 }
@@ -230,13 +233,8 @@ fn a_tool_call_over_http_with_a_session() {
     let env = Env::new();
     let server = Server::start(&env, &[]);
     let bearer = format!("Bearer {}", token_of(&env));
-    let init = post(&server.addr, &[("Authorization", &bearer)], &initialize_body());
-    let session = init.header("mcp-session-id").expect("session id").to_owned();
-    let headers = [
-        ("Authorization", bearer.as_str()),
-        ("Mcp-Session-Id", session.as_str()),
-        ("MCP-Protocol-Version", "2025-11-25"),
-    ];
+    let session = open_session(&server, &bearer);
+    let headers = session_headers(&bearer, &session);
     let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string();
     assert_eq!(post(&server.addr, &headers, initialized.as_bytes()).status, 202);
     let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",

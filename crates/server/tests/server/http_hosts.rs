@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use crate::http::{Server, exchange, initialize_body, post, request, token_of};
+use crate::http::{Server, exchange, initialize_body, open_session, post, request, session_headers, token_of};
 use crate::stdio::binary;
 use crate::support::Env;
 
@@ -144,13 +144,8 @@ fn delete_of_a_session_answers_200_and_ends_it() {
     let env = Env::new();
     let server = Server::start(&env, &[]);
     let bearer = format!("Bearer {}", token_of(&env));
-    let init = post(&server.addr, &[("Authorization", &bearer)], &initialize_body());
-    let session = init.header("mcp-session-id").expect("session").to_owned();
-    let headers = [
-        ("Authorization", bearer.as_str()),
-        ("Mcp-Session-Id", session.as_str()),
-        ("MCP-Protocol-Version", "2025-11-25"),
-    ];
+    let session = open_session(&server, &bearer);
+    let headers = session_headers(&bearer, &session);
     assert_eq!(request(&server.addr, "DELETE", &headers, b"").status, 200);
     let after = post(&server.addr, &headers, br#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#);
     assert_eq!(after.status, 404, "the session still answers: {}", after.body);
@@ -176,13 +171,8 @@ fn bad_bodies_get_json_rpc_errors_with_400() {
     let message: Value = serde_json::from_str(&response.body).expect("JSON");
     assert_eq!((message["error"]["code"].clone(), message["id"].clone()), (json!(-32600), json!(7)));
     // Params that do not fit a known method: -32602 with the id.
-    let init = post(&server.addr, &auth, &initialize_body());
-    let session = init.header("mcp-session-id").expect("session").to_owned();
-    let headers = [
-        ("Authorization", bearer.as_str()),
-        ("Mcp-Session-Id", session.as_str()),
-        ("MCP-Protocol-Version", "2025-11-25"),
-    ];
+    let session = open_session(&server, &bearer);
+    let headers = session_headers(&bearer, &session);
     for (body, id) in [
         (r#"{"jsonrpc":"2.0","id":8,"method":"resources/read","params":{}}"#, 8),
         (r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{}}"#, 9),

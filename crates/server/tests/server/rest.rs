@@ -265,6 +265,23 @@ fn unknown_and_bad_ids_are_problems_with_their_class() {
 }
 
 #[test]
+fn a_query_string_that_does_not_parse_is_a_usage_problem_naming_the_parameter() {
+    let (_env, server, read, _) = seeded();
+    let cases = [
+        ("/v1/clients?limit=abc", "limit"),
+        ("/v1/clients/cursor/profiles/default/history?limit=-1", "limit"),
+        ("/v1/events?since_seconds=soon", "since_seconds"),
+    ];
+    for (path, parameter) in cases {
+        let reply = call(&server.addr, "GET", path, Some(&read), None, &[]);
+        assert_eq!((reply.status, reply.problem_type()), (400, "usage".to_owned()), "{path}: {}", reply.body);
+        let detail = reply.json()["detail"].as_str().unwrap_or_default().to_owned();
+        assert!(detail.starts_with("bad query string") && detail.contains(parameter), "{path}: {detail}");
+        assert_eq!(reply.json()["exit_code"], 2, "{path}: the class's CLI exit code");
+    }
+}
+
+#[test]
 fn artifacts_carry_their_id_as_etag_and_if_none_match_gives_304() {
     let (_env, server, read, _) = seeded();
     let path = "/v1/clients/cursor/profiles/default/head";
