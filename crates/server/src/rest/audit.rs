@@ -6,13 +6,13 @@
 #![allow(dead_code)] // the mirrors are described, not built: the handler serializes the core's
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::problem::Problem;
+use super::read::QueryOf;
 use super::schemas::PageQuery;
 use super::{RestState, page_request, to_value};
 
@@ -88,11 +88,7 @@ pub struct AuditPage {
 /// (no network): the verdict, counts by level and a page of findings.
 #[utoipa::path(get, path = "/v1/audit", tag = "deploy", params(PageQuery),
     responses((status = 200, description = "The audit", body = AuditPage)))]
-pub async fn audit(
-    State(state): State<RestState>,
-    q: Result<Query<PageQuery>, QueryRejection>,
-) -> Result<Json<Value>, Problem> {
-    let q = q.map(|Query(q)| q).map_err(|e| Problem::usage(format!("bad query string: {}", e.body_text())))?;
+pub async fn audit(State(state): State<RestState>, QueryOf(q): QueryOf<PageQuery>) -> Result<Json<Value>, Problem> {
     state
         .run(move |core, facts, _| {
             let request = page_request(q.limit, q.cursor.as_deref())?;
