@@ -195,10 +195,11 @@ impl EventLog {
     /// comes first, in the order they were held (written at once past [`HELD_LIMIT`] events).
     pub fn hold(&self, home: &Home, events: Vec<Event>) -> Result<()> {
         let mut held = self.held();
-        if held.home.as_ref().is_some_and(|h| h.root() != home.root()) {
-            self.write_held(&mut held)?;
+        if held.home.as_ref().is_none_or(|h| h.root() != home.root()) {
+            // Events held for another home go to its log first (best effort, like every event).
+            let _ = self.write_held(&mut held);
+            held.home = Some(home.clone());
         }
-        held.home.get_or_insert_with(|| home.clone());
         held.events.extend(events);
         if held.events.len() >= HELD_LIMIT {
             return self.write_held(&mut held);

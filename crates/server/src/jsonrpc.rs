@@ -229,7 +229,8 @@ mod tests {
             let Checked::Message(slow) = checked_value(input.trim_start_matches('\u{feff}').as_bytes()) else {
                 panic!("{input}: not a message by way of a value")
             };
-            let (fast, slow) = (serde_json::to_value(&*fast).expect("json"), serde_json::to_value(&*slow).expect("json"));
+            let (fast, slow) =
+                (serde_json::to_value(&*fast).expect("json"), serde_json::to_value(&*slow).expect("json"));
             assert_eq!(fast, slow, "{input}");
         }
     }

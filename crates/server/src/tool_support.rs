@@ -111,6 +111,7 @@ impl Prepared {
     }
 
     /// True when a spare copy is ready (for tests).
+    #[cfg(test)]
     pub fn has_spare(&self) -> bool {
         self.spare().is_some()
     }
