@@ -29,11 +29,14 @@ fn logged_traces(home: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
+/// Each write of the server's stdout, with the trace ids the event log held at that moment.
+type Writes = Arc<Mutex<Vec<(Vec<u8>, Vec<String>)>>>;
+
 /// The server's stdout: records each write with the trace ids the event log held at that moment.
 struct Recording<W> {
     inner: W,
     home: std::path::PathBuf,
-    writes: Arc<Mutex<Vec<(Vec<u8>, Vec<String>)>>>,
+    writes: Writes,
 }
 
 impl<W: AsyncWrite + Unpin> AsyncWrite for Recording<W> {
@@ -66,7 +69,7 @@ async fn a_read_only_answer_is_written_before_its_events_and_every_event_is_writ
     env.core().publish("cursor", "team", &doc("one"), None, None).expect("publish");
     let (server_io, client_io) = tokio::io::duplex(1 << 20);
     let (read, write) = tokio::io::split(server_io);
-    let writes = Arc::new(Mutex::new(Vec::new()));
+    let writes: Writes = Arc::default();
     let stdout = Recording { inner: write, home: env.home(), writes: Arc::clone(&writes) };
     let after = Arc::new(AfterAnswer::default());
     let server =
