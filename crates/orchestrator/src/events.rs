@@ -145,16 +145,34 @@ pub fn append(home: &Home, event: &Event) -> Result<()> {
 /// An appender that keeps the day's file open between events (a long-running server writes
 /// thousands); each write is whole lines with `O_APPEND`. Opening a day's file applies the
 /// retention (see [`apply_retention`]).
+///
+/// Events may also be *held* ([`EventLog::hold`]) to be written a moment later
+/// ([`EventLog::flush_held`]): the stdio MCP server writes a read-only call's answer first and
+/// its events right after, off the answer's path. Held events are never reordered: any append
+/// writes what is held before its own events, and dropping the log writes what is still held.
 #[derive(Debug, Default)]
 pub struct EventLog {
     open: std::sync::Mutex<Option<(std::path::PathBuf, std::fs::File)>>,
     retention: Retention,
+    /// Events held for later, with the home they belong to. Taken before `open`, and kept
+    /// locked while they are written, so that no append can overtake them.
+    held: std::sync::Mutex<Held>,
 }
+
+#[derive(Debug, Default)]
+struct Held {
+    home: Option<Home>,
+    events: Vec<Event>,
+}
+
+/// Most events held before [`EventLog::hold`] writes them at once (a peer that never lets the
+/// held events be flushed cannot make them grow without bound).
+pub const HELD_LIMIT: usize = 1024;
 
 impl EventLog {
     /// An appender with this retention.
     pub fn with_retention(retention: Retention) -> Self {
-        EventLog { open: std::sync::Mutex::default(), retention }
+        EventLog { open: std::sync::Mutex::default(), retention, held: std::sync::Mutex::default() }
     }
 }
 
@@ -164,8 +182,59 @@ impl EventLog {
         self.append_all(home, std::slice::from_ref(event))
     }
 
-    /// Appends events in order, the lines of each UTC day in one `write` to that day's file.
+    /// Appends events in order, the lines of each UTC day in one `write` to that day's file
+    /// (after whatever is held, see [`EventLog::hold`]).
     pub fn append_all(&self, home: &Home, events: &[Event]) -> Result<()> {
+        let mut held = self.held();
+        let flushed = self.write_held(&mut held);
+        self.write(home, events)?;
+        flushed
+    }
+
+    /// Holds events to be written by the next [`EventLog::flush_held`] or append, whichever
+    /// comes first, in the order they were held (written at once past [`HELD_LIMIT`] events).
+    pub fn hold(&self, home: &Home, events: Vec<Event>) -> Result<()> {
+        let mut held = self.held();
+        if held.home.as_ref().is_none_or(|h| h.root() != home.root()) {
+            // Events held for another home go to its log first (best effort, like every event).
+            let _ = self.write_held(&mut held);
+            held.home = Some(home.clone());
+        }
+        held.events.extend(events);
+        if held.events.len() >= HELD_LIMIT {
+            return self.write_held(&mut held);
+        }
+        Ok(())
+    }
+
+    /// Writes the held events (one `write` per day); nothing when none are held.
+    pub fn flush_held(&self) -> Result<()> {
+        let mut held = self.held();
+        self.write_held(&mut held)
+    }
+
+    /// How many events are held (for tests).
+    pub fn held_count(&self) -> usize {
+        self.held().events.len()
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write_held(&self, held: &mut Held) -> Result<()> {
+        if held.events.is_empty() {
+            return Ok(());
+        }
+        let events = std::mem::take(&mut held.events);
+        match &held.home {
+            Some(home) => self.write(home, &events),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes events now (the caller holds `held`).
+    fn write(&self, home: &Home, events: &[Event]) -> Result<()> {
         let day = |event: &Event| event.ts.to_zoned(jiff::tz::TimeZone::UTC).date();
         for same_day in events.chunk_by(|a, b| day(a) == day(b)) {
             let path = home.events_dir().join(format!("{}.jsonl", day(&same_day[0])));
@@ -196,6 +265,13 @@ impl EventLog {
             }
         }
         Ok(())
+    }
+}
+
+impl Drop for EventLog {
+    /// Writes what is still held (best effort, like every event).
+    fn drop(&mut self) {
+        let _ = self.flush_held();
     }
 }
 
@@ -336,6 +412,70 @@ mod tests {
             ["orchestrator.get_failed"]
         );
         assert!(q(Filter { trace_id: Some("t3".into()), ..Filter::default() }).is_empty());
+    }
+
+    fn logged(dir: &std::path::Path) -> Vec<String> {
+        let text = std::fs::read_to_string(dir.join("events/2026-11-25.jsonl")).unwrap_or_default();
+        text.lines().map(|l| serde_json::from_str::<Event>(l).expect("event").event_type).collect()
+    }
+
+    #[test]
+    fn held_events_are_written_by_a_flush_in_the_order_they_were_held() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = Home::new(dir.path());
+        let log = EventLog::default();
+        let e = |t: &str| event("2026-11-25T10:00:00Z", t, "t", Status::Success);
+        log.hold(&home, vec![e("a"), e("b")]).expect("hold");
+        log.hold(&home, vec![e("c")]).expect("hold");
+        assert_eq!(log.held_count(), 3);
+        assert!(logged(dir.path()).is_empty(), "nothing written while held");
+        log.flush_held().expect("flush");
+        assert_eq!(logged(dir.path()), ["a", "b", "c"]);
+        assert_eq!(log.held_count(), 0);
+        log.flush_held().expect("a flush with nothing held");
+        assert_eq!(logged(dir.path()), ["a", "b", "c"], "nothing written twice");
+    }
+
+    #[test]
+    fn an_append_writes_what_is_held_first() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = Home::new(dir.path());
+        let log = EventLog::default();
+        let e = |t: &str| event("2026-11-25T10:00:00Z", t, "t", Status::Success);
+        log.hold(&home, vec![e("held")]).expect("hold");
+        log.append(&home, &e("appended")).expect("append");
+        assert_eq!(logged(dir.path()), ["held", "appended"]);
+        assert_eq!(log.held_count(), 0);
+    }
+
+    #[test]
+    fn dropping_the_log_writes_what_is_held_and_too_many_held_are_written_at_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = Home::new(dir.path());
+        let e = |t: &str| event("2026-11-25T10:00:00Z", t, "t", Status::Success);
+        let log = EventLog::default();
+        log.hold(&home, vec![e("last words")]).expect("hold");
+        drop(log);
+        assert_eq!(logged(dir.path()), ["last words"]);
+
+        let log = EventLog::default();
+        log.hold(&home, (0..HELD_LIMIT - 1).map(|_| e("many")).collect()).expect("hold");
+        assert_eq!(log.held_count(), HELD_LIMIT - 1);
+        log.hold(&home, vec![e("one more")]).expect("hold");
+        assert_eq!(log.held_count(), 0, "written at the limit");
+        assert_eq!(logged(dir.path()).len(), 1 + HELD_LIMIT);
+    }
+
+    #[test]
+    fn events_held_for_another_home_are_written_to_their_own_first() {
+        let (one, two) = (tempfile::tempdir().expect("temp dir"), tempfile::tempdir().expect("temp dir"));
+        let log = EventLog::default();
+        let e = |t: &str| event("2026-11-25T10:00:00Z", t, "t", Status::Success);
+        log.hold(&Home::new(one.path()), vec![e("one")]).expect("hold");
+        log.hold(&Home::new(two.path()), vec![e("two")]).expect("hold");
+        assert_eq!(logged(one.path()), ["one"]);
+        log.flush_held().expect("flush");
+        assert_eq!(logged(two.path()), ["two"]);
     }
 
     #[test]

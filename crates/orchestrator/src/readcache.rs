@@ -186,6 +186,35 @@ impl Validity {
             Validity::Stamped(stamps) => unchanged(stamps),
         }
     }
+
+    /// [`Validity::holds`] against a generation of `watch` drained at the start of this call
+    /// (see [`Drained`]) instead of draining the queue again: several remembered things one
+    /// operation consults (the trust store, the head) cost one `read` between them.
+    pub fn holds_at(&self, drained: Option<&Drained>) -> bool {
+        match (self, drained) {
+            (Validity::Watched { watch, generation }, Some(drained)) if Arc::ptr_eq(watch, &drained.watch) => {
+                *generation == drained.generation
+            }
+            _ => self.holds(),
+        }
+    }
+}
+
+/// A watch set's generation, drained once at the start of an operation: everything changed
+/// before that moment is in it, so what the operation finds valid at this generation was
+/// valid when it started (a change made during the operation shows on the next one, as a
+/// change made just after it would).
+#[derive(Debug, Clone)]
+pub struct Drained {
+    watch: Arc<Watch>,
+    generation: u64,
+}
+
+impl Drained {
+    /// Drains `watch` now (None without a watch set).
+    pub fn now(watch: Option<&Arc<Watch>>) -> Option<Drained> {
+        watch.map(|watch| Drained { generation: watch.generation(), watch: Arc::clone(watch) })
+    }
 }
 
 /// True when every file still has the stamp it had.
@@ -267,11 +296,24 @@ impl ReadCache {
         trust_digest: &[u8; 32],
         now: jiff::Timestamp,
     ) -> Option<Hit> {
+        self.lookup_entry_at(client, profile, trust_digest, now, None)
+    }
+
+    /// [`ReadCache::lookup_entry`] with the watch set drained at the start of the operation
+    /// (see [`Drained`]; None: drained now).
+    pub fn lookup_entry_at(
+        &self,
+        client: &ClientId,
+        profile: &ProfileId,
+        trust_digest: &[u8; 32],
+        now: jiff::Timestamp,
+        drained: Option<&Drained>,
+    ) -> Option<Hit> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = entries.get(&(client.clone(), profile.clone()))?;
         if entry.trust_digest != *trust_digest
             || entry.verified.statement().expires_at.is_some_and(|expires| now >= expires)
-            || !entry.validity.holds()
+            || !entry.validity.holds_at(drained)
         {
             return None;
         }
@@ -354,6 +396,32 @@ mod tests {
         assert!(!stamp.is_settled(SystemTime::UNIX_EPOCH), "changed in the future: not settled");
         assert!(Stamp::Absent.is_settled(SystemTime::now()));
         assert!(!Stamp::Unknown.is_settled(SystemTime::now()));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_validity_judged_at_a_drained_generation_sees_changes_before_it_and_not_after() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"1").expect("write");
+        let watch = Arc::new(Watch::new().expect("inotify"));
+        let mut recorder = Recorder::watching(Some(&watch));
+        recorder.consult(&path);
+        let validity = recorder.finish().expect("watched");
+        let drained = Drained::now(Some(&watch));
+        assert!(validity.holds_at(drained.as_ref()));
+        std::fs::write(&path, b"2").expect("a change after the drain");
+        assert!(validity.holds_at(drained.as_ref()), "judged as of the drain");
+        assert!(!validity.holds_at(Drained::now(Some(&watch)).as_ref()), "the next drain has it");
+        // Another set's generation says nothing about this one: the validity drains its own.
+        let other = Arc::new(Watch::new().expect("inotify"));
+        let mut fresh = Recorder::watching(Some(&watch));
+        fresh.consult(&path);
+        let validity = fresh.finish().expect("watched");
+        assert!(validity.holds_at(Drained::now(Some(&other)).as_ref()));
+        std::fs::write(&path, b"3").expect("change");
+        assert!(!validity.holds_at(Drained::now(Some(&other)).as_ref()));
+        assert!(Drained::now(None).is_none());
     }
 
     #[test]

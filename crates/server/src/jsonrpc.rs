@@ -101,6 +101,21 @@ fn params_error(method: &str, params: Option<&Value>) -> String {
 /// Checks one incoming message (a line without its newline, or an HTTP body).
 pub fn check(bytes: &[u8]) -> Checked {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
+    // A well-formed message is parsed once, straight into rmcp's type: rmcp's own parse, the
+    // one the checks below end in. Only what does not parse (or parses as an unknown custom
+    // request of a known method name) is parsed again, to a `Value`, to say what is wrong.
+    match serde_json::from_slice::<ClientJsonRpcMessage>(bytes) {
+        Ok(JsonRpcMessage::Request(request))
+            if matches!(&request.request, ClientRequest::CustomRequest(custom)
+                if KNOWN_REQUESTS.contains(&custom.method.as_str())) => {}
+        Ok(message) => return Checked::Message(Box::new(message)),
+        Err(_) => {}
+    }
+    checked_value(bytes)
+}
+
+/// [`check`] by way of a `Value`, for a message rmcp's type does not take as it is.
+fn checked_value(bytes: &[u8]) -> Checked {
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(value) => value,
         Err(e) => return Checked::Reply(Reply::new(PARSE_ERROR, Value::Null, format!("Parse error: {e}"))),
@@ -194,6 +209,29 @@ mod tests {
             r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
         ] {
             assert!(matches!(check(input.as_bytes()), Checked::Message(_)), "{input}");
+        }
+    }
+
+    #[test]
+    fn a_message_parsed_from_its_bytes_is_the_one_parsed_by_way_of_a_value() {
+        for input in [
+            r#"{"jsonrpc":"2.0","id":8,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":"s","method":"tools/call","params":{"name":"get_config","arguments":{"client_id":"cursor","profile_id":"default","n":1.5,"big":18446744073709551615}}}"#,
+            r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"x","arguments":{"a":1,"a":2}}}"#,
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            r#"{"jsonrpc":"2.0","id":3,"result":{"roots":[{"uri":"file:///tmp"}]}}"#,
+            r#"{"jsonrpc":"2.0","id":4,"error":{"code":-1,"message":"no"}}"#,
+            r#"{"jsonrpc":"2.0","id":7,"method":"nope/nope","params":{"x":[1,{"y":null}]}}"#,
+            " {\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"ping\"} ",
+            "\u{feff}{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"ping\"}",
+        ] {
+            let Checked::Message(fast) = check(input.as_bytes()) else { panic!("{input}: not a message") };
+            let Checked::Message(slow) = checked_value(input.trim_start_matches('\u{feff}').as_bytes()) else {
+                panic!("{input}: not a message by way of a value")
+            };
+            let (fast, slow) =
+                (serde_json::to_value(&*fast).expect("json"), serde_json::to_value(&*slow).expect("json"));
+            assert_eq!(fast, slow, "{input}");
         }
     }
 

@@ -97,6 +97,8 @@ pub struct McpServer {
     inline: bool,
     /// `list_clients` answers remembered while nothing they looked at changed.
     list_memo: Arc<tool_support::ListMemo>,
+    /// Work the transport runs once an answer is written (stdio); None: done before answering.
+    after_answer: Option<Arc<stdio::AfterAnswer>>,
     tool_router: ToolRouter<McpServer>,
 }
 
@@ -123,6 +125,7 @@ impl McpServer {
             project_dirs: Arc::new(Vec::new()),
             inline: false,
             list_memo: Arc::default(),
+            after_answer: None,
             tool_router: tools::router(),
         }
     }
@@ -158,6 +161,14 @@ impl McpServer {
         self
     }
 
+    /// Leaves what an answer's caller need not wait for (a read-only call's event-log write,
+    /// a spare copy of a remembered answer) to `after`, which the transport runs once the
+    /// answer is written ([`stdio::LineTransport::with_after_answer`]).
+    pub fn with_after_answer(mut self, after: Arc<stdio::AfterAnswer>) -> Self {
+        self.after_answer = Some(after);
+        self
+    }
+
     /// Runs one tool with its events (inline, or on a blocking thread for HTTP calls that are
     /// not quick reads), and turns the outcome into a result:
     /// structured content on success, `isError: true` with the message on a domain failure.
@@ -175,6 +186,10 @@ impl McpServer {
         let facts = Arc::clone(&self.facts);
         let path_dirs = Arc::clone(&self.path_dirs);
         let read_only = self.is_read_only(tool);
+        // Over stdio a read-only call's events are written after its answer (stdio::AfterAnswer).
+        let after = self.after_answer.clone();
+        let held = (read_only && after.is_some()).then(|| Arc::clone(&core));
+        let hold = held.is_some();
         let run = move || {
             let trace_id = events::new_trace_id();
             let started = Instant::now();
@@ -195,8 +210,13 @@ impl McpServer {
                 }
                 outcome
             };
-            // A read-only call's events go to the log in one write when it ends.
-            let outcome = if read_only { traced.with_events_batched(call) } else { call(&traced) };
+            // A read-only call's events go to the log in one write when it ends (over stdio,
+            // once its answer is written).
+            let outcome = match (read_only, hold) {
+                (true, true) => traced.with_events_held(call),
+                (true, false) => traced.with_events_batched(call),
+                (false, _) => call(&traced),
+            };
             (trace_id, outcome)
         };
         // Over HTTP a quick read runs on the worker that received it (tens of microseconds of
@@ -208,9 +228,17 @@ impl McpServer {
             McpError::internal_error(format!("{tool} failed unexpectedly"), None)
         })?;
         let result = match outcome {
-            Ok(output) => output.into_result(),
+            Ok(output) => {
+                if let Some((after, job)) = after.as_ref().zip(output.after_answer()) {
+                    after.push(job);
+                }
+                output.into_result()
+            }
             Err(error) => error.into_result(),
         };
+        if let Some((after, core)) = after.as_ref().zip(held) {
+            after.push(move || core.flush_held_events());
+        }
         let mut trace = MetaObject::new();
         trace.0.insert(TRACE_ID_META.into(), json!(trace_id));
         Ok(result.with_meta(Some(trace)))
@@ -349,10 +377,12 @@ fn stdio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// that closes stdin before `initialize` (a host probing whether the server starts) ends the
 /// server quietly with success.
 pub fn serve_stdio(core: Orchestrator, project_dirs: Vec<PathBuf>) -> anyhow::Result<()> {
-    let server = McpServer::new(core).with_project_dirs(project_dirs).inline();
+    let after = Arc::new(stdio::AfterAnswer::default());
+    let server = McpServer::new(core).with_project_dirs(project_dirs).inline().with_after_answer(Arc::clone(&after));
     stdio_runtime()?.block_on(async move {
         let (read, write) = rmcp::transport::stdio_pipes();
-        let service = match server.serve(stdio::LineTransport::new(read, write)).await {
+        let transport = stdio::LineTransport::with_after_answer(read, write, Some(after));
+        let service = match server.serve(transport).await {
             Ok(service) => service,
             Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => return anyhow::Ok(()),
             Err(e) => return Err(e.into()),

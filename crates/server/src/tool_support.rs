@@ -56,24 +56,64 @@ pub const MAX_PROFILE_IDS: usize = 20;
 
 /// A successful tool answer prepared once: its structured content and that content's text (the
 /// same JSON, serialized once), remembered by a cache for as long as what it was made from.
+///
+/// rmcp takes each result by value, so every answer is a copy. An answer served more than once
+/// keeps a spare copy made after the previous answer was written ([`Prepared::make_spare`], run
+/// by the stdio transport's [`crate::stdio::AfterAnswer`]): the next call hands that out
+/// instead of copying while its caller waits.
 #[derive(Debug)]
 pub struct Prepared {
     text: String,
     structured: Value,
+    spare: std::sync::Mutex<Option<CallToolResult>>,
+    served: std::sync::atomic::AtomicU64,
 }
 
 impl Prepared {
     /// The answer with this structured content.
     pub fn new(structured: Value) -> Self {
-        Prepared { text: structured.to_string(), structured }
+        Prepared {
+            text: structured.to_string(),
+            structured,
+            spare: std::sync::Mutex::default(),
+            served: std::sync::atomic::AtomicU64::new(0),
+        }
     }
 
-    /// The tool result, as [`CallToolResult::structured`] makes it.
+    fn spare(&self) -> std::sync::MutexGuard<'_, Option<CallToolResult>> {
+        self.spare.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The tool result, as [`CallToolResult::structured`] makes it (the spare copy if there is
+    /// one).
     pub fn result(&self) -> CallToolResult {
+        self.served.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.spare().take().unwrap_or_else(|| self.copy())
+    }
+
+    fn copy(&self) -> CallToolResult {
         let mut result = CallToolResult::structured(Value::Null);
         result.content = vec![ContentBlock::text(self.text.clone())];
         result.structured_content = Some(self.structured.clone());
         result
+    }
+
+    /// Makes the spare copy the next [`Prepared::result`] hands out, if this answer was served
+    /// more than once (one served once may never be asked for again) and has none.
+    pub fn make_spare(&self) {
+        if self.served.load(std::sync::atomic::Ordering::Relaxed) < 2 {
+            return;
+        }
+        let mut spare = self.spare();
+        if spare.is_none() {
+            *spare = Some(self.copy());
+        }
+    }
+
+    /// True when a spare copy is ready (for tests).
+    #[cfg(test)]
+    pub fn has_spare(&self) -> bool {
+        self.spare().is_some()
     }
 }
 
@@ -81,6 +121,11 @@ impl Prepared {
 pub(crate) trait ToolOutput {
     /// The tool result.
     fn into_result(self) -> CallToolResult;
+
+    /// Work to do once the answer is written, where the transport offers that (stdio).
+    fn after_answer(&self) -> Option<Box<dyn FnOnce() + Send>> {
+        None
+    }
 }
 
 impl ToolOutput for Value {
@@ -92,6 +137,11 @@ impl ToolOutput for Value {
 impl ToolOutput for Arc<Prepared> {
     fn into_result(self) -> CallToolResult {
         self.result()
+    }
+
+    fn after_answer(&self) -> Option<Box<dyn FnOnce() + Send>> {
+        let prepared = Arc::clone(self);
+        Some(Box::new(move || prepared.make_spare()))
     }
 }
 
@@ -294,4 +344,28 @@ pub(crate) fn with_cursor(mut value: Value, next_cursor: Option<String>) -> Valu
 
 pub(crate) fn meta_of(pairs: &[(&str, &str)]) -> Map<String, Value> {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), json!(v.chars().take(64).collect::<String>()))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spare_copy_is_made_only_for_an_answer_served_more_than_once_and_is_the_same_answer() {
+        let prepared = Prepared::new(json!({"a": [1, "x"], "b": {"c": null}}));
+        let first = prepared.result();
+        prepared.make_spare();
+        assert!(!prepared.has_spare(), "served once: maybe never asked for again");
+        let second = prepared.result();
+        prepared.make_spare();
+        assert!(prepared.has_spare());
+        prepared.make_spare();
+        let third = prepared.result();
+        assert!(!prepared.has_spare(), "handed out");
+        assert_eq!(first, second);
+        assert_eq!(second, third);
+        let text = third.content[0].as_text().map(|t| t.text.clone());
+        assert_eq!(text.as_deref(), Some(r#"{"a":[1,"x"],"b":{"c":null}}"#));
+        assert_eq!(third.structured_content, Some(json!({"a": [1, "x"], "b": {"c": null}})));
+    }
 }

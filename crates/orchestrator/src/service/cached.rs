@@ -13,7 +13,7 @@ use super::Orchestrator;
 use crate::artifact::Verified;
 use crate::error::Result;
 use crate::ids::{ClientId, ProfileId};
-use crate::readcache::ReadCache;
+use crate::readcache::{Drained, ReadCache};
 use crate::registry;
 use crate::trust::TrustStore;
 
@@ -82,11 +82,13 @@ impl Orchestrator {
             let client = ClientId::parse_subject(client)?;
             let profile = ProfileId::parse(profile)?;
             self.ensure_initialized()?;
-            let trust = self.trust()?;
+            // One drain of the watch set for the trust store and the head alike.
+            let drained = Drained::now(self.watch());
+            let trust = self.trust_at(drained.as_ref())?;
             let Some(cache) = &self.read_cache else {
                 return Ok(Arc::new(derive(&self.head_for(&trust, &client, &profile)?)));
             };
-            if let Some(hit) = cache.lookup_entry(&client, &profile, &trust.digest(), self.now()) {
+            if let Some(hit) = cache.lookup_entry_at(&client, &profile, &trust.digest(), self.now(), drained.as_ref()) {
                 if let Some(derived) = hit.derived.and_then(|d| d.downcast::<T>().ok()) {
                     return Ok(derived);
                 }

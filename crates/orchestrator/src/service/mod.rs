@@ -369,9 +369,15 @@ impl Orchestrator {
     /// not remembered: on a filesystem with coarse timestamps a second change within the same
     /// tick would keep the same stamps (git's "racily clean" rule for its index).
     fn trust(&self) -> Result<Arc<TrustStore>> {
+        self.trust_at(None)
+    }
+
+    /// [`Orchestrator::trust`] judged at a generation of the watch set drained at the start of
+    /// the operation (`cached.rs`: one drain for the trust store and the head).
+    fn trust_at(&self, drained: Option<&crate::readcache::Drained>) -> Result<Arc<TrustStore>> {
         if let Ok(cached) = self.trust_cache.lock()
             && let Some((validity, store)) = cached.as_ref()
-            && validity.holds()
+            && validity.holds_at(drained)
         {
             return Ok(Arc::clone(store));
         }

@@ -35,13 +35,33 @@ impl Orchestrator {
     /// adapter's pair and the core's) would otherwise cost four writes. Events of an operation
     /// cut short by a crash are lost with it, so writers are not batched.
     pub fn with_events_batched<T>(&self, work: impl FnOnce(&Orchestrator) -> T) -> T {
+        let (outcome, events) = self.collecting_events(work);
+        // Best effort, like every event (held only once the home was initialized).
+        let _ = self.event_log.append_all(&self.home, &events);
+        outcome
+    }
+
+    /// [`Orchestrator::with_events_batched`], the events held when `work` returns instead of
+    /// written: the next [`Orchestrator::flush_held_events`] (or any event written meanwhile)
+    /// writes them, in order. For an adapter that answers first and writes the log after (the
+    /// stdio MCP server); what is still held is written when the core's last clone is dropped.
+    pub fn with_events_held<T>(&self, work: impl FnOnce(&Orchestrator) -> T) -> T {
+        let (outcome, events) = self.collecting_events(work);
+        let _ = self.event_log.hold(&self.home, events);
+        outcome
+    }
+
+    /// Writes the events held by [`Orchestrator::with_events_held`] (best effort).
+    pub fn flush_held_events(&self) {
+        let _ = self.event_log.flush_held();
+    }
+
+    fn collecting_events<T>(&self, work: impl FnOnce(&Orchestrator) -> T) -> (T, Vec<Event>) {
         let batch = Arc::new(std::sync::Mutex::new(Vec::new()));
         let core = Orchestrator { event_batch: Some(Arc::clone(&batch)), ..self.clone() };
         let outcome = work(&core);
         let events = std::mem::take(&mut *batch.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-        // Best effort, like every event (held only once the home was initialized).
-        let _ = self.event_log.append_all(&self.home, &events);
-        outcome
+        (outcome, events)
     }
 
     /// Appends an event; false when the home is not initialized (a refused command must not

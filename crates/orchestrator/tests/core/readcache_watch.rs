@@ -164,3 +164,31 @@ fn a_failed_read_is_not_derived_and_its_error_is_the_core_s() {
     let refused = reader.get_derived("cursor", "nothing-here", |_| ()).expect_err("no such profile");
     assert_eq!(refused.kind(), ErrorKind::NotFound, "{refused}");
 }
+
+/// `get_derived` judges the trust store and the head at one drain of the watch set.
+fn derived_version(reader: &Orchestrator) -> orchestrator::Result<u64> {
+    reader.get_derived("cursor", "team", |verified| verified.statement().version).map(|v| *v)
+}
+
+#[test]
+fn a_derived_read_refuses_a_trusted_key_deleted_by_another_process_on_the_next_call() {
+    let (env, reader, _writer) = remembered_now();
+    assert_eq!(derived_version(&reader).expect("derived"), 1);
+    assert_eq!(derived_version(&reader).expect("remembered"), 1);
+    let key = Home::new(env.home()).trusted_key(key_a().public().id().hex());
+    std::fs::remove_file(&key).expect("delete the trusted key");
+    let refused = derived_version(&reader).expect_err("signed by a key no longer trusted");
+    assert_eq!(refused.kind(), ErrorKind::Signature, "{refused}");
+}
+
+#[test]
+fn a_derived_read_notices_a_file_rewritten_in_place_on_the_next_call() {
+    let (env, reader, _writer) = remembered_now();
+    assert_eq!(derived_version(&reader).expect("derived"), 1);
+    let hits = reader.read_cache_hits();
+    let envelope = env.home().join("history/cursor/team/0000000001.json");
+    rewrite_in_place(&envelope, b"\"version\":1", b"\"version\":7");
+    let refused = derived_version(&reader).expect_err("a tampered envelope");
+    assert_eq!(refused.kind(), ErrorKind::Signature, "{refused}");
+    assert_eq!(reader.read_cache_hits(), hits, "not answered from memory");
+}

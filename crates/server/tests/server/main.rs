@@ -15,6 +15,7 @@ mod rest_http;
 mod rest_schemas;
 mod schemas;
 mod stdio;
+mod stdio_answer_first;
 mod stdio_codes;
 mod support;
 mod tools;

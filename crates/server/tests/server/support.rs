@@ -111,7 +111,7 @@ impl Env {
 
 /// The in-process client's handler: declares roots (and lists them) when it has some.
 pub struct RootsClient {
-    roots: Option<Vec<String>>,
+    pub roots: Option<Vec<String>>,
 }
 
 #[allow(deprecated)] // roots: see McpServer::file_dirs
