@@ -31,6 +31,15 @@ use std::path::Path;
 /// Most watches one set holds before it starts over (each pins an inode in the kernel).
 pub const MAX_WATCHES: usize = 2048;
 
+/// Most events one drain reads. A process that writes in a watched directory as fast as the
+/// drain reads (even under names no cached read depends on; a tracer logging each of the
+/// server's system calls into a directory above the home does) would otherwise keep a drain
+/// reading for as long as it writes; past this many the set vouches for nothing this time and
+/// the generation moves (the caller reads afresh), the rest is left for the next drain. Above
+/// the kernel's default queue length (`fs.inotify.max_queued_events`, 16,384), so a queue that
+/// filled up is still read to its overflow marker.
+pub const MAX_DRAINED: usize = 1 << 16;
+
 /// `statfs` magic numbers of the filesystems whose every change goes through this kernel:
 /// ext2/3/4, XFS, Btrfs, tmpfs, ramfs, F2FS, ZFS, bcachefs, JFS, ReiserFS.
 pub const LOCAL_FILESYSTEMS: &[i64] = &[
@@ -70,7 +79,7 @@ mod linux {
     use rustix::fs::inotify::{self, CreateFlags, ReadFlags, WatchFlags};
     use rustix::io::Errno;
 
-    use super::{LOCAL_FILESYSTEMS, MAX_WATCHES, OVERLAYFS};
+    use super::{LOCAL_FILESYSTEMS, MAX_DRAINED, MAX_WATCHES, OVERLAYFS};
 
     /// Which entries of a watched directory matter.
     #[derive(Debug)]
@@ -98,6 +107,8 @@ mod linux {
         buf: Vec<MaybeUninit<u8>>,
         resets: u64,
         overflows: u64,
+        /// [`MAX_DRAINED`] (smaller in tests).
+        drain_limit: usize,
     }
 
     /// An inotify watch set with its generation (see the module documentation).
@@ -146,6 +157,7 @@ mod linux {
                     buf: vec![MaybeUninit::uninit(); 16 * 1024],
                     resets: 0,
                     overflows: 0,
+                    drain_limit: MAX_DRAINED,
                 }),
                 generation: AtomicU64::new(0),
             })
@@ -157,6 +169,12 @@ mod linux {
             let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
             self.drain(&mut inner);
             self.generation.load(Ordering::SeqCst)
+        }
+
+        /// Lowers the most events one drain reads (for tests).
+        #[cfg(test)]
+        pub(crate) fn set_drain_limit(&self, limit: usize) {
+            self.inner.lock().unwrap_or_else(PoisonError::into_inner).drain_limit = limit;
         }
 
         /// How many times the set started over (for tests).
@@ -286,8 +304,15 @@ mod linux {
             let mut changed = false;
             let mut structural = false;
             let mut overflowed = false;
+            let inner_limit = inner.drain_limit;
             let mut reader = inotify::Reader::new(fd, &mut inner.buf);
+            let mut read = 0;
             loop {
+                if read == inner_limit {
+                    changed = true;
+                    break;
+                }
+                read += 1;
                 let event = match reader.next() {
                     Ok(event) => event,
                     Err(Errno::AGAIN | Errno::INTR) => break,
@@ -427,6 +452,38 @@ mod tests {
         std::fs::write(&watched, b"2").expect("rewrite");
         assert!(watch.generation() > start, "a write to the watched file moves it");
         assert_eq!(watch.resets(), 0, "a write in place keeps the watches");
+    }
+
+    #[test]
+    fn a_flood_of_unrelated_events_ends_a_drain_after_a_bounded_number_and_moves_the_generation() {
+        let dir = dir();
+        let watched = dir.path().join("a/file");
+        std::fs::create_dir(dir.path().join("a")).expect("mkdir");
+        std::fs::write(&watched, b"1").expect("write");
+        let watch = Watch::new().expect("inotify");
+        watch.set_drain_limit(64);
+        assert!(watch.watch(&watched));
+        let start = watch.generation();
+        // Distinct names (identical consecutive events would be merged), none of them watched:
+        // about 2,000 events (a create and a write each).
+        for i in 0..1000 {
+            std::fs::write(dir.path().join(format!("noise{i}")), b"x").expect("an unrelated file");
+        }
+        let after_flood = watch.generation();
+        assert!(after_flood > start, "past the bound the set vouches for nothing: read afresh");
+        // Each later drain reads at most the bound: the unrelated rest is gone within
+        // 2,000 / 64 drains, and then nothing moves.
+        let mut last = after_flood;
+        let mut drains = 1;
+        while watch.generation() != last {
+            last = watch.generation();
+            drains += 1;
+            assert!(drains <= 2000 / 64 + 2, "the rest is never drained");
+        }
+        assert!(drains > 2, "the flood took more than one bounded drain ({drains})");
+        assert_eq!(watch.resets(), 0, "the watches stay");
+        std::fs::write(&watched, b"2").expect("rewrite");
+        assert!(watch.generation() > last, "a change to the watched file is still seen");
     }
 
     #[test]
