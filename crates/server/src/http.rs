@@ -41,13 +41,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use orchestrator::Orchestrator;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::{self, Scope, TokenVerifier};
 use crate::ratelimit::FailureLimiter;
 use crate::rest::problem::Problem;
+use crate::session::DirectSessionManager;
 use crate::{McpServer, http_protocol};
 
 /// Largest request body accepted.
@@ -363,7 +363,7 @@ pub fn router(
     ));
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
-        LocalSessionManager::default().into(),
+        Arc::new(DirectSessionManager::default()),
         mcp_config(bound, cancel),
     );
     let auth = match auth {
