@@ -43,7 +43,7 @@ run() { # SCRIPT URL -> requests/s; stops the script when a check failed
     exit 1
   fi
   awk '/^summary:/ {for (i = 2; i <= NF; i++) {split($i, kv, "="); f[kv[1]] = kv[2]}
-    printf "%.0f %s", f["requests"] / f["duration_us"] * 1e6, f["p50_us"]}' "$file"
+    printf "%.0f %s\n", f["requests"] / f["duration_us"] * 1e6, f["p50_us"]}' "$file"
 }
 
 echo "| round | binary | MCP \`get_config\`/s | p50 µs | REST head/s, same server | p50 µs | ratio |"
