@@ -235,9 +235,14 @@ async fn a_second_standalone_stream_is_an_idle_one_and_a_dead_primary_is_replace
     // Resuming the standalone stream after event 0 replays from it.
     let mut resumed = Box::pin(manager.resume(&id, "0".into()).await.expect("resumed"));
     assert_eq!(json_of(&next(&mut resumed).await).expect("message")["params"]["progressToken"], "loose");
-    for _ in 0..super::MAX_SHADOW_STREAMS + 2 {
-        let _ = manager.create_standalone_stream(&id).await.expect("GET");
+    // At most MAX_SHADOW_STREAMS idle streams: the oldest ones end to make room.
+    let mut shadows = Vec::new();
+    for _ in 0..super::MAX_SHADOW_STREAMS + 1 {
+        shadows.push(Box::pin(manager.create_standalone_stream(&id).await.expect("GET")));
     }
+    assert!(ended(&mut idle).await, "the oldest idle stream ended first");
+    assert!(ended(&mut shadows[0]).await, "then the next oldest");
+    assert!(tokio::time::timeout(Duration::from_millis(50), shadows[1].next()).await.is_err(), "a newer one ended");
 }
 
 #[tokio::test]
