@@ -25,7 +25,7 @@
 //!   arrived within the header timeout (`--header-timeout`, [`DEFAULT_HEADER_TIMEOUT`]) is
 //!   closed, so slow clients cannot hold connections open (hyper starts that clock as soon as
 //!   it waits for a request, so an idle keep-alive connection is closed after the same time);
-//!   idle MCP sessions end after rmcp's keep-alive rules.
+//!   an MCP session idle for 5 minutes ends ([`crate::session`]: rmcp's session rules).
 //! - **Sockets.** TCP_NODELAY on every accepted connection (without it each response waited for
 //!   the peer's delayed ACK, ~40 ms). Connections are served by hyper's HTTP/1.1 server with a
 //!   timer (axum's `serve` sets none, which turns hyper's header timeout off); on Ctrl-C or
@@ -41,13 +41,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use orchestrator::Orchestrator;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::{self, Scope, TokenVerifier};
 use crate::ratelimit::FailureLimiter;
 use crate::rest::problem::Problem;
+use crate::session::DirectSessionManager;
 use crate::{McpServer, http_protocol};
 
 /// Largest request body accepted.
@@ -363,7 +363,7 @@ pub fn router(
     ));
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
-        LocalSessionManager::default().into(),
+        Arc::new(DirectSessionManager::default()),
         mcp_config(bound, cancel),
     );
     let auth = match auth {

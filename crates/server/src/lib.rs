@@ -32,6 +32,7 @@ mod ratelimit;
 pub mod registry_auth;
 pub mod resources;
 pub mod rest;
+pub mod session;
 pub mod stdio;
 mod tool_support;
 pub mod tools;
