@@ -65,6 +65,10 @@ pub struct CliArgs {
     /// Measured runs (after 2 unmeasured ones).
     #[arg(long, default_value_t = 20)]
     runs: usize,
+    /// A file removed (if present) before each run, outside the timed span: a cache the
+    /// command would otherwise find (say, the profile name index).
+    #[arg(long)]
+    remove_before: Option<PathBuf>,
     /// The command's arguments (after `--`).
     #[arg(last = true, required = true)]
     command: Vec<String>,
@@ -215,6 +219,12 @@ pub fn raw_verify(args: &RawArgs) -> anyhow::Result<()> {
 /// The median wall time (ms) of running the command.
 pub fn cli(args: &CliArgs) -> anyhow::Result<()> {
     let once = || -> anyhow::Result<Duration> {
+        if let Some(path) = &args.remove_before {
+            match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
         let started = Instant::now();
         let status = Command::new(&args.bin)
             .arg("--home")

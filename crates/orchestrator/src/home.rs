@@ -19,6 +19,7 @@
 //! locks/<hash>.lock                        one lock per client file written by deploy/rollback
 //! drafts/<client>/<profile>.json           mutable working copies (imports, draft edits)
 //! deployments/<client>/<id>.json           deployment records
+//! cache/profile-names/<client>            sorted names of heads/<client>/ (a cache, see `name_index`)
 //! deployments/backups/<hex>                bytes of client files before/after each write, 0600
 //! policies/<layer>/<name>.json            signed policies this home honours (layer: org, team, user)
 //! artifacts/, index/                       a legacy (Python tool) store, read-only to us
@@ -102,6 +103,11 @@ impl Home {
     /// A profile's head.
     pub fn head(&self, client: &ClientId, profile: &ProfileId) -> PathBuf {
         self.heads_dir(client).join(format!("{}.json", profile.as_str()))
+    }
+    /// `cache/profile-names/<client>`: the index of a client's profile names (a cache, see
+    /// [`crate::name_index`]; outside `heads/` so writing it leaves that directory alone).
+    pub fn name_index(&self, client: &ClientId) -> PathBuf {
+        self.root.join("cache").join("profile-names").join(client.as_str())
     }
     /// A profile's highest seen version.
     pub fn seen(&self, client: &ClientId, profile: &ProfileId) -> PathBuf {

@@ -23,6 +23,7 @@ pub mod ids;
 pub mod keys;
 pub mod legacy;
 pub mod lock;
+pub mod name_index;
 pub mod package_ref;
 pub mod page;
 pub mod policy;

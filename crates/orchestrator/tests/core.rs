@@ -17,6 +17,8 @@ mod crypto_vectors;
 mod events;
 #[path = "core/legacy.rs"]
 mod legacy;
+#[path = "core/name_index.rs"]
+mod name_index;
 #[path = "core/perms.rs"]
 mod perms;
 #[path = "core/readcache.rs"]

@@ -6,8 +6,10 @@
 //! it, so any process's publish changes it), and re-listed when it changes; a listing less than
 //! [`crate::readcache::RACY_WINDOW`] old is never remembered (a second change within a coarse timestamp tick would keep the time), as
 //! for the trust store. So a long-running core (the MCP server) answers a page with one `stat`
-//! of the directory and the page's own head reads, whatever the number of profiles; a one-shot
-//! process lists the directory once (names only).
+//! of the directory and the page's own head reads, whatever the number of profiles. A one-shot
+//! process reads the names from the on-disk index of [`crate::name_index`] when it is valid for
+//! the directory's stamp (one file, no directory listing), and otherwise lists the directory
+//! once (names only), rewriting the index when the directory has settled.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,6 +19,7 @@ use super::shared::Layer;
 use super::{Orchestrator, ProfileSummary};
 use crate::error::{Error, Result};
 use crate::ids::{ClientId, ProfileId};
+use crate::name_index;
 use crate::page::{self, Page, PageRequest};
 use crate::readcache::Stamp;
 use crate::registry::{self, Head, HistoryEntry};
@@ -53,7 +56,8 @@ impl Orchestrator {
         {
             return Ok(Arc::clone(names));
         }
-        let names = Arc::new(registry::profiles(&self.home, client)?);
+        let stamp_now = stamp.unwrap_or(Stamp::Absent);
+        let names = Arc::new(name_index::all(&self.home, client, &stamp_now, SystemTime::now())?.0);
         if let Ok(mut cache) = self.names.0.lock() {
             match stamp {
                 Some(stamp) if settled(stamp) => {
@@ -82,7 +86,9 @@ impl Orchestrator {
             let (slice, more) = page::slice(names.as_slice(), after, limit, ProfileId::as_str);
             return Ok((slice.to_vec(), more));
         }
-        let page = registry::profiles_after(&self.home, client, after, limit)?;
+        let (names, more, _) =
+            name_index::page(&self.home, client, &stamp.unwrap_or(Stamp::Absent), SystemTime::now(), after, limit)?;
+        let page = (names, more);
         if let (Some(stamp), Ok(mut cache)) = (stamp, self.names.0.lock())
             && settled(stamp)
         {
