@@ -45,6 +45,11 @@ say "apt: util-linux"
 apt_install util-linux
 command -v unshare >/dev/null || { say "unshare missing after installing util-linux"; exit 1; }
 
+# `readelf` (binutils): crates/cli/tests/startup_order.rs reads where the linker put a function.
+say "apt: binutils"
+apt_install binutils
+command -v readelf >/dev/null || { say "readelf missing after installing binutils"; exit 1; }
+
 say "cargo: cargo-llvm-cov $LLVM_COV_SPEC"
 # Without --force, cargo resolves the requirement against the registry and stops with
 # "already installed" when a matching version is there: the spec is checked every run.
