@@ -50,14 +50,7 @@ sleep 2.2
 out=$PWD/bench/results/mcp.md
 mkdir -p bench/results
 # Other work on the machine skews every figure here (2 cores: client and server share them).
-cpu_busy() { # percent of CPU time busy over one second, from /proc/stat
-  local a b
-  read -ra a < <(head -1 /proc/stat)
-  sleep 1
-  read -ra b < <(head -1 /proc/stat)
-  awk -v u="$((b[1] + b[2] + b[3] + b[6] + b[7] - a[1] - a[2] - a[3] - a[6] - a[7]))" \
-    -v i="$((b[4] + b[5] - a[4] - a[5]))" 'BEGIN {printf "%.0f", 100 * u / (u + i)}'
-}
+. bench/lib.sh # cpu_busy, serve_http
 busy=$(cpu_busy)
 [ "$busy" -lt 10 ] || echo "warning: the CPU was $busy% busy before the run; the figures will be skewed" >&2
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -94,7 +87,6 @@ if command -v taskset >/dev/null; then
 fi
 
 # HTTP: one server, one session (initialize + notifications/initialized by curl), then wrk.
-. bench/lib.sh
 serve_http "$home" "$work/serve.err"
 url=$base/mcp
 export MCP_TOKEN

@@ -7,11 +7,11 @@ use serde_json::{Value, json};
 
 use crate::support::Env;
 
-const CANARY: &str = "canary-audit-4f1c2e9a7d";
+pub(crate) const CANARY: &str = "canary-audit-4f1c2e9a7d";
 
 /// A Cursor file with two servers a trusted org policy denies and one it allows, the denied
-/// ones carrying a secret.
-fn machine_with_denied_servers() -> Env {
+/// ones carrying a secret (also the REST audit's machine).
+pub(crate) fn machine_with_denied_servers() -> Env {
     let env = Env::new();
     let cursor = env.root().join(".cursor/mcp.json");
     std::fs::create_dir_all(cursor.parent().expect("parent")).expect("mkdir");

@@ -3,33 +3,18 @@
 //! parameters and a policy that no longer verifies as problem documents, and no value of a
 //! client file (a secret) in any answer.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::audit_tool::{CANARY, machine_with_denied_servers};
 use crate::http::Server;
 use crate::rest::{call, token};
 use crate::rest_schemas::conforms;
 use crate::support::Env;
 
-const CANARY: &str = "canary-rest-audit-9b2d61f0";
-
-/// A Cursor file with two servers a trusted org policy denies (carrying a secret) and one it
-/// allows; a running server and a read token.
+/// The audit tool's machine (a Cursor file with two servers a trusted org policy denies,
+/// carrying a secret, and one it allows), a running server and a read token.
 fn machine() -> (Env, Server, String) {
-    let env = Env::new();
-    let cursor = env.root().join(".cursor/mcp.json");
-    std::fs::create_dir_all(cursor.parent().expect("parent")).expect("mkdir");
-    let file = json!({"mcpServers": {
-        "evil-a": {"command": "evil", "env": {"API_TOKEN": CANARY}},
-        "evil-b": {"command": "evil", "args": ["--token", CANARY]},
-        "fine": {"command": "fine"},
-    }});
-    std::fs::write(&cursor, file.to_string()).expect("write cursor");
-    let core = env.core();
-    let origin = env.root().join("acme.json");
-    let policy = json!({"schema_version": 1, "servers": {"deny": ["evil*"]}}).to_string();
-    let layer = orchestrator::policy::layers::PolicyLayer::Org;
-    let signed = core.policy_sign(&policy, &origin, layer, "acme", None).expect("sign policy");
-    core.policy_trust(&signed, &origin).expect("trust policy");
+    let env = machine_with_denied_servers();
     let read = token(&env, "reader", "read");
     let server = Server::start(&env, &[]);
     (env, server, read)
