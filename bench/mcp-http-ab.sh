@@ -18,16 +18,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ $# -ge 1 ] || { echo "usage: bench/mcp-http-ab.sh [--rounds N] [--duration 3s] [--connections C] BIN [BIN...]" >&2; exit 2; }
-for tool in wrk curl; do
-  command -v "$tool" >/dev/null || { echo "needs $tool: \`sudo apt-get install -y $tool\`" >&2; exit 1; }
-done
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh # need_tools, bench_workdir, serve_http
+need_tools bench/mcp-http-ab.sh wrk curl
+bench_workdir
 export HOME=$work
 home=$work/home
 "$1" --home "$home" init-configs >/dev/null 2>&1
@@ -50,10 +43,7 @@ echo "| round | binary | MCP \`get_config\`/s | p50 µs | REST head/s, same serv
 echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
 for round in $(seq "$rounds"); do
   for bin in "$@"; do
-    "$bin" --home "$home" serve --http 127.0.0.1:0 2>"$work/serve.err" &
-    pid=$!
-    for _ in $(seq 100); do grep -q 'listening on' "$work/serve.err" && break; sleep 0.1; done
-    base=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.err" | head -1) || { cat "$work/serve.err" >&2; exit 1; }
+    serve_http "$home" "$work/serve.err"
     token=$(cat "$home/server/http-token")
     export REST_TOKEN=$token MCP_TOKEN=$token MCP_CLIENT=claude-desktop MCP_PROFILE=default REST_ETAG=1
     post() {

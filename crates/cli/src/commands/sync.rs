@@ -175,6 +175,18 @@ pub fn sync(ctx: &Context, args: &SyncArgs) -> anyhow::Result<u8> {
     run_sync(ctx, &args.profile, args.dry_run, args.yes, args.project.as_ref(), before)
 }
 
+/// `add`/`remove --sync`: the sync of the profile just changed, with the change printed in the
+/// same JSON document under `change`.
+fn sync_after(
+    ctx: &Context,
+    profile: &str,
+    yes: bool,
+    change: &orchestrator::service::ServerChange,
+) -> anyhow::Result<u8> {
+    let change = serde_json::to_value(change)?;
+    run_sync(ctx, profile, false, yes, None, serde_json::Map::from_iter([("change".to_owned(), change)]))
+}
+
 fn path_dirs() -> Vec<std::path::PathBuf> {
     crate::env::var("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default()
 }
@@ -236,15 +248,7 @@ pub fn add(ctx: &Context, args: &AddArgs) -> anyhow::Result<u8> {
     let change = ctx.core.add_server(subject(&args.target), &args.target.profile, &args.name, &source, &path_dirs())?;
     report_change(ctx, &change, args.target.sync)?;
     if args.target.sync {
-        let change = serde_json::to_value(&change)?;
-        return run_sync(
-            ctx,
-            &args.target.profile,
-            false,
-            args.target.yes,
-            None,
-            serde_json::Map::from_iter([("change".to_owned(), change)]),
-        );
+        return sync_after(ctx, &args.target.profile, args.target.yes, &change);
     }
     if !ctx.json {
         output::say(&format!("deploy it everywhere with `mcp-orchestration sync --profile {}`", args.target.profile));
@@ -256,15 +260,7 @@ pub fn remove(ctx: &Context, args: &RemoveArgs) -> anyhow::Result<u8> {
     let change = ctx.core.remove_server(subject(&args.target), &args.target.profile, &args.name)?;
     report_change(ctx, &change, args.target.sync)?;
     if args.target.sync {
-        let change = serde_json::to_value(&change)?;
-        return run_sync(
-            ctx,
-            &args.target.profile,
-            false,
-            args.target.yes,
-            None,
-            serde_json::Map::from_iter([("change".to_owned(), change)]),
-        );
+        return sync_after(ctx, &args.target.profile, args.target.yes, &change);
     }
     if !ctx.json {
         output::say(&format!("take it out everywhere with `mcp-orchestration sync --profile {}`", args.target.profile));
