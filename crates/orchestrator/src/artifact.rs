@@ -13,6 +13,10 @@ use crate::canonical::{self, ArtifactId, ContentId};
 use crate::crypto::{self, CryptoError, KeyPair, PublicKey};
 use crate::trust::TrustStore;
 
+mod checked;
+
+pub use checked::{Checked, Envelope, Scratch, check};
+
 /// Everything about an artifact that is signed: all of the envelope but the payload (bound
 /// through `artifact_id`) and the signature.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -404,11 +408,11 @@ pub(crate) mod tests {
         store
     }
 
-    fn payload() -> canonical::Canonical {
+    pub(crate) fn payload() -> canonical::Canonical {
         canonical::canonicalize_value(json!({"mcpServers": {"a": {"command": "x"}}}))
     }
 
-    fn statement_for(payload_id: &ArtifactId) -> Statement {
+    pub(crate) fn statement_for(payload_id: &ArtifactId) -> Statement {
         Statement {
             statement_type: crypto::STATEMENT_TYPE.into(),
             artifact_id: payload_id.clone(),
@@ -422,7 +426,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn expect() -> Expectation<'static> {
+    pub(crate) fn expect() -> Expectation<'static> {
         Expectation {
             client_id: "cursor",
             profile_id: "default",

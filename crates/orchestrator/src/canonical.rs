@@ -252,6 +252,22 @@ pub fn parse_strict(text: &str) -> Result<Value, CanonicalError> {
     }
 }
 
+/// [`parse_strict`]'s verdict without building the value: `Ok` exactly when it accepts `text`,
+/// and its refusal otherwise. For a reader that only checks (`verify --all`).
+///
+/// serde_json's parser walks the text with the strict rules' visitor ([`CheckSeed`]: the same
+/// number rule, strings decoded as `parse_strict` decodes them), keeping of each object only its
+/// last key: keys in strictly increasing order (as in every stored payload, which is JCS) hold
+/// no duplicate. Anything else — a refusal, or keys out of order — is decided by
+/// [`parse_strict`] itself, which then also gives the refusal its pointer.
+pub fn check_strict(text: &str) -> Result<(), CanonicalError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    match CheckSeed.deserialize(&mut de).and_then(|()| de.end()) {
+        Ok(()) => Ok(()),
+        Err(_) => parse_strict(text).map(drop),
+    }
+}
+
 /// The refusal of `text` with the JSON pointer of the refused value (none if it is accepted).
 fn locate_refusal(text: &str) -> Option<CanonicalError> {
     let mut de = serde_json::Deserializer::from_str(text);
@@ -329,6 +345,11 @@ enum Magnitude {
 /// Accepts a number whose magnitude is at most 2^53. Integers are compared exactly (a u64
 /// such as 2^53 + 1 would round to 2^53 as a double), other numbers as doubles.
 fn number<E: serde::de::Error>(magnitude: Magnitude, value: Value) -> Result<StrictValue, E> {
+    exact(magnitude).map(|()| StrictValue(value))
+}
+
+/// The number rule of [`number`] alone.
+fn exact<E: serde::de::Error>(magnitude: Magnitude) -> Result<(), E> {
     let too_big = match magnitude {
         Magnitude::Integer(m) => m > MAX_EXACT_INTEGER as u64,
         Magnitude::Float(f) => f.abs() > MAX_EXACT_INTEGER,
@@ -336,7 +357,7 @@ fn number<E: serde::de::Error>(magnitude: Magnitude, value: Value) -> Result<Str
     if too_big {
         Err(E::custom("number beyond ±2^53: it cannot be represented exactly; write it as a string"))
     } else {
-        Ok(StrictValue(value))
+        Ok(())
     }
 }
 
@@ -380,6 +401,100 @@ impl<'de> Visitor<'de> for StrictVisitor {
             object.insert(key, value);
         }
         Ok(StrictValue(Value::Object(object)))
+    }
+}
+
+/// The strict rules of [`StrictSeed`] checked without building anything; objects must also
+/// have their keys in strictly increasing order (see [`check_strict`]).
+struct CheckSeed;
+
+impl<'de> DeserializeSeed<'de> for CheckSeed {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(CheckVisitor)
+    }
+}
+
+struct CheckVisitor;
+
+impl<'de> Visitor<'de> for CheckVisitor {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<(), E> {
+        exact(Magnitude::Integer(v.unsigned_abs()))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<(), E> {
+        exact(Magnitude::Integer(v))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<(), E> {
+        exact(Magnitude::Float(v))
+    }
+    // serde_json decodes a string (refusing lone surrogates) before handing it to a visitor.
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(CheckSeed)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut last: Option<Key<'de>> = None;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            if last.as_ref().is_some_and(|last| last.as_str() >= key.as_str()) {
+                return Err(A::Error::custom("keys out of order (or repeated): decided by the full parse"));
+            }
+            map.next_value_seed(CheckSeed)?;
+            last = Some(key);
+        }
+        Ok(())
+    }
+}
+
+/// An object key as [`CheckVisitor`] compares it: borrowed from the text unless it held an
+/// escape.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key<'de>, D::Error> {
+        d.deserialize_str(KeySeed)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(v.to_owned()))
     }
 }
 

@@ -116,9 +116,12 @@ impl PublicKey {
 
     /// Checks a base64 signature over `message` with `verify_strict`.
     pub fn verify(&self, message: &[u8], signature_b64: &str) -> Result<(), CryptoError> {
-        let raw = BASE64.decode(signature_b64).map_err(|_| CryptoError::MalformedSignature)?;
-        let raw: [u8; 64] = raw.try_into().map_err(|_| CryptoError::MalformedSignature)?;
-        self.verify_raw(message, &Signature::from_bytes(&raw))
+        // Decoded on the stack. Anything but base64 of exactly 64 bytes is refused: a text of
+        // more than 96 bytes does not fit the buffer, a shorter one leaves it short.
+        let mut raw = [0u8; 96];
+        let len = BASE64.decode_slice(signature_b64, &mut raw).map_err(|_| CryptoError::MalformedSignature)?;
+        let raw: &[u8; 64] = raw[..len].try_into().map_err(|_| CryptoError::MalformedSignature)?;
+        self.verify_raw(message, &Signature::from_bytes(raw))
     }
 
     /// Checks a signature over `message` with `verify_strict`.
@@ -181,10 +184,18 @@ impl KeyPair {
 
 /// DSSE pre-authentication encoding: `DSSEv1 <len(type)> <type> <len(body)> <body>`.
 pub fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + payload_type.len() + 32);
-    out.extend_from_slice(format!("DSSEv1 {} {} {} ", payload_type.len(), payload_type, body.len()).as_bytes());
-    out.extend_from_slice(body);
+    let mut out = Vec::with_capacity(body.len() + payload_type.len() + 48);
+    pae_into(&mut out, payload_type, body);
     out
+}
+
+/// [`pae`] written into `out` (replacing what it held, keeping its room).
+pub fn pae_into(out: &mut Vec<u8>, payload_type: &str, body: &[u8]) {
+    use std::io::Write as _;
+    out.clear();
+    // Writing into a vector cannot fail.
+    let _ = write!(out, "DSSEv1 {} {} {} ", payload_type.len(), payload_type, body.len());
+    out.extend_from_slice(body);
 }
 
 #[cfg(test)]
@@ -286,6 +297,11 @@ mod tests {
         assert_eq!(key.public().verify(b"hellp", &sig), Err(bad()));
         assert_eq!(key.public().verify(b"hello", "***"), Err(CryptoError::MalformedSignature));
         assert_eq!(key.public().verify(b"hello", &BASE64.encode([0u8; 63])), Err(CryptoError::MalformedSignature));
+        // Longer than 64 bytes, up to and beyond the stack buffer it is decoded into.
+        for longer in [65, 72, 96, 97, 200] {
+            let text = BASE64.encode(vec![0u8; longer]);
+            assert_eq!(key.public().verify(b"hello", &text), Err(CryptoError::MalformedSignature), "{longer} bytes");
+        }
         let raw: [u8; 64] = BASE64.decode(&sig).expect("base64").try_into().expect("64 bytes");
         assert_eq!(key.public().verify_raw(b"hello", &Signature::from_bytes(&raw)), Ok(()));
         assert_eq!(key.public().verify_raw(b"other", &Signature::from_bytes(&raw)), Err(bad()));
@@ -299,6 +315,9 @@ mod tests {
             pae(STATEMENT_TYPE, b"{}"),
             b"DSSEv1 50 application/vnd.mcp-orchestration.artifact.v1+json 2 {}".to_vec()
         );
+        let mut reused = b"left over from before".to_vec();
+        pae_into(&mut reused, "t", b"body");
+        assert_eq!(reused, b"DSSEv1 1 t 4 body");
     }
 
     #[test]

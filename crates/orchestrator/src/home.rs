@@ -82,7 +82,11 @@ impl Home {
     }
     /// A payload object.
     pub fn object(&self, id: &ContentId) -> PathBuf {
-        self.root.join("objects").join(format!("{}.json", id.hex()))
+        self.objects_dir().join(format!("{}.json", id.hex()))
+    }
+    /// `objects/`.
+    pub fn objects_dir(&self) -> PathBuf {
+        self.root.join("objects")
     }
     /// `history/`.
     pub fn history_root(&self) -> PathBuf {

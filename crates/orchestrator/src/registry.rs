@@ -598,10 +598,80 @@ pub fn history_with_head(
     head: Option<&HeadCheck>,
 ) -> Vec<HistoryEntry> {
     let verify_one = |version: u64, seen: Option<u64>, now: Option<jiff::Timestamp>| {
-        load_bytes(home, client, profile, version, None)
-            .and_then(|(env, payload)| verify_version(&env, &payload, trust, client, profile, version, seen, now))
+        verify_stored(home, trust, client, profile, version, seen, now)
     };
-    let mut previous: Option<ArtifactId> = before.and_then(|v| verify_one(v, None, None).ok()).map(|v| v.id().clone());
+    chain_pass(home, (client, profile), versions, before, head, verify_one)
+        .into_iter()
+        .map(|(version, artifact)| HistoryEntry { version, artifact })
+        .collect()
+}
+
+/// One stored version read by path and verified (no chain check): what every history read
+/// does for each version, and what `verify --all` falls back to for a version its own reads
+/// did not pass, so that every refusal is this one's.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn verify_stored(
+    home: &Home,
+    trust: &TrustStore,
+    client: &ClientId,
+    profile: &ProfileId,
+    version: u64,
+    highest_seen: Option<u64>,
+    now: Option<jiff::Timestamp>,
+) -> Result<Verified> {
+    load_bytes(home, client, profile, version, None)
+        .and_then(|(env, payload)| verify_version(&env, &payload, trust, client, profile, version, highest_seen, now))
+}
+
+/// What the chain checks of a history pass read of a verified version: a [`Verified`]
+/// artifact, or what `verify --all` keeps of one ([`artifact::Checked`]).
+pub(crate) trait Linked {
+    /// The artifact id.
+    fn artifact_id(&self) -> &ArtifactId;
+    /// The version, as signed.
+    fn signed_version(&self) -> u64;
+    /// The version before's artifact id, as signed.
+    fn signed_previous(&self) -> Option<&ArtifactId>;
+}
+
+impl Linked for Verified {
+    fn artifact_id(&self) -> &ArtifactId {
+        self.id()
+    }
+    fn signed_version(&self) -> u64 {
+        self.statement().version
+    }
+    fn signed_previous(&self) -> Option<&ArtifactId> {
+        self.statement().previous.as_ref()
+    }
+}
+
+impl Linked for artifact::Checked {
+    fn artifact_id(&self) -> &ArtifactId {
+        &self.artifact_id
+    }
+    fn signed_version(&self) -> u64 {
+        self.version
+    }
+    fn signed_previous(&self) -> Option<&ArtifactId> {
+        self.previous.as_ref()
+    }
+}
+
+/// The pass of [`history_with_head`] over versions that `verify_one` reads and verifies
+/// (given the rollback floor and the time for the head's entry, `None` for the others): each
+/// version's chain link is checked, the head's entry also for rollback, expiry and the head's
+/// artifact id.
+pub(crate) fn chain_pass<T: Linked>(
+    home: &Home,
+    (client, profile): (&ClientId, &ProfileId),
+    versions: &[u64],
+    before: Option<u64>,
+    head: Option<&HeadCheck>,
+    mut verify_one: impl FnMut(u64, Option<u64>, Option<jiff::Timestamp>) -> Result<T>,
+) -> Vec<(u64, Result<T>)> {
+    let mut previous: Option<ArtifactId> =
+        before.and_then(|v| verify_one(v, None, None).ok()).map(|v| v.artifact_id().clone());
     let mut out = Vec::with_capacity(versions.len());
     for &version in versions {
         let check = head.filter(|h| h.head.version == version);
@@ -612,7 +682,7 @@ pub fn history_with_head(
             Some(h) => verify_one(version, Some(h.highest_seen), Some(h.now))
                 .and_then(|v| check_link(home, client, profile, version, &previous, v))
                 .and_then(|v| {
-                    if *v.id() == h.head.artifact_id {
+                    if *v.artifact_id() == h.head.artifact_id {
                         Ok(v)
                     } else {
                         Err(Error::Corrupt {
@@ -620,42 +690,41 @@ pub fn history_with_head(
                             detail: format!(
                                 "the head names {} but version {version}'s envelope names {}",
                                 h.head.artifact_id,
-                                v.id()
+                                v.artifact_id()
                             ),
                         })
                     }
                 }),
         };
         previous = match (&artifact, check) {
-            (Ok(v), _) => Some(v.id().clone()),
+            (Ok(v), _) => Some(v.artifact_id().clone()),
             // A head refused for freshness alone still verifies as history: it links the next.
             (Err(Error::Verify { source, .. }), Some(_)) if source.kind() == artifact::FailureKind::Freshness => {
                 verify_one(version, None, None)
                     .and_then(|v| check_link(home, client, profile, version, &previous, v))
                     .ok()
-                    .map(|v| v.id().clone())
+                    .map(|v| v.artifact_id().clone())
             }
             (Err(_), _) => None,
         };
-        out.push(HistoryEntry { version, artifact });
+        out.push((version, artifact));
     }
     out
 }
 
-fn check_link(
+fn check_link<T: Linked>(
     home: &Home,
     client: &ClientId,
     profile: &ProfileId,
     version: u64,
     previous: &Option<ArtifactId>,
-    verified: Verified,
-) -> Result<Verified> {
-    let statement = verified.statement();
+    verified: T,
+) -> Result<T> {
     let path = home.envelope(client, profile, version);
-    if statement.version != version {
-        return Err(Error::Corrupt { path, detail: format!("holds version {}", statement.version) });
+    if verified.signed_version() != version {
+        return Err(Error::Corrupt { path, detail: format!("holds version {}", verified.signed_version()) });
     }
-    if version > 1 && previous.is_some() && statement.previous != *previous {
+    if version > 1 && previous.is_some() && verified.signed_previous() != previous.as_ref() {
         return Err(Error::Corrupt {
             path,
             detail: "its `previous` is not the id of the version before: the history chain is broken".into(),

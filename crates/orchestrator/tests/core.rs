@@ -33,3 +33,5 @@ mod service;
 mod tamper;
 #[path = "core/temps.rs"]
 mod temps;
+#[path = "core/verify_all.rs"]
+mod verify_all;

@@ -311,6 +311,40 @@ fn content_id_round_trips_through_serde_as_a_string() {
     assert!(bad.to_string().contains("is not an artifact id"), "{bad}");
 }
 
+/// Asserts that `check_strict` (no value built) gives `parse_strict`'s verdict on `text`,
+/// refusal included.
+fn same_verdict(text: &str) {
+    assert_eq!(canonical::check_strict(text), canonical::parse_strict(text).map(drop), "{text:?}");
+}
+
+#[test]
+fn check_strict_gives_the_verdict_of_parse_strict() {
+    for text in [
+        r#"{"a":1,"b":[true,false,null,"x",-2.5,{}]}"#,
+        r#"{"b":1,"a":2}"#,
+        r#"{"a":1,"a":2}"#,
+        r#"{"a":{"x":1},"b":{"y":2,"y":3}}"#,
+        r#"{"a":1,"\u0061":2}"#,
+        r#"{"\u0061":1,"b":2}"#,
+        r#"{"a\"":1,"a\"":2}"#,
+        r#"[9007199254740992,-9007199254740992,0.5]"#,
+        "[9007199254740993]",
+        "[-9007199254740993]",
+        "[1e300]",
+        r#"["\ud800"]"#,
+        r#"{"\udc00":1}"#,
+        r#"["\ud83d\ude00"]"#,
+        "[1] x",
+        "{",
+        "",
+        "NaN",
+        r#"{"a":1,}"#,
+        "  {\"b\" : [ 1 , 2 ] }  ",
+    ] {
+        same_verdict(text);
+    }
+}
+
 /// JSON values within the accepted range: integers within ±2^53, finite doubles within
 /// ±2^53, any Unicode strings (no lone surrogates exist in Rust strings), nested arrays and
 /// objects.
@@ -402,5 +436,22 @@ proptest! {
         let pretty = serde_json::to_string_pretty(&value).expect("serializes");
         let again = canonical::canonicalize_text(&pretty).expect("accepted");
         prop_assert_eq!(again.bytes(), &canonical::jcs(&value)[..]);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn check_strict_agrees_with_parse_strict_on_any_text(value in reference_json(true)) {
+        same_verdict(&String::from_utf8(canonical::jcs(&value)).expect("UTF-8"));
+        // Members in insertion order (out of byte order), and pretty-printed.
+        same_verdict(&value.to_string());
+        same_verdict(&serde_json::to_string_pretty(&value).expect("serializes"));
+        // An object's first member written twice.
+        if let Some((key, member)) = value.as_object().and_then(|object| object.iter().next()) {
+            let member = format!("{}:{member}", Value::from(key.as_str()));
+            same_verdict(&format!("{{{member},{}", &value.to_string()[1..]));
+        }
     }
 }
