@@ -91,3 +91,31 @@ fn outcomes_come_in_profile_order_over_many_profiles() {
     // The shared default seeded by init, and the 24 published here.
     assert_eq!(keys.len(), 1 + 24);
 }
+
+#[test]
+fn a_non_canonical_envelope_fails_verify_all_with_exit_4_and_the_next_version_verifies() {
+    let env = initialized();
+    publish(&env, "cursor", "dev", &servers("a", "npx"));
+    publish(&env, "cursor", "dev", &servers("b", "npx"));
+    let path = envelope(&env, "cursor", "dev", 1);
+    let value: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("JSON");
+    std::fs::write(&path, serde_json::to_string_pretty(&value).expect("pretty")).expect("write");
+    let out = run(&env, &["verify", "--all", "--json"]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let results = results(&out);
+    let error = outcome(&results, "dev", 1)["error"].as_str().expect("refused").to_owned();
+    assert!(error.contains("the envelope is not canonical JSON (RFC 8785)"), "{error}");
+    assert!(outcome(&results, "dev", 2)["error"].is_null(), "v2 verifies");
+}
+
+#[test]
+fn a_missing_object_file_fails_verify_all_with_exit_3_naming_the_file() {
+    let env = initialized();
+    let art = publish(&env, "cursor", "dev", &servers("a", "npx"));
+    let hex = &art["artifact_id"].as_str().expect("id")["sha256:".len()..];
+    std::fs::remove_file(env.home().join(format!("objects/{hex}.json"))).expect("remove");
+    let out = run(&env, &["verify", "--all", "--json"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let error = outcome(&results(&out), "dev", 1)["error"].as_str().expect("refused").to_owned();
+    assert!(error.contains("cannot read") && error.contains(&format!("objects/{hex}.json")), "{error}");
+}
