@@ -592,6 +592,17 @@ mod tests {
     }
 
     #[test]
+    fn the_checking_visitors_name_what_they_expect() {
+        use serde::de::IntoDeserializer as _;
+        let bytes = serde::de::value::BytesDeserializer::<serde::de::value::Error>::new(b"\x00");
+        let err = CheckSeed.deserialize(bytes).expect_err("bytes are no JSON value");
+        assert_eq!(err.to_string(), "invalid type: byte array, expected a JSON value");
+        let number: serde::de::value::U8Deserializer<serde::de::value::Error> = 7u8.into_deserializer();
+        let err = KeySeed.deserialize(number).err().expect("a number is no key");
+        assert_eq!(err.to_string(), "invalid type: integer `7`, expected an object key");
+    }
+
+    #[test]
     fn the_strict_visitor_accepts_every_json_kind() {
         use serde::de::IntoDeserializer as _;
         let check = |value: Result<StrictValue, serde::de::value::Error>, expected: Value| {

@@ -305,3 +305,16 @@ fn an_expired_head_is_a_freshness_failure_and_older_versions_verify() {
     assert!(error.expect("refused").contains("expired at"));
     assert!(outcome(&later, "p01", 3).1.is_none());
 }
+
+#[test]
+fn an_envelope_naming_no_valid_artifact_id_is_corrupt_as_in_history() {
+    let (env, orch) = home_with(6);
+    let path = envelope_path(&env, "p03", 2);
+    let id = read_json(&path)["statement"]["artifact_id"].as_str().expect("id").to_owned();
+    let text = std::fs::read_to_string(&path).expect("read").replacen(&id, &id.to_uppercase(), 1);
+    std::fs::write(&path, text).expect("write");
+    let (found, error, code) = outcome(&orch, "p03", 2);
+    assert_eq!((found, code), (None, Some(4)));
+    assert!(error.expect("refused").contains("no artifact id in the envelope"));
+    assert_same_as_history(&orch);
+}
