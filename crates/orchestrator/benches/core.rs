@@ -119,6 +119,14 @@ fn benches(c: &mut Criterion) {
     c.bench_function("part_artifact_verify_in_memory", |b| {
         b.iter(|| artifact::verify(black_box(&envelope), &stored_payload, &trust, &expect).expect("verifies"))
     });
+    // What `verify --all` runs on the same bytes: every check, nothing built for the payload.
+    let mut scratch = artifact::Scratch::default();
+    c.bench_function("part_artifact_check_in_memory", |b| {
+        b.iter(|| {
+            let parsed = artifact::Envelope::parse(black_box(&envelope));
+            artifact::check(&envelope, parsed.as_ref(), &stored_payload, &trust, &expect, &mut scratch).expect("passes")
+        })
+    });
     c.bench_function("part_is_canonical_envelope", |b| b.iter(|| canonical::is_canonical(black_box(&envelope))));
     let stored_text = String::from_utf8(stored_payload.clone()).expect("UTF-8");
     c.bench_function("part_parse_strict_payload", |b| {
