@@ -1,11 +1,13 @@
 //! The axum layer in front of rmcp's streamable HTTP service that makes its answers what every
 //! MCP host, old and new, expects:
 //!
-//! - **Bodies.** A JSON POST body is read here (so an oversized chunked body gets 413, not 500)
-//!   and checked by [`crate::jsonrpc`]: malformed or too deep JSON gets 400 with a -32700
-//!   response (rmcp said 415), a non-message 400 with -32600 (keeping the request's id), a known
-//!   method with params that do not fit it a -32602 response (rmcp said -32601). A malformed
-//!   notification gets 202 and no answer.
+//! - **Bodies.** A JSON POST body is read here (so an oversized chunked body gets 413, not 500).
+//!   A session's first message is checked by [`crate::jsonrpc`] before rmcp sees it; a message in
+//!   a session is parsed once, by rmcp, and checked here only when rmcp refuses it (a 4xx/5xx
+//!   answer). Either way malformed or too deep JSON gets 400 with a -32700 response (rmcp said
+//!   415), a non-message 400 with -32600 (keeping the request's id), a known method with params
+//!   that do not fit it a -32602 response (rmcp said -32601; in a session the session answers
+//!   these, [`crate::session`]). A malformed notification gets 202 and no answer.
 //! - **SSE framing.** Every event that carries a message gets `event: message`, as the official
 //!   SDK servers send (chuk-mcp dispatches nothing else). The empty priming event (`id`,
 //!   `retry`, empty `data`) is sent only to sessions of protocol 2025-11-25 or later, as the
@@ -17,10 +19,18 @@
 //!   notification or server request before it: every tool here but one that asks the client for
 //!   its roots) is answered with that message as `application/json`, as the official SDK servers
 //!   do with `enableJsonResponse` (the client listed `application/json` in `Accept`; rmcp
-//!   requires it). One body with a length instead of a chunked event stream: one `writev`
-//!   instead of two, and no event framing to write and parse. rmcp's own `json_response`
-//!   applies only to stateless sessions. A response not ready within [`JSON_WAIT`] (a slow
-//!   tool) and every stream that carries anything else stays an event stream, framed as above.
+//!   requires it). One body with a length instead of a chunked event stream. In a session the
+//!   session hands the response over as rmcp's message ([`JsonAnswer`]), serialized once here;
+//!   `initialize`'s answer, which rmcp writes itself, is read back from its event stream. rmcp's
+//!   own `json_response` applies only to stateless sessions. A response not ready within
+//!   [`Timeouts::json_wait`] (a tool that may be slow) and every stream that carries anything
+//!   else stays an event stream, framed as above.
+//! - **Timeouts.** One timer per request: the request timeout ([`Timeouts::request`], 408 when
+//!   the response has not started: the body read, rmcp), re-armed as the JSON wait for the
+//!   answer of a request that may be slow. A quick read (`session::is_quick`: a ping, a listing
+//!   of tools, a read-only tool run on the spot) waits for its JSON answer under the request
+//!   timeout alone (then it goes on as an event stream). `/v1` and the dashboard keep
+//!   `tower_http`'s timeout layer.
 //! - **DELETE** of a session answers 200 (rmcp says 202; the Python SDK accepts 200, 204, 405).
 
 use std::pin::Pin;
