@@ -464,7 +464,7 @@ impl State {
             return Ok(());
         }
         match self.outbound(&message) {
-            Outbound::Request { id, close } => self.to_stream(id, close, message)?,
+            Outbound::Request { id, close } => self.send_to_stream(id, close, message)?,
             Outbound::Common => self.common.send(ServerSseMessage::from_message(message)),
         }
         Ok(())
@@ -472,7 +472,7 @@ impl State {
 
     /// Sends a message to the stream of HTTP request `id` (its JSON answer when that is waiting
     /// and this is the response); `close`: the request is answered, its stream ends.
-    fn to_stream(&mut self, id: u64, close: bool, message: ServerJsonRpcMessage) -> Result<(), SessionError> {
+    fn send_to_stream(&mut self, id: u64, close: bool, message: ServerJsonRpcMessage) -> Result<(), SessionError> {
         let stream = self.streams.get_mut(&id).ok_or(SessionError::StreamClosed(id))?;
         // The response as the POST's JSON body when it comes first; anything else first
         // drops the sender (the POST becomes the event stream this message goes on).
@@ -638,7 +638,7 @@ impl SessionManager for DirectSessionManager {
             if let JsonRpcMessage::Request(request) = &message {
                 register_request(&mut state, request, http_request);
                 if let Some(error) = invalid_params(request) {
-                    state.to_stream(http_request, true, error)?;
+                    state.send_to_stream(http_request, true, error)?;
                     return Ok(event_stream(rx));
                 }
             }
