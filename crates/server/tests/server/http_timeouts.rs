@@ -2,7 +2,8 @@
 //! ones (`http::Timeouts`): a request whose response has not started within the request
 //! timeout is cut off with 408 (a body that stops half way); a request that may be slow gets
 //! its answer as an event stream once the JSON wait is over; a quick read gets its JSON answer
-//! however short the JSON wait (it waits on no timer of its own).
+//! however short the JSON wait (it waits on no timer of its own). Also the bodies rmcp itself
+//! refuses in a session (it parses those first): still JSON-RPC's answers.
 
 use std::io::{Read as _, Write as _};
 use std::time::{Duration, Instant};
@@ -115,4 +116,30 @@ fn a_quick_read_is_answered_as_json_without_a_json_wait_and_a_slow_one_within_it
     assert_eq!(answer.header("content-type"), Some("application/json"), "{}", answer.body);
     let message: Value = serde_json::from_str(&answer.body).expect("one JSON-RPC message");
     assert_eq!(message["id"], 6);
+}
+
+#[test]
+fn bodies_rmcp_refuses_in_a_session_get_the_json_rpc_answers() {
+    let env = Env::new();
+    let server = serve(&env, Timeouts::default());
+    let headers = session(&server.addr);
+    // rmcp parses a session's bodies itself (and says 415 to what does not parse); the answer
+    // is still JSON-RPC's.
+    let malformed = post(&server.addr, &borrowed(&headers), b"{not json");
+    assert_eq!(malformed.status, 400, "{}", malformed.body);
+    assert_eq!(malformed.header("content-type"), Some("application/json"));
+    let message: Value = serde_json::from_str(&malformed.body).expect("a JSON-RPC response");
+    assert_eq!((message["error"]["code"].clone(), message["id"].clone()), (json!(-32700), Value::Null));
+    let not_a_message = post(&server.addr, &borrowed(&headers), br#"{"id":7,"method":"ping"}"#);
+    assert_eq!(not_a_message.status, 400);
+    let message: Value = serde_json::from_str(&not_a_message.body).expect("a JSON-RPC response");
+    assert_eq!((message["error"]["code"].clone(), message["id"].clone()), (json!(-32600), json!(7)));
+    // A malformed notification gets no answer.
+    let notification =
+        post(&server.addr, &borrowed(&headers), br#"{"jsonrpc":"2.0","method":"notifications/x","params":3}"#);
+    assert_eq!((notification.status, notification.body.as_str()), (202, ""));
+    // The session goes on.
+    let ping = post(&server.addr, &borrowed(&headers), br#"{"jsonrpc":"2.0","id":8,"method":"ping"}"#);
+    let message: Value = serde_json::from_str(&ping.body).expect("JSON");
+    assert_eq!((message["id"].clone(), message["result"].clone()), (json!(8), json!({})));
 }
