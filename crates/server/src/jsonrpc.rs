@@ -98,6 +98,13 @@ fn params_error(method: &str, params: Option<&Value>) -> String {
     }
 }
 
+/// The message of a -32602 answer when `method` is a known MCP method (so params that rmcp
+/// parsed as a custom request's did not fit it); `None` for any other method. Over HTTP the
+/// session answers these (`session.rs`), since rmcp parses an in-session body first.
+pub fn invalid_params(method: &str, params: Option<&Value>) -> Option<String> {
+    KNOWN_REQUESTS.contains(&method).then(|| params_error(method, params))
+}
+
 /// Checks one incoming message (a line without its newline, or an HTTP body).
 pub fn check(bytes: &[u8]) -> Checked {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);

@@ -75,7 +75,7 @@ remove_server_from_config (a draft), validate_config, publish_config; write it i
 file with deploy_config (call it first without confirm to see the diff, then with confirm: true).";
 
 /// Read-only tools that read a few small files and return: run without a thread hand-off.
-const QUICK_TOOLS: &[&str] = &[
+pub(crate) const QUICK_TOOLS: &[&str] = &[
     "get_config",
     "list_profiles",
     "view_draft_config",
