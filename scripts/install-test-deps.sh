@@ -45,6 +45,12 @@ say "apt: util-linux"
 apt_install util-linux
 command -v unshare >/dev/null || { say "unshare missing after installing util-linux"; exit 1; }
 
+# A C compiler: rustc links through `cc`, and the binary's allocator (mimalloc, crates/cli/src/main.rs)
+# compiles its C code with it (the `cc` crate).
+say "apt: gcc"
+apt_install gcc
+command -v cc >/dev/null || { say "cc missing after installing gcc"; exit 1; }
+
 # `readelf` (binutils): crates/cli/tests/startup_order.rs reads where the linker put a function.
 say "apt: binutils"
 apt_install binutils

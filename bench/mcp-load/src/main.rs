@@ -270,6 +270,7 @@ fn session_loop(
     next_id: &mut u64,
 ) -> anyhow::Result<Summary> {
     let is_tool = method == "tools/call";
+    let pid = server.pid();
     let mut run = |count: u64, samples: Option<&mut Vec<Duration>>| -> anyhow::Result<Duration> {
         let first = *next_id;
         *next_id += count;
@@ -301,8 +302,26 @@ fn session_loop(
     };
     run(args.warmup, None)?;
     let mut samples = Vec::with_capacity(args.requests as usize);
+    let cpu_before = server_cpu_ns(pid);
     let wall = run(args.requests, Some(&mut samples))?;
-    Ok(summarize(name, samples, wall))
+    let cpu_after = server_cpu_ns(pid);
+    let mut summary = summarize(name, samples, wall);
+    summary.server_cpu_us = cpu_before
+        .zip(cpu_after)
+        .map(|(before, after)| after.saturating_sub(before) as f64 / 1e3 / args.requests as f64);
+    Ok(summary)
+}
+
+/// The CPU time (ns) all threads of process `pid` have run so far: the first field of each
+/// `/proc/PID/task/TID/schedstat` (None where there is no such file, e.g. not Linux).
+fn server_cpu_ns(pid: u32) -> Option<u64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total = 0;
+    for task in tasks {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
 }
 
 /// `requests` calls of one tool (after a tenth as many unmeasured) on the session.
@@ -416,6 +435,14 @@ fn stdio(args: &StdioArgs) -> anyhow::Result<()> {
         writeln!(out, "- stdio `get_config` p50 / in-process `Orchestrator::get` p50: **{ratio:.2}×**")?;
         writeln!(out, "- stdio `get_config` calls/s / `ping` calls/s (target ≥ 0.7): **{get_over_ping:.2}×**")?;
         writeln!(out, "- stdio `list_clients` p50 / `get_config` p50 (target ≤ 3): **{list_over_get:.2}×**")?;
+        let cpu = |s: &Summary| s.server_cpu_us.map_or("n/a".to_owned(), |us| format!("{us:.1} µs"));
+        writeln!(
+            out,
+            "- server CPU per call (all its threads): `ping` {}, `get_config` {}, `list_clients` {}",
+            cpu(&rows[3]),
+            cpu(&rows[4]),
+            cpu(&rows[5])
+        )?;
         writeln!(out, "- idle RSS after the handshake (200 ms later): **{idle_rss:.1} MiB**")?;
         writeln!(out, "- RSS after the ping and get_config loops: {loaded_rss:.1} MiB")?;
     }

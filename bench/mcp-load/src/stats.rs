@@ -16,6 +16,9 @@ pub struct Summary {
     pub max_us: f64,
     pub mean_us: f64,
     pub per_sec: f64,
+    /// The server's CPU time per call (all its threads, from `/proc/PID/task/*/schedstat`),
+    /// where the loop measured it: independent of how busy the machine is.
+    pub server_cpu_us: Option<f64>,
 }
 
 /// The sample at the nearest rank for `pct` percent of a sorted slice.
@@ -42,6 +45,7 @@ pub fn summarize(name: &str, mut samples: Vec<Duration>, wall: Duration) -> Summ
         max_us: us(samples[samples.len() - 1]),
         mean_us: us(total) / samples.len() as f64,
         per_sec: samples.len() as f64 / wall.as_secs_f64(),
+        server_cpu_us: None,
     }
 }
 
@@ -63,6 +67,7 @@ impl Summary {
         json!({
             "name": self.name, "count": self.count, "p50_us": self.p50_us, "p90_us": self.p90_us,
             "p99_us": self.p99_us, "max_us": self.max_us, "mean_us": self.mean_us, "calls_per_sec": self.per_sec,
+            "server_cpu_us_per_call": self.server_cpu_us,
         })
     }
 }

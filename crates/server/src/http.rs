@@ -45,6 +45,7 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::{self, Scope, TokenVerifier};
+pub use crate::http_protocol::Timeouts;
 use crate::ratelimit::FailureLimiter;
 use crate::rest::problem::Problem;
 use crate::session::DirectSessionManager;
@@ -342,14 +343,19 @@ pub fn router(
     cancel: CancellationToken,
     project_dirs: Vec<std::path::PathBuf>,
     cors_origins: &[String],
+    timeouts: Timeouts,
 ) -> axum::Router {
     let server = McpServer::new(core).with_project_dirs(project_dirs.clone());
     let rest_state =
         crate::rest::RestState::new(Arc::clone(&server.core), (*server.facts).clone(), (*server.path_dirs).clone())
             .with_project_dirs(project_dirs);
     let allowed = Allowed { hosts: allowed_hosts(bound), cors_origins: cors_origins.to_vec() };
+    // The request timeout: a layer here for `/v1` and the dashboard; `/mcp`'s is kept by
+    // `http_protocol` (one timer per request, the same one as its wait for a JSON answer).
+    let timeout = || tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT);
     let rest = crate::rest::router(rest_state)
-        .layer(axum::middleware::from_fn_with_state(Arc::new(allowed), check_host_origin));
+        .layer(axum::middleware::from_fn_with_state(Arc::new(allowed), check_host_origin))
+        .layer(timeout());
     // The dashboard logs in with the same tokens (a session cookie) and checks its own origin.
     let dashboard_state = crate::dashboard::DashState::new(
         Arc::clone(&server.core),
@@ -357,10 +363,12 @@ pub fn router(
         (*server.path_dirs).clone(),
         auth.clone(),
     );
-    let dashboard = crate::dashboard::router(dashboard_state).layer(axum::middleware::from_fn_with_state(
-        Arc::new(Allowed { hosts: allowed_hosts(bound), cors_origins: Vec::new() }),
-        check_host_origin,
-    ));
+    let dashboard = crate::dashboard::router(dashboard_state)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(Allowed { hosts: allowed_hosts(bound), cors_origins: Vec::new() }),
+            check_host_origin,
+        ))
+        .layer(timeout());
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
         Arc::new(DirectSessionManager::default()),
@@ -372,12 +380,11 @@ pub fn router(
     };
     let app = axum::Router::new()
         .nest_service("/mcp", service)
-        .layer(axum::middleware::from_fn(http_protocol::layer))
+        .layer(axum::middleware::from_fn_with_state(timeouts, http_protocol::layer))
         .merge(rest)
         .layer(axum::middleware::from_fn_with_state(auth, require_token))
         .merge(dashboard)
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     match cors(cors_origins) {
         Some(layer) => app.layer(layer),
         None => app,
@@ -430,7 +437,15 @@ pub async fn run(core: Orchestrator, options: HttpOptions) -> anyhow::Result<()>
         tracing::warn!("--no-auth: requests to {bound} need no token");
     }
     let cancel = CancellationToken::new();
-    let app = router(core, bound, verifier, cancel.child_token(), options.project_dirs.clone(), &options.cors_origins);
+    let app = router(
+        core,
+        bound,
+        verifier,
+        cancel.child_token(),
+        options.project_dirs.clone(),
+        &options.cors_origins,
+        Timeouts::default(),
+    );
     eprintln!("mcp-orchestration: listening on http://{bound}/mcp");
     // On a signal, end the MCP sessions (and their event streams) first, then the connections.
     let stop = async move {

@@ -1,11 +1,13 @@
 //! The axum layer in front of rmcp's streamable HTTP service that makes its answers what every
 //! MCP host, old and new, expects:
 //!
-//! - **Bodies.** A JSON POST body is read here (so an oversized chunked body gets 413, not 500)
-//!   and checked by [`crate::jsonrpc`]: malformed or too deep JSON gets 400 with a -32700
-//!   response (rmcp said 415), a non-message 400 with -32600 (keeping the request's id), a known
-//!   method with params that do not fit it a -32602 response (rmcp said -32601). A malformed
-//!   notification gets 202 and no answer.
+//! - **Bodies.** A JSON POST body is read here (so an oversized chunked body gets 413, not 500).
+//!   A session's first message is checked by [`crate::jsonrpc`] before rmcp sees it; a message in
+//!   a session is parsed once, by rmcp, and checked here only when rmcp refuses it (a 4xx/5xx
+//!   answer). Either way malformed or too deep JSON gets 400 with a -32700 response (rmcp said
+//!   415), a non-message 400 with -32600 (keeping the request's id), a known method with params
+//!   that do not fit it a -32602 response (rmcp said -32601; in a session the session answers
+//!   these, [`crate::session`]). A malformed notification gets 202 and no answer.
 //! - **SSE framing.** Every event that carries a message gets `event: message`, as the official
 //!   SDK servers send (chuk-mcp dispatches nothing else). The empty priming event (`id`,
 //!   `retry`, empty `data`) is sent only to sessions of protocol 2025-11-25 or later, as the
@@ -17,10 +19,18 @@
 //!   notification or server request before it: every tool here but one that asks the client for
 //!   its roots) is answered with that message as `application/json`, as the official SDK servers
 //!   do with `enableJsonResponse` (the client listed `application/json` in `Accept`; rmcp
-//!   requires it). One body with a length instead of a chunked event stream: one `writev`
-//!   instead of two, and no event framing to write and parse. rmcp's own `json_response`
-//!   applies only to stateless sessions. A response not ready within [`JSON_WAIT`] (a slow
-//!   tool) and every stream that carries anything else stays an event stream, framed as above.
+//!   requires it). One body with a length instead of a chunked event stream. In a session the
+//!   session hands the response over as rmcp's message ([`JsonAnswer`]), serialized once here;
+//!   `initialize`'s answer, which rmcp writes itself, is read back from its event stream. rmcp's
+//!   own `json_response` applies only to stateless sessions. A response not ready within
+//!   [`Timeouts::json_wait`] (a tool that may be slow) and every stream that carries anything
+//!   else stays an event stream, framed as above.
+//! - **Timeouts.** One timer per request: the request timeout ([`Timeouts::request`], 408 when
+//!   the response has not started: the body read, rmcp), re-armed as the JSON wait for the
+//!   answer of a request that may be slow. A quick read (`session::is_quick`: a ping, a listing
+//!   of tools, a read-only tool run on the spot) waits for its JSON answer under the request
+//!   timeout alone (then it goes on as an event stream). `/v1` and the dashboard keep
+//!   `tower_http`'s timeout layer.
 //! - **DELETE** of a session answers 200 (rmcp says 202; the Python SDK accepts 200, 204, 405).
 
 use std::pin::Pin;
@@ -28,15 +38,16 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt as _;
-use rmcp::model::{ClientRequest, JsonRpcMessage};
+use rmcp::model::{ClientRequest, JsonRpcMessage, ServerJsonRpcMessage};
 use sse_stream::{KeepAlive, Sse, SseBody, SseStream};
 
 use crate::jsonrpc::{self, Checked};
+use crate::session::JsonAnswer;
 
 /// The first protocol revision whose clients expect SSE priming events.
 pub const PRIMING_SINCE: &str = "2025-11-25";
@@ -48,8 +59,28 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// starts as an event stream (so a slow tool's client sees headers and keep-alives at once).
 pub const JSON_WAIT: Duration = Duration::from_millis(500);
 
-/// The layer (use with `axum::middleware::from_fn`).
-pub async fn layer(request: Request, next: Next) -> Response {
+/// The times the layer keeps (use with `axum::middleware::from_fn_with_state`).
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// Longest wait for the response to start: the body read, rmcp, a quick request's answer
+    /// (`408 Request Timeout` when it has not started by then; a quick answer then goes on as an
+    /// event stream).
+    pub request: Duration,
+    /// How long any other request's answer is held back to see whether it is one JSON response.
+    pub json_wait: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts { request: crate::http::REQUEST_TIMEOUT, json_wait: JSON_WAIT }
+    }
+}
+
+/// The layer. One timer per request: the request timeout, re-armed to [`Timeouts::json_wait`]
+/// for the answer of a request that may be slow.
+pub async fn layer(State(timeouts): State<Timeouts>, request: Request, next: Next) -> Response {
+    let deadline = tokio::time::sleep(timeouts.request);
+    let mut deadline = std::pin::pin!(deadline);
     let method = request.method().clone();
     let mut version = request
         .headers()
@@ -57,9 +88,16 @@ pub async fn layer(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or(ASSUMED_VERSION)
         .to_owned();
+    let mut body = None;
+    let mut json = None;
     let request = if method == Method::POST && is_json(&request) {
-        let (parts, body) = request.into_parts();
-        let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        let (mut parts, incoming) = request.into_parts();
+        let read = tokio::select! {
+            biased;
+            read = axum::body::to_bytes(incoming, usize::MAX) => read,
+            () = deadline.as_mut() => return timed_out(),
+        };
+        let bytes = match read {
             Ok(bytes) => bytes,
             Err(e) if is_length_limit(&e) => {
                 return (
@@ -73,29 +111,41 @@ pub async fn layer(request: Request, next: Next) -> Response {
                     .into_response();
             }
         };
-        match jsonrpc::check(&bytes) {
-            Checked::Message(message) => {
-                if let JsonRpcMessage::Request(request) = message.as_ref()
-                    && let ClientRequest::InitializeRequest(init) = &request.request
-                {
-                    version = init.params.protocol_version.to_string();
-                }
+        // In a session rmcp parses the message (once) and this layer checks it only when rmcp
+        // refused it; a session's first message is checked here first (its protocol version).
+        if !parts.headers.contains_key("mcp-session-id") {
+            let checked = jsonrpc::check(&bytes);
+            if let Checked::Message(message) = &checked
+                && let JsonRpcMessage::Request(request) = message.as_ref()
+                && let ClientRequest::InitializeRequest(init) = &request.request
+            {
+                version = init.params.protocol_version.to_string();
             }
-            Checked::Reply(reply) => {
-                tracing::debug!(code = reply.code, "answered a malformed message");
-                let status =
-                    if reply.code == jsonrpc::INVALID_PARAMS { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-                let mut response = (status, reply.to_line()).into_response();
-                response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                return response;
+            if let Some(reply) = checked_reply(checked) {
+                return reply;
             }
-            Checked::Ignore => return StatusCode::ACCEPTED.into_response(),
         }
+        let (answer, rx) = JsonAnswer::new();
+        parts.extensions.insert(answer.clone());
+        json = Some((answer, rx));
+        body = Some(bytes.clone());
         Request::from_parts(parts, Body::from(bytes))
     } else {
         request
     };
-    let response = next.run(request).await;
+    let response = tokio::select! {
+        biased;
+        response = next.run(request) => response,
+        () = deadline.as_mut() => return timed_out(),
+    };
+    if let Some(bytes) = body
+        && (response.status().is_client_error() || response.status().is_server_error())
+    {
+        // rmcp refused the body (it says 415 for malformed JSON): the JSON-RPC answer instead.
+        if let Some(reply) = checked_reply(jsonrpc::check(&bytes)) {
+            return reply;
+        }
+    }
     if method == Method::DELETE && response.status() == StatusCode::ACCEPTED {
         let (mut parts, body) = response.into_parts();
         parts.status = StatusCode::OK;
@@ -104,20 +154,85 @@ pub async fn layer(request: Request, next: Next) -> Response {
     if is_event_stream(&response) {
         let priming = version.as_str() >= PRIMING_SINCE;
         if method == Method::POST && response.status() == StatusCode::OK {
-            return json_or_stream(response, priming).await;
+            if let Some((answer, rx)) = json
+                && let Some(quick) = answer.taken()
+            {
+                if !quick {
+                    deadline.as_mut().reset(tokio::time::Instant::now() + timeouts.json_wait);
+                }
+                return json_answer(response, rx, deadline, priming).await;
+            }
+            return json_or_stream(response, timeouts.json_wait, priming).await;
         }
         return reframe(response, priming);
     }
     response
 }
 
+/// The answer to a message [`jsonrpc::check`] does not pass on (`None`: it passes it on).
+fn checked_reply(checked: Checked) -> Option<Response> {
+    Some(match checked {
+        Checked::Message(_) => return None,
+        Checked::Ignore => StatusCode::ACCEPTED.into_response(),
+        Checked::Reply(reply) => {
+            tracing::debug!(code = reply.code, "answered a malformed message");
+            let status = if reply.code == jsonrpc::INVALID_PARAMS { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+            let mut response = (status, reply.to_line()).into_response();
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+        }
+    })
+}
+
+/// `408 Request Timeout`: the response did not start within the request timeout.
+fn timed_out() -> Response {
+    (StatusCode::REQUEST_TIMEOUT, "408 Request Timeout: the response did not start in time\n").into_response()
+}
+
+/// A POST's answer from its session: the response as one `application/json` body when the
+/// session hands it over before `deadline`; otherwise the event stream rmcp made (what the
+/// session sent there: everything when something else came first, the response too when it
+/// came late).
+async fn json_answer(
+    response: Response,
+    mut rx: tokio::sync::oneshot::Receiver<ServerJsonRpcMessage>,
+    deadline: Pin<&mut tokio::time::Sleep>,
+    priming: bool,
+) -> Response {
+    let answer = tokio::select! {
+        biased;
+        answer = &mut rx => answer.ok(),
+        () = deadline => {
+            // Closed first, then read: a response sent before the close is still taken here,
+            // one sent after goes to the event stream.
+            rx.close();
+            rx.try_recv().ok()
+        }
+    };
+    let Some(message) = answer else { return reframe(response, priming) };
+    match serde_json::to_vec(&message) {
+        Ok(body) => {
+            let (mut parts, _events) = response.into_parts();
+            parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            parts.headers.remove(header::CACHE_CONTROL);
+            Response::from_parts(parts, Body::from(body))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialize an answer");
+            (StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error: the answer could not be written\n")
+                .into_response()
+        }
+    }
+}
+
 /// A POST's event stream as one `application/json` body when its first message (after any
 /// priming event) is a response; otherwise the stream, re-framed, with the events read so far.
-async fn json_or_stream(response: Response, priming: bool) -> Response {
+/// For answers no session handed over (`initialize`'s, which rmcp writes itself).
+async fn json_or_stream(response: Response, wait: Duration, priming: bool) -> Response {
     let (parts, body) = response.into_parts();
     let mut events = SseStream::from_bytes_stream(body.into_data_stream());
     let mut read = Vec::new();
-    let first = tokio::time::timeout(JSON_WAIT, async {
+    let first = tokio::time::timeout(wait, async {
         loop {
             match events.next().await {
                 Some(Ok(event)) if event.data.as_deref().is_none_or(str::is_empty) => read.push(Ok(event)),

@@ -12,8 +12,8 @@
 //! Everything else is handed to rmcp unchanged.
 
 use rmcp::model::{
-    CallToolRequestParams, ClientJsonRpcMessage, ClientRequest, GetPromptRequestParams, InitializeRequestParams,
-    JsonRpcMessage, ReadResourceRequestParams,
+    CallToolRequest, CallToolRequestParams, ClientJsonRpcMessage, ClientRequest, GetPromptRequestParams,
+    InitializeRequestParams, JsonObject, JsonRpcMessage, JsonRpcRequest, ReadResourceRequestParams, RequestId,
 };
 use serde_json::{Value, json};
 
@@ -98,9 +98,24 @@ fn params_error(method: &str, params: Option<&Value>) -> String {
     }
 }
 
+/// The message of a -32602 answer when `method` is a known MCP method (so params that rmcp
+/// parsed as a custom request's did not fit it); `None` for any other method. Over HTTP the
+/// session answers these (`session.rs`), since rmcp parses an in-session body first.
+pub fn invalid_params(method: &str, params: Option<&Value>) -> Option<String> {
+    KNOWN_REQUESTS.contains(&method).then(|| params_error(method, params))
+}
+
 /// Checks one incoming message (a line without its newline, or an HTTP body).
 pub fn check(bytes: &[u8]) -> Checked {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
+    match plain_tool_call(bytes) {
+        Some(call) => Checked::Message(Box::new(call)),
+        None => check_by_rmcp(bytes),
+    }
+}
+
+/// [`check`] without the plain tool call's own parse.
+fn check_by_rmcp(bytes: &[u8]) -> Checked {
     // A well-formed message is parsed once, straight into rmcp's type: rmcp's own parse, the
     // one the checks below end in. Only what does not parse (or parses as an unknown custom
     // request of a known method name) is parsed again, to a `Value`, to say what is wrong.
@@ -112,6 +127,37 @@ pub fn check(bytes: &[u8]) -> Checked {
         Err(_) => {}
     }
     checked_value(bytes)
+}
+
+/// A `tools/call` request with nothing but a tool name and its arguments (what hosts send for
+/// every tool call), parsed into the typed request rmcp's own parse makes of it
+/// (`tests::a_plain_tool_call_is_the_request_rmcps_parse_makes`). rmcp's parse tries each of
+/// its two dozen request types in turn over a buffered copy of the message; this one reads
+/// the message once. Anything else in it (`_meta`, other members, another method, a version
+/// other than "2.0", a member twice) is left to rmcp's parse: None.
+fn plain_tool_call(bytes: &[u8]) -> Option<ClientJsonRpcMessage> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Call<'a> {
+        jsonrpc: &'a str,
+        id: RequestId,
+        method: &'a str,
+        params: Params,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Params {
+        name: String,
+        arguments: Option<JsonObject>,
+    }
+    let call: Call = serde_json::from_slice(bytes).ok()?;
+    if call.jsonrpc != "2.0" || call.method != "tools/call" {
+        return None;
+    }
+    let mut params = CallToolRequestParams::new(call.params.name);
+    params.arguments = call.params.arguments;
+    let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+    Some(JsonRpcMessage::Request(JsonRpcRequest::new(call.id, request)))
 }
 
 /// [`check`] by way of a `Value`, for a message rmcp's type does not take as it is.
@@ -233,6 +279,59 @@ mod tests {
                 (serde_json::to_value(&*fast).expect("json"), serde_json::to_value(&*slow).expect("json"));
             assert_eq!(fast, slow, "{input}");
         }
+    }
+
+    /// What `checked` says, comparable.
+    fn outcome(checked: Checked) -> Value {
+        match checked {
+            Checked::Message(message) => json!({"message": serde_json::to_value(&*message).expect("json")}),
+            Checked::Reply(reply) => json!({"reply": reply.body}),
+            Checked::Ignore => json!("ignore"),
+        }
+    }
+
+    #[test]
+    fn a_plain_tool_call_is_the_request_rmcps_parse_makes_and_anything_else_is_checked_as_before() {
+        for input in [
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_config","arguments":{"client_id":"cursor","profile_id":"default"}}}"#,
+            r#"{"params":{"arguments":{"a":[1,{"b":null}],"c":"q\"\u00e9"},"name":"x"},"method":"tools/call","id":"s-1","jsonrpc":"2.0"}"#,
+            r#"{"jsonrpc":"2.0","id":2.0,"method":"tools/call","params":{"name":"list_clients"}}"#,
+            r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"n\u0061me","arguments":null}}"#,
+            r#" { "jsonrpc" : "2.0" , "id" : 4 , "method" : "tools/call" , "params" : { "name" : "x" , "arguments" : { } } } "#,
+        ] {
+            let plain = plain_tool_call(input.as_bytes()).unwrap_or_else(|| panic!("{input}: not taken as plain"));
+            let JsonRpcMessage::Request(request) = &plain else { panic!("{input}: not a request") };
+            assert!(matches!(request.request, ClientRequest::CallToolRequest(_)), "{input}");
+            let rmcp: ClientJsonRpcMessage = serde_json::from_slice(input.as_bytes()).expect("rmcp parses it");
+            assert_eq!(outcome(Checked::Message(Box::new(plain))), outcome(Checked::Message(Box::new(rmcp))));
+            assert_eq!(outcome(check(input.as_bytes())), outcome(check_by_rmcp(input.as_bytes())), "{input}");
+        }
+        // Anything more is left to rmcp's parse, which keeps it (a progress token) or refuses it.
+        for input in [
+            r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"x","_meta":{"progressToken":"p"}}}"#,
+            r#"{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"x","arguments":{},"task":{"ttl":5}}}"#,
+            r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"x"},"extra":1}"#,
+            r#"{"jsonrpc":"2.0","id":8,"method":"tools\/call","params":{"name":"x"}}"#,
+            r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"x","name":"y"}}"#,
+            r#"{"jsonrpc":"2.0","id":10,"method":"ping","params":{"name":"x"}}"#,
+            r#"{"jsonrpc":"1.0","id":11,"method":"tools/call","params":{"name":"x"}}"#,
+            r#"{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"x","arguments":[1]}}"#,
+            r#"{"jsonrpc":"2.0","id":null,"method":"tools/call","params":{"name":"x"}}"#,
+            r#"{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":7}}"#,
+        ] {
+            assert!(plain_tool_call(input.as_bytes()).is_none(), "{input}: taken as plain");
+            assert_eq!(outcome(check(input.as_bytes())), outcome(check_by_rmcp(input.as_bytes())), "{input}");
+        }
+        let Checked::Message(with_token) = check(
+            br#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"x","_meta":{"progressToken":"p"}}}"#,
+        ) else {
+            panic!("not handed on")
+        };
+        assert_eq!(serde_json::to_value(&*with_token).expect("json")["params"]["_meta"]["progressToken"], "p");
+        assert_eq!(
+            reply(r#"{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":7}}"#).code,
+            INVALID_PARAMS
+        );
     }
 
     #[test]

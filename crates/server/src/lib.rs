@@ -75,7 +75,7 @@ remove_server_from_config (a draft), validate_config, publish_config; write it i
 file with deploy_config (call it first without confirm to see the diff, then with confirm: true).";
 
 /// Read-only tools that read a few small files and return: run without a thread hand-off.
-const QUICK_TOOLS: &[&str] = &[
+pub(crate) const QUICK_TOOLS: &[&str] = &[
     "get_config",
     "list_profiles",
     "view_draft_config",
@@ -163,8 +163,9 @@ impl McpServer {
     }
 
     /// Leaves what an answer's caller need not wait for (a read-only call's event-log write,
-    /// a spare copy of a remembered answer) to `after`, which the transport runs once the
-    /// answer is written ([`stdio::LineTransport::with_after_answer`]).
+    /// deferred until the session is idle; taking a remembered answer back as its next copy)
+    /// to `after`, which the transport runs once the answer is written
+    /// ([`stdio::LineTransport::with_after_answer`]).
     pub fn with_after_answer(mut self, after: Arc<stdio::AfterAnswer>) -> Self {
         self.after_answer = Some(after);
         self
@@ -187,7 +188,8 @@ impl McpServer {
         let facts = Arc::clone(&self.facts);
         let path_dirs = Arc::clone(&self.path_dirs);
         let read_only = self.is_read_only(tool);
-        // Over stdio a read-only call's events are written after its answer (stdio::AfterAnswer).
+        // Over stdio a read-only call's events are written once the session is idle, after its
+        // answer (stdio::AfterAnswer).
         let after = self.after_answer.clone();
         let held = (read_only && after.is_some()).then(|| Arc::clone(&core));
         let hold = held.is_some();
@@ -230,15 +232,15 @@ impl McpServer {
         })?;
         let result = match outcome {
             Ok(output) => {
-                if let Some((after, job)) = after.as_ref().zip(output.after_answer()) {
-                    after.push(job);
+                if let Some((after, taker)) = after.as_ref().zip(output.taker()) {
+                    after.want_back(taker);
                 }
                 output.into_result()
             }
             Err(error) => error.into_result(),
         };
         if let Some((after, core)) = after.as_ref().zip(held) {
-            after.push(move || core.flush_held_events());
+            after.defer(move || core.flush_held_events());
         }
         let mut trace = MetaObject::new();
         trace.0.insert(TRACE_ID_META.into(), json!(trace_id));

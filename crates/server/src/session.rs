@@ -29,6 +29,16 @@
 //!   message either way for [`SessionConfig::keep_alive`], ends (one timer per session, not per
 //!   message).
 //!
+//! - **JSON answers.** A POST that brings a [`JsonAnswer`] (put in the HTTP request's extensions
+//!   by [`crate::http_protocol`]; rmcp hands the request's `Parts` to [`SessionManager::create_stream`]
+//!   with the message) gets its response handed over as the [`ServerJsonRpcMessage`] itself when
+//!   the response is the first message for its stream, so the HTTP layer serializes it once, as
+//!   the JSON body; anything else first (a progress notification, a server request) makes the
+//!   POST an event stream as above.
+//! - **Invalid params.** A known MCP method whose params do not fit it (rmcp parses it as an
+//!   unknown custom request and would answer -32601) is answered -32602 on its stream, in rmcp's
+//!   types, without reaching the service ([`crate::jsonrpc::invalid_params`]).
+//!
 //! Streams have no bound here: an event is queued at once instead of holding up the whole session
 //! until a slow reader takes the one before (what a request produces is bounded by its tool).
 //! There is no external event store ([`SessionManager::event_store`] is `None`, as with rmcp's
@@ -199,6 +209,64 @@ struct RequestStream {
     resources: HashSet<Resource>,
     tx: CachedTx,
     completed_at: Option<Instant>,
+    /// Where the response goes instead, while nothing else has been sent for the request.
+    json: Option<oneshot::Sender<ServerJsonRpcMessage>>,
+}
+
+/// A POST's wish to get its response as one JSON body: the HTTP layer puts it in the request's
+/// extensions and keeps the receiver ([`JsonAnswer::new`]); the session takes the sender when it
+/// opens the request's stream and sends the response there if it is the stream's first message.
+/// Dropped without a response (something else came first, the stream or session ended), the
+/// receiver sees the sender gone: the answer is the event stream.
+#[derive(Debug, Clone)]
+pub struct JsonAnswer(Arc<Mutex<JsonSlot>>);
+
+#[derive(Debug)]
+struct JsonSlot {
+    tx: Option<oneshot::Sender<ServerJsonRpcMessage>>,
+    /// Taken by a session for a request answered at once (see [`is_quick`]).
+    quick: Option<bool>,
+}
+
+impl JsonAnswer {
+    /// The wish and where its response arrives.
+    pub fn new() -> (JsonAnswer, oneshot::Receiver<ServerJsonRpcMessage>) {
+        let (tx, rx) = oneshot::channel();
+        (JsonAnswer(Arc::new(Mutex::new(JsonSlot { tx: Some(tx), quick: None }))), rx)
+    }
+
+    /// After the request went through rmcp: `None` when no session took the wish (no request
+    /// stream was opened: `initialize`, a notification, an error answered by rmcp), else whether
+    /// the request is one answered at once without waiting on anything slow.
+    pub fn taken(&self) -> Option<bool> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).quick
+    }
+
+    fn take(&self, quick: bool) -> Option<oneshot::Sender<ServerJsonRpcMessage>> {
+        let mut slot = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let tx = slot.tx.take()?;
+        slot.quick = Some(quick);
+        Some(tx)
+    }
+
+    /// The wish a request carries (in the HTTP request's `Parts` that rmcp put in its extensions).
+    fn of(request: &JsonRpcRequest<ClientRequest>) -> Option<&JsonAnswer> {
+        request.request.extensions().get::<axum::http::request::Parts>()?.extensions.get::<JsonAnswer>()
+    }
+}
+
+/// Whether a request is answered at once, on the worker that received it, without waiting on
+/// anything slow (a blocking-pool tool, the client): the HTTP layer then waits for its JSON
+/// answer with no timer of its own.
+fn is_quick(request: &ClientRequest) -> bool {
+    match request {
+        ClientRequest::PingRequest(_)
+        | ClientRequest::ListToolsRequest(_)
+        | ClientRequest::ListPromptsRequest(_)
+        | ClientRequest::ListResourceTemplatesRequest(_) => true,
+        ClientRequest::CallToolRequest(call) => crate::QUICK_TOOLS.contains(&call.params.name.as_ref()),
+        _ => false,
+    }
 }
 
 /// What routes a server message to a request stream.
@@ -396,19 +464,32 @@ impl State {
             return Ok(());
         }
         match self.outbound(&message) {
-            Outbound::Request { id, close } => {
-                let stream = self.streams.get_mut(&id).ok_or(SessionError::StreamClosed(id))?;
-                stream.tx.send(ServerSseMessage::from_message(message));
-                if close && let Some(stream) = self.streams.remove(&id) {
-                    if stream.completed_at.is_some() {
-                        self.completed -= 1;
-                    }
-                    for resource in stream.resources {
-                        self.resources.remove(&resource);
-                    }
-                }
-            }
+            Outbound::Request { id, close } => self.send_to_stream(id, close, message)?,
             Outbound::Common => self.common.send(ServerSseMessage::from_message(message)),
+        }
+        Ok(())
+    }
+
+    /// Sends a message to the stream of HTTP request `id` (its JSON answer when that is waiting
+    /// and this is the response); `close`: the request is answered, its stream ends.
+    fn send_to_stream(&mut self, id: u64, close: bool, message: ServerJsonRpcMessage) -> Result<(), SessionError> {
+        let stream = self.streams.get_mut(&id).ok_or(SessionError::StreamClosed(id))?;
+        // The response as the POST's JSON body when it comes first; anything else first
+        // drops the sender (the POST becomes the event stream this message goes on).
+        let message = match stream.json.take() {
+            Some(json) if close => json.send(message).err(),
+            _ => Some(message),
+        };
+        if let Some(message) = message {
+            stream.tx.send(ServerSseMessage::from_message(message));
+        }
+        if close && let Some(stream) = self.streams.remove(&id) {
+            if stream.completed_at.is_some() {
+                self.completed -= 1;
+            }
+            for resource in stream.resources {
+                self.resources.remove(&resource);
+            }
         }
         Ok(())
     }
@@ -545,9 +626,21 @@ impl SessionManager for DirectSessionManager {
             if let Some(retry) = self.config.sse_retry {
                 tx.send(ServerSseMessage::retry(retry));
             }
-            state.streams.insert(http_request, RequestStream { resources: HashSet::new(), tx, completed_at: None });
+            let json = match &message {
+                JsonRpcMessage::Request(request) => {
+                    JsonAnswer::of(request).and_then(|json| json.take(is_quick(&request.request)))
+                }
+                _ => None,
+            };
+            state
+                .streams
+                .insert(http_request, RequestStream { resources: HashSet::new(), tx, completed_at: None, json });
             if let JsonRpcMessage::Request(request) = &message {
                 register_request(&mut state, request, http_request);
+                if let Some(error) = invalid_params(request) {
+                    state.send_to_stream(http_request, true, error)?;
+                    return Ok(event_stream(rx));
+                }
             }
             rx
         };
@@ -601,6 +694,15 @@ impl SessionManager for DirectSessionManager {
         };
         Ok(event_stream(rx))
     }
+}
+
+/// The -32602 answer to a known method whose params do not fit it (rmcp parsed it as a custom
+/// request, and its service would answer -32601).
+fn invalid_params(request: &JsonRpcRequest<ClientRequest>) -> Option<ServerJsonRpcMessage> {
+    let ClientRequest::CustomRequest(custom) = &request.request else { return None };
+    let message = crate::jsonrpc::invalid_params(&custom.method, custom.params.as_ref())?;
+    tracing::debug!(method = %custom.method, "answered invalid params");
+    Some(ServerJsonRpcMessage::error(rmcp::ErrorData::invalid_params(message, None), Some(request.id.clone())))
 }
 
 /// Routes the request's response, and its progress notifications, to its stream.

@@ -10,7 +10,7 @@ use rmcp::transport::Transport as _;
 use rmcp::transport::streamable_http_server::session::{ServerSseMessage, SessionId, SessionManager as _};
 use serde_json::{Value, json};
 
-use super::{DirectSessionManager, SessionConfig, SessionError, SessionTransport};
+use super::{DirectSessionManager, JsonAnswer, SessionConfig, SessionError, SessionTransport};
 
 fn client(message: Value) -> ClientJsonRpcMessage {
     serde_json::from_value(message).expect("a client message")
@@ -312,4 +312,129 @@ fn event_ids_print_and_parse_both_ways() {
     for bad in ["", "a", "1/", "/2", "1/b"] {
         assert!(matches!(bad.parse::<super::EventId>(), Err(SessionError::InvalidEventId(e)) if e == bad));
     }
+}
+
+/// `message` as rmcp hands it to the session: with the HTTP request's `Parts`, here carrying a
+/// [`JsonAnswer`] as `http_protocol` puts it there.
+fn with_json_answer(mut message: ClientJsonRpcMessage) -> (ClientJsonRpcMessage, JsonAnswer, JsonReceiver) {
+    let (answer, rx) = JsonAnswer::new();
+    let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+    parts.extensions.insert(answer.clone());
+    if let JsonRpcMessage::Request(request) = &mut message {
+        request.request.extensions_mut().insert(parts);
+    }
+    (message, answer, rx)
+}
+
+type JsonReceiver = tokio::sync::oneshot::Receiver<ServerJsonRpcMessage>;
+
+fn tool_call(id: u64, tool: &str) -> ClientJsonRpcMessage {
+    client(json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": {}}}))
+}
+
+#[tokio::test]
+async fn a_response_that_comes_first_is_handed_over_for_a_json_body_and_the_stream_ends() {
+    let manager = DirectSessionManager::default();
+    let (id, mut transport) = initialized(&manager).await;
+    let (message, answer, rx) = with_json_answer(call(5, None));
+    let mut stream = Box::pin(manager.create_stream(&id, message).await.expect("stream"));
+    assert_eq!(answer.taken(), Some(true), "get_config is answered at once");
+    transport.receive().await.expect("the call");
+    transport.send(result(5)).await.expect("routed");
+    let json = serde_json::to_value(rx.await.expect("the response handed over")).expect("JSON");
+    assert_eq!(json["id"], 5);
+    // The event stream carries only its priming event and ends: the response is not sent twice.
+    assert!(next(&mut stream).await.message.is_none());
+    assert!(ended(&mut stream).await);
+}
+
+#[tokio::test]
+async fn anything_before_the_response_makes_the_answer_the_event_stream() {
+    let manager = DirectSessionManager::default();
+    let (id, mut transport) = initialized(&manager).await;
+    let (message, answer, rx) = with_json_answer(call(6, Some("tok")));
+    let mut stream = Box::pin(manager.create_stream(&id, message).await.expect("stream"));
+    assert_eq!(answer.taken(), Some(true));
+    transport.receive().await.expect("the call");
+    transport.send(progress("tok")).await.expect("routed");
+    assert!(rx.await.is_err(), "no JSON answer once a progress notification went first");
+    transport.send(result(6)).await.expect("routed");
+    next(&mut stream).await; // priming
+    assert_eq!(json_of(&next(&mut stream).await).expect("message")["method"], "notifications/progress");
+    assert_eq!(json_of(&next(&mut stream).await).expect("message")["id"], 6);
+    assert!(ended(&mut stream).await);
+}
+
+#[tokio::test]
+async fn a_response_after_the_layer_stopped_waiting_goes_on_the_event_stream() {
+    let manager = DirectSessionManager::default();
+    let (id, mut transport) = initialized(&manager).await;
+    let (message, answer, mut rx) = with_json_answer(tool_call(7, "list_clients"));
+    let mut stream = Box::pin(manager.create_stream(&id, message).await.expect("stream"));
+    assert_eq!(answer.taken(), Some(false), "list_clients runs on the blocking pool: it may be slow");
+    rx.close(); // what http_protocol does when its wait is over
+    transport.receive().await.expect("the call");
+    transport.send(result(7)).await.expect("routed");
+    assert!(rx.try_recv().is_err());
+    next(&mut stream).await; // priming
+    assert_eq!(json_of(&next(&mut stream).await).expect("message")["id"], 7);
+    assert!(ended(&mut stream).await);
+}
+
+#[tokio::test]
+async fn a_wish_no_request_stream_took_is_not_taken() {
+    let manager = DirectSessionManager::default();
+    let (id, mut transport) = initialized(&manager).await;
+    let (answer, _rx) = JsonAnswer::new();
+    assert_eq!(answer.taken(), None);
+    // A request without one gets no JSON answer and its event stream as before.
+    let mut stream = Box::pin(manager.create_stream(&id, call(8, None)).await.expect("stream"));
+    transport.receive().await.expect("the call");
+    transport.send(result(8)).await.expect("routed");
+    next(&mut stream).await; // priming
+    assert_eq!(json_of(&next(&mut stream).await).expect("message")["id"], 8);
+}
+
+#[test]
+fn only_reads_answered_on_the_spot_are_quick() {
+    let quick = |message: Value| match client(message) {
+        JsonRpcMessage::Request(request) => super::is_quick(&request.request),
+        _ => panic!("a request"),
+    };
+    for method in ["ping", "tools/list", "prompts/list", "resources/templates/list"] {
+        assert!(quick(json!({"jsonrpc": "2.0", "id": 1, "method": method})), "{method}");
+    }
+    for tool in ["get_config", "list_profiles", "view_draft_config"] {
+        assert!(quick(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool}})), "{tool}");
+    }
+    for tool in ["list_clients", "deploy_config", "publish_config", "diff_config"] {
+        assert!(!quick(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool}})), "{tool}");
+    }
+    let read = json!({"jsonrpc": "2.0", "id": 1, "method": "resources/read", "params": {"uri": "x://y"}});
+    assert!(!quick(read));
+}
+
+#[tokio::test]
+async fn a_known_method_with_params_that_do_not_fit_gets_32602_without_reaching_the_service() {
+    let manager = DirectSessionManager::default();
+    let (id, mut transport) = initialized(&manager).await;
+    for (n, params, tool) in [(20, json!({}), "tools/call"), (21, json!({"name": 3}), "tools/call")] {
+        let bad = client(json!({"jsonrpc": "2.0", "id": n, "method": tool, "params": params}));
+        let (message, _answer, rx) = with_json_answer(bad);
+        let stream = manager.create_stream(&id, message).await.expect("stream");
+        let json = serde_json::to_value(rx.await.expect("answered here")).expect("JSON");
+        assert_eq!((json["id"].clone(), json["error"]["code"].clone()), (json!(n), json!(-32602)), "{json}");
+        assert!(json["error"]["message"].as_str().is_some_and(|m| m.starts_with("Invalid params for tools/call")));
+        drop(stream);
+    }
+    // Without a JSON wish the same answer is the stream's event.
+    let bad = client(json!({"jsonrpc": "2.0", "id": 22, "method": "resources/read", "params": {}}));
+    let mut stream = Box::pin(manager.create_stream(&id, bad).await.expect("stream"));
+    next(&mut stream).await; // priming
+    let error = json_of(&next(&mut stream).await).expect("message");
+    assert_eq!((error["id"].clone(), error["error"]["code"].clone()), (json!(22), json!(-32602)));
+    // None of them reached the service: the next thing it receives is the next good request.
+    let _good = manager.create_stream(&id, call(23, None)).await.expect("stream");
+    let received = serde_json::to_value(transport.receive().await.expect("a message")).expect("JSON");
+    assert_eq!(received["id"], 23);
 }

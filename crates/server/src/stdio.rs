@@ -9,14 +9,22 @@
 //! `select!`) without losing bytes.
 //!
 //! **Answer first.** What an answer's caller need not wait for is done after the answer is
-//! written: the writer runs the jobs queued in an [`AfterAnswer`] each time it has written
-//! everything queued (the server queues a read-only call's event-log write there), and drops
-//! each sent message only once its line is written. The client reads its answer meanwhile.
+//! written, and what may wait longer is done when the session is idle: the writer runs the jobs
+//! queued in an [`AfterAnswer`] each time it has written everything queued, hands each written
+//! tool result to whoever asked for it back (a remembered answer keeps it as the next call's
+//! copy, [`crate::tool_support::Prepared`], instead of copying the answer anew and freeing the
+//! sent one), and runs the *deferred* jobs (the server defers a read-only call's event-log
+//! write) once the writer has had nothing to write for [`DEFER_IDLE`], after
+//! [`DEFER_MAX_ANSWERS`] answers, and when the transport closes — so a client sending one
+//! request after another is not kept waiting by a log write after each answer, and the log
+//! gets one write for many calls, at most [`DEFER_IDLE`] late.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use futures::StreamExt as _;
 use rmcp::RoleServer;
+use rmcp::model::{CallToolResult, JsonRpcMessage, JsonRpcResponse, ServerResult};
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _};
@@ -25,38 +33,109 @@ use tokio_util::codec::{AnyDelimiterCodec, FramedRead};
 
 use crate::jsonrpc::{self, Checked};
 
-/// Work queued to run once the answers queued so far are written (see the module
-/// documentation), in the order it was queued. Without a transport to run it (HTTP), the
-/// server does the work before answering instead.
+/// How long the writer waits with nothing to write before it runs the deferred jobs.
+pub const DEFER_IDLE: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Most answers written before the deferred jobs run even though the session is busy.
+pub const DEFER_MAX_ANSWERS: usize = 64;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A tool result given back once its answer is written (see [`AfterAnswer::want_back`]).
+pub trait TakeBack: Send + Sync {
+    /// Takes `result` if it is the one wanted (it was written and will not be sent again);
+    /// otherwise gives it back.
+    fn take_back(&self, result: CallToolResult) -> Option<CallToolResult>;
+}
+
+/// Work queued to run once the answers queued so far are written, and work deferred until the
+/// session is idle (see the module documentation), each in the order it was queued. Without a
+/// transport to run it (HTTP), the server does the work before answering instead.
 #[derive(Default)]
-pub struct AfterAnswer(std::sync::Mutex<Vec<Box<dyn FnOnce() + Send>>>);
+pub struct AfterAnswer {
+    jobs: std::sync::Mutex<Vec<Job>>,
+    deferred: std::sync::Mutex<Vec<Job>>,
+    takers: std::sync::Mutex<Vec<Arc<dyn TakeBack>>>,
+}
 
 impl std::fmt::Debug for AfterAnswer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("AfterAnswer").field(&self.jobs().len()).finish()
+        f.debug_struct("AfterAnswer")
+            .field("jobs", &lock(&self.jobs).len())
+            .field("deferred", &lock(&self.deferred).len())
+            .field("takers", &lock(&self.takers).len())
+            .finish()
     }
 }
 
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl AfterAnswer {
-    fn jobs(&self) -> std::sync::MutexGuard<'_, Vec<Box<dyn FnOnce() + Send>>> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Queues `job` to run once the answers queued so far are written.
+    pub fn push(&self, job: impl FnOnce() + Send + 'static) {
+        lock(&self.jobs).push(Box::new(job));
     }
 
-    /// Queues `job`.
-    pub fn push(&self, job: impl FnOnce() + Send + 'static) {
-        self.jobs().push(Box::new(job));
+    /// Queues `job` to run when the session is idle (or busy for long, or closing).
+    pub fn defer(&self, job: impl FnOnce() + Send + 'static) {
+        lock(&self.deferred).push(Box::new(job));
+    }
+
+    /// Asks for the next written tool result `taker` takes (offered every tool result written
+    /// with the answers queued so far; forgotten once they are written).
+    pub fn want_back(&self, taker: Arc<dyn TakeBack>) {
+        lock(&self.takers).push(taker);
     }
 
     /// Runs every queued job, oldest first (jobs queued meanwhile run too).
     pub fn run(&self) {
-        loop {
-            let jobs = std::mem::take(&mut *self.jobs());
-            if jobs.is_empty() {
-                return;
+        run_all(&self.jobs);
+    }
+
+    /// Runs every deferred job, oldest first.
+    pub fn run_deferred(&self) {
+        run_all(&self.deferred);
+    }
+
+    /// True when deferred jobs wait.
+    pub fn has_deferred(&self) -> bool {
+        !lock(&self.deferred).is_empty()
+    }
+
+    /// Offers the tool results of these written messages to the takers, then forgets the
+    /// takers; the rest is dropped.
+    fn give_back(&self, written: Vec<TxJsonRpcMessage<RoleServer>>) {
+        let takers = std::mem::take(&mut *lock(&self.takers));
+        if takers.is_empty() {
+            return;
+        }
+        for message in written {
+            let JsonRpcMessage::Response(JsonRpcResponse { result: ServerResult::CallToolResult(result), .. }) =
+                message
+            else {
+                continue;
+            };
+            let mut result = Some(result);
+            for taker in &takers {
+                match result.take() {
+                    Some(r) => result = taker.take_back(r),
+                    None => break,
+                }
             }
-            for job in jobs {
-                job();
-            }
+        }
+    }
+}
+
+fn run_all(jobs: &std::sync::Mutex<Vec<Job>>) {
+    loop {
+        let queued = std::mem::take(&mut *lock(jobs));
+        if queued.is_empty() {
+            return;
+        }
+        for job in queued {
+            job();
         }
     }
 }
@@ -68,7 +147,7 @@ const MAX_LINE_HINT: usize = 64 * 1024;
 /// One outgoing line, with the message it was made from (dropped once the line is written).
 struct Outgoing {
     line: Vec<u8>,
-    _message: Option<TxJsonRpcMessage<RoleServer>>,
+    message: Option<TxJsonRpcMessage<RoleServer>>,
 }
 
 /// A line-delimited JSON-RPC server transport with the checks of [`crate::jsonrpc`].
@@ -87,12 +166,13 @@ impl<R: AsyncRead + Send + Unpin> LineTransport<R> {
         Self::with_after_answer(read, write, None)
     }
 
-    /// [`LineTransport::new`], running `after`'s jobs each time everything queued is written
-    /// (and once more when the transport closes).
+    /// [`LineTransport::new`], running `after`'s jobs each time everything queued is written,
+    /// its deferred jobs when idle (see the module documentation), and both once more when the
+    /// transport closes.
     pub fn with_after_answer<W: AsyncWrite + Send + Unpin + 'static>(
         read: R,
         write: W,
-        after: Option<std::sync::Arc<AfterAnswer>>,
+        after: Option<Arc<AfterAnswer>>,
     ) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let writer = tokio::spawn(write_lines(write, rx, after));
@@ -106,41 +186,80 @@ impl<R: AsyncRead + Send + Unpin> LineTransport<R> {
 
     fn queue(&self, mut line: Vec<u8>, message: Option<TxJsonRpcMessage<RoleServer>>) -> bool {
         line.push(b'\n');
-        self.write.as_ref().is_some_and(|tx| tx.send(Outgoing { line, _message: message }).is_ok())
+        self.write.as_ref().is_some_and(|tx| tx.send(Outgoing { line, message }).is_ok())
     }
 }
 
-/// Writes queued lines, flushing when the queue is empty and then running `after`'s jobs,
-/// until every sender is gone.
+/// Writes queued lines, flushing when the queue is empty and then running `after`'s jobs and
+/// giving back the written tool results; runs the deferred jobs when idle for [`DEFER_IDLE`],
+/// every [`DEFER_MAX_ANSWERS`] writes and at the end, once every sender is gone.
 async fn write_lines<W: AsyncWrite + Unpin>(
     mut write: W,
     mut rx: mpsc::UnboundedReceiver<Outgoing>,
-    after: Option<std::sync::Arc<AfterAnswer>>,
+    after: Option<Arc<AfterAnswer>>,
 ) {
-    let run_after = || {
-        if let Some(after) = &after {
-            after.run();
-        }
-    };
-    while let Some(out) = rx.recv().await {
-        if write.write_all(&out.line).await.is_err() {
-            return run_after();
-        }
-        let mut written = vec![out];
-        while let Ok(out) = rx.try_recv() {
-            if write.write_all(&out.line).await.is_err() {
-                return run_after();
+    let Some(after) = after else {
+        while let Some(out) = rx.recv().await {
+            if write_batch(&mut write, &mut rx, out).await.is_err() {
+                return;
             }
-            written.push(out);
         }
-        if write.flush().await.is_err() {
-            return run_after();
+        let _ = write.shutdown().await;
+        return;
+    };
+    let idle = tokio::time::sleep(DEFER_IDLE);
+    tokio::pin!(idle);
+    // Answers written since the deferred jobs last ran (0: the idle timer is not armed).
+    let mut since_deferred = 0;
+    loop {
+        let out = tokio::select! {
+            biased;
+            out = rx.recv() => out,
+            () = &mut idle, if since_deferred > 0 => {
+                since_deferred = 0;
+                after.run_deferred();
+                continue;
+            }
+        };
+        let Some(out) = out else { break };
+        let written = write_batch(&mut write, &mut rx, out).await;
+        after.run();
+        match written {
+            Ok(written) => after.give_back(written),
+            Err(()) => break,
         }
-        run_after();
-        drop(written);
+        if after.has_deferred() {
+            if since_deferred == 0 {
+                idle.as_mut().reset(tokio::time::Instant::now() + DEFER_IDLE);
+            }
+            since_deferred += 1;
+            if since_deferred >= DEFER_MAX_ANSWERS {
+                since_deferred = 0;
+                after.run_deferred();
+            }
+        }
     }
-    run_after();
+    after.run();
+    after.run_deferred();
     let _ = write.shutdown().await;
+}
+
+/// Writes `first` and whatever else is queued, then flushes: the messages written, or `Err`
+/// when the output is closed.
+async fn write_batch<W: AsyncWrite + Unpin>(
+    write: &mut W,
+    rx: &mut mpsc::UnboundedReceiver<Outgoing>,
+    first: Outgoing,
+) -> Result<Vec<TxJsonRpcMessage<RoleServer>>, ()> {
+    let mut written = Vec::new();
+    let mut next = Some(first);
+    while let Some(out) = next {
+        write.write_all(&out.line).await.map_err(drop)?;
+        written.extend(out.message);
+        next = rx.try_recv().ok();
+    }
+    write.flush().await.map_err(drop)?;
+    Ok(written)
 }
 
 impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
@@ -199,5 +318,120 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
             let _ = writer.await;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use rmcp::model::{ContentBlock, RequestId};
+    use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+    use super::*;
+
+    /// A transport over an in-memory pipe with `after`, and the client's end of its output.
+    fn transport(
+        after: &Arc<AfterAnswer>,
+    ) -> (LineTransport<tokio::io::Empty>, BufReader<tokio::io::ReadHalf<tokio::io::DuplexStream>>) {
+        let (server, client) = tokio::io::duplex(1 << 16);
+        let (_, write) = tokio::io::split(server);
+        let (read, _) = tokio::io::split(client);
+        (LineTransport::with_after_answer(tokio::io::empty(), write, Some(Arc::clone(after))), BufReader::new(read))
+    }
+
+    fn answer(id: i64, text: &str) -> TxJsonRpcMessage<RoleServer> {
+        let result = CallToolResult::success(vec![ContentBlock::text(text)]);
+        JsonRpcMessage::response(ServerResult::CallToolResult(result), RequestId::Number(id))
+    }
+
+    async fn line(read: &mut BufReader<tokio::io::ReadHalf<tokio::io::DuplexStream>>) -> String {
+        let mut line = String::new();
+        read.read_line(&mut line).await.expect("a line");
+        line
+    }
+
+    fn counter(after: &AfterAnswer) -> Arc<AtomicUsize> {
+        let count = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&count);
+        after.defer(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+        });
+        count
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn deferred_jobs_wait_until_the_writer_has_been_idle_and_run_jobs_right_after_the_answer() {
+        let after = Arc::new(AfterAnswer::default());
+        let (mut transport, mut read) = transport(&after);
+        let deferred = counter(&after);
+        let now = Arc::new(AtomicUsize::new(0));
+        let ran = Arc::clone(&now);
+        after.push(move || {
+            ran.fetch_add(1, Ordering::SeqCst);
+        });
+        transport.send(answer(1, "one")).await.expect("sent");
+        assert!(line(&mut read).await.contains(r#""id":1"#));
+        assert_eq!(now.load(Ordering::SeqCst), 1, "a job runs once the answer is written");
+        assert_eq!(deferred.load(Ordering::SeqCst), 0, "a deferred job waits while the session may be busy");
+        tokio::time::sleep(DEFER_IDLE / 2).await;
+        assert_eq!(deferred.load(Ordering::SeqCst), 0);
+        tokio::time::sleep(DEFER_IDLE).await;
+        assert_eq!(deferred.load(Ordering::SeqCst), 1, "run once the writer was idle");
+        transport.close().await.expect("closed");
+        assert_eq!(deferred.load(Ordering::SeqCst), 1, "run once");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn deferred_jobs_run_after_so_many_answers_on_a_busy_session_and_when_it_closes() {
+        let after = Arc::new(AfterAnswer::default());
+        let (mut transport, mut read) = transport(&after);
+        let mut counts = Vec::new();
+        for id in 1..=DEFER_MAX_ANSWERS {
+            counts.push(counter(&after));
+            transport.send(answer(id as i64, "x")).await.expect("sent");
+            assert!(line(&mut read).await.contains(&format!(r#""id":{id},"#)));
+            let ran = counts.iter().filter(|c| c.load(Ordering::SeqCst) == 1).count();
+            let expected = if id == DEFER_MAX_ANSWERS { id } else { 0 };
+            assert_eq!(ran, expected, "after answer {id}");
+        }
+        let last = counter(&after);
+        transport.send(answer(0, "x")).await.expect("sent");
+        line(&mut read).await;
+        transport.close().await.expect("closed");
+        assert_eq!(last.load(Ordering::SeqCst), 1, "a deferred job still waiting runs when the transport closes");
+    }
+
+    /// Takes the first result with this text.
+    struct Wants(&'static str, std::sync::Mutex<Vec<CallToolResult>>);
+
+    impl TakeBack for Wants {
+        fn take_back(&self, result: CallToolResult) -> Option<CallToolResult> {
+            let text = result.content.first().and_then(|c| c.as_text()).map(|t| t.text.clone());
+            if text.as_deref() != Some(self.0) {
+                return Some(result);
+            }
+            self.1.lock().expect("taken").push(result);
+            None
+        }
+    }
+
+    #[tokio::test]
+    async fn a_written_tool_result_is_offered_to_those_who_want_it_back_once() {
+        let after = Arc::new(AfterAnswer::default());
+        let (mut transport, mut read) = transport(&after);
+        let one = Arc::new(Wants("one", std::sync::Mutex::default()));
+        let two = Arc::new(Wants("two", std::sync::Mutex::default()));
+        after.want_back(Arc::clone(&one) as Arc<dyn TakeBack>);
+        after.want_back(Arc::clone(&two) as Arc<dyn TakeBack>);
+        transport.send(answer(1, "two")).await.expect("sent");
+        assert!(line(&mut read).await.contains(r#""text":"two""#));
+        assert_eq!(one.1.lock().expect("one").len(), 0, "not its answer");
+        assert_eq!(two.1.lock().expect("two").len(), 1, "offered to the next taker");
+        // Takers are forgotten once the answers queued with them are written.
+        transport.send(answer(2, "one")).await.expect("sent");
+        line(&mut read).await;
+        assert_eq!(one.1.lock().expect("one").len(), 0, "forgotten after the first write");
+        transport.close().await.expect("closed");
     }
 }

@@ -57,27 +57,21 @@ pub const MAX_PROFILE_IDS: usize = 20;
 /// A successful tool answer prepared once: its structured content and that content's text (the
 /// same JSON, serialized once), remembered by a cache for as long as what it was made from.
 ///
-/// rmcp takes each result by value, so every answer is a copy. An answer served more than once
-/// keeps a spare copy made after the previous answer was written ([`Prepared::make_spare`], run
-/// by the stdio transport's [`crate::stdio::AfterAnswer`]): the next call hands that out
-/// instead of copying while its caller waits.
+/// rmcp takes each result by value, so every answer is a copy. Over stdio the answer comes back
+/// once its line is written ([`crate::stdio::AfterAnswer::want_back`]) and is kept as the spare
+/// copy the next call hands out: a remembered answer served again and again is neither copied
+/// nor freed (elsewhere, each call copies it).
 #[derive(Debug)]
 pub struct Prepared {
     text: String,
     structured: Value,
     spare: std::sync::Mutex<Option<CallToolResult>>,
-    served: std::sync::atomic::AtomicU64,
 }
 
 impl Prepared {
     /// The answer with this structured content.
     pub fn new(structured: Value) -> Self {
-        Prepared {
-            text: structured.to_string(),
-            structured,
-            spare: std::sync::Mutex::default(),
-            served: std::sync::atomic::AtomicU64::new(0),
-        }
+        Prepared { text: structured.to_string(), structured, spare: std::sync::Mutex::default() }
     }
 
     fn spare(&self) -> std::sync::MutexGuard<'_, Option<CallToolResult>> {
@@ -87,27 +81,19 @@ impl Prepared {
     /// The tool result, as [`CallToolResult::structured`] makes it (the spare copy if there is
     /// one).
     pub fn result(&self) -> CallToolResult {
-        self.served.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.spare().take().unwrap_or_else(|| self.copy())
     }
 
     fn copy(&self) -> CallToolResult {
-        let mut result = CallToolResult::structured(Value::Null);
-        result.content = vec![ContentBlock::text(self.text.clone())];
-        result.structured_content = Some(self.structured.clone());
-        result
+        Self::with_parts(vec![ContentBlock::text(self.text.clone())], self.structured.clone())
     }
 
-    /// Makes the spare copy the next [`Prepared::result`] hands out, if this answer was served
-    /// more than once (one served once may never be asked for again) and has none.
-    pub fn make_spare(&self) {
-        if self.served.load(std::sync::atomic::Ordering::Relaxed) < 2 {
-            return;
-        }
-        let mut spare = self.spare();
-        if spare.is_none() {
-            *spare = Some(self.copy());
-        }
+    /// A result as [`CallToolResult::structured`] makes it, of these parts.
+    fn with_parts(content: Vec<ContentBlock>, structured: Value) -> CallToolResult {
+        let mut result = CallToolResult::structured(Value::Null);
+        result.content = content;
+        result.structured_content = Some(structured);
+        result
     }
 
     /// True when a spare copy is ready (for tests).
@@ -117,13 +103,31 @@ impl Prepared {
     }
 }
 
+impl crate::stdio::TakeBack for Prepared {
+    /// Keeps a written result as the spare copy when it is this answer (its text is this
+    /// answer's text, so its structured content is this answer's too) and there is none.
+    fn take_back(&self, result: CallToolResult) -> Option<CallToolResult> {
+        let is_this = result.is_error == Some(false)
+            && result.structured_content.is_some()
+            && matches!(result.content.as_slice(), [block] if block.as_text().is_some_and(|t| t.text == self.text));
+        let mut spare = self.spare();
+        if !is_this || spare.is_some() {
+            return Some(result);
+        }
+        let CallToolResult { content, structured_content, .. } = result;
+        *spare = structured_content.map(|structured| Self::with_parts(content, structured));
+        None
+    }
+}
+
 /// What a tool's work returns on success.
 pub(crate) trait ToolOutput {
     /// The tool result.
     fn into_result(self) -> CallToolResult;
 
-    /// Work to do once the answer is written, where the transport offers that (stdio).
-    fn after_answer(&self) -> Option<Box<dyn FnOnce() + Send>> {
+    /// Who wants the result back once its answer is written, where the transport offers that
+    /// (stdio).
+    fn taker(&self) -> Option<Arc<dyn crate::stdio::TakeBack>> {
         None
     }
 }
@@ -139,9 +143,8 @@ impl ToolOutput for Arc<Prepared> {
         self.result()
     }
 
-    fn after_answer(&self) -> Option<Box<dyn FnOnce() + Send>> {
-        let prepared = Arc::clone(self);
-        Some(Box::new(move || prepared.make_spare()))
+    fn taker(&self) -> Option<Arc<dyn crate::stdio::TakeBack>> {
+        Some(Arc::clone(self) as Arc<dyn crate::stdio::TakeBack>)
     }
 }
 
@@ -351,21 +354,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_spare_copy_is_made_only_for_an_answer_served_more_than_once_and_is_the_same_answer() {
+    fn a_written_answer_taken_back_is_the_next_calls_copy_and_the_same_answer() {
+        use crate::stdio::TakeBack as _;
         let prepared = Prepared::new(json!({"a": [1, "x"], "b": {"c": null}}));
         let first = prepared.result();
-        prepared.make_spare();
-        assert!(!prepared.has_spare(), "served once: maybe never asked for again");
-        let second = prepared.result();
-        prepared.make_spare();
+        assert!(!prepared.has_spare());
+        let mut written = first.clone();
+        written.meta = Some(rmcp::model::MetaObject::new()); // the trace id the server adds
+        written.result_type = None; // as rmcp clears it for a peer of an older protocol version
+        assert!(prepared.take_back(written).is_none(), "this answer's result is taken");
         assert!(prepared.has_spare());
-        prepared.make_spare();
-        let third = prepared.result();
+        let second = prepared.result();
         assert!(!prepared.has_spare(), "handed out");
-        assert_eq!(first, second);
-        assert_eq!(second, third);
-        let text = third.content[0].as_text().map(|t| t.text.clone());
+        assert_eq!(first, second, "the same result as a fresh copy: no trace id, result type restored");
+        let text = second.content[0].as_text().map(|t| t.text.clone());
         assert_eq!(text.as_deref(), Some(r#"{"a":[1,"x"],"b":{"c":null}}"#));
-        assert_eq!(third.structured_content, Some(json!({"a": [1, "x"], "b": {"c": null}})));
+        assert_eq!(second.structured_content, Some(json!({"a": [1, "x"], "b": {"c": null}})));
+    }
+
+    #[test]
+    fn a_result_that_is_not_this_answer_or_comes_when_a_spare_is_ready_is_given_back() {
+        use crate::stdio::TakeBack as _;
+        let prepared = Prepared::new(json!({"a": 1}));
+        let other = Prepared::new(json!({"a": 2})).result();
+        assert_eq!(prepared.take_back(other.clone()), Some(other), "another answer");
+        let failed = CallToolResult::error(vec![ContentBlock::text(r#"{"a":1}"#)]);
+        assert_eq!(prepared.take_back(failed.clone()), Some(failed), "an error with the same text");
+        let mut text_only = prepared.result();
+        text_only.structured_content = None;
+        assert_eq!(prepared.take_back(text_only.clone()), Some(text_only), "no structured content");
+        assert!(!prepared.has_spare());
+        assert!(prepared.take_back(prepared.result()).is_none());
+        let again = prepared.result();
+        assert!(prepared.take_back(prepared.copy()).is_none());
+        assert_eq!(prepared.take_back(again.clone()), Some(again), "a spare is ready already");
     }
 }

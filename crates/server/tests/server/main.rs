@@ -6,6 +6,7 @@ mod dashboard;
 mod file_rule;
 mod http;
 mod http_hosts;
+mod http_timeouts;
 mod paging;
 mod remote_tools;
 mod resources;

@@ -1,8 +1,9 @@
 //! The stdio transport answers first (`stdio::AfterAnswer`): a read-only call's events are
-//! written to the log right after its answer, not before; every event is still written, in
-//! call order, also around a writing tool whose events are written as they happen; a repeated
-//! answer (handed out from its spare copy) is the same answer; and a change made by another
-//! process is still noticed on the very next call.
+//! written to the log after its answer, not before, once the session is idle (while it is still
+//! open); every event is still written, in call order, also around a writing tool whose events
+//! are written as they happen; a repeated answer (handed out from the copy taken back once the
+//! previous one was written) is the same answer; and a change made by another process is still
+//! noticed on the very next call.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -142,6 +143,44 @@ async fn a_read_only_answer_is_written_before_its_events_and_every_event_is_writ
         let count = logged.iter().filter(|t| *t == trace).count();
         assert!(count >= 4, "{tool}: {count} events (the tool call's pair and the core's)");
     }
+}
+
+#[tokio::test]
+async fn a_read_only_calls_events_reach_the_log_while_the_session_stays_open() {
+    let env = Env::new();
+    env.core().publish("cursor", "team", &doc("one"), None, None).expect("publish");
+    let (server_io, client_io) = tokio::io::duplex(1 << 20);
+    let (read, write) = tokio::io::split(server_io);
+    let after = Arc::new(AfterAnswer::default());
+    let server =
+        McpServer::with_host(env.core(), env.facts(), Vec::new()).inline().with_after_answer(Arc::clone(&after));
+    let served = tokio::spawn(async move {
+        let transport = LineTransport::with_after_answer(read, write, Some(after));
+        if let Ok(running) = server.serve(transport).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let client = RootsClient { roots: None }.serve(client_io).await.expect("client handshake");
+    let client = Client { inner: client };
+    let mut traces = Vec::new();
+    for _ in 0..2 {
+        let raw = client.call_raw("get_config", json!({"client_id": "cursor", "profile_id": "team"})).await;
+        traces.push(trace_of(&raw.expect("get_config")));
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let logged = loop {
+        let logged = logged_traces(&env.home());
+        if traces.iter().all(|t| logged.iter().filter(|l| *l == t).count() >= 4) || std::time::Instant::now() > deadline
+        {
+            break logged;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    };
+    for trace in &traces {
+        assert_eq!(logged.iter().filter(|l| *l == trace).count(), 4, "all four events of {trace}, session open");
+    }
+    client.close().await;
+    served.await.expect("server task");
 }
 
 fn trace_of(result: &rmcp::model::CallToolResult) -> String {
