@@ -163,7 +163,7 @@ impl McpServer {
     }
 
     /// Leaves what an answer's caller need not wait for (a read-only call's event-log write,
-    /// deferred until the session is idle; taking a remembered answer back as its next copy)
+    /// taking a remembered answer back as its next copy)
     /// to `after`, which the transport runs once the answer is written
     /// ([`stdio::LineTransport::with_after_answer`]).
     pub fn with_after_answer(mut self, after: Arc<stdio::AfterAnswer>) -> Self {
@@ -188,8 +188,8 @@ impl McpServer {
         let facts = Arc::clone(&self.facts);
         let path_dirs = Arc::clone(&self.path_dirs);
         let read_only = self.is_read_only(tool);
-        // Over stdio a read-only call's events are written once the session is idle, after its
-        // answer (stdio::AfterAnswer).
+        // Over stdio a read-only call's events are written right after its answer
+        // (stdio::AfterAnswer).
         let after = self.after_answer.clone();
         let held = (read_only && after.is_some()).then(|| Arc::clone(&core));
         let hold = held.is_some();
@@ -240,7 +240,7 @@ impl McpServer {
             Err(error) => error.into_result(),
         };
         if let Some((after, core)) = after.as_ref().zip(held) {
-            after.defer(move || core.flush_held_events());
+            after.push(move || core.flush_held_events());
         }
         let mut trace = MetaObject::new();
         trace.0.insert(TRACE_ID_META.into(), json!(trace_id));

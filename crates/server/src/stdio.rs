@@ -9,15 +9,12 @@
 //! `select!`) without losing bytes.
 //!
 //! **Answer first.** What an answer's caller need not wait for is done after the answer is
-//! written, and what may wait longer is done when the session is idle: the writer runs the jobs
-//! queued in an [`AfterAnswer`] each time it has written everything queued, hands each written
-//! tool result to whoever asked for it back (a remembered answer keeps it as the next call's
-//! copy, [`crate::tool_support::Prepared`], instead of copying the answer anew and freeing the
-//! sent one), and runs the *deferred* jobs (the server defers a read-only call's event-log
-//! write) once the writer has had nothing to write for [`DEFER_IDLE`], after
-//! [`DEFER_MAX_ANSWERS`] answers, and when the transport closes — so a client sending one
-//! request after another is not kept waiting by a log write after each answer, and the log
-//! gets one write for many calls, at most [`DEFER_IDLE`] late.
+//! written: the writer runs the jobs queued in an [`AfterAnswer`] (a read-only call's event-log
+//! write) each time it has written everything queued, and hands each written tool result to
+//! whoever asked for it back (a remembered answer keeps it as the next call's copy,
+//! [`crate::tool_support::Prepared`], instead of copying the answer anew and freeing the sent
+//! one). The events are written right after their answer, never held for later: a server killed
+//! between two calls has logged every call it answered.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -33,12 +30,6 @@ use tokio_util::codec::{AnyDelimiterCodec, FramedRead};
 
 use crate::jsonrpc::{self, Checked};
 
-/// How long the writer waits with nothing to write before it runs the deferred jobs.
-pub const DEFER_IDLE: std::time::Duration = std::time::Duration::from_millis(10);
-
-/// Most answers written before the deferred jobs run even though the session is busy.
-pub const DEFER_MAX_ANSWERS: usize = 64;
-
 type Job = Box<dyn FnOnce() + Send>;
 
 /// A tool result given back once its answer is written (see [`AfterAnswer::want_back`]).
@@ -48,13 +39,11 @@ pub trait TakeBack: Send + Sync {
     fn take_back(&self, result: CallToolResult) -> Option<CallToolResult>;
 }
 
-/// Work queued to run once the answers queued so far are written, and work deferred until the
-/// session is idle (see the module documentation), each in the order it was queued. Without a
-/// transport to run it (HTTP), the server does the work before answering instead.
+/// Work queued to run once the answers queued so far are written, in the order it was queued.
+/// Without a transport to run it (HTTP), the server does the work before answering instead.
 #[derive(Default)]
 pub struct AfterAnswer {
     jobs: std::sync::Mutex<Vec<Job>>,
-    deferred: std::sync::Mutex<Vec<Job>>,
     takers: std::sync::Mutex<Vec<Arc<dyn TakeBack>>>,
 }
 
@@ -62,7 +51,6 @@ impl std::fmt::Debug for AfterAnswer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AfterAnswer")
             .field("jobs", &lock(&self.jobs).len())
-            .field("deferred", &lock(&self.deferred).len())
             .field("takers", &lock(&self.takers).len())
             .finish()
     }
@@ -78,11 +66,6 @@ impl AfterAnswer {
         lock(&self.jobs).push(Box::new(job));
     }
 
-    /// Queues `job` to run when the session is idle (or busy for long, or closing).
-    pub fn defer(&self, job: impl FnOnce() + Send + 'static) {
-        lock(&self.deferred).push(Box::new(job));
-    }
-
     /// Asks for the next written tool result `taker` takes (offered every tool result written
     /// with the answers queued so far; forgotten once they are written).
     pub fn want_back(&self, taker: Arc<dyn TakeBack>) {
@@ -92,16 +75,6 @@ impl AfterAnswer {
     /// Runs every queued job, oldest first (jobs queued meanwhile run too).
     pub fn run(&self) {
         run_all(&self.jobs);
-    }
-
-    /// Runs every deferred job, oldest first.
-    pub fn run_deferred(&self) {
-        run_all(&self.deferred);
-    }
-
-    /// True when deferred jobs wait.
-    pub fn has_deferred(&self) -> bool {
-        !lock(&self.deferred).is_empty()
     }
 
     /// Offers the tool results of these written messages to the takers, then forgets the
@@ -166,9 +139,8 @@ impl<R: AsyncRead + Send + Unpin> LineTransport<R> {
         Self::with_after_answer(read, write, None)
     }
 
-    /// [`LineTransport::new`], running `after`'s jobs each time everything queued is written,
-    /// its deferred jobs when idle (see the module documentation), and both once more when the
-    /// transport closes.
+    /// [`LineTransport::new`], running `after`'s jobs each time everything queued is written and
+    /// once more when the transport closes.
     pub fn with_after_answer<W: AsyncWrite + Send + Unpin + 'static>(
         read: R,
         write: W,
@@ -191,56 +163,27 @@ impl<R: AsyncRead + Send + Unpin> LineTransport<R> {
 }
 
 /// Writes queued lines, flushing when the queue is empty and then running `after`'s jobs and
-/// giving back the written tool results; runs the deferred jobs when idle for [`DEFER_IDLE`],
-/// every [`DEFER_MAX_ANSWERS`] writes and at the end, once every sender is gone.
+/// giving back the written tool results; runs the jobs once more at the end, once every sender
+/// is gone (or the output closed).
 async fn write_lines<W: AsyncWrite + Unpin>(
     mut write: W,
     mut rx: mpsc::UnboundedReceiver<Outgoing>,
     after: Option<Arc<AfterAnswer>>,
 ) {
-    let Some(after) = after else {
-        while let Some(out) = rx.recv().await {
-            if write_batch(&mut write, &mut rx, out).await.is_err() {
-                return;
-            }
-        }
-        let _ = write.shutdown().await;
-        return;
-    };
-    let idle = tokio::time::sleep(DEFER_IDLE);
-    tokio::pin!(idle);
-    // Answers written since the deferred jobs last ran (0: the idle timer is not armed).
-    let mut since_deferred = 0;
-    loop {
-        let out = tokio::select! {
-            biased;
-            out = rx.recv() => out,
-            () = &mut idle, if since_deferred > 0 => {
-                since_deferred = 0;
-                after.run_deferred();
-                continue;
-            }
-        };
-        let Some(out) = out else { break };
+    while let Some(out) = rx.recv().await {
         let written = write_batch(&mut write, &mut rx, out).await;
-        after.run();
-        match written {
-            Ok(written) => after.give_back(written),
-            Err(()) => break,
+        if let Some(after) = &after {
+            after.run();
         }
-        if after.has_deferred() {
-            if since_deferred == 0 {
-                idle.as_mut().reset(tokio::time::Instant::now() + DEFER_IDLE);
-            }
-            since_deferred += 1;
-            if since_deferred >= DEFER_MAX_ANSWERS {
-                since_deferred = 0;
-                after.run_deferred();
-            }
+        match (written, &after) {
+            (Ok(written), Some(after)) => after.give_back(written),
+            (Ok(_), None) => {}
+            (Err(()), _) => break,
         }
     }
-    after.run();
-    after.run_deferred();
+    if let Some(after) = &after {
+        after.run();
+    }
     let _ = write.shutdown().await;
 }
 
@@ -354,52 +297,39 @@ mod tests {
     fn counter(after: &AfterAnswer) -> Arc<AtomicUsize> {
         let count = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&count);
-        after.defer(move || {
+        after.push(move || {
             counted.fetch_add(1, Ordering::SeqCst);
         });
         count
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn deferred_jobs_wait_until_the_writer_has_been_idle_and_run_jobs_right_after_the_answer() {
-        let after = Arc::new(AfterAnswer::default());
-        let (mut transport, mut read) = transport(&after);
-        let deferred = counter(&after);
-        let now = Arc::new(AtomicUsize::new(0));
-        let ran = Arc::clone(&now);
-        after.push(move || {
-            ran.fetch_add(1, Ordering::SeqCst);
-        });
-        transport.send(answer(1, "one")).await.expect("sent");
-        assert!(line(&mut read).await.contains(r#""id":1"#));
-        assert_eq!(now.load(Ordering::SeqCst), 1, "a job runs once the answer is written");
-        assert_eq!(deferred.load(Ordering::SeqCst), 0, "a deferred job waits while the session may be busy");
-        tokio::time::sleep(DEFER_IDLE / 2).await;
-        assert_eq!(deferred.load(Ordering::SeqCst), 0);
-        tokio::time::sleep(DEFER_IDLE).await;
-        assert_eq!(deferred.load(Ordering::SeqCst), 1, "run once the writer was idle");
-        transport.close().await.expect("closed");
-        assert_eq!(deferred.load(Ordering::SeqCst), 1, "run once");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn deferred_jobs_run_after_so_many_answers_on_a_busy_session_and_when_it_closes() {
+    #[tokio::test]
+    async fn jobs_run_right_after_their_answer_is_written_and_once_each() {
         let after = Arc::new(AfterAnswer::default());
         let (mut transport, mut read) = transport(&after);
         let mut counts = Vec::new();
-        for id in 1..=DEFER_MAX_ANSWERS {
-            counts.push(counter(&after));
-            transport.send(answer(id as i64, "x")).await.expect("sent");
+        for id in 1..=3 {
+            let count = counter(&after);
+            transport.send(answer(id, "x")).await.expect("sent");
             assert!(line(&mut read).await.contains(&format!(r#""id":{id},"#)));
-            let ran = counts.iter().filter(|c| c.load(Ordering::SeqCst) == 1).count();
-            let expected = if id == DEFER_MAX_ANSWERS { id } else { 0 };
-            assert_eq!(ran, expected, "after answer {id}");
+            // The writer runs the job after the answer's flush; give it that moment.
+            for _ in 0..100 {
+                if count.load(Ordering::SeqCst) == 1 {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+            assert_eq!(count.load(Ordering::SeqCst), 1, "the job of answer {id} ran once it was written");
+            counts.push(count);
         }
         let last = counter(&after);
-        transport.send(answer(0, "x")).await.expect("sent");
-        line(&mut read).await;
         transport.close().await.expect("closed");
-        assert_eq!(last.load(Ordering::SeqCst), 1, "a deferred job still waiting runs when the transport closes");
+        assert_eq!(
+            last.load(Ordering::SeqCst),
+            1,
+            "a job queued with no answer after it runs when the transport closes"
+        );
+        assert!(counts.iter().all(|c| c.load(Ordering::SeqCst) == 1), "every job ran exactly once");
     }
 
     /// Takes the first result with this text.
