@@ -15,6 +15,11 @@
 //! [`crate::tool_support::Prepared`], instead of copying the answer anew and freeing the sent
 //! one). The events are written right after their answer, never held for later: a server killed
 //! between two calls has logged every call it answered.
+//!
+//! **Written forms.** A remembered answer is also written from the bytes serde_json made of it
+//! the first time ([`TakeBack::write_answer`]): only the id and the per-call `_meta` are
+//! serialized for each call. The unit tests compare those lines with serde_json's, byte for
+//! byte.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -37,6 +42,13 @@ pub trait TakeBack: Send + Sync {
     /// Takes `result` if it is the one wanted (it was written and will not be sent again);
     /// otherwise gives it back.
     fn take_back(&self, result: CallToolResult) -> Option<CallToolResult>;
+
+    /// Appends `result` serialized exactly as serde_json serializes it, when it is the answer
+    /// this taker knows how to write without serializing it again; `false` (and nothing
+    /// appended that matters: the caller discards `out`) otherwise. `result` is left as given.
+    fn write_answer(&self, _result: &mut CallToolResult, _out: &mut Vec<u8>) -> bool {
+        false
+    }
 }
 
 /// Work queued to run once the answers queued so far are written, in the order it was queued.
@@ -70,6 +82,16 @@ impl AfterAnswer {
     /// with the answers queued so far; forgotten once they are written).
     pub fn want_back(&self, taker: Arc<dyn TakeBack>) {
         lock(&self.takers).push(taker);
+    }
+
+    /// Appends `result` as serde_json would serialize it if a taker knows its written form.
+    fn write_known(&self, result: &mut CallToolResult, out: &mut Vec<u8>) -> bool {
+        let start = out.len();
+        let takers = lock(&self.takers);
+        takers.iter().any(|taker| {
+            out.truncate(start);
+            taker.write_answer(result, out)
+        })
     }
 
     /// Runs every queued job, oldest first (jobs queued meanwhile run too).
@@ -130,6 +152,8 @@ pub struct LineTransport<R> {
     writer: Option<tokio::task::JoinHandle<()>>,
     /// The size of the last line sent: the next one's buffer starts at about that.
     last_len: usize,
+    /// Who knows the written form of a tool result being sent (see [`TakeBack::write_answer`]).
+    after: Option<Arc<AfterAnswer>>,
 }
 
 impl<R: AsyncRead + Send + Unpin> LineTransport<R> {
@@ -147,13 +171,35 @@ impl<R: AsyncRead + Send + Unpin> LineTransport<R> {
         after: Option<Arc<AfterAnswer>>,
     ) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
-        let writer = tokio::spawn(write_lines(write, rx, after));
+        let writer = tokio::spawn(write_lines(write, rx, after.clone()));
         LineTransport {
             read: FramedRead::new(read, AnyDelimiterCodec::new(b"\n".to_vec(), Vec::new())),
             write: Some(tx),
             writer: Some(writer),
             last_len: 0,
+            after,
         }
+    }
+
+    /// Writes a tool result's answer line from its remembered written form, when a taker
+    /// knows it (the same bytes serde_json writes: `{"jsonrpc":"2.0","id":…,"result":…}`).
+    fn write_known(&self, item: &mut TxJsonRpcMessage<RoleServer>, line: &mut Vec<u8>) -> bool {
+        let (Some(after), JsonRpcMessage::Response(response)) = (&self.after, item) else {
+            return false;
+        };
+        let ServerResult::CallToolResult(result) = &mut response.result else {
+            return false;
+        };
+        line.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+        if serde_json::to_writer(&mut *line, &response.id).is_err() {
+            return false;
+        }
+        line.extend_from_slice(br#","result":"#);
+        if !after.write_known(result, line) {
+            return false;
+        }
+        line.push(b'}');
+        true
     }
 
     fn queue(&self, mut line: Vec<u8>, message: Option<TxJsonRpcMessage<RoleServer>>) -> bool {
@@ -215,7 +261,13 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
         // Serialized into a buffer of about the last line's size (an answer is often the same
         // answer again), the message itself dropped by the writer once its line is written.
         let mut line = Vec::with_capacity(self.last_len.min(MAX_LINE_HINT) + 64);
-        let sent = match serde_json::to_writer(&mut line, &item) {
+        let mut item = item;
+        let known = self.write_known(&mut item, &mut line);
+        if !known {
+            line.clear();
+        }
+        let serialized = if known { Ok(()) } else { serde_json::to_writer(&mut line, &item) };
+        let sent = match serialized {
             Ok(()) => {
                 self.last_len = line.len();
                 if self.queue(line, Some(item)) {
@@ -363,5 +415,88 @@ mod tests {
         line(&mut read).await;
         assert_eq!(one.1.lock().expect("one").len(), 0, "forgotten after the first write");
         transport.close().await.expect("closed");
+    }
+
+    /// A remembered answer's result as a tool call returns it: the trace id in `_meta`.
+    fn prepared_answer(
+        prepared: &crate::tool_support::Prepared,
+        id: RequestId,
+        trace: &str,
+        complete: bool,
+    ) -> TxJsonRpcMessage<RoleServer> {
+        let mut meta = rmcp::model::MetaObject::new();
+        meta.0.insert("trace_id".into(), serde_json::json!(trace));
+        let mut result = prepared.result().with_meta(Some(meta));
+        if !complete {
+            result.result_type = None;
+        }
+        JsonRpcMessage::response(ServerResult::CallToolResult(result), id)
+    }
+
+    #[tokio::test]
+    async fn a_remembered_answer_is_written_from_its_form_byte_for_byte_as_serde_writes_it() {
+        let after = Arc::new(AfterAnswer::default());
+        let (mut transport, mut read) = transport(&after);
+        let prepared = Arc::new(crate::tool_support::Prepared::new(serde_json::json!({
+            "servers": {"fs": {"command": "npx", "args": ["-y", "a \"quoted\" path\n"]}},
+            "version": 3
+        })));
+        let ids = [RequestId::Number(7), RequestId::String("req-\"8\"".into()), RequestId::Number(9)];
+        for (round, id) in ids.into_iter().enumerate() {
+            for complete in [true, false] {
+                let trace = format!("trace-{round}-{complete}");
+                let message = prepared_answer(&prepared, id.clone(), &trace, complete);
+                let expected = serde_json::to_string(&message).expect("serde") + "\n";
+                after.want_back(Arc::clone(&prepared) as Arc<dyn TakeBack>);
+                transport.send(message).await.expect("sent");
+                assert_eq!(line(&mut read).await, expected, "round {round}, resultType present: {complete}");
+            }
+        }
+        // One form per shell (with and without `resultType`), made once and then reused.
+        assert_eq!(prepared.form_count(), 2, "the answers were written from remembered forms");
+        // Another answer with the same taker waiting is serialized by serde (not this form).
+        let other = crate::tool_support::Prepared::new(serde_json::json!({"servers": {}}));
+        let message = prepared_answer(&other, RequestId::Number(10), "t", true);
+        let expected = serde_json::to_string(&message).expect("serde") + "\n";
+        after.want_back(Arc::clone(&prepared) as Arc<dyn TakeBack>);
+        transport.send(message).await.expect("sent");
+        assert_eq!(line(&mut read).await, expected);
+        transport.close().await.expect("closed");
+    }
+
+    #[test]
+    fn a_result_that_is_not_the_remembered_answer_has_no_written_form() {
+        let prepared = crate::tool_support::Prepared::new(serde_json::json!({"a": 1}));
+        let mut out = Vec::new();
+        // Another text; an extra block; no structured content; an error result.
+        let mut results = vec![
+            crate::tool_support::Prepared::new(serde_json::json!({"a": 2})).result(),
+            {
+                let mut r = prepared.result();
+                r.content.push(ContentBlock::text("more"));
+                r
+            },
+            {
+                let mut r = prepared.result();
+                r.structured_content = None;
+                r
+            },
+            CallToolResult::error(vec![ContentBlock::text(r#"{"a":1}"#)]),
+        ];
+        for result in &mut results {
+            let before = result.clone();
+            assert!(!prepared.write_answer(result, &mut out), "{result:?}");
+            assert_eq!(*result, before, "left as given");
+        }
+        // Annotations on the text block make another shell: written in full, byte for byte.
+        let mut annotated = prepared.result();
+        if let [ContentBlock::Text(block)] = annotated.content.as_mut_slice() {
+            block.annotations = Some(rmcp::model::Annotations::default().with_priority(0.5));
+        }
+        let before = annotated.clone();
+        out.clear();
+        assert!(prepared.write_answer(&mut annotated, &mut out));
+        assert_eq!(out, serde_json::to_vec(&before).expect("serde"));
+        assert_eq!(annotated, before);
     }
 }

@@ -61,17 +61,53 @@ pub const MAX_PROFILE_IDS: usize = 20;
 /// once its line is written ([`crate::stdio::AfterAnswer::want_back`]) and is kept as the spare
 /// copy the next call hands out: a remembered answer served again and again is neither copied
 /// nor freed (elsewhere, each call copies it).
+///
+/// Over stdio its written form is remembered too ([`crate::stdio::TakeBack::write_answer`]):
+/// the result serialized once per shape of what surrounds the answer (everything but the text,
+/// the structured content and the per-call `_meta`), so a remembered answer is not serialized
+/// again on every call.
 #[derive(Debug)]
 pub struct Prepared {
     text: String,
     structured: Value,
     spare: std::sync::Mutex<Option<CallToolResult>>,
+    /// (the result's shell serialized, the result serialized without its `_meta`).
+    forms: std::sync::Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
 }
+
+/// Most written forms a [`Prepared`] remembers (one per shell: in practice one per protocol
+/// version a session negotiated).
+const MAX_FORMS: usize = 4;
 
 impl Prepared {
     /// The answer with this structured content.
     pub fn new(structured: Value) -> Self {
-        Prepared { text: structured.to_string(), structured, spare: std::sync::Mutex::default() }
+        Prepared {
+            text: structured.to_string(),
+            structured,
+            spare: std::sync::Mutex::default(),
+            forms: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The shell of `result` if it is this answer: `result` serialized with its text, its
+    /// structured content and its `_meta` taken out (and put back). `None` when it is not this
+    /// answer (another text, no structured content, not one text block).
+    fn shell_of(&self, result: &mut CallToolResult) -> Option<Vec<u8>> {
+        result.structured_content.as_ref()?;
+        let text = match result.content.as_mut_slice() {
+            [ContentBlock::Text(block)] if block.text == self.text => std::mem::take(&mut block.text),
+            _ => return None,
+        };
+        let structured = result.structured_content.take();
+        let meta = result.meta.take();
+        let shell = serde_json::to_vec(&*result);
+        result.meta = meta;
+        result.structured_content = structured;
+        if let [ContentBlock::Text(block)] = result.content.as_mut_slice() {
+            block.text = text;
+        }
+        shell.ok()
     }
 
     fn spare(&self) -> std::sync::MutexGuard<'_, Option<CallToolResult>> {
@@ -96,6 +132,12 @@ impl Prepared {
         result
     }
 
+    /// How many written forms are remembered (for tests).
+    #[cfg(test)]
+    pub fn form_count(&self) -> usize {
+        self.forms.lock().map_or(0, |forms| forms.len())
+    }
+
     /// True when a spare copy is ready (for tests).
     #[cfg(test)]
     pub fn has_spare(&self) -> bool {
@@ -117,6 +159,47 @@ impl crate::stdio::TakeBack for Prepared {
         let CallToolResult { content, structured_content, .. } = result;
         *spare = structured_content.map(|structured| Self::with_parts(content, structured));
         None
+    }
+
+    /// Writes `result` as serde_json would when it is this answer: from the form remembered for
+    /// its shell (made from the first such result, serialized in full), with its own `_meta`
+    /// (the last member serde writes) appended.
+    fn write_answer(&self, result: &mut CallToolResult, out: &mut Vec<u8>) -> bool {
+        let Some(shell) = self.shell_of(result) else {
+            return false;
+        };
+        let mut forms = self.forms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let form = match forms.iter().position(|(known, _)| *known == shell) {
+            Some(at) => &forms[at].1,
+            None => {
+                let meta = result.meta.take();
+                let form = serde_json::to_vec(&*result);
+                result.meta = meta;
+                let Ok(form) = form else {
+                    return false;
+                };
+                if forms.len() == MAX_FORMS {
+                    forms.remove(0);
+                }
+                forms.push((shell, form));
+                &forms[forms.len() - 1].1
+            }
+        };
+        let Some(open) = form.strip_suffix(b"}") else {
+            return false;
+        };
+        match &result.meta {
+            None => out.extend_from_slice(form),
+            Some(meta) => {
+                out.extend_from_slice(open);
+                out.extend_from_slice(if open.ends_with(b"{") { br#""_meta":"# } else { br#","_meta":"# });
+                if serde_json::to_writer(&mut *out, meta).is_err() {
+                    return false;
+                }
+                out.push(b'}');
+            }
+        }
+        true
     }
 }
 
