@@ -529,7 +529,7 @@ fn a_directory_named_as_a_version_is_refused_as_in_history() {
     let all = verify_all(&orch);
     let (_, _, _, found, error, code) = all.iter().find(|o| o.1 == "p04" && o.2 == 7).expect("v7").clone();
     let history = orch.history(CLIENT, "p04").expect("history");
-    let theirs = history.iter().find(|e| e.version == 7).expect("v7").artifact.as_ref().err().expect("refused");
+    let theirs = history.iter().find(|e| e.version == 7).expect("v7").artifact.as_ref().expect_err("refused");
     assert_eq!((found, error, code), (None, Some(theirs.to_string()), Some(theirs.kind().exit_code())));
     assert!(theirs.to_string().contains("cannot read"), "{theirs}");
     assert_same_as_history(&orch);
