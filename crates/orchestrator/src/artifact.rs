@@ -15,7 +15,7 @@ use crate::trust::TrustStore;
 
 mod checked;
 
-pub use checked::{Checked, Envelope, Scratch, check};
+pub use checked::{Checked, Envelope, Scratch, check, check_quick};
 
 /// Everything about an artifact that is signed: all of the envelope but the payload (bound
 /// through `artifact_id`) and the signature.

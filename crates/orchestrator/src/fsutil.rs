@@ -16,6 +16,10 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+mod quick;
+
+pub use quick::{QuickReads, list_opened, open_dir_checked};
+
 /// A failed file operation, naming the path.
 #[derive(Debug, thiserror::Error)]
 #[error("{action} {}", path.display())]

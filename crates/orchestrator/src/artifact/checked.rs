@@ -11,8 +11,9 @@
 //! [`canonical::check_strict`], which builds no value.
 //!
 //! Anything this quick check does not pass — a refusal, or a form this program never writes —
-//! is handed to [`super::verify`] on the same bytes, so every verdict and every message is the
-//! common verifier's own.
+//! is handed to [`super::verify`] on the same bytes by [`check`], so every verdict and every
+//! message is the common verifier's own; [`check_quick`] returns `None` instead, for a caller
+//! whose bytes may be cut short (it then reads the version again the common way).
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -152,6 +153,22 @@ pub fn check(
     }
 }
 
+/// The quick check alone, for bytes that may not be whole files (`verify --all` reads each file
+/// with one `read` where it fits, see [`crate::fsutil::QuickReads`]): what [`check`] returns when
+/// the quick check passes, and `None` instead of the common verifier's verdict otherwise: the
+/// caller then judges the version by the common read, never on these bytes. Bytes cut short
+/// cannot pass (the envelope must be its own canonical form and carry a valid signature, the
+/// payload must hash to the signed id).
+pub fn check_quick(
+    envelope: &Envelope<'_>,
+    payload_bytes: &[u8],
+    trust: &TrustStore,
+    expect: &Expectation<'_>,
+    scratch: &mut Scratch,
+) -> Option<Checked> {
+    passes(envelope, payload_bytes, trust, expect, scratch)
+}
+
 /// The quick check: `Some` only if [`super::verify`] accepts the same bytes (with the same
 /// statement); `None` for anything it might refuse, or that this check does not decide.
 fn passes(
@@ -283,6 +300,40 @@ mod tests {
         }
         let bare = text.replacen(payload.id().as_str(), hex, 1);
         assert_eq!(Envelope::parse(bare.as_bytes()).and_then(|e| e.artifact_hex()), Some(hex));
+    }
+
+    #[test]
+    fn bytes_cut_short_never_pass_the_quick_check() {
+        let payload = payload();
+        let envelope = seal(&statement_for(payload.id()), &key());
+        let mut scratch = Scratch::default();
+        let parsed = Envelope::parse(&envelope).expect("parses");
+        assert!(check_quick(&parsed, payload.bytes(), &trust(), &expect(), &mut scratch).is_some());
+        for keep in 0..payload.bytes().len() {
+            let cut = &payload.bytes()[..keep];
+            assert_eq!(check_quick(&parsed, cut, &trust(), &expect(), &mut scratch), None, "payload cut at {keep}");
+        }
+        for keep in 0..envelope.len() {
+            let cut = Envelope::parse(&envelope[..keep]);
+            let passed = cut.and_then(|cut| check_quick(&cut, payload.bytes(), &trust(), &expect(), &mut scratch));
+            assert_eq!(passed, None, "envelope cut at {keep}");
+        }
+    }
+
+    #[test]
+    fn what_the_quick_check_does_not_pass_is_left_to_the_caller() {
+        // Refusals (a payload that does not hash to the id, another profile expected): `check`
+        // gives the common verifier's verdict, `check_quick` gives none.
+        let payload = payload();
+        let envelope = seal(&statement_for(payload.id()), &key());
+        let parsed = Envelope::parse(&envelope).expect("parses");
+        let mut scratch = Scratch::default();
+        assert_eq!(check_quick(&parsed, b"{}", &trust(), &expect(), &mut scratch), None);
+        assert!(check(&envelope, Some(&parsed), b"{}", &trust(), &expect(), &mut scratch).is_err());
+        let mut other = expect();
+        other.profile_id = "other";
+        assert_eq!(check_quick(&parsed, payload.bytes(), &trust(), &other, &mut scratch), None);
+        assert!(check(&envelope, Some(&parsed), payload.bytes(), &trust(), &other, &mut scratch).is_err());
     }
 
     #[test]

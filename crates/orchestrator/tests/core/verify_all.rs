@@ -318,3 +318,246 @@ fn an_envelope_naming_no_valid_artifact_id_is_corrupt_as_in_history() {
     assert!(error.expect("refused").contains("no artifact id in the envelope"));
     assert_same_as_history(&orch);
 }
+
+// Truncated files: `verify --all` reads each file with one `read` where it fits, taking a
+// short read as the end of the file; a file that really is short must be judged as `history`
+// judges it (and never pass: its hash and signature no longer match).
+
+#[test]
+fn a_truncated_envelope_is_refused_as_in_history() {
+    let (env, orch) = home_with(6);
+    let path = envelope_path(&env, "p03", 2);
+    let bytes = std::fs::read(&path).expect("read");
+    for keep in [bytes.len() - 1, bytes.len() / 2, 1, 0] {
+        std::fs::write(&path, &bytes[..keep]).expect("truncate");
+        let (found, error, code) = outcome(&orch, "p03", 2);
+        assert_eq!((found, code), (None, Some(4)), "{keep} bytes kept");
+        assert!(error.expect("refused").contains("no artifact id in the envelope"), "{keep} bytes kept");
+        assert_same_as_history(&orch);
+    }
+}
+
+#[test]
+fn a_truncated_payload_is_a_hash_failure_as_in_history() {
+    let (env, orch) = home_with(6);
+    let id = read_json(&envelope_path(&env, "p02", 3))["statement"]["artifact_id"].as_str().expect("id").to_owned();
+    let path = object_path(&env, &id);
+    let bytes = std::fs::read(&path).expect("read");
+    for keep in [bytes.len() - 1, 1, 0] {
+        std::fs::write(&path, &bytes[..keep]).expect("truncate");
+        let (found, error, code) = outcome(&orch, "p02", 3);
+        assert_eq!((found, code), (None, Some(4)), "{keep} bytes kept");
+        assert!(error.expect("refused").contains("payload bytes hash to"), "{keep} bytes kept");
+        assert_same_as_history(&orch);
+    }
+}
+
+#[test]
+fn a_payload_larger_than_one_read_verifies_as_in_history() {
+    // 100 KiB of arguments: more than the room offered to one `read`, so it is read in turns.
+    let (env, orch) = home_with(4);
+    let long = "x".repeat(100 * 1024);
+    let doc = json!({"mcpServers": {"probe": {"command": "echo", "args": [long]}}}).to_string();
+    orch.publish(CLIENT, "p01", &doc, None, None).expect("publish");
+    let id = read_json(&envelope_path(&env, "p01", 4))["statement"]["artifact_id"].as_str().expect("id").to_owned();
+    assert!(std::fs::metadata(object_path(&env, &id)).expect("object").len() > 100 * 1024);
+    let (found, error, _) = outcome(&orch, "p01", 4);
+    assert_eq!((found, error), (Some(id), None));
+    assert_same_as_history(&orch);
+}
+
+// Heads, rollback floors and history listings: `verify --all` reads them through directories
+// opened once; every outcome is the registry's own.
+
+/// The message `verify` fails with.
+fn verify_error(orch: &Orchestrator) -> (String, u8) {
+    let error = orch.verify(None).expect_err("verify refuses the home");
+    (error.to_string(), error.kind().exit_code())
+}
+
+fn ids(profile: &str) -> (orchestrator::ids::ClientId, orchestrator::ids::ProfileId) {
+    (
+        orchestrator::ids::ClientId::parse(CLIENT).expect("client"),
+        orchestrator::ids::ProfileId::parse(profile).expect("profile"),
+    )
+}
+
+#[test]
+fn a_missing_rollback_floor_leaves_every_version_verified() {
+    let (env, orch) = home_with(6);
+    std::fs::remove_file(env.home().join("seen/cursor/p01.json")).expect("remove");
+    std::fs::remove_file(env.home().join("seen/cursor/p04.json")).expect("remove");
+    let (client, profile) = ids("p01");
+    assert_eq!(orchestrator::registry::highest_seen(orch.home(), &client, &profile).expect("seen"), 0);
+    let all = verify_all(&orch);
+    assert_eq!(all.iter().filter(|o| o.0 == CLIENT).count(), 18);
+    assert!(all.iter().all(|o| o.4.is_none()), "{all:?}");
+    assert_same_as_history(&orch);
+}
+
+#[test]
+fn a_missing_seen_directory_leaves_every_version_verified() {
+    let (env, orch) = home_with(6);
+    std::fs::remove_dir_all(env.home().join("seen/cursor")).expect("remove");
+    let all = verify_all(&orch);
+    assert_eq!(all.iter().filter(|o| o.0 == CLIENT).count(), 18);
+    assert!(all.iter().all(|o| o.4.is_none()), "{all:?}");
+}
+
+#[test]
+fn a_rollback_floor_that_is_not_json_fails_as_the_registry_read() {
+    let (env, orch) = home_with(6);
+    std::fs::write(env.home().join("seen/cursor/p02.json"), b"{\"highest_version\": ").expect("write");
+    let (client, profile) = ids("p02");
+    let theirs = orchestrator::registry::highest_seen(orch.home(), &client, &profile).expect_err("corrupt");
+    let (message, code) = verify_error(&orch);
+    assert_eq!((message.as_str(), code), (theirs.to_string().as_str(), 4));
+    assert!(message.contains("seen/cursor/p02.json"), "{message}");
+}
+
+#[test]
+fn a_rollback_floor_that_is_a_directory_fails_as_the_registry_read() {
+    let (env, orch) = home_with(6);
+    let path = env.home().join("seen/cursor/p05.json");
+    std::fs::remove_file(&path).expect("remove");
+    std::fs::create_dir(&path).expect("mkdir");
+    let (client, profile) = ids("p05");
+    let theirs = orchestrator::registry::highest_seen(orch.home(), &client, &profile).expect_err("a directory");
+    let (message, code) = verify_error(&orch);
+    assert_eq!((message.as_str(), code), (theirs.to_string().as_str(), theirs.kind().exit_code()));
+    assert!(message.contains("cannot read") && message.contains("seen/cursor/p05.json"), "{message}");
+}
+
+#[test]
+fn a_head_that_is_not_json_fails_as_the_registry_read() {
+    let (env, orch) = home_with(6);
+    std::fs::write(env.home().join("heads/cursor/p03.json"), b"{\"version\": 3").expect("write");
+    let (client, profile) = ids("p03");
+    let theirs = orchestrator::registry::head(orch.home(), &client, &profile).expect_err("corrupt");
+    let (message, code) = verify_error(&orch);
+    assert_eq!((message.as_str(), code), (theirs.to_string().as_str(), 4));
+    assert!(message.contains("heads/cursor/p03.json"), "{message}");
+}
+
+#[test]
+fn a_heads_directory_that_is_a_file_fails_as_the_registry_read() {
+    let (env, orch) = home_with(6);
+    let dir = env.home().join("heads/cursor");
+    std::fs::remove_dir_all(&dir).expect("remove");
+    std::fs::write(&dir, b"not a directory").expect("write");
+    let (client, profile) = ids("p00");
+    let theirs = orchestrator::registry::head(orch.home(), &client, &profile).expect_err("not a directory");
+    let (message, code) = verify_error(&orch);
+    assert_eq!((message.as_str(), code), (theirs.to_string().as_str(), theirs.kind().exit_code()));
+    assert!(message.contains("heads/cursor/p00.json"), "{message}");
+}
+
+#[test]
+fn a_heads_directory_others_may_write_is_refused_as_the_registry_read() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (env, orch) = home_with(6);
+    let dir = env.home().join("heads/cursor");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let (client, profile) = ids("p00");
+    let theirs = orchestrator::registry::head(orch.home(), &client, &profile).expect_err("unsafe");
+    let (message, code) = verify_error(&orch);
+    assert_eq!((message.as_str(), code), (theirs.to_string().as_str(), theirs.kind().exit_code()));
+    assert!(message.contains("heads directory"), "{message}");
+}
+
+#[test]
+fn a_missing_heads_directory_verifies_every_version_as_history() {
+    let (env, orch) = home_with(6);
+    std::fs::remove_dir_all(env.home().join("heads/cursor")).expect("remove");
+    let (client, profile) = ids("p00");
+    assert_eq!(orchestrator::registry::head(orch.home(), &client, &profile).expect("no head"), None);
+    let all = verify_all(&orch);
+    assert_eq!(all.iter().filter(|o| o.0 == CLIENT).count(), 18);
+    assert!(all.iter().all(|o| o.4.is_none()), "{all:?}");
+    // With no head, nothing is checked for rollback: a floor above every version is ignored.
+    std::fs::write(env.home().join("seen/cursor/p00.json"), json!({"highest_version": 9}).to_string()).expect("floor");
+    assert!(outcome(&orch, "p00", 3).1.is_none());
+}
+
+#[test]
+fn stray_files_in_a_history_directory_are_left_out_as_in_history() {
+    let (env, orch) = home_with(6);
+    let dir = env.home().join("history/cursor/p02");
+    for name in ["notes.txt", "README", ".json", "x.json", "-1.json", "18446744073709551616.json", ".tmp-abc"] {
+        std::fs::write(dir.join(name), b"{}").expect("stray");
+    }
+    std::fs::create_dir(dir.join("sub")).expect("mkdir");
+    let (client, profile) = ids("p02");
+    assert_eq!(orchestrator::registry::versions(orch.home(), &client, &profile).expect("versions"), vec![1, 2, 3]);
+    let all = verify_all(&orch);
+    let versions: Vec<u64> = all.iter().filter(|o| o.1 == "p02").map(|o| o.2).collect();
+    assert_eq!(versions, vec![1, 2, 3]);
+    assert!(all.iter().all(|o| o.4.is_none()), "{all:?}");
+    assert_same_as_history(&orch);
+}
+
+#[test]
+fn a_long_history_is_listed_whole_as_in_history() {
+    // More names than one directory read returns (each `getdents64` fills an 8 KiB buffer).
+    let (env, orch) = home_with(4);
+    let dir = env.home().join("history/cursor/p01");
+    for n in 0..600 {
+        std::fs::write(dir.join(format!("stray-file-with-a-long-name-{n:04}.txt")), b"").expect("stray");
+    }
+    for _ in 0..5 {
+        orch.publish(CLIENT, "p01", &tagged_payload(&format!("more{}", rand_tag())), None, None).expect("publish");
+    }
+    let (client, profile) = ids("p01");
+    let theirs = orchestrator::registry::versions(orch.home(), &client, &profile).expect("versions");
+    assert_eq!(theirs, (1..=8).collect::<Vec<u64>>());
+    let all = verify_all(&orch);
+    let versions: Vec<u64> = all.iter().filter(|o| o.1 == "p01").map(|o| o.2).collect();
+    assert_eq!(versions, theirs);
+    assert!(all.iter().all(|o| o.4.is_none()), "{all:?}");
+}
+
+fn rand_tag() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+#[test]
+fn a_directory_named_as_a_version_is_refused_as_in_history() {
+    let (env, orch) = home_with(6);
+    std::fs::create_dir(env.home().join("history/cursor/p04/0000000007.json")).expect("mkdir");
+    let all = verify_all(&orch);
+    let (_, _, _, found, error, code) = all.iter().find(|o| o.1 == "p04" && o.2 == 7).expect("v7").clone();
+    let history = orch.history(CLIENT, "p04").expect("history");
+    let theirs = history.iter().find(|e| e.version == 7).expect("v7").artifact.as_ref().expect_err("refused");
+    assert_eq!((found, error, code), (None, Some(theirs.to_string()), Some(theirs.kind().exit_code())));
+    assert!(theirs.to_string().contains("cannot read"), "{theirs}");
+    assert_same_as_history(&orch);
+}
+
+#[test]
+fn a_history_directory_others_may_write_is_refused_as_the_registry_read() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (env, orch) = home_with(6);
+    let dir = env.home().join("history/cursor/p01");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let (client, profile) = ids("p01");
+    let theirs = orchestrator::registry::versions(orch.home(), &client, &profile).expect_err("unsafe");
+    let (message, code) = verify_error(&orch);
+    assert_eq!((message.as_str(), code), (theirs.to_string().as_str(), theirs.kind().exit_code()));
+    assert!(message.contains("history directory"), "{message}");
+}
+
+#[test]
+fn a_history_path_that_is_a_file_fails_as_the_registry_listing() {
+    let (env, orch) = home_with(6);
+    let dir = env.home().join("history/cursor/p03");
+    std::fs::remove_dir_all(&dir).expect("remove");
+    std::fs::write(&dir, b"not a directory").expect("write");
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o600)).expect("chmod");
+    let (client, profile) = ids("p03");
+    let theirs = orchestrator::registry::versions(orch.home(), &client, &profile).expect_err("not a directory");
+    let (message, code) = verify_error(&orch);
+    assert_eq!((message.as_str(), code), (theirs.to_string().as_str(), theirs.kind().exit_code()));
+    assert!(message.contains("history/cursor/p03"), "{message}");
+}
