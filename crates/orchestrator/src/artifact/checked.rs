@@ -284,8 +284,8 @@ mod tests {
             refused,
             Err(VerifyError::Malformed { detail: "the envelope is not canonical JSON (RFC 8785)".into() })
         );
-        // Signed metadata holding a fraction: canonical, outside the quick check's form, and
-        // accepted by the common verifier.
+        // Signed metadata holding a fraction: canonical (`canonical::is_canonical` judges the
+        // metadata on its own), so accepted, whichever check decides it.
         let mut with_fraction = statement.clone();
         with_fraction.metadata.insert("weight".into(), json!(0.5));
         let envelope = seal(&with_fraction, &key());
