@@ -6,6 +6,12 @@
 //! when an appender opens a new day's file, whole day files older than the age limit go, then
 //! the oldest ones until the rest fit the size limit (the current day's file is never
 //! removed). `gc` applies the same rule on demand.
+//!
+//! A day that logs more than an eighth of the size limit (a client calling tools in a loop)
+//! is rolled over within the day: the appender that sees the day's file pass that size renames
+//! it to a part, `<day>.<nanoseconds>.jsonl` (never over another file), and the retention runs
+//! again, so the oldest parts — of this day too — go once the log passes the limit, and the log
+//! stays bounded whatever the rate. A part is read like a day file.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
@@ -82,33 +88,56 @@ impl Default for Retention {
     }
 }
 
-/// The day files of the log, oldest first: (day, path, size).
-fn day_files(home: &Home) -> Vec<(jiff::civil::Date, std::path::PathBuf, u64)> {
+/// Where a file of the log stands among its day's files: the parts rolled over first (by the
+/// instant they were rolled), the day's own file last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Place {
+    /// `<day>.<nanoseconds>.jsonl`: rolled over at that instant.
+    Part(u128),
+    /// `<day>.jsonl`: the file appenders write to.
+    Day,
+}
+
+/// The day and place of a file of the log from its name; `None` for any other name.
+fn log_file(name: &str) -> Option<(jiff::civil::Date, Place)> {
+    let stem = name.strip_suffix(".jsonl")?;
+    match stem.split_once('.') {
+        None => Some((stem.parse().ok()?, Place::Day)),
+        Some((day, rolled)) if !rolled.is_empty() && rolled.bytes().all(|b| b.is_ascii_digit()) => {
+            Some((day.parse().ok()?, Place::Part(rolled.parse().ok()?)))
+        }
+        Some(_) => None,
+    }
+}
+
+/// The files of the log, oldest first: (day, place, path, size).
+fn day_files(home: &Home) -> Vec<(jiff::civil::Date, Place, std::path::PathBuf, u64)> {
     let dir = home.events_dir();
     let mut out: Vec<_> = fsutil::list_dir(&dir)
         .unwrap_or_default()
         .into_iter()
         .filter_map(|name| {
-            let day: jiff::civil::Date = name.strip_suffix(".jsonl")?.parse().ok()?;
+            let (day, place) = log_file(&name)?;
             let path = dir.join(&name);
             let size = fs::metadata(&path).ok()?.len();
-            Some((day, path, size))
+            Some((day, place, path, size))
         })
         .collect();
     out.sort();
     out
 }
 
-/// The day files that `retention` drops when `today` is the current day: past the age limit,
-/// then the oldest until the rest fit the size limit; never `today`'s or a later one.
+/// The files of the log that `retention` drops when `today` is the current day: past the age
+/// limit, then the oldest until the rest fit the size limit (parts rolled over today included);
+/// never `today`'s own file or a later day's.
 pub fn past_retention(home: &Home, today: jiff::civil::Date, retention: Retention) -> Vec<(std::path::PathBuf, u64)> {
     let files = day_files(home);
     let oldest_kept = today.checked_sub(jiff::Span::new().days(i64::from(retention.max_age_days))).unwrap_or(today);
-    let mut total: u64 = files.iter().map(|f| f.2).sum();
+    let mut total: u64 = files.iter().map(|f| f.3).sum();
     let mut out = Vec::new();
-    for (day, path, size) in files {
-        if day >= today {
-            break;
+    for (day, place, path, size) in files {
+        if day > today || (day == today && place == Place::Day) {
+            continue;
         }
         if day < oldest_kept || total > retention.max_total_bytes {
             total -= size;
@@ -116,6 +145,39 @@ pub fn past_retention(home: &Home, today: jiff::civil::Date, retention: Retentio
         }
     }
     out
+}
+
+/// The size past which an appender rolls the day's file over: an eighth of the size limit.
+fn part_limit(retention: Retention) -> u64 {
+    (retention.max_total_bytes / 8).max(1)
+}
+
+/// Renames the day's file `path` to a new part, if it is still the file `file` is open on (an
+/// appender that kept the old file open after another one rolled it must not roll the new
+/// one). Never replaces a file.
+fn roll_over(path: &std::path::Path, file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    let (held, named) = (file.metadata()?, fs::metadata(path)?);
+    if (held.dev(), held.ino()) != (named.dev(), named.ino()) {
+        return Ok(());
+    }
+    let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+        return Ok(());
+    };
+    let mut at = jiff::Timestamp::now().as_nanosecond().max(0).unsigned_abs();
+    loop {
+        let part = path.with_file_name(format!("{stem}.{at:020}.jsonl"));
+        match rustix::fs::renameat_with(
+            rustix::fs::CWD,
+            path,
+            rustix::fs::CWD,
+            &part,
+            rustix::fs::RenameFlags::NOREPLACE,
+        ) {
+            Err(rustix::io::Errno::EXIST) => at += 1,
+            other => return other.map_err(std::io::Error::from),
+        }
+    }
 }
 
 /// Removes the day files past retention (see [`past_retention`]); returns them with their sizes.
@@ -152,7 +214,8 @@ pub fn append(home: &Home, event: &Event) -> Result<()> {
 /// writes what is held before its own events, and dropping the log writes what is still held.
 #[derive(Debug, Default)]
 pub struct EventLog {
-    open: std::sync::Mutex<Option<(std::path::PathBuf, std::fs::File)>>,
+    /// The day's file being appended to, and its size as this appender knows it.
+    open: std::sync::Mutex<Option<(std::path::PathBuf, std::fs::File, u64)>>,
     retention: Retention,
     /// Events held for later, with the home they belong to. Taken before `open`, and kept
     /// locked while they are written, so that no append can overtake them.
@@ -245,7 +308,7 @@ impl EventLog {
                 lines.push(b'\n');
             }
             let mut guard = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if guard.as_ref().is_none_or(|(open, _)| *open != path) {
+            if guard.as_ref().is_none_or(|(open, _, _)| *open != path) {
                 fsutil::create_dir_all(&home.events_dir())?;
                 let is_new = !path.exists();
                 let file = OpenOptions::new()
@@ -258,10 +321,18 @@ impl EventLog {
                     // The log rotates: best effort, like every event.
                     let _ = apply_retention(home, day(&same_day[0]), self.retention);
                 }
-                *guard = Some((path.clone(), file));
+                let size = file.metadata().map_or(0, |m| m.len());
+                *guard = Some((path.clone(), file, size));
             }
-            if let Some((_, file)) = guard.as_mut() {
-                file.write_all(&lines).map_err(|e| FsError::new("cannot append to", &path, e))?;
+            let Some((_, file, size)) = guard.as_mut() else { continue };
+            file.write_all(&lines).map_err(|e| FsError::new("cannot append to", &path, e))?;
+            *size += lines.len() as u64;
+            if *size >= part_limit(self.retention) {
+                // Rolled over within the day, then the oldest parts go (best effort, like every
+                // event); the next write opens the day's file anew.
+                let _ = roll_over(&path, file);
+                *guard = None;
+                let _ = apply_retention(home, day(&same_day[0]), self.retention);
             }
         }
         Ok(())
@@ -476,6 +547,117 @@ mod tests {
         assert_eq!(logged(one.path()), ["one"]);
         log.flush_held().expect("flush");
         assert_eq!(logged(two.path()), ["two"]);
+    }
+
+    /// The log's file names, sorted, and their total size.
+    fn log_files(dir: &std::path::Path) -> (Vec<String>, u64) {
+        let names = fsutil::list_dir(&dir.join("events")).expect("list");
+        let total = names.iter().map(|n| std::fs::metadata(dir.join("events").join(n)).expect("stat").len()).sum();
+        (names, total)
+    }
+
+    fn numbered(i: usize) -> Event {
+        let mut e = event("2026-11-25T10:00:00Z", &format!("tool.call_{i:05}"), "t", Status::Success);
+        e.ts = e.ts.checked_add(jiff::SignedDuration::from_micros(i as i64)).expect("instant");
+        e
+    }
+
+    #[test]
+    fn a_day_that_logs_past_the_limit_rolls_over_and_keeps_its_newest_events_within_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = Home::new(dir.path());
+        let retention = Retention { max_age_days: 30, max_total_bytes: 16 * 1024 };
+        let log = EventLog::with_retention(retention);
+        // An older day's file, which goes first.
+        append(&home, &event("2026-11-24T10:00:00Z", "old.day", "t", Status::Success)).expect("append");
+        let calls = 3000;
+        for i in 0..calls {
+            log.append(&home, &numbered(i)).expect("append");
+        }
+        let (names, total) = log_files(dir.path());
+        let line = serde_json::to_vec(&numbered(0)).expect("json").len() as u64 + 1;
+        assert!(
+            total <= retention.max_total_bytes + part_limit(retention) + line,
+            "the log stays within its limit and one part: {total} bytes in {names:?}"
+        );
+        assert!(names.contains(&"2026-11-25.jsonl".to_owned()), "the day's own file is kept: {names:?}");
+        assert!(!names.contains(&"2026-11-24.jsonl".to_owned()), "the older day went first: {names:?}");
+        let parts: Vec<_> = names.iter().filter(|n| n.starts_with("2026-11-25.") && n.len() > 16).collect();
+        assert!(!parts.is_empty(), "the day rolled over into parts: {names:?}");
+        for part in &parts {
+            assert!(matches!(log_file(part), Some((_, Place::Part(_)))), "{part}");
+        }
+        // What is left reads as the newest calls, in order, the last one included.
+        let kept: Vec<String> =
+            query(&home, &Filter::default()).expect("query").into_iter().map(|e| e.event_type).collect();
+        assert!(kept.len() < calls && kept.len() > 10, "{} kept", kept.len());
+        let expected: Vec<String> = (calls - kept.len()..calls).map(|i| format!("tool.call_{i:05}")).collect();
+        assert_eq!(kept, expected, "a contiguous run of the newest events");
+    }
+
+    #[test]
+    fn an_appender_holding_a_rolled_file_does_not_roll_the_new_one_and_nothing_is_lost() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = Home::new(dir.path());
+        // Parts of 8 KiB, far below the limit: nothing is dropped.
+        let retention = Retention { max_age_days: 30, max_total_bytes: 64 * 1024 };
+        let (one, two) = (EventLog::with_retention(retention), EventLog::with_retention(retention));
+        let calls = 200;
+        for i in 0..calls {
+            // Two processes appending in turn; each rolls when its own count passes the part size.
+            let log = if i % 2 == 0 { &one } else { &two };
+            log.append(&home, &numbered(i)).expect("append");
+        }
+        let kept: Vec<String> =
+            query(&home, &Filter::default()).expect("query").into_iter().map(|e| e.event_type).collect();
+        let expected: Vec<String> = (0..calls).map(|i| format!("tool.call_{i:05}")).collect();
+        assert_eq!(kept, expected, "every event kept, in order");
+        let (names, _) = log_files(dir.path());
+        assert!(names.len() >= 2, "rolled over: {names:?}");
+        for name in &names {
+            let size = std::fs::metadata(dir.path().join("events").join(name)).expect("stat").len();
+            assert!(size > 0, "no empty part: {name}");
+        }
+    }
+
+    #[test]
+    fn retention_drops_parts_oldest_first_and_never_the_current_day_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = Home::new(dir.path());
+        let events = dir.path().join("events");
+        std::fs::create_dir_all(&events).expect("mkdir");
+        let kib = |n: usize| vec![b'x'; n * 1024];
+        for (name, size) in [
+            ("2026-11-24.jsonl", 4),
+            ("2026-11-25.00000000000000000005.jsonl", 4),
+            ("2026-11-25.00000000000000000009.jsonl", 4),
+            ("2026-11-25.jsonl", 20),
+            ("2026-11-26.jsonl", 1),
+            ("2026-11-25.x.jsonl", 50),
+            ("2026-11-25..jsonl", 50),
+        ] {
+            std::fs::write(events.join(name), kib(size)).expect("write");
+        }
+        let today: jiff::civil::Date = "2026-11-25".parse().expect("day");
+        let gone = |max_kib: u64| -> Vec<String> {
+            let retention = Retention { max_age_days: 30, max_total_bytes: max_kib * 1024 };
+            past_retention(&home, today, retention)
+                .into_iter()
+                .map(|(p, _)| p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned())
+                .collect()
+        };
+        // Names that are not the log's are neither counted nor removed.
+        assert_eq!(gone(33), Vec::<String>::new());
+        assert_eq!(gone(29), ["2026-11-24.jsonl"]);
+        assert_eq!(gone(25), ["2026-11-24.jsonl", "2026-11-25.00000000000000000005.jsonl"]);
+        assert_eq!(
+            gone(1),
+            ["2026-11-24.jsonl", "2026-11-25.00000000000000000005.jsonl", "2026-11-25.00000000000000000009.jsonl"],
+            "never today's own file or a later day's"
+        );
+        apply_retention(&home, today, Retention { max_age_days: 30, max_total_bytes: 1024 }).expect("applied");
+        let (names, _) = log_files(dir.path());
+        assert_eq!(names, ["2026-11-25..jsonl", "2026-11-25.jsonl", "2026-11-25.x.jsonl", "2026-11-26.jsonl"]);
     }
 
     #[test]
