@@ -147,31 +147,20 @@ pub fn check(
             reparsed.as_ref()
         }
     };
-    match envelope.and_then(|envelope| passes(envelope, payload_bytes, trust, expect, scratch)) {
+    match envelope.and_then(|envelope| check_quick(envelope, payload_bytes, trust, expect, scratch)) {
         Some(checked) => Ok(checked),
         None => super::verify(envelope_bytes, payload_bytes, trust, expect).map(|verified| Checked::of(&verified)),
     }
 }
 
-/// The quick check alone, for bytes that may not be whole files (`verify --all` reads each file
-/// with one `read` where it fits, see [`crate::fsutil::QuickReads`]): what [`check`] returns when
-/// the quick check passes, and `None` instead of the common verifier's verdict otherwise: the
-/// caller then judges the version by the common read, never on these bytes. Bytes cut short
-/// cannot pass (the envelope must be its own canonical form and carry a valid signature, the
-/// payload must hash to the signed id).
-pub fn check_quick(
-    envelope: &Envelope<'_>,
-    payload_bytes: &[u8],
-    trust: &TrustStore,
-    expect: &Expectation<'_>,
-    scratch: &mut Scratch,
-) -> Option<Checked> {
-    passes(envelope, payload_bytes, trust, expect, scratch)
-}
-
 /// The quick check: `Some` only if [`super::verify`] accepts the same bytes (with the same
 /// statement); `None` for anything it might refuse, or that this check does not decide.
-fn passes(
+///
+/// `verify --all` uses it alone on bytes that may not be whole files (each file read with one
+/// `read` where it fits, see [`crate::fsutil::QuickReads`]): on `None` it judges the version by
+/// the common read, never on these bytes. Bytes cut short cannot pass (the envelope must be its
+/// own canonical form and carry a valid signature, the payload must hash to the signed id).
+pub fn check_quick(
     envelope: &Envelope<'_>,
     payload_bytes: &[u8],
     trust: &TrustStore,
@@ -262,7 +251,7 @@ mod tests {
         let envelope = seal(&statement, &key());
         let parsed = Envelope::parse(&envelope).expect("parses");
         assert_eq!(parsed.artifact_hex(), Some(payload.id().hex()));
-        let checked = passes(&parsed, payload.bytes(), &trust(), &expect(), &mut Scratch::default());
+        let checked = check_quick(&parsed, payload.bytes(), &trust(), &expect(), &mut Scratch::default());
         let expected = Checked { artifact_id: payload.id().clone(), previous: statement.previous, version: 4 };
         assert_eq!(checked, Some(expected.clone()));
         let mut scratch = Scratch::default();
