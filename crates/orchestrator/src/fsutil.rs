@@ -124,23 +124,11 @@ fn read_small(path: &Path) -> io::Result<Vec<u8>> {
     })
 }
 
-/// Opens a directory for reading files in it by name ([`read_in`]), so that each read walks
+/// Opens a directory for reading files in it by name ([`QuickReads`]), so that each read walks
 /// no path from the root.
 pub fn open_dir(dir: &Path) -> io::Result<std::os::fd::OwnedFd> {
     use rustix::fs::{Mode, OFlags};
     Ok(rustix::fs::open(dir, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?)
-}
-
-/// Reads the whole file `name` of an opened directory ([`open_dir`]) into `buffer`, replacing
-/// what it held and keeping its room: open relative to the directory, read to the end, close.
-pub fn read_in(dir: std::os::fd::BorrowedFd<'_>, name: &str, buffer: &mut Vec<u8>) -> io::Result<()> {
-    use io::Read as _;
-    use rustix::fs::{Mode, OFlags};
-    let file = File::from(rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?);
-    buffer.clear();
-    // `Take` reads without the size probe that `File::read_to_end` makes.
-    (&file).take(u64::MAX).read_to_end(buffer)?;
-    Ok(())
 }
 
 /// Reads a whole file, or `None` if it does not exist.

@@ -58,7 +58,7 @@ const LIST_ROOM: usize = 8 * 1024;
 /// access time written (`O_NOATIME`).
 ///
 /// A `read` that returns fewer bytes than the room it was offered is taken as the end of the
-/// file, without the `read` returning 0 that [`super::read_in`] waits for. That holds for
+/// file, without the `read` returning 0 that `Read::read_to_end` waits for. That holds for
 /// regular files on Linux but is not promised: a caller must not let a verdict rest on bytes
 /// read this way alone (`verify --all` judges again by the common read any version these bytes
 /// do not pass, and bytes cut short pass neither a hash nor a signature).
