@@ -39,8 +39,12 @@
 //!   unknown custom request and would answer -32601) is answered -32602 on its stream, in rmcp's
 //!   types, without reaching the service ([`crate::jsonrpc::invalid_params`]).
 //!
-//! Streams have no bound here: an event is queued at once instead of holding up the whole session
-//! until a slow reader takes the one before (what a request produces is bounded by its tool).
+//! - **Slow readers.** An event is queued at once instead of holding up the whole session until a
+//!   slow reader takes the one before, but a stream holds at most [`MAX_QUEUED_EVENTS`] events its
+//!   connection has not taken: a reader further behind (a client that stopped reading its
+//!   standalone stream while resources kept changing) loses that connection, as if it had dropped,
+//!   and may resume with `Last-Event-ID` from the events kept. Memory per session stays bounded.
+//!
 //! There is no external event store ([`SessionManager::event_store`] is `None`, as with rmcp's
 //! default).
 
@@ -89,6 +93,20 @@ impl Default for SessionConfig {
 
 /// Most idle standalone streams per session (rmcp's limit).
 pub const MAX_SHADOW_STREAMS: usize = 32;
+
+/// The most events a stream holds that its connection has not taken yet (at least the events kept
+/// for resumption, which a resumption sends at once).
+pub const MAX_QUEUED_EVENTS: usize = 1024;
+
+/// A stream's queue: at most [`MAX_QUEUED_EVENTS`] events, or `kept` if more are kept.
+fn queue(kept: usize) -> (mpsc::Sender<ServerSseMessage>, mpsc::Receiver<ServerSseMessage>) {
+    mpsc::channel(MAX_QUEUED_EVENTS.max(kept))
+}
+
+/// A queue whose reader is gone: what is sent to it is only kept.
+fn closed_queue() -> mpsc::Sender<ServerSseMessage> {
+    mpsc::channel(1).0
+}
 
 /// Why a session operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -158,7 +176,7 @@ impl std::str::FromStr for EventId {
 /// One stream's sender, with its last events kept for resumption.
 #[derive(Debug)]
 struct CachedTx {
-    tx: mpsc::UnboundedSender<ServerSseMessage>,
+    tx: mpsc::Sender<ServerSseMessage>,
     cache: VecDeque<ServerSseMessage>,
     capacity: usize,
     http_request: Option<u64>,
@@ -166,11 +184,12 @@ struct CachedTx {
 }
 
 impl CachedTx {
-    fn new(tx: mpsc::UnboundedSender<ServerSseMessage>, http_request: Option<u64>, capacity: usize) -> Self {
+    fn new(tx: mpsc::Sender<ServerSseMessage>, http_request: Option<u64>, capacity: usize) -> Self {
         CachedTx { tx, cache: VecDeque::new(), capacity: capacity.max(1), http_request, next_index: 0 }
     }
 
-    /// Numbers the event, keeps it and sends it (a closed stream only keeps it).
+    /// Numbers the event, keeps it and sends it (a closed stream only keeps it). A reader
+    /// [`MAX_QUEUED_EVENTS`] behind loses its connection: the stream is closed, the event kept.
     fn send(&mut self, mut event: ServerSseMessage) {
         event.event_id = Some(EventId { http_request: self.http_request, index: self.next_index }.to_string());
         self.next_index += 1;
@@ -178,7 +197,14 @@ impl CachedTx {
             self.cache.pop_front();
         }
         self.cache.push_back(event.clone());
-        let _ = self.tx.send(event);
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(event) {
+            tracing::warn!(
+                queued = self.tx.max_capacity(),
+                "an MCP event stream's reader fell too far behind: its connection ends (it may resume with \
+                 Last-Event-ID)"
+            );
+            self.close();
+        }
     }
 
     /// Re-sends the kept events from the one numbered `index` on.
@@ -190,7 +216,7 @@ impl CachedTx {
             return Err(SessionError::InvalidEventId(index.to_string()));
         }
         for event in self.cache.iter().skip(skip) {
-            if self.tx.send(event.clone()).is_err() {
+            if self.tx.try_send(event.clone()).is_err() {
                 return Err(SessionError::StreamClosed(self.http_request.unwrap_or_default()));
             }
         }
@@ -199,7 +225,7 @@ impl CachedTx {
 
     /// Ends the stream (its events stay kept).
     fn close(&mut self) {
-        self.tx = mpsc::unbounded_channel().0;
+        self.tx = closed_queue();
     }
 }
 
@@ -291,7 +317,7 @@ struct State {
     /// Streams of cancelled requests, kept until their TTL (none: nothing to evict).
     completed: usize,
     common: CachedTx,
-    shadows: Vec<mpsc::UnboundedSender<ServerSseMessage>>,
+    shadows: Vec<mpsc::Sender<ServerSseMessage>>,
     /// Waiting for the answer to `initialize`: it gets the service's first message.
     init: Option<oneshot::Sender<ServerJsonRpcMessage>>,
     initialized: bool,
@@ -314,7 +340,7 @@ pub type EventStream = futures::stream::PollFn<
     Box<dyn FnMut(&mut std::task::Context<'_>) -> std::task::Poll<Option<ServerSseMessage>> + Send + Sync>,
 >;
 
-fn event_stream(mut rx: mpsc::UnboundedReceiver<ServerSseMessage>) -> EventStream {
+fn event_stream(mut rx: mpsc::Receiver<ServerSseMessage>) -> EventStream {
     futures::stream::poll_fn(Box::new(move |cx| rx.poll_recv(cx)))
 }
 
@@ -499,8 +525,8 @@ impl State {
     fn resume_or_shadow_common(
         &mut self,
         replay_from: Option<usize>,
-    ) -> Result<mpsc::UnboundedReceiver<ServerSseMessage>, SessionError> {
-        let (tx, rx) = mpsc::unbounded_channel();
+    ) -> Result<mpsc::Receiver<ServerSseMessage>, SessionError> {
+        let (tx, rx) = queue(self.common.capacity);
         if self.common.tx.is_closed() {
             self.common.tx = tx;
             if let Some(index) = replay_from {
@@ -564,7 +590,7 @@ impl SessionManager for DirectSessionManager {
                 streams: HashMap::new(),
                 resources: HashMap::new(),
                 completed: 0,
-                common: CachedTx::new(mpsc::unbounded_channel().0, None, self.config.channel_capacity),
+                common: CachedTx::new(closed_queue(), None, self.config.channel_capacity),
                 shadows: Vec::new(),
                 init: None,
                 initialized: false,
@@ -621,7 +647,7 @@ impl SessionManager for DirectSessionManager {
             state.evict_expired(self.config.completed_cache_ttl);
             let http_request = state.next_http_request;
             state.next_http_request = http_request.wrapping_add(1);
-            let (tx, rx) = mpsc::unbounded_channel();
+            let (tx, rx) = queue(self.config.channel_capacity);
             let mut tx = CachedTx::new(tx, Some(http_request), self.config.channel_capacity);
             if let Some(retry) = self.config.sse_retry {
                 tx.send(ServerSseMessage::retry(retry));
@@ -681,7 +707,7 @@ impl SessionManager for DirectSessionManager {
         let rx = match last.http_request {
             Some(http_request) => {
                 let stream = state.streams.get_mut(&http_request).ok_or(SessionError::StreamClosed(http_request))?;
-                let (tx, rx) = mpsc::unbounded_channel();
+                let (tx, rx) = queue(stream.tx.capacity);
                 stream.tx.tx = tx;
                 stream.tx.replay_from(last.index)?;
                 if stream.completed_at.is_some() {

@@ -246,6 +246,62 @@ async fn a_second_standalone_stream_is_an_idle_one_and_a_dead_primary_is_replace
 }
 
 #[tokio::test]
+async fn a_reader_too_far_behind_loses_its_connection_and_resumes_from_the_kept_events() {
+    let manager = DirectSessionManager::default();
+    let (id, mut transport) = initialized(&manager).await;
+    let mut standalone = Box::pin(manager.create_standalone_stream(&id).await.expect("GET"));
+    let sent = super::MAX_QUEUED_EVENTS + 5;
+    // The client reads nothing while resources keep changing.
+    for _ in 0..sent {
+        transport
+            .send(server(json!({"jsonrpc": "2.0", "method": "notifications/resources/list_changed"})))
+            .await
+            .expect("routed");
+    }
+    // What was queued before the bound arrives in order, then the connection ends.
+    for index in 0..super::MAX_QUEUED_EVENTS {
+        assert_eq!(next(&mut standalone).await.event_id, Some(index.to_string()));
+    }
+    assert!(ended(&mut standalone).await, "the stream of a reader too far behind ends");
+    // The events after it were kept: a resumption from the first one not received gets them.
+    let mut resumed = Box::pin(manager.resume(&id, super::MAX_QUEUED_EVENTS.to_string()).await.expect("resumed"));
+    for index in super::MAX_QUEUED_EVENTS..sent {
+        assert_eq!(next(&mut resumed).await.event_id, Some(index.to_string()));
+    }
+    // And the resumed connection goes on with what comes next.
+    transport.send(progress("later")).await.expect("routed");
+    let event = next(&mut resumed).await;
+    assert_eq!(event.event_id, Some(sent.to_string()));
+    assert_eq!(json_of(&event).expect("message")["params"]["progressToken"], "later");
+}
+
+#[tokio::test]
+async fn a_request_stream_whose_reader_falls_behind_ends_and_resumes_to_its_response() {
+    let manager = DirectSessionManager::default();
+    let (id, mut transport) = initialized(&manager).await;
+    let mut stream = Box::pin(manager.create_stream(&id, call(4, Some("p4"))).await.expect("stream"));
+    transport.receive().await.expect("the call");
+    // The priming event, then more progress than the queue holds, none of it read yet.
+    for _ in 0..super::MAX_QUEUED_EVENTS {
+        transport.send(progress("p4")).await.expect("routed");
+    }
+    let mut received = 0;
+    while let Some(event) = tokio::time::timeout(Duration::from_secs(5), stream.next()).await.expect("in time") {
+        assert_eq!(event.event_id, Some(format!("{received}/0")), "in order, none skipped");
+        received += 1;
+    }
+    assert_eq!(received, super::MAX_QUEUED_EVENTS, "the queue's worth, then the end");
+    // Resumed from the first event not received: the rest, then the response when it comes.
+    let mut resumed = Box::pin(manager.resume(&id, format!("{received}/0")).await.expect("resumed"));
+    assert_eq!(next(&mut resumed).await.event_id, Some(format!("{received}/0")));
+    transport.send(result(4)).await.expect("routed");
+    let last = next(&mut resumed).await;
+    assert_eq!(last.event_id, Some(format!("{}/0", received + 1)));
+    assert_eq!(json_of(&last).expect("message")["id"], 4);
+    assert!(ended(&mut resumed).await, "answered: the stream ends");
+}
+
+#[tokio::test]
 async fn closing_a_session_ends_its_streams_and_its_service() {
     let manager = DirectSessionManager::default();
     let (id, mut transport) = initialized(&manager).await;
