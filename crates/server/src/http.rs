@@ -48,7 +48,7 @@ use crate::auth::{self, Scope, TokenVerifier};
 pub use crate::http_protocol::Timeouts;
 use crate::ratelimit::FailureLimiter;
 use crate::rest::problem::Problem;
-use crate::session::DirectSessionManager;
+use crate::session::{DirectSessionManager, SessionConfig};
 use crate::{McpServer, http_protocol};
 
 /// Largest request body accepted.
@@ -371,7 +371,10 @@ pub fn router(
         .layer(timeout());
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
-        Arc::new(DirectSessionManager::default()),
+        Arc::new(DirectSessionManager::new(SessionConfig {
+            keep_alive: Some(timeouts.session_idle),
+            ..SessionConfig::default()
+        })),
         mcp_config(bound, cancel),
     );
     let auth = match auth {

@@ -68,11 +68,18 @@ pub struct Timeouts {
     pub request: Duration,
     /// How long any other request's answer is held back to see whether it is one JSON response.
     pub json_wait: Duration,
+    /// An MCP session with no message either way for this long ends; its id is then unknown
+    /// (404) and the client starts a new session.
+    pub session_idle: Duration,
 }
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts { request: crate::http::REQUEST_TIMEOUT, json_wait: JSON_WAIT }
+        Timeouts {
+            request: crate::http::REQUEST_TIMEOUT,
+            json_wait: JSON_WAIT,
+            session_idle: crate::session::SessionConfig::default().keep_alive.unwrap_or(Duration::from_secs(300)),
+        }
     }
 }
 

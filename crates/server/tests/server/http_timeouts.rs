@@ -3,7 +3,8 @@
 //! timeout is cut off with 408 (a body that stops half way); a request that may be slow gets
 //! its answer as an event stream once the JSON wait is over; a quick read gets its JSON answer
 //! however short the JSON wait (it waits on no timer of its own). Also the bodies rmcp itself
-//! refuses in a session (it parses those first): still JSON-RPC's answers.
+//! refuses in a session (it parses those first): still JSON-RPC's answers. And a session idle
+//! past its time: its id is unknown from then on (404), so the client starts a new session.
 
 use std::io::{Read as _, Write as _};
 use std::time::{Duration, Instant};
@@ -59,7 +60,10 @@ fn tool_call(id: u64, tool: &str, arguments: Value) -> Vec<u8> {
 #[test]
 fn a_request_whose_body_stops_half_way_is_cut_off_with_408() {
     let env = Env::new();
-    let server = serve(&env, Timeouts { request: Duration::from_millis(300), json_wait: Duration::from_secs(30) });
+    let server = serve(
+        &env,
+        Timeouts { request: Duration::from_millis(300), json_wait: Duration::from_secs(30), ..Timeouts::default() },
+    );
     let mut stream = std::net::TcpStream::connect(&server.addr).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(30))).expect("read timeout");
     let head = format!(
@@ -84,7 +88,8 @@ fn a_request_whose_body_stops_half_way_is_cut_off_with_408() {
 #[test]
 fn a_request_that_may_be_slow_is_answered_on_an_event_stream_once_the_json_wait_is_over() {
     let env = Env::new();
-    let server = serve(&env, Timeouts { request: Duration::from_secs(30), json_wait: Duration::ZERO });
+    let server =
+        serve(&env, Timeouts { request: Duration::from_secs(30), json_wait: Duration::ZERO, ..Timeouts::default() });
     let headers = session(&server.addr);
     // `list_clients` runs on the blocking pool: its answer cannot be there before a zero wait.
     let answer = post(&server.addr, &borrowed(&headers), &tool_call(2, "list_clients", json!({})));
@@ -100,7 +105,8 @@ fn a_request_that_may_be_slow_is_answered_on_an_event_stream_once_the_json_wait_
 #[test]
 fn a_quick_read_is_answered_as_json_without_a_json_wait_and_a_slow_one_within_it() {
     let env = Env::new();
-    let server = serve(&env, Timeouts { request: Duration::from_secs(30), json_wait: Duration::ZERO });
+    let server =
+        serve(&env, Timeouts { request: Duration::from_secs(30), json_wait: Duration::ZERO, ..Timeouts::default() });
     let headers = session(&server.addr);
     let arguments = json!({"client_id": "claude-desktop", "profile_id": "default"});
     for id in 3..6 {
@@ -110,7 +116,10 @@ fn a_quick_read_is_answered_as_json_without_a_json_wait_and_a_slow_one_within_it
         assert_eq!(message["id"], id);
         assert!(message["result"]["structuredContent"]["artifact_id"].is_string(), "{}", answer.body);
     }
-    let patient = serve(&env, Timeouts { request: Duration::from_secs(30), json_wait: Duration::from_secs(30) });
+    let patient = serve(
+        &env,
+        Timeouts { request: Duration::from_secs(30), json_wait: Duration::from_secs(30), ..Timeouts::default() },
+    );
     let headers = session(&patient.addr);
     let answer = post(&patient.addr, &borrowed(&headers), &tool_call(6, "list_clients", json!({})));
     assert_eq!(answer.header("content-type"), Some("application/json"), "{}", answer.body);
@@ -142,4 +151,37 @@ fn bodies_rmcp_refuses_in_a_session_get_the_json_rpc_answers() {
     let ping = post(&server.addr, &borrowed(&headers), br#"{"jsonrpc":"2.0","id":8,"method":"ping"}"#);
     let message: Value = serde_json::from_str(&ping.body).expect("JSON");
     assert_eq!((message["id"].clone(), message["result"].clone()), (json!(8), json!({})));
+}
+
+#[test]
+fn a_session_idle_past_its_timeout_is_unknown_and_the_client_starts_a_new_one() {
+    let env = Env::new();
+    let idle = Duration::from_millis(400);
+    let server = serve(&env, Timeouts { session_idle: idle, ..Timeouts::default() });
+    let headers = session(&server.addr);
+    // In use, it lives on past the idle time.
+    for id in 2..6 {
+        std::thread::sleep(idle / 2);
+        let listed = post(&server.addr, &borrowed(&headers), &list_tools(id));
+        assert_eq!(listed.status, 200, "{}", listed.body);
+    }
+    // Idle past it: its id is unknown (404, as the MCP specification asks), not a server error.
+    std::thread::sleep(idle * 3);
+    let stale = post(&server.addr, &borrowed(&headers), &list_tools(9));
+    assert_eq!(stale.status, 404, "{}", stale.body);
+    let stream = crate::http::request(&server.addr, "GET", &borrowed(&headers), b"");
+    assert_eq!(stream.status, 404, "{}", stream.body);
+    // Closing it is idempotent: gone either way (200, what the Python SDK expects without a warning).
+    let delete = crate::http::request(&server.addr, "DELETE", &borrowed(&headers), b"");
+    assert_eq!(delete.status, 200, "{}", delete.body);
+    // What a client does next, starting over, works.
+    let fresh = session(&server.addr);
+    assert_ne!(fresh[0].1, headers[0].1, "a new session id");
+    let listed = post(&server.addr, &borrowed(&fresh), &list_tools(10));
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert!(listed.messages().iter().any(|m| m["id"] == 10 && m["result"]["tools"].is_array()), "{}", listed.body);
+}
+
+fn list_tools(id: u64) -> Vec<u8> {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"}).to_string().into_bytes()
 }
