@@ -156,15 +156,12 @@ fn bodies_rmcp_refuses_in_a_session_get_the_json_rpc_answers() {
 #[test]
 fn a_session_idle_past_its_timeout_is_unknown_and_the_client_starts_a_new_one() {
     let env = Env::new();
-    let idle = Duration::from_millis(400);
+    let idle = Duration::from_secs(1);
     let server = serve(&env, Timeouts { session_idle: idle, ..Timeouts::default() });
     let headers = session(&server.addr);
-    // In use, it lives on past the idle time.
-    for id in 2..6 {
-        std::thread::sleep(idle / 2);
-        let listed = post(&server.addr, &borrowed(&headers), &list_tools(id));
-        assert_eq!(listed.status, 200, "{}", listed.body);
-    }
+    let listed = post(&server.addr, &borrowed(&headers), &list_tools(2));
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    // (That activity keeps a session alive is `session_tests.rs`'s, without a timing margin here.)
     // Idle past it: its id is unknown (404, as the MCP specification asks), not a server error.
     std::thread::sleep(idle * 3);
     let stale = post(&server.addr, &borrowed(&headers), &list_tools(9));
