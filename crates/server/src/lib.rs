@@ -100,7 +100,8 @@ pub struct McpServer {
     list_memo: Arc<tool_support::ListMemo>,
     /// Work the transport runs once an answer is written (stdio); None: done before answering.
     after_answer: Option<Arc<stdio::AfterAnswer>>,
-    tool_router: ToolRouter<McpServer>,
+    /// Shared by every session's clone of the server (built once: 19 tools and their schemas).
+    tool_router: Arc<ToolRouter<McpServer>>,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -127,7 +128,7 @@ impl McpServer {
             inline: false,
             list_memo: Arc::default(),
             after_answer: None,
-            tool_router: tools::router(),
+            tool_router: Arc::new(tools::router()),
         }
     }
 

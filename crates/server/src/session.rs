@@ -28,6 +28,11 @@
 //! - **Timeouts.** A session with no `initialize` within [`SessionConfig::init_timeout`], or no
 //!   message either way for [`SessionConfig::keep_alive`], ends (one timer per session, not per
 //!   message).
+//! - **At most [`MAX_SESSIONS`] sessions.** A session costs tens of KB (its service task, its
+//!   channels) and lives until its idle timeout, so a client that opens a session per call (or
+//!   a flood of `initialize`) would otherwise grow the server without bound. A new session
+//!   beyond the limit ends the one idle longest: its client gets 404 on its next request and
+//!   starts a new session, as the MCP specification asks. (rmcp's own manager has no limit.)
 //!
 //! - **JSON answers.** A POST that brings a [`JsonAnswer`] (put in the HTTP request's extensions
 //!   by [`crate::http_protocol`]; rmcp hands the request's `Parts` to [`SessionManager::create_stream`]
@@ -91,6 +96,9 @@ impl Default for SessionConfig {
     }
 }
 
+/// The most MCP sessions kept at once (see the module's documentation).
+pub const MAX_SESSIONS: usize = 1024;
+
 /// Most idle standalone streams per session (rmcp's limit).
 pub const MAX_SHADOW_STREAMS: usize = 32;
 
@@ -136,6 +144,27 @@ impl DirectSessionManager {
     /// A manager whose sessions follow `config`.
     pub fn new(config: SessionConfig) -> Self {
         DirectSessionManager { sessions: RwLock::default(), config }
+    }
+
+    /// With [`MAX_SESSIONS`] sessions kept, takes out the one idle longest (to be ended).
+    fn make_room(sessions: &mut HashMap<SessionId, Arc<Session>>) -> Option<Arc<Session>> {
+        if sessions.len() < MAX_SESSIONS {
+            return None;
+        }
+        let idle_longest = sessions
+            .iter()
+            .min_by_key(|(_, s)| s.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).last_active)
+            .map(|(id, _)| id.clone())?;
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!(
+                max = MAX_SESSIONS,
+                "too many MCP sessions: each new one ends the session idle longest (its client gets 404 and \
+                 starts again); is a client opening a session per call?"
+            );
+        });
+        tracing::debug!(session_id = %idle_longest, "MCP session ended to make room");
+        sessions.remove(&idle_longest)
     }
 
     fn session(&self, id: &SessionId) -> Result<Arc<Session>, SessionError> {
@@ -602,10 +631,15 @@ impl SessionManager for DirectSessionManager {
             config: self.config.clone(),
         });
         tokio::spawn(Arc::clone(&session).watch_timeouts());
-        self.sessions
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(id.clone(), Arc::clone(&session));
+        let evicted = {
+            let mut sessions = self.sessions.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let evicted = Self::make_room(&mut sessions);
+            sessions.insert(id.clone(), Arc::clone(&session));
+            evicted
+        };
+        if let Some(evicted) = evicted {
+            evicted.end();
+        }
         tracing::debug!(session_id = %id, "MCP session created");
         Ok((id, SessionTransport { session, from_client }))
     }

@@ -325,6 +325,33 @@ async fn closing_a_session_ends_its_streams_and_its_service() {
 }
 
 #[tokio::test]
+async fn beyond_the_session_limit_a_new_session_ends_the_one_idle_longest() {
+    let manager = DirectSessionManager::default();
+    let (first, mut first_transport) = initialized(&manager).await;
+    let mut others = Vec::new();
+    for _ in 1..super::MAX_SESSIONS {
+        others.push(manager.create_session().await.expect("session"));
+    }
+    // The first session is used again: now the second one is the one idle longest.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    manager
+        .accept_message(&first, client(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})))
+        .await
+        .expect("accepted");
+    first_transport.receive().await.expect("the notification");
+    let (idle_id, idle_transport) = &mut others[0];
+    let idle_id = idle_id.clone();
+    let (newest, _newest_transport) = manager.create_session().await.expect("a session beyond the limit");
+    assert!(manager.has_session(&newest).await.expect("answered"));
+    assert!(manager.has_session(&first).await.expect("answered"), "the session in use was kept");
+    assert!(!manager.has_session(&idle_id).await.expect("answered"), "the one idle longest is gone");
+    assert!(idle_transport.receive().await.is_none(), "its service's input ended");
+    assert!(matches!(manager.create_stream(&idle_id, call(1, None)).await, Err(SessionError::NotFound(_))));
+    let kept = manager.sessions.read().expect("sessions").len();
+    assert_eq!(kept, super::MAX_SESSIONS, "never more than the limit");
+}
+
+#[tokio::test]
 async fn transport_close_ends_the_session() {
     let manager = DirectSessionManager::default();
     let (id, mut transport) = initialized(&manager).await;

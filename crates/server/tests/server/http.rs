@@ -130,6 +130,8 @@ pub(crate) fn request(addr: &str, method: &str, headers: &[(&str, &str)], body: 
 pub(crate) fn exchange(addr: &str, head: &[u8], body: &[u8]) -> Response {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    // Head and body are two writes: without this the body waits for the head's delayed ACK.
+    stream.set_nodelay(true).expect("nodelay");
     stream.write_all(head).expect("write head");
     // The server may answer (413, 401) before reading a large body; ignore a reset while writing.
     let _ = stream.write_all(body);
@@ -333,4 +335,30 @@ fn sigterm_stops_the_server_with_success() {
     let exited = exited.expect("the server did not stop within a minute of SIGTERM");
     assert!(exited.success(), "exit status {exited}");
     assert!(TcpStream::connect(&server.addr).is_err(), "still listening after it stopped");
+}
+
+#[test]
+fn a_flood_of_sessions_ends_the_ones_idle_longest_and_the_server_goes_on() {
+    let env = Env::new();
+    let server = Server::start(&env, &[]);
+    let bearer = format!("Bearer {}", token_of(&env));
+    let first = open_session(&server, &bearer);
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}).to_string();
+    assert_eq!(post(&server.addr, &session_headers(&bearer, &first), list.as_bytes()).status, 200);
+    // A client that opens a session per call, never closing one: more than the server keeps.
+    let mut newest = String::new();
+    for _ in 0..mcp_server::session::MAX_SESSIONS {
+        newest = open_session(&server, &bearer);
+    }
+    // The session idle longest was ended: its client is told so (404) and can start again.
+    let stale = post(&server.addr, &session_headers(&bearer, &first), list.as_bytes());
+    assert_eq!(stale.status, 404, "{}", stale.body);
+    let listed = post(&server.addr, &session_headers(&bearer, &newest), list.as_bytes());
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert!(listed.messages().iter().any(|m| m["result"]["tools"].is_array()), "{}", listed.body);
+    let again = open_session(&server, &bearer);
+    assert_eq!(post(&server.addr, &session_headers(&bearer, &again), list.as_bytes()).status, 200);
+    // One warning says what happened, not one per session.
+    let stderr = server.stderr_so_far();
+    assert_eq!(stderr.matches("too many MCP sessions").count(), 1, "{stderr}");
 }
