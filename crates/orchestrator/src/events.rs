@@ -12,9 +12,13 @@
 //! it to a part, `<day>.<nanoseconds>.jsonl` (never over another file), and the retention runs
 //! again, so the oldest parts — of this day too — go once the log passes the limit, and the log
 //! stays bounded whatever the rate. A part is read like a day file.
+//!
+//! Reads ([`scan`], [`page`]) go through the files a line at a time: what a query keeps is its
+//! page (or its counts), never the whole log.
 
 use std::fs::{self, OpenOptions};
-use std::io::Write as _;
+use std::io::{BufRead as _, Write as _};
+use std::ops::ControlFlow;
 use std::os::unix::fs::OpenOptionsExt as _;
 
 use serde::{Deserialize, Serialize};
@@ -44,6 +48,15 @@ impl Status {
             "success" => Some(Status::Success),
             "failure" => Some(Status::Failure),
             _ => None,
+        }
+    }
+
+    /// `pending`, `success` or `failure` (the name it is written under).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Success => "success",
+            Status::Failure => "failure",
         }
     }
 }
@@ -150,6 +163,14 @@ pub fn past_retention(home: &Home, today: jiff::civil::Date, retention: Retentio
 /// The size past which an appender rolls the day's file over: an eighth of the size limit.
 fn part_limit(retention: Retention) -> u64 {
     (retention.max_total_bytes / 8).max(1)
+}
+
+/// Whether the file's last byte (of `size`) is a newline; a file that cannot be read counts as
+/// ending with one (nothing is added to it).
+fn ends_with_newline(path: &std::path::Path, size: u64) -> bool {
+    use std::os::unix::fs::FileExt as _;
+    let mut last = [b'\n'];
+    fs::File::open(path).and_then(|file| file.read_exact_at(&mut last, size - 1)).is_err() || last[0] == b'\n'
 }
 
 /// Renames the day's file `path` to a new part, if it is still the file `file` is open on (an
@@ -322,6 +343,11 @@ impl EventLog {
                     let _ = apply_retention(home, day(&same_day[0]), self.retention);
                 }
                 let size = file.metadata().map_or(0, |m| m.len());
+                if size > 0 && !ends_with_newline(&path, size) {
+                    // A line torn by a crash mid-write: ended first, so that the next event is
+                    // a line of its own instead of joining the torn one (and being lost with it).
+                    lines.insert(0, b'\n');
+                }
                 *guard = Some((path.clone(), file, size));
             }
             let Some((_, file, size)) = guard.as_mut() else { continue };
@@ -368,33 +394,78 @@ impl Filter {
     }
 }
 
-/// The events that pass the filter, oldest first. Lines that do not parse (a crash mid-write
-/// on a filesystem without atomic appends) are skipped.
-pub fn query(home: &Home, filter: &Filter) -> Result<Vec<Event>> {
+/// Visits the events that pass the filter in the order they were written (oldest first: the
+/// day files by day, a day's rolled-over parts before its own file, each file's lines in order),
+/// reading one line at a time, so memory does not grow with the log; stops when `visit` says
+/// so. Lines that do not parse (a crash mid-write on a filesystem without atomic appends) are
+/// skipped. Events of concurrent processes may be a few milliseconds out of timestamp order:
+/// the written order is kept, so a position in it is a stable cursor (events are appended,
+/// never inserted).
+pub fn scan(home: &Home, filter: &Filter, mut visit: impl FnMut(Event) -> ControlFlow<()>) -> Result<()> {
     let dir = home.events_dir();
-    let Ok(entries) = fs::read_dir(&dir) else { return Ok(Vec::new()) };
-    let since_day = filter.since.map(|s| s.to_zoned(jiff::tz::TimeZone::UTC).date().to_string());
-    let mut files: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .filter(|p| {
-            let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-            since_day.as_deref().is_none_or(|day| stem >= day)
+    let since_day = filter.since.map(|s| s.to_zoned(jiff::tz::TimeZone::UTC).date());
+    let mut files: Vec<_> = fsutil::list_dir(&dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|name| {
+            let (day, place) = log_file(&name)?;
+            since_day.is_none_or(|since| day >= since).then(|| (day, place, dir.join(name)))
         })
         .collect();
     files.sort();
-    let mut out = Vec::new();
-    for path in files {
-        let bytes = fsutil::read(&path)?;
-        out.extend(
-            bytes
-                .split(|b| *b == b'\n')
-                .filter_map(|line| serde_json::from_slice::<Event>(line).ok())
-                .filter(|e| filter.keeps(e)),
-        );
+    let mut line = Vec::with_capacity(1024);
+    for (_, _, path) in files {
+        let file = match fs::File::open(&path) {
+            Ok(file) => file,
+            // Dropped by retention since it was listed.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(FsError::new("cannot read", &path, e).into()),
+        };
+        let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
+        loop {
+            line.clear();
+            let read = reader.read_until(b'\n', &mut line).map_err(|e| FsError::new("cannot read", &path, e))?;
+            if read == 0 {
+                break;
+            }
+            if let Ok(event) = serde_json::from_slice::<Event>(&line)
+                && filter.keeps(&event)
+                && visit(event).is_break()
+            {
+                return Ok(());
+            }
+        }
     }
-    out.sort_by_key(|e| e.ts);
+    Ok(())
+}
+
+/// The events that pass the filter, in the order they were written (see [`scan`]).
+pub fn query(home: &Home, filter: &Filter) -> Result<Vec<Event>> {
+    let mut out = Vec::new();
+    scan(home, filter, |event| {
+        out.push(event);
+        ControlFlow::Continue(())
+    })?;
     Ok(out)
+}
+
+/// One page of the events that pass the filter: those after the first `start`, at most `limit`,
+/// and whether more follow. Reads the log once, keeping only the page.
+pub fn page(home: &Home, filter: &Filter, start: usize, limit: usize) -> Result<(Vec<Event>, bool)> {
+    let (mut seen, mut out, mut more) = (0usize, Vec::with_capacity(limit.min(1024)), false);
+    scan(home, filter, |event| {
+        seen += 1;
+        if seen <= start {
+            return ControlFlow::Continue(());
+        }
+        if out.len() == limit {
+            more = true;
+            return ControlFlow::Break(());
+        }
+        out.push(event);
+        ControlFlow::Continue(())
+    })?;
+    Ok((out, more))
 }
 
 #[cfg(test)]
@@ -459,16 +530,20 @@ mod tests {
             event("2026-11-25T09:00:00Z", "orchestrator.publish_started", "t2", Status::Pending),
             event("2026-11-25T09:00:02Z", "orchestrator.publish_completed", "t2", Status::Success),
         ];
-        for e in events.iter().rev() {
+        for e in &events {
             append(&home, e).expect("append");
         }
+        let late = event("2026-11-25T08:59:59Z", "orchestrator.late", "t4", Status::Success);
+        append(&home, &late).expect("append");
         let mut torn =
             std::fs::OpenOptions::new().append(true).open(dir.path().join("events/2026-11-25.jsonl")).expect("open");
         torn.write_all(b"{\"ts\":\"2026-11-25T09:00:03Z\",\"event_ty").expect("torn line");
         std::fs::write(dir.path().join("events/notes.txt"), "not an event log").expect("other file");
 
         let all = query(&home, &Filter::default()).expect("query");
-        assert_eq!(all, events.to_vec(), "oldest first, torn line skipped");
+        let mut expected = events.to_vec();
+        expected.push(late.clone());
+        assert_eq!(all, expected, "in written order, torn line skipped");
         let q = |f: Filter| query(&home, &f).expect("query").into_iter().map(|e| e.event_type).collect::<Vec<_>>();
         assert_eq!(
             q(Filter { type_prefix: Some("orchestrator.publish".into()), ..Filter::default() }),
@@ -483,6 +558,68 @@ mod tests {
             ["orchestrator.get_failed"]
         );
         assert!(q(Filter { trace_id: Some("t3".into()), ..Filter::default() }).is_empty());
+        // An event written late (another process, a clock a little behind) stays where it was
+        // written: positions are stable cursors.
+        assert_eq!(query(&home, &Filter::default()).expect("query").last(), Some(&late));
+        // The next event after the torn line is a line of its own, not lost with it.
+        let after = event("2026-11-25T09:00:04Z", "orchestrator.after_crash", "t5", Status::Success);
+        append(&home, &after).expect("append");
+        expected.push(after);
+        assert_eq!(query(&home, &Filter::default()).expect("query"), expected, "the event after a torn line is kept");
+    }
+
+    #[test]
+    fn pages_and_scans_read_parts_and_day_files_in_written_order_keeping_only_the_page() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = Home::new(dir.path());
+        // Rolled over every few events: parts of two days and the current day's own file.
+        let mut written = Vec::new();
+        for i in 0..200 {
+            let day = if i < 80 { "2026-11-24" } else { "2026-11-25" };
+            let e = event(
+                &format!("{day}T10:00:{:02}Z", i % 60),
+                &format!("t.{i}"),
+                &format!("tr{}", i % 7),
+                Status::Success,
+            );
+            append(&home, &e).expect("append");
+            written.push(e);
+            if i % 30 == 29 {
+                let path = home.events_dir().join(format!("{day}.jsonl"));
+                let file = std::fs::File::open(&path).expect("open");
+                roll_over(&path, &file).expect("rolled");
+            }
+        }
+        let (names, _) = log_files(dir.path());
+        assert!(names.iter().filter(|n| n.matches('.').count() == 2).count() >= 6, "parts: {names:?}");
+        assert_eq!(query(&home, &Filter::default()).expect("query"), written, "written order across files");
+        // Pages: consecutive, none lost or repeated, the last says nothing more follows.
+        let mut paged = Vec::new();
+        let mut start = 0;
+        loop {
+            let (page, more) = page(&home, &Filter::default(), start, 37).expect("page");
+            start += page.len();
+            paged.extend(page);
+            if !more {
+                break;
+            }
+        }
+        assert_eq!(paged, written);
+        let (last, more) = page(&home, &Filter::default(), 190, 10).expect("page");
+        assert_eq!((last.len(), more), (10, false), "a page that ends exactly at the end");
+        // A filtered page counts positions among the events that pass the filter.
+        let tr3 = Filter { trace_id: Some("tr3".into()), ..Filter::default() };
+        let (page3, more3) = page(&home, &tr3, 2, 3).expect("page");
+        let expected: Vec<_> = written.iter().filter(|e| e.trace_id == "tr3").skip(2).take(3).cloned().collect();
+        assert_eq!((page3, more3), (expected, true));
+        // A scan stops when told to.
+        let mut seen = 0;
+        scan(&home, &Filter::default(), |_| {
+            seen += 1;
+            if seen == 5 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        })
+        .expect("scan");
+        assert_eq!(seen, 5);
     }
 
     fn logged(dir: &std::path::Path) -> Vec<String> {

@@ -42,10 +42,10 @@ fn status_cell(status: &str) -> output::Cell {
 /// Events as a table that fits 80 columns: time (UTC, month to second: the log keeps 30
 /// days), type, status and the metadata's ids and counts, the only column that wraps on a
 /// terminal. `--json` adds trace ids (for `--trace`) and durations.
-fn print_events(events: &[&orchestrator::events::Event]) -> anyhow::Result<()> {
+fn print_events(events: &[orchestrator::events::Event]) -> anyhow::Result<()> {
     let mut table = output::Table::new(&["TIME", "TYPE", "STATUS", "DETAILS"]);
     for e in events {
-        let status = serde_json::to_value(e.status)?.as_str().unwrap_or_default().to_owned();
+        let status = e.status.as_str();
         let details: Vec<String> = e
             .metadata
             .iter()
@@ -57,7 +57,7 @@ fn print_events(events: &[&orchestrator::events::Event]) -> anyhow::Result<()> {
         table.row([
             e.ts.strftime("%m-%d %H:%M:%S").to_string().into(),
             e.event_type.as_str().into(),
-            status_cell(&status),
+            status_cell(status),
             details.join(" ").into(),
         ]);
     }
@@ -70,7 +70,6 @@ pub fn run(ctx: &Context, command: &EventsCommand) -> anyhow::Result<u8> {
     match command {
         EventsCommand::Query(query) => {
             let args = &query.filter;
-            let events = ctx.core.events(&filter(ctx, args)?)?;
             let request = super::profiles::page_request(&query.page)?;
             // Events are appended, never inserted: the position among the events that pass the
             // filter (oldest first) is a stable key; the filter is the cursor's scope.
@@ -86,10 +85,9 @@ pub fn run(ctx: &Context, command: &EventsCommand) -> anyhow::Result<u8> {
                     UsageError("the cursor is not one this events listing gave out: leave --cursor out to start from the first page".into())
                 })?,
             };
-            let page: Vec<_> = events.iter().skip(start).take(request.limit).collect();
+            let (page, more) = ctx.core.events_page(&filter(ctx, args)?, start, request.limit)?;
             let end = start + page.len();
-            let next_cursor =
-                (end < events.len()).then(|| orchestrator::page::encode("events", &scope, &end.to_string()));
+            let next_cursor = more.then(|| orchestrator::page::encode("events", &scope, &end.to_string()));
             if ctx.json {
                 output::json(&json!({"events": page, "count": page.len(), "next_cursor": next_cursor}));
             } else {
@@ -98,23 +96,24 @@ pub fn run(ctx: &Context, command: &EventsCommand) -> anyhow::Result<u8> {
             }
         }
         EventsCommand::Stats(args) => {
-            let events = ctx.core.events(&filter(ctx, args)?)?;
-            let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
-            for e in &events {
-                let status = serde_json::to_value(e.status)?.as_str().unwrap_or_default().to_owned();
-                *counts.entry((e.event_type.clone(), status)).or_default() += 1;
-            }
+            // Counted as the log is read: nothing but the counts is kept.
+            let (mut total, mut counts) = (0usize, BTreeMap::<(String, &'static str), usize>::new());
+            ctx.core.scan_events(&filter(ctx, args)?, |e| {
+                total += 1;
+                *counts.entry((e.event_type, e.status.as_str())).or_default() += 1;
+                std::ops::ControlFlow::Continue(())
+            })?;
             if ctx.json {
                 let rows: Vec<_> =
                     counts.iter().map(|((t, s), n)| json!({"event_type": t, "status": s, "count": n})).collect();
-                output::json(&json!({"total": events.len(), "by_type": rows}));
+                output::json(&json!({"total": total, "by_type": rows}));
             } else {
                 let mut table = output::Table::new(&["COUNT", "TYPE", "STATUS"]);
                 for ((t, s), n) in &counts {
                     table.row([n.to_string().into(), t.as_str().into(), status_cell(s)]);
                 }
                 table.print();
-                output::say(&format!("{} event(s)", events.len()));
+                output::say(&format!("{total} event(s)"));
             }
         }
     }

@@ -653,9 +653,22 @@ impl Orchestrator {
         Ok(entries)
     }
 
-    /// Events that pass the filter.
+    /// Events that pass the filter, in the order they were written (the whole list: for tests
+    /// and small logs; adapters page with [`Orchestrator::events_page`] or visit with
+    /// [`Orchestrator::scan_events`]).
     pub fn events(&self, filter: &Filter) -> Result<Vec<Event>> {
         events::query(&self.home, filter)
+    }
+
+    /// One page of the events that pass the filter: after the first `start`, at most `limit`,
+    /// and whether more follow (the log is read once, only the page kept).
+    pub fn events_page(&self, filter: &Filter, start: usize, limit: usize) -> Result<(Vec<Event>, bool)> {
+        events::page(&self.home, filter, start, limit)
+    }
+
+    /// Visits the events that pass the filter, oldest first, until `visit` breaks.
+    pub fn scan_events(&self, filter: &Filter, visit: impl FnMut(Event) -> std::ops::ControlFlow<()>) -> Result<()> {
+        events::scan(&self.home, filter, visit)
     }
 
     /// The signing key and the trust store.

@@ -38,6 +38,31 @@ fn status_class(status: Status) -> &'static str {
     }
 }
 
+/// Most recent events kept while the log is read: the newest [`TRACES_SHOWN`] operations are
+/// among them (an operation writes a handful of events), and memory does not grow with the log.
+const EVENTS_KEPT: usize = 4096;
+
+/// The newest [`EVENTS_KEPT`] events that pass the filter, oldest first, and how many
+/// operations (distinct traces) pass it in all.
+fn newest(
+    core: &orchestrator::Orchestrator,
+    filter: &Filter,
+) -> orchestrator::Result<(std::collections::VecDeque<Event>, usize)> {
+    let mut kept = std::collections::VecDeque::with_capacity(EVENTS_KEPT);
+    let mut traces = std::collections::HashSet::new();
+    core.scan_events(filter, |event| {
+        if !traces.contains(event.trace_id.as_str()) {
+            traces.insert(event.trace_id.clone());
+        }
+        if kept.len() == EVENTS_KEPT {
+            kept.pop_front();
+        }
+        kept.push_back(event);
+        std::ops::ControlFlow::Continue(())
+    })?;
+    Ok((kept, traces.len()))
+}
+
 /// The events grouped by trace, in the order of each trace's first event.
 fn group(events: Vec<Event>) -> Vec<(String, Vec<Event>)> {
     let mut groups: Vec<(String, Vec<Event>)> = Vec::new();
@@ -62,12 +87,11 @@ pub async fn page(State(state): State<DashState>, viewer: Viewer, Query(q): Quer
         trace_id: q.trace.clone().filter(|s| !s.is_empty()),
         status: None,
     };
-    let events = state.run(move |core, _, _| Ok(core.events(&filter)?)).await;
-    let groups = match events {
-        Ok(events) => group(events),
+    let newest = state.run(move |core, _, _| Ok(newest(core, &filter)?)).await;
+    let (groups, total) = match newest {
+        Ok((events, total)) => (group(events.into()), total),
         Err(e) => return e.into_response(),
     };
-    let total = groups.len();
     let body = html! {
         div.heading { h1 { "Events" } p.lead { "Every operation of this home, newest first, grouped by trace." } }
         form.search role="search" method="get" action="/events" {

@@ -308,7 +308,6 @@ pub async fn events(State(state): State<RestState>, QueryOf(q): QueryOf<EventsQu
                 })?),
             };
             let filter = Filter { type_prefix: q.type_prefix.clone(), since, trace_id: q.trace.clone(), status };
-            let events = core.events(&filter)?;
             let request = page_request(q.limit, q.cursor.as_deref())?;
             let scope = format!(
                 "{}|{}|{}",
@@ -322,9 +321,9 @@ pub async fn events(State(state): State<RestState>, QueryOf(q): QueryOf<EventsQu
                     Problem::usage("the cursor is not one this events listing gave out: leave it out to start over")
                 })?,
             };
-            let page: Vec<_> = events.iter().skip(start).take(request.limit).collect();
+            let (page, more) = core.events_page(&filter, start, request.limit)?;
             let end = start + page.len();
-            let next_cursor = (end < events.len()).then(|| page::encode("events", &scope, &end.to_string()));
+            let next_cursor = more.then(|| page::encode("events", &scope, &end.to_string()));
             Ok(json!({"events": to_value(&page)?, "count": page.len(), "next_cursor": next_cursor}))
         })
         .await
