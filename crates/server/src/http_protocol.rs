@@ -118,6 +118,12 @@ pub async fn layer(State(timeouts): State<Timeouts>, request: Request, next: Nex
                     .into_response();
             }
         };
+        // A UTF-8 byte order mark (which JSON parsers may ignore, RFC 8259 §8.1) is taken off
+        // for rmcp too, which would refuse it.
+        let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()) {
+            Some(_) => bytes.slice(3..),
+            None => bytes,
+        };
         // In a session rmcp parses the message (once) and this layer checks it only when rmcp
         // refused it; a session's first message is checked here first (its protocol version).
         if !parts.headers.contains_key("mcp-session-id") {

@@ -124,9 +124,9 @@ fn check_by_rmcp(bytes: &[u8]) -> Checked {
             if matches!(&request.request, ClientRequest::CustomRequest(custom)
                 if KNOWN_REQUESTS.contains(&custom.method.as_str())) => {}
         Ok(message) => return Checked::Message(Box::new(message)),
-        Err(_) => {}
+        Err(e) => return checked_value(bytes, Some(e)),
     }
-    checked_value(bytes)
+    checked_value(bytes, None)
 }
 
 /// A `tools/call` request with nothing but a tool name and its arguments (what hosts send for
@@ -160,8 +160,9 @@ fn plain_tool_call(bytes: &[u8]) -> Option<ClientJsonRpcMessage> {
     Some(JsonRpcMessage::Request(JsonRpcRequest::new(call.id, request)))
 }
 
-/// [`check`] by way of a `Value`, for a message rmcp's type does not take as it is.
-fn checked_value(bytes: &[u8]) -> Checked {
+/// [`check`] by way of a `Value`, for a message rmcp's type does not take as it is
+/// (`unread`: why it did not, when it did not read the bytes at all).
+fn checked_value(bytes: &[u8], unread: Option<serde_json::Error>) -> Checked {
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(value) => value,
         Err(e) => return Checked::Reply(Reply::new(PARSE_ERROR, Value::Null, format!("Parse error: {e}"))),
@@ -170,6 +171,14 @@ fn checked_value(bytes: &[u8]) -> Checked {
     let has_id = value.get("id").is_some();
     let id = usable_id(&value);
     match serde_json::from_value::<ClientJsonRpcMessage>(value.clone()) {
+        // A message that is one only once read into a `Value` (a member given twice: the
+        // `Value` keeps the last) is not taken on either transport, rmcp's HTTP side reading
+        // the bytes itself: refused, or ignored as a notification.
+        Ok(_) if unread.is_some() && method.is_some() && !has_id => Checked::Ignore,
+        Ok(_) if let Some(e) = &unread => {
+            let message = format!("Invalid Request: the message does not read as written (a member given twice?): {e}");
+            Checked::Reply(Reply::new(INVALID_REQUEST, id, message))
+        }
         Ok(JsonRpcMessage::Request(request)) => {
             if let ClientRequest::CustomRequest(custom) = &request.request
                 && KNOWN_REQUESTS.contains(&custom.method.as_str())
@@ -247,6 +256,21 @@ mod tests {
     }
 
     #[test]
+    fn a_member_given_twice_is_an_invalid_request_or_an_ignored_notification() {
+        let r = reply(r#"{"jsonrpc":"2.0","id":3,"method":"ping","id":3}"#);
+        assert_eq!((r.code, r.body["id"].clone()), (INVALID_REQUEST, json!(3)));
+        assert!(r.body["error"]["message"].as_str().is_some_and(|m| m.contains("given twice")), "{}", r.body);
+        let notification =
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized","method":"notifications/initialized"}"#;
+        assert!(matches!(check(notification.as_bytes()), Checked::Ignore));
+        // With a byte order mark, a good message is still one.
+        assert!(matches!(
+            check(b"\xEF\xBB\xBF{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"),
+            Checked::Message(_)
+        ));
+    }
+
+    #[test]
     fn unknown_methods_and_good_requests_go_to_rmcp() {
         for input in [
             r#"{"jsonrpc":"2.0","id":7,"method":"nope/nope"}"#,
@@ -272,7 +296,7 @@ mod tests {
             "\u{feff}{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"ping\"}",
         ] {
             let Checked::Message(fast) = check(input.as_bytes()) else { panic!("{input}: not a message") };
-            let Checked::Message(slow) = checked_value(input.trim_start_matches('\u{feff}').as_bytes()) else {
+            let Checked::Message(slow) = checked_value(input.trim_start_matches('\u{feff}').as_bytes(), None) else {
                 panic!("{input}: not a message by way of a value")
             };
             let (fast, slow) =

@@ -147,10 +147,33 @@ fn bodies_rmcp_refuses_in_a_session_get_the_json_rpc_answers() {
     let notification =
         post(&server.addr, &borrowed(&headers), br#"{"jsonrpc":"2.0","method":"notifications/x","params":3}"#);
     assert_eq!((notification.status, notification.body.as_str()), (202, ""));
+    // A member given twice: refused as JSON-RPC refuses a request, with its id (not rmcp's 415).
+    let twice = post(&server.addr, &borrowed(&headers), br#"{"jsonrpc":"2.0","id":9,"method":"ping","method":"ping"}"#);
+    assert_eq!(twice.status, 400, "{}", twice.body);
+    let message: Value = serde_json::from_str(&twice.body).expect("a JSON-RPC response");
+    assert_eq!((message["error"]["code"].clone(), message["id"].clone()), (json!(-32600), json!(9)));
+    assert!(message["error"]["message"].as_str().is_some_and(|m| m.contains("given twice")), "{message}");
+    // A UTF-8 byte order mark before the JSON is taken off: the message is answered.
+    let bom =
+        post(&server.addr, &borrowed(&headers), b"\xEF\xBB\xBF{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"ping\"}");
+    assert_eq!(bom.status, 200, "{}", bom.body);
+    assert!(bom.messages().iter().any(|m| m["id"] == 10 && m["result"] == json!({})), "{}", bom.body);
     // The session goes on.
     let ping = post(&server.addr, &borrowed(&headers), br#"{"jsonrpc":"2.0","id":8,"method":"ping"}"#);
     let message: Value = serde_json::from_str(&ping.body).expect("JSON");
     assert_eq!((message["id"].clone(), message["result"].clone()), (json!(8), json!({})));
+}
+
+#[test]
+fn a_first_message_with_a_byte_order_mark_opens_a_session() {
+    let env = Env::new();
+    let server = serve(&env, Timeouts::default());
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend(initialize_body());
+    let init = post(&server.addr, &[], &body);
+    assert_eq!(init.status, 200, "{}", init.body);
+    assert!(init.header("mcp-session-id").is_some());
+    assert_eq!(init.messages()[0]["result"]["serverInfo"]["name"], "mcp-orchestration");
 }
 
 #[test]
