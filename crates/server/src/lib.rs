@@ -353,10 +353,17 @@ impl ServerHandler for McpServer {
             resources::Read::NotFound => Err(resources::not_found(&request.uri)),
             // A resource has no isError: a domain failure (say, a head that fails verification)
             // is an error response carrying the kind and the message that says what to do.
-            resources::Read::Failed(e) => Err(McpError::internal_error(
-                format!("{} ({})", e.message, e.kind_name()),
-                Some(json!({"kind": e.kind_name(), "exit_code": e.kind.exit_code()})),
-            )),
+            // The URI's own fault (an id that is not one, say `..%2f..`) is invalid params, -32602.
+            resources::Read::Failed(e) => {
+                let message = format!("{} ({})", e.message, e.kind_name());
+                let data = Some(json!({"kind": e.kind_name(), "exit_code": e.kind.exit_code()}));
+                Err(match e.kind {
+                    orchestrator::ErrorKind::Usage | orchestrator::ErrorKind::Unsafe => {
+                        McpError::invalid_params(message, data)
+                    }
+                    _ => McpError::internal_error(message, data),
+                })
+            }
         }
     }
 }

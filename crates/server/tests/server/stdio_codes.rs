@@ -1,5 +1,6 @@
 //! The real binary over stdio as JSON-RPC says: malformed JSON gets -32700 with `id: null`,
-//! bad params of a known method -32602, an invalid request -32600 with its id; -32601/-32602
+//! bad params of a known method -32602 (a resource URI that names no valid id too), an invalid
+//! request -32600 with its id (a member given twice too), a byte order mark ignored; -32601/-32602
 //! replies are not logged at WARN; and a client that closes stdin before `initialize` ends the
 //! server with exit 0 and nothing on stderr.
 
@@ -54,6 +55,10 @@ fn malformed_lines_get_the_json_rpc_error_codes() {
         r#"{"jsonrpc":"2.0","id":5,"method":"prompts/get","params":{"name":"x"}}"#.to_owned(),
         r#"{"jsonrpc":"2.0","id":6,"method":"no/such"}"#.to_owned(),
         r#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#.to_owned(),
+        r#"{"jsonrpc":"2.0","id":8,"method":"resources/read","params":{"uri":"config://cursor/..%2f..%2fetc"}}"#
+            .to_owned(),
+        r#"{"jsonrpc":"2.0","id":9,"method":"ping","id":9}"#.to_owned(),
+        "\u{feff}{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"ping\"}".to_owned(),
     ];
     let mut stdin = child.stdin.take().expect("stdin");
     stdin.write_all((lines.join("\n") + "\n").as_bytes()).expect("write");
@@ -73,6 +78,9 @@ fn malformed_lines_get_the_json_rpc_error_codes() {
     assert_eq!(code_of(json!(5)), json!(-32602), "an unknown prompt is invalid params");
     assert_eq!(code_of(json!(6)), json!(-32601));
     assert!(replies.iter().any(|r| r["id"] == 7 && r["result"] == json!({})), "the ping after them: {replies:?}");
+    assert_eq!(code_of(json!(8)), json!(-32602), "a resource URI naming no valid profile is invalid params");
+    assert_eq!(code_of(json!(9)), json!(-32600), "a member given twice");
+    assert!(replies.iter().any(|r| r["id"] == 10 && r["result"] == json!({})), "a BOM is ignored: {replies:?}");
     let init = replies.iter().find(|r| r["id"] == 1).expect("initialize result");
     assert!(init["result"]["capabilities"].get("prompts").is_some(), "the prompts are not advertised");
     let stderr = String::from_utf8_lossy(&out.stderr);
