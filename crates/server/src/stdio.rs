@@ -16,6 +16,18 @@
 //! one). The events are written right after their answer, never held for later: a server killed
 //! between two calls has logged every call it answered.
 //!
+//! **Bounded memory.** Whatever the host does, the transport holds a bounded amount:
+//! - *Backpressure.* While more than [`MAX_QUEUED_LINES`] lines or [`MAX_QUEUED_BYTES`] bytes wait
+//!   to be written (a host that stops reading stdout), `receive` takes nothing more from stdin
+//!   until the writer has caught up; the host's own writes then block once the pipe fills, as
+//!   with any pipe program. `send` never waits and never drops a message (what was received
+//!   before the stop is still answered, in order): the stop on reading is what bounds the queue.
+//! - *Line length.* A line longer than [`MAX_LINE_BYTES`] (HTTP's body limit) is discarded up to
+//!   its newline without being buffered, and answered with -32600 `id: null`; the session goes on
+//!   with the next line.
+//! - *Closed output.* Once stdout is closed (the write fails), the session ends: `receive` returns
+//!   `None` (one debug line), and what is still sent is dropped quietly (no one can read it).
+//!
 //! **Written forms.** A remembered answer is also written from the bytes serde_json made of it
 //! the first time ([`TakeBack::write_answer`]): only the id and the per-call `_meta` are
 //! serialized for each call. The unit tests compare those lines with serde_json's, byte for
@@ -30,8 +42,10 @@ use rmcp::model::{CallToolResult, JsonRpcMessage, JsonRpcResponse, ServerResult}
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _};
-use tokio::sync::mpsc;
-use tokio_util::codec::{AnyDelimiterCodec, FramedRead};
+use tokio::sync::{Notify, mpsc};
+use tokio_util::bytes::{Bytes, BytesMut};
+use tokio_util::codec::{AnyDelimiterCodec, AnyDelimiterCodecError, Decoder, FramedRead};
+use tokio_util::sync::CancellationToken;
 
 use crate::jsonrpc::{self, Checked};
 
@@ -139,16 +153,126 @@ fn run_all(jobs: &std::sync::Mutex<Vec<Job>>) {
 /// allocate as much).
 const MAX_LINE_HINT: usize = 64 * 1024;
 
+/// The longest line read: a longer one is discarded and answered with -32600 (the same limit as
+/// an HTTP request body, [`crate::http::MAX_BODY_BYTES`]).
+pub const MAX_LINE_BYTES: usize = crate::http::MAX_BODY_BYTES;
+
+/// While this many lines wait to be written, nothing more is read.
+pub const MAX_QUEUED_LINES: usize = 256;
+
+/// While this many bytes wait to be written, nothing more is read.
+pub const MAX_QUEUED_BYTES: usize = 8 * 1024 * 1024;
+
 /// One outgoing line, with the message it was made from (dropped once the line is written).
 struct Outgoing {
     line: Vec<u8>,
     message: Option<TxJsonRpcMessage<RoleServer>>,
 }
 
+/// What waits to be written, shared by the transport (which adds) and the writer (which
+/// removes), and whether the output is closed.
+#[derive(Default)]
+struct Backlog {
+    lines: std::sync::atomic::AtomicUsize,
+    bytes: std::sync::atomic::AtomicUsize,
+    /// Woken when the backlog drops under its limits.
+    room: Notify,
+    /// Cancelled once a write failed: the output is closed.
+    closed: CancellationToken,
+}
+
+impl Backlog {
+    fn full(&self) -> bool {
+        use std::sync::atomic::Ordering::Acquire;
+        self.lines.load(Acquire) >= MAX_QUEUED_LINES || self.bytes.load(Acquire) >= MAX_QUEUED_BYTES
+    }
+
+    fn add(&self, bytes: usize) {
+        use std::sync::atomic::Ordering::AcqRel;
+        self.lines.fetch_add(1, AcqRel);
+        self.bytes.fetch_add(bytes, AcqRel);
+    }
+
+    /// A line of `bytes` was written (or dropped): wakes the reader when there is room again.
+    fn remove(&self, bytes: usize) {
+        use std::sync::atomic::Ordering::AcqRel;
+        let was_full = self.full();
+        self.lines.fetch_sub(1, AcqRel);
+        self.bytes.fetch_sub(bytes, AcqRel);
+        if was_full && !self.full() {
+            self.room.notify_waiters();
+        }
+    }
+
+    /// Returns once the backlog is under its limits.
+    async fn room(&self) {
+        loop {
+            let notified = self.room.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if !self.full() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// One line read, or the news that a line over [`MAX_LINE_BYTES`] was discarded.
+#[derive(Debug, PartialEq)]
+enum Frame {
+    Line(Bytes),
+    TooLong,
+}
+
+/// Newline-delimited lines of at most [`MAX_LINE_BYTES`]: [`AnyDelimiterCodec`] (which discards
+/// an over-long line up to its newline without buffering it), its over-length error made a
+/// frame so the read goes on (a decoder error would end `FramedRead`'s stream).
+struct Lines(AnyDelimiterCodec);
+
+impl Lines {
+    fn new(max_length: usize) -> Self {
+        Lines(AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), max_length))
+    }
+
+    fn frame(decoded: Result<Option<Bytes>, AnyDelimiterCodecError>) -> Result<Option<Frame>, std::io::Error> {
+        match decoded {
+            Ok(line) => Ok(line.map(Frame::Line)),
+            Err(AnyDelimiterCodecError::MaxChunkLengthExceeded) => Ok(Some(Frame::TooLong)),
+            Err(AnyDelimiterCodecError::Io(e)) => Err(e),
+        }
+    }
+}
+
+impl Decoder for Lines {
+    type Item = Frame;
+    type Error = std::io::Error;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, std::io::Error> {
+        Self::frame(self.0.decode(buf))
+    }
+
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, std::io::Error> {
+        Self::frame(self.0.decode_eof(buf))
+    }
+}
+
+/// The answer to a line over [`MAX_LINE_BYTES`].
+fn too_long_reply() -> Vec<u8> {
+    let message = format!(
+        "Invalid Request: a message longer than {} MiB was discarded; send at most {MAX_LINE_BYTES} bytes per line",
+        MAX_LINE_BYTES / (1024 * 1024)
+    );
+    serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": jsonrpc::INVALID_REQUEST, "message": message}})
+        .to_string()
+        .into_bytes()
+}
+
 /// A line-delimited JSON-RPC server transport with the checks of [`crate::jsonrpc`].
 pub struct LineTransport<R> {
-    read: FramedRead<R, AnyDelimiterCodec>,
+    read: FramedRead<R, Lines>,
     write: Option<mpsc::UnboundedSender<Outgoing>>,
+    backlog: Arc<Backlog>,
     writer: Option<tokio::task::JoinHandle<()>>,
     /// The size of the last line sent: the next one's buffer starts at about that.
     last_len: usize,
@@ -170,11 +294,22 @@ impl<R: AsyncRead + Send + Unpin> LineTransport<R> {
         write: W,
         after: Option<Arc<AfterAnswer>>,
     ) -> Self {
+        Self::with_limits(read, write, after, MAX_LINE_BYTES)
+    }
+
+    fn with_limits<W: AsyncWrite + Send + Unpin + 'static>(
+        read: R,
+        write: W,
+        after: Option<Arc<AfterAnswer>>,
+        max_line: usize,
+    ) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
-        let writer = tokio::spawn(write_lines(write, rx, after.clone()));
+        let backlog = Arc::new(Backlog::default());
+        let writer = tokio::spawn(write_lines(write, rx, after.clone(), Arc::clone(&backlog)));
         LineTransport {
-            read: FramedRead::new(read, AnyDelimiterCodec::new(b"\n".to_vec(), Vec::new())),
+            read: FramedRead::new(read, Lines::new(max_line)),
             write: Some(tx),
+            backlog,
             writer: Some(writer),
             last_len: 0,
             after,
@@ -202,29 +337,42 @@ impl<R: AsyncRead + Send + Unpin> LineTransport<R> {
         true
     }
 
+    /// Queues a line for the writer; `false` when the output is closed (the line is dropped).
     fn queue(&self, mut line: Vec<u8>, message: Option<TxJsonRpcMessage<RoleServer>>) -> bool {
         line.push(b'\n');
-        self.write.as_ref().is_some_and(|tx| tx.send(Outgoing { line, message }).is_ok())
+        let Some(tx) = &self.write else { return false };
+        let len = line.len();
+        self.backlog.add(len);
+        if tx.send(Outgoing { line, message }).is_ok() {
+            return true;
+        }
+        self.backlog.remove(len);
+        false
     }
 }
 
 /// Writes queued lines, flushing when the queue is empty and then running `after`'s jobs and
 /// giving back the written tool results; runs the jobs once more at the end, once every sender
-/// is gone (or the output closed).
+/// is gone (or the output closed: then `backlog` is marked closed).
 async fn write_lines<W: AsyncWrite + Unpin>(
     mut write: W,
     mut rx: mpsc::UnboundedReceiver<Outgoing>,
     after: Option<Arc<AfterAnswer>>,
+    backlog: Arc<Backlog>,
 ) {
     while let Some(out) = rx.recv().await {
-        let written = write_batch(&mut write, &mut rx, out).await;
+        let written = write_batch(&mut write, &mut rx, out, &backlog).await;
         if let Some(after) = &after {
             after.run();
         }
         match (written, &after) {
             (Ok(written), Some(after)) => after.give_back(written),
             (Ok(_), None) => {}
-            (Err(()), _) => break,
+            (Err(()), _) => {
+                tracing::debug!("stdout is closed: the session ends");
+                backlog.closed.cancel();
+                break;
+            }
         }
     }
     if let Some(after) = &after {
@@ -239,11 +387,14 @@ async fn write_batch<W: AsyncWrite + Unpin>(
     write: &mut W,
     rx: &mut mpsc::UnboundedReceiver<Outgoing>,
     first: Outgoing,
+    backlog: &Backlog,
 ) -> Result<Vec<TxJsonRpcMessage<RoleServer>>, ()> {
     let mut written = Vec::new();
     let mut next = Some(first);
     while let Some(out) = next {
-        write.write_all(&out.line).await.map_err(drop)?;
+        let result = write.write_all(&out.line).await;
+        backlog.remove(out.line.len());
+        result.map_err(drop)?;
         written.extend(out.message);
         next = rx.try_recv().ok();
     }
@@ -270,11 +421,11 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
         let sent = match serialized {
             Ok(()) => {
                 self.last_len = line.len();
-                if self.queue(line, Some(item)) {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "stdout is closed"))
+                if !self.queue(line, Some(item)) {
+                    // The session is ending (`receive` returns `None`): no one can read it.
+                    tracing::debug!("stdout is closed: a message was dropped");
                 }
+                Ok(())
             }
             Err(e) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
         };
@@ -282,9 +433,29 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
     }
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
+        let backlog = Arc::clone(&self.backlog);
         loop {
-            let line = match self.read.next().await? {
-                Ok(line) => line,
+            // Nothing more is taken while too much waits to be written; nothing once the output
+            // is closed. Both waits (and the read) keep their state when rmcp drops this future.
+            tokio::select! {
+                biased;
+                () = backlog.closed.cancelled() => return None,
+                () = backlog.room() => {}
+            }
+            let frame = tokio::select! {
+                biased;
+                () = backlog.closed.cancelled() => return None,
+                frame = self.read.next() => frame?,
+            };
+            let line = match frame {
+                Ok(Frame::Line(line)) => line,
+                Ok(Frame::TooLong) => {
+                    tracing::debug!(limit = MAX_LINE_BYTES, "discarded an over-long line");
+                    if !self.queue(too_long_reply(), None) {
+                        return None;
+                    }
+                    continue;
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "cannot read stdin");
                     return None;
@@ -321,7 +492,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use rmcp::model::{ContentBlock, RequestId};
-    use tokio::io::{AsyncBufReadExt as _, BufReader};
+    use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 
     use super::*;
 
@@ -498,5 +669,141 @@ mod tests {
         assert!(prepared.write_answer(&mut annotated, &mut out));
         assert_eq!(out, serde_json::to_vec(&before).expect("serde"));
         assert_eq!(annotated, before);
+    }
+
+    fn ping(id: usize) -> String {
+        format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":\"ping\"}}\n")
+    }
+
+    fn request_id(message: &RxJsonRpcMessage<RoleServer>) -> i64 {
+        match message {
+            JsonRpcMessage::Request(request) => match &request.id {
+                RequestId::Number(n) => *n,
+                other => panic!("not a number id: {other:?}"),
+            },
+            other => panic!("not a request: {other:?}"),
+        }
+    }
+
+    /// Receives and answers messages until `receive` stays pending with nothing else to run (time
+    /// is paused: the timeout fires only once every task is blocked) or the input ends; the ids.
+    async fn answer_until_blocked<R: AsyncRead + Send + Unpin>(transport: &mut LineTransport<R>) -> (Vec<i64>, bool) {
+        let mut ids = Vec::new();
+        loop {
+            match tokio::time::timeout(std::time::Duration::from_secs(5), transport.receive()).await {
+                Ok(Some(message)) => {
+                    let id = request_id(&message);
+                    transport.send(answer(id, "answer")).await.expect("sent");
+                    ids.push(id);
+                }
+                Ok(None) => return (ids, true),
+                Err(_) => return (ids, false),
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_host_that_stops_reading_stops_the_reading_and_then_gets_every_answer_in_order() {
+        const REQUESTS: usize = 3_000;
+        let input: String = (0..REQUESTS).map(ping).collect();
+        let (server, client) = tokio::io::duplex(1024);
+        let mut transport = LineTransport::new(std::io::Cursor::new(input.into_bytes()), server);
+        // The host reads nothing: once the pipe and the queue are full, nothing more is taken.
+        let (received, ended) = answer_until_blocked(&mut transport).await;
+        assert!(!ended, "the input was read to its end although no answer was read");
+        assert!(
+            received.len() >= MAX_QUEUED_LINES && received.len() <= MAX_QUEUED_LINES + 32,
+            "{} messages taken while the host read nothing (queue limit {MAX_QUEUED_LINES} lines)",
+            received.len()
+        );
+        // The host reads again: every answer arrives, in order, and the rest is taken.
+        let reader = tokio::spawn(async move {
+            let mut lines = BufReader::new(client).lines();
+            let mut ids = Vec::new();
+            while let Some(line) = lines.next_line().await.expect("read") {
+                let answer: serde_json::Value = serde_json::from_str(&line).expect("json");
+                ids.push(answer["id"].as_i64().expect("an id"));
+            }
+            ids
+        });
+        let (rest, ended) = answer_until_blocked(&mut transport).await;
+        assert!(ended, "the rest of the input was taken once the host read again");
+        transport.close().await.expect("closed");
+        let expected: Vec<i64> = (0..REQUESTS as i64).collect();
+        assert_eq!(received.into_iter().chain(rest).collect::<Vec<_>>(), expected, "every request taken in order");
+        assert_eq!(reader.await.expect("reader"), expected, "every answer written, in order");
+    }
+
+    /// Feeds `input` to a transport whose lines are at most `max_line` bytes; the lines written.
+    async fn exchange(input: Vec<u8>, max_line: usize) -> Vec<serde_json::Value> {
+        let (server, client) = tokio::io::duplex(1 << 16);
+        let mut transport = LineTransport::with_limits(std::io::Cursor::new(input), server, None, max_line);
+        let reader = tokio::spawn(async move {
+            let mut lines = BufReader::new(client).lines();
+            let mut out = Vec::new();
+            while let Some(line) = lines.next_line().await.expect("read") {
+                out.push(serde_json::from_str(&line).expect("json"));
+            }
+            out
+        });
+        let (_, ended) = answer_until_blocked(&mut transport).await;
+        assert!(ended, "the whole input was read");
+        transport.close().await.expect("closed");
+        reader.await.expect("reader")
+    }
+
+    fn assert_too_long(reply: &serde_json::Value) {
+        assert_eq!(reply["id"], serde_json::Value::Null, "{reply}");
+        assert_eq!(reply["error"]["code"], jsonrpc::INVALID_REQUEST, "{reply}");
+        let message = reply["error"]["message"].as_str().expect("a message");
+        assert!(message.contains("longer than 4 MiB was discarded"), "{message}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_line_over_4_mib_is_answered_with_invalid_request_and_the_next_line_is_answered() {
+        let mut input = vec![b'x'; 5 * 1024 * 1024];
+        input.push(b'\n');
+        input.extend_from_slice(ping(7).as_bytes());
+        let out = exchange(input, MAX_LINE_BYTES).await;
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_too_long(&out[0]);
+        assert_eq!(out[1]["id"], 7, "the next line is answered: {}", out[1]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_over_long_line_is_discarded_without_ending_the_session_wherever_it_ends() {
+        // A line just over the limit with the next ones in the same read; then one at the limit
+        // (padded with JSON whitespace), which is taken; then an over-long line cut by the end.
+        let max = 200;
+        let mut input = vec![b'y'; max + 1];
+        input.push(b'\n');
+        input.extend_from_slice(ping(1).as_bytes());
+        let mut exact = ping(2).trim_end().to_owned();
+        exact.insert_str(1, &" ".repeat(max - exact.len()));
+        assert_eq!(exact.len(), max);
+        input.extend_from_slice(exact.as_bytes());
+        input.push(b'\n');
+        input.extend_from_slice(ping(3).as_bytes());
+        input.extend(std::iter::repeat_n(b'z', 3 * max));
+        let out = exchange(input, max).await;
+        assert_eq!(out.len(), 5, "{out:?}");
+        assert_too_long(&out[0]);
+        assert_eq!([&out[1]["id"], &out[2]["id"], &out[3]["id"]], [1, 2, 3], "{out:?}");
+        assert_too_long(&out[4]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_closed_output_ends_the_session_without_an_error() {
+        let (mut host_in, server_in) = tokio::io::duplex(1 << 16);
+        let (server_out, host_out) = tokio::io::duplex(1 << 16);
+        let mut transport = LineTransport::new(server_in, server_out);
+        drop(host_out);
+        host_in.write_all(ping(1).as_bytes()).await.expect("write");
+        let (taken, ended) = answer_until_blocked(&mut transport).await;
+        assert_eq!(taken, [1], "the request was taken and answered without an error");
+        assert!(ended, "the session ended although stdin is still open");
+        // What is sent afterwards is dropped quietly.
+        transport.send(answer(2, "late")).await.expect("no error once the output is closed");
+        transport.close().await.expect("closed");
     }
 }
