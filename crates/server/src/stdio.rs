@@ -17,11 +17,14 @@
 //! between two calls has logged every call it answered.
 //!
 //! **Bounded memory.** Whatever the host does, the transport holds a bounded amount:
-//! - *Backpressure.* While more than [`MAX_QUEUED_LINES`] lines or [`MAX_QUEUED_BYTES`] bytes wait
-//!   to be written (a host that stops reading stdout), `receive` takes nothing more from stdin
-//!   until the writer has caught up; the host's own writes then block once the pipe fills, as
-//!   with any pipe program. `send` never waits and never drops a message (what was received
-//!   before the stop is still answered, in order): the stop on reading is what bounds the queue.
+//! - *Backpressure.* While [`MAX_PENDING`] requests are taken but not answered yet or lines wait
+//!   to be written (together), or [`MAX_QUEUED_BYTES`] bytes wait (a host that stops reading
+//!   stdout), `receive` takes nothing more from stdin until answers are written; the host's own
+//!   writes then block once the pipe fills, as with any pipe program. Counting the requests not
+//!   answered yet matters: rmcp spawns a task per request, so without it the reading would run
+//!   far ahead of the answers. A request counts until its answer (or error) is sent or the host
+//!   cancels it. `send` never waits and never drops a message (what was taken before the stop is
+//!   still answered, in order): the stop on reading is what bounds the queue.
 //! - *Line length.* A line longer than [`MAX_LINE_BYTES`] (HTTP's body limit) is discarded up to
 //!   its newline without being buffered, and answered with -32600 `id: null`; the session goes on
 //!   with the next line.
@@ -157,8 +160,9 @@ const MAX_LINE_HINT: usize = 64 * 1024;
 /// an HTTP request body, [`crate::http::MAX_BODY_BYTES`]).
 pub const MAX_LINE_BYTES: usize = crate::http::MAX_BODY_BYTES;
 
-/// While this many lines wait to be written, nothing more is read.
-pub const MAX_QUEUED_LINES: usize = 256;
+/// While this many requests are unanswered or lines wait to be written (together), nothing
+/// more is read.
+pub const MAX_PENDING: usize = 256;
 
 /// While this many bytes wait to be written, nothing more is read.
 pub const MAX_QUEUED_BYTES: usize = 8 * 1024 * 1024;
@@ -182,9 +186,10 @@ struct Backlog {
 }
 
 impl Backlog {
-    fn full(&self) -> bool {
+    /// Whether nothing more may be read with `unanswered` requests taken and not answered yet.
+    fn full(&self, unanswered: usize) -> bool {
         use std::sync::atomic::Ordering::Acquire;
-        self.lines.load(Acquire) >= MAX_QUEUED_LINES || self.bytes.load(Acquire) >= MAX_QUEUED_BYTES
+        self.lines.load(Acquire) + unanswered >= MAX_PENDING || self.bytes.load(Acquire) >= MAX_QUEUED_BYTES
     }
 
     fn add(&self, bytes: usize) {
@@ -193,24 +198,22 @@ impl Backlog {
         self.bytes.fetch_add(bytes, AcqRel);
     }
 
-    /// A line of `bytes` was written (or dropped): wakes the reader when there is room again.
+    /// A line of `bytes` was written (or dropped): wakes a reader waiting for room.
     fn remove(&self, bytes: usize) {
         use std::sync::atomic::Ordering::AcqRel;
-        let was_full = self.full();
         self.lines.fetch_sub(1, AcqRel);
         self.bytes.fetch_sub(bytes, AcqRel);
-        if was_full && !self.full() {
-            self.room.notify_waiters();
-        }
+        self.room.notify_waiters();
     }
 
-    /// Returns once the backlog is under its limits.
-    async fn room(&self) {
+    /// Returns once the backlog is under its limits with `unanswered` requests not answered yet
+    /// (which do not change while this waits: answers are sent between two `receive`s).
+    async fn room(&self, unanswered: usize) {
         loop {
             let notified = self.room.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if !self.full() {
+            if !self.full(unanswered) {
                 return;
             }
             notified.await;
@@ -273,6 +276,10 @@ pub struct LineTransport<R> {
     read: FramedRead<R, Lines>,
     write: Option<mpsc::UnboundedSender<Outgoing>>,
     backlog: Arc<Backlog>,
+    /// The requests taken and not answered yet (by id, with how many share it).
+    unanswered: std::collections::HashMap<rmcp::model::RequestId, usize>,
+    /// How many requests `unanswered` holds.
+    unanswered_count: usize,
     writer: Option<tokio::task::JoinHandle<()>>,
     /// The size of the last line sent: the next one's buffer starts at about that.
     last_len: usize,
@@ -310,6 +317,8 @@ impl<R: AsyncRead + Send + Unpin> LineTransport<R> {
             read: FramedRead::new(read, Lines::new(max_line)),
             write: Some(tx),
             backlog,
+            unanswered: std::collections::HashMap::new(),
+            unanswered_count: 0,
             writer: Some(writer),
             last_len: 0,
             after,
@@ -335,6 +344,23 @@ impl<R: AsyncRead + Send + Unpin> LineTransport<R> {
         }
         line.push(b'}');
         true
+    }
+
+    /// Counts a request taken (no answer sent yet).
+    fn taken(&mut self, id: &rmcp::model::RequestId) {
+        *self.unanswered.entry(id.clone()).or_default() += 1;
+        self.unanswered_count += 1;
+    }
+
+    /// Stops counting a request: answered, or cancelled by the host.
+    fn settled(&mut self, id: &rmcp::model::RequestId) {
+        if let Some(count) = self.unanswered.get_mut(id) {
+            *count -= 1;
+            if *count == 0 {
+                self.unanswered.remove(id);
+            }
+            self.unanswered_count -= 1;
+        }
     }
 
     /// Queues a line for the writer; `false` when the output is closed (the line is dropped).
@@ -413,6 +439,16 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
         // answer again), the message itself dropped by the writer once its line is written.
         let mut line = Vec::with_capacity(self.last_len.min(MAX_LINE_HINT) + 64);
         let mut item = item;
+        if self.unanswered_count > 0
+            && let Some(id) = match &item {
+                JsonRpcMessage::Response(response) => Some(&response.id),
+                JsonRpcMessage::Error(error) => error.id.as_ref(),
+                _ => None,
+            }
+        {
+            let id = id.clone();
+            self.settled(&id);
+        }
         let known = self.write_known(&mut item, &mut line);
         if !known {
             line.clear();
@@ -440,7 +476,7 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
             tokio::select! {
                 biased;
                 () = backlog.closed.cancelled() => return None,
-                () = backlog.room() => {}
+                () = backlog.room(self.unanswered_count) => {}
             }
             let frame = tokio::select! {
                 biased;
@@ -466,7 +502,21 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
                 continue;
             }
             match jsonrpc::check(line) {
-                Checked::Message(message) => return Some(*message),
+                Checked::Message(message) => {
+                    match &*message {
+                        JsonRpcMessage::Request(request) => self.taken(&request.id),
+                        JsonRpcMessage::Notification(notification) => {
+                            if let rmcp::model::ClientNotification::CancelledNotification(cancelled) =
+                                &notification.notification
+                                && let Some(id) = &cancelled.params.request_id
+                            {
+                                self.settled(id);
+                            }
+                        }
+                        _ => {}
+                    }
+                    return Some(*message);
+                }
                 Checked::Reply(reply) => {
                     tracing::debug!(code = reply.code, "answered a malformed message");
                     if !self.queue(reply.to_line().into_bytes(), None) {
@@ -712,8 +762,8 @@ mod tests {
         let (received, ended) = answer_until_blocked(&mut transport).await;
         assert!(!ended, "the input was read to its end although no answer was read");
         assert!(
-            received.len() >= MAX_QUEUED_LINES && received.len() <= MAX_QUEUED_LINES + 32,
-            "{} messages taken while the host read nothing (queue limit {MAX_QUEUED_LINES} lines)",
+            received.len() >= MAX_PENDING && received.len() <= MAX_PENDING + 32,
+            "{} messages taken while the host read nothing (queue limit {MAX_PENDING} lines)",
             received.len()
         );
         // The host reads again: every answer arrives, in order, and the rest is taken.
