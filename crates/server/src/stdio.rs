@@ -856,4 +856,35 @@ mod tests {
         transport.send(answer(2, "late")).await.expect("no error once the output is closed");
         transport.close().await.expect("closed");
     }
+
+    /// Takes messages without answering them until `receive` stays pending (time is paused);
+    /// the request ids taken.
+    async fn take_until_blocked<R: AsyncRead + Send + Unpin>(transport: &mut LineTransport<R>) -> Vec<i64> {
+        let mut ids = Vec::new();
+        while let Ok(Some(message)) = tokio::time::timeout(std::time::Duration::from_secs(5), transport.receive()).await
+        {
+            if let JsonRpcMessage::Request(_) = message {
+                ids.push(request_id(&message));
+            }
+        }
+        ids
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_not_answered_yet_stop_the_reading_until_answered_or_cancelled() {
+        // Request 0 is cancelled by the host: it no longer counts.
+        let cancel = r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":0}}"#;
+        let input = format!("{}{cancel}\n{}", ping(0), (1..=2 * MAX_PENDING).map(ping).collect::<String>());
+        let (server, _client) = tokio::io::duplex(1 << 20);
+        let mut transport = LineTransport::new(std::io::Cursor::new(input.into_bytes()), server);
+        let taken = take_until_blocked(&mut transport).await;
+        assert_eq!(taken.len(), MAX_PENDING + 1, "{MAX_PENDING} unanswered requests (and the cancelled one) taken");
+        // Each answer lets one more in.
+        for id in 1..=3 {
+            transport.send(answer(id, "x")).await.expect("sent");
+            let more = take_until_blocked(&mut transport).await;
+            assert_eq!(more, [MAX_PENDING as i64 + id], "one more taken after answer {id}");
+        }
+        transport.close().await.expect("closed");
+    }
 }
