@@ -23,7 +23,9 @@
 //!   writes then block once the pipe fills, as with any pipe program. Counting the requests not
 //!   answered yet matters: rmcp spawns a task per request, so without it the reading would run
 //!   far ahead of the answers. A request counts until its answer (or error) is sent or the host
-//!   cancels it. `send` never waits and never drops a message (what was taken before the stop is
+//!   cancels it; requests do not count while the server waits for an answer from the host (a
+//!   tool asking for the client's roots: reading that answer is what lets them finish). `send`
+//!   never waits and never drops a message (what was taken before the stop is
 //!   still answered, in order): the stop on reading is what bounds the queue.
 //! - *Line length.* A line longer than [`MAX_LINE_BYTES`] (HTTP's body limit) is discarded up to
 //!   its newline without being buffered, and answered with -32600 `id: null`; the session goes on
@@ -280,6 +282,8 @@ pub struct LineTransport<R> {
     unanswered: std::collections::HashMap<rmcp::model::RequestId, usize>,
     /// How many requests `unanswered` holds.
     unanswered_count: usize,
+    /// The requests sent to the host and not answered yet.
+    awaiting_host: std::collections::HashSet<rmcp::model::RequestId>,
     writer: Option<tokio::task::JoinHandle<()>>,
     /// The size of the last line sent: the next one's buffer starts at about that.
     last_len: usize,
@@ -319,6 +323,7 @@ impl<R: AsyncRead + Send + Unpin> LineTransport<R> {
             backlog,
             unanswered: std::collections::HashMap::new(),
             unanswered_count: 0,
+            awaiting_host: std::collections::HashSet::new(),
             writer: Some(writer),
             last_len: 0,
             after,
@@ -449,6 +454,9 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
             let id = id.clone();
             self.settled(&id);
         }
+        if let JsonRpcMessage::Request(request) = &item {
+            self.awaiting_host.insert(request.id.clone());
+        }
         let known = self.write_known(&mut item, &mut line);
         if !known {
             line.clear();
@@ -476,7 +484,8 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
             tokio::select! {
                 biased;
                 () = backlog.closed.cancelled() => return None,
-                () = backlog.room(self.unanswered_count) => {}
+                // While the server waits for the host, its answer must be read to go on.
+                () = backlog.room(if self.awaiting_host.is_empty() { self.unanswered_count } else { 0 }) => {}
             }
             let frame = tokio::select! {
                 biased;
@@ -513,7 +522,14 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
                                 self.settled(id);
                             }
                         }
-                        _ => {}
+                        JsonRpcMessage::Response(response) => {
+                            self.awaiting_host.remove(&response.id);
+                        }
+                        JsonRpcMessage::Error(error) => {
+                            if let Some(id) = &error.id {
+                                self.awaiting_host.remove(id);
+                            }
+                        }
                     }
                     return Some(*message);
                 }
@@ -885,6 +901,26 @@ mod tests {
             let more = take_until_blocked(&mut transport).await;
             assert_eq!(more, [MAX_PENDING as i64 + id], "one more taken after answer {id}");
         }
+        transport.close().await.expect("closed");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_hosts_answer_to_a_server_request_is_read_whatever_is_unanswered() {
+        let reply = r#"{"jsonrpc":"2.0","id":"r1","result":{}}"#;
+        let input = format!("{}{reply}\n{}", (1..=MAX_PENDING).map(ping).collect::<String>(), ping(MAX_PENDING + 1));
+        let (server, _client) = tokio::io::duplex(1 << 20);
+        let mut transport = LineTransport::new(std::io::Cursor::new(input.into_bytes()), server);
+        assert_eq!(take_until_blocked(&mut transport).await.len(), MAX_PENDING);
+        // A tool waits for the host (as one asking for its roots does): its answer is read.
+        let request = rmcp::model::ServerRequest::PingRequest(rmcp::model::PingRequest::default());
+        transport.send(JsonRpcMessage::request(request, RequestId::String("r1".into()))).await.expect("sent");
+        let next = tokio::time::timeout(std::time::Duration::from_secs(5), transport.receive()).await;
+        assert!(
+            matches!(next, Ok(Some(JsonRpcMessage::Response(ref r))) if r.id == RequestId::String("r1".into())),
+            "{next:?}"
+        );
+        // Answered: the unanswered requests count again.
+        assert_eq!(take_until_blocked(&mut transport).await, Vec::<i64>::new());
         transport.close().await.expect("closed");
     }
 }
