@@ -16,6 +16,23 @@
 //! one). The events are written right after their answer, never held for later: a server killed
 //! between two calls has logged every call it answered.
 //!
+//! **Bounded memory.** Whatever the host does, the transport holds a bounded amount (`bounds`):
+//! - *Backpressure.* While [`MAX_PENDING`] requests are taken but not answered yet or lines wait
+//!   to be written (together), or [`MAX_QUEUED_BYTES`] bytes wait (a host that stops reading
+//!   stdout), `receive` takes nothing more from stdin until answers are written; the host's own
+//!   writes then block once the pipe fills, as with any pipe program. Counting the requests not
+//!   answered yet matters: rmcp spawns a task per request, so without it the reading would run
+//!   far ahead of the answers. A request counts until its answer (or error) is sent or the host
+//!   cancels it; requests do not count while the server waits for an answer from the host (a
+//!   tool asking for the client's roots: reading that answer is what lets them finish). `send`
+//!   never waits and never drops a message (what was taken before the stop is
+//!   still answered, in order): the stop on reading is what bounds the queue.
+//! - *Line length.* A line longer than [`MAX_LINE_BYTES`] (HTTP's body limit) is discarded up to
+//!   its newline without being buffered, and answered with -32600 `id: null`; the session goes on
+//!   with the next line.
+//! - *Closed output.* Once stdout is closed (the write fails), the session ends: `receive` returns
+//!   `None` (one debug line), and what is still sent is dropped quietly (no one can read it).
+//!
 //! **Written forms.** A remembered answer is also written from the bytes serde_json made of it
 //! the first time ([`TakeBack::write_answer`]): only the id and the per-call `_meta` are
 //! serialized for each call. The unit tests compare those lines with serde_json's, byte for
@@ -31,9 +48,13 @@ use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _};
 use tokio::sync::mpsc;
-use tokio_util::codec::{AnyDelimiterCodec, FramedRead};
+use tokio_util::codec::FramedRead;
 
 use crate::jsonrpc::{self, Checked};
+
+mod bounds;
+use bounds::{Backlog, Frame, Lines, too_long_reply};
+pub use bounds::{MAX_LINE_BYTES, MAX_PENDING, MAX_QUEUED_BYTES};
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -147,8 +168,15 @@ struct Outgoing {
 
 /// A line-delimited JSON-RPC server transport with the checks of [`crate::jsonrpc`].
 pub struct LineTransport<R> {
-    read: FramedRead<R, AnyDelimiterCodec>,
+    read: FramedRead<R, Lines>,
     write: Option<mpsc::UnboundedSender<Outgoing>>,
+    backlog: Arc<Backlog>,
+    /// The requests taken and not answered yet (by id, with how many share it).
+    unanswered: std::collections::HashMap<rmcp::model::RequestId, usize>,
+    /// How many requests `unanswered` holds.
+    unanswered_count: usize,
+    /// The requests sent to the host and not answered yet.
+    awaiting_host: std::collections::HashSet<rmcp::model::RequestId>,
     writer: Option<tokio::task::JoinHandle<()>>,
     /// The size of the last line sent: the next one's buffer starts at about that.
     last_len: usize,
@@ -170,11 +198,25 @@ impl<R: AsyncRead + Send + Unpin> LineTransport<R> {
         write: W,
         after: Option<Arc<AfterAnswer>>,
     ) -> Self {
+        Self::with_limits(read, write, after, MAX_LINE_BYTES)
+    }
+
+    fn with_limits<W: AsyncWrite + Send + Unpin + 'static>(
+        read: R,
+        write: W,
+        after: Option<Arc<AfterAnswer>>,
+        max_line: usize,
+    ) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
-        let writer = tokio::spawn(write_lines(write, rx, after.clone()));
+        let backlog = Arc::new(Backlog::default());
+        let writer = tokio::spawn(write_lines(write, rx, after.clone(), Arc::clone(&backlog)));
         LineTransport {
-            read: FramedRead::new(read, AnyDelimiterCodec::new(b"\n".to_vec(), Vec::new())),
+            read: FramedRead::new(read, Lines::new(max_line)),
             write: Some(tx),
+            backlog,
+            unanswered: std::collections::HashMap::new(),
+            unanswered_count: 0,
+            awaiting_host: std::collections::HashSet::new(),
             writer: Some(writer),
             last_len: 0,
             after,
@@ -202,29 +244,59 @@ impl<R: AsyncRead + Send + Unpin> LineTransport<R> {
         true
     }
 
+    /// Counts a request taken (no answer sent yet).
+    fn taken(&mut self, id: &rmcp::model::RequestId) {
+        *self.unanswered.entry(id.clone()).or_default() += 1;
+        self.unanswered_count += 1;
+    }
+
+    /// Stops counting a request: answered, or cancelled by the host.
+    fn settled(&mut self, id: &rmcp::model::RequestId) {
+        if let Some(count) = self.unanswered.get_mut(id) {
+            *count -= 1;
+            if *count == 0 {
+                self.unanswered.remove(id);
+            }
+            self.unanswered_count -= 1;
+        }
+    }
+
+    /// Queues a line for the writer; `false` when the output is closed (the line is dropped).
     fn queue(&self, mut line: Vec<u8>, message: Option<TxJsonRpcMessage<RoleServer>>) -> bool {
         line.push(b'\n');
-        self.write.as_ref().is_some_and(|tx| tx.send(Outgoing { line, message }).is_ok())
+        let Some(tx) = &self.write else { return false };
+        let len = line.len();
+        self.backlog.add(len);
+        if tx.send(Outgoing { line, message }).is_ok() {
+            return true;
+        }
+        self.backlog.remove(len);
+        false
     }
 }
 
 /// Writes queued lines, flushing when the queue is empty and then running `after`'s jobs and
 /// giving back the written tool results; runs the jobs once more at the end, once every sender
-/// is gone (or the output closed).
+/// is gone (or the output closed: then `backlog` is marked closed).
 async fn write_lines<W: AsyncWrite + Unpin>(
     mut write: W,
     mut rx: mpsc::UnboundedReceiver<Outgoing>,
     after: Option<Arc<AfterAnswer>>,
+    backlog: Arc<Backlog>,
 ) {
     while let Some(out) = rx.recv().await {
-        let written = write_batch(&mut write, &mut rx, out).await;
+        let written = write_batch(&mut write, &mut rx, out, &backlog).await;
         if let Some(after) = &after {
             after.run();
         }
         match (written, &after) {
             (Ok(written), Some(after)) => after.give_back(written),
             (Ok(_), None) => {}
-            (Err(()), _) => break,
+            (Err(()), _) => {
+                tracing::debug!("stdout is closed: the session ends");
+                backlog.closed.cancel();
+                break;
+            }
         }
     }
     if let Some(after) = &after {
@@ -239,11 +311,14 @@ async fn write_batch<W: AsyncWrite + Unpin>(
     write: &mut W,
     rx: &mut mpsc::UnboundedReceiver<Outgoing>,
     first: Outgoing,
+    backlog: &Backlog,
 ) -> Result<Vec<TxJsonRpcMessage<RoleServer>>, ()> {
     let mut written = Vec::new();
     let mut next = Some(first);
     while let Some(out) = next {
-        write.write_all(&out.line).await.map_err(drop)?;
+        let result = write.write_all(&out.line).await;
+        backlog.remove(out.line.len());
+        result.map_err(drop)?;
         written.extend(out.message);
         next = rx.try_recv().ok();
     }
@@ -262,6 +337,19 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
         // answer again), the message itself dropped by the writer once its line is written.
         let mut line = Vec::with_capacity(self.last_len.min(MAX_LINE_HINT) + 64);
         let mut item = item;
+        if self.unanswered_count > 0
+            && let Some(id) = match &item {
+                JsonRpcMessage::Response(response) => Some(&response.id),
+                JsonRpcMessage::Error(error) => error.id.as_ref(),
+                _ => None,
+            }
+        {
+            let id = id.clone();
+            self.settled(&id);
+        }
+        if let JsonRpcMessage::Request(request) = &item {
+            self.awaiting_host.insert(request.id.clone());
+        }
         let known = self.write_known(&mut item, &mut line);
         if !known {
             line.clear();
@@ -270,11 +358,11 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
         let sent = match serialized {
             Ok(()) => {
                 self.last_len = line.len();
-                if self.queue(line, Some(item)) {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "stdout is closed"))
+                if !self.queue(line, Some(item)) {
+                    // The session is ending (`receive` returns `None`): no one can read it.
+                    tracing::debug!("stdout is closed: a message was dropped");
                 }
+                Ok(())
             }
             Err(e) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
         };
@@ -282,9 +370,30 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
     }
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
+        let backlog = Arc::clone(&self.backlog);
         loop {
-            let line = match self.read.next().await? {
-                Ok(line) => line,
+            // Nothing more is taken while too much waits to be written; nothing once the output
+            // is closed. Both waits (and the read) keep their state when rmcp drops this future.
+            tokio::select! {
+                biased;
+                () = backlog.closed.cancelled() => return None,
+                // While the server waits for the host, its answer must be read to go on.
+                () = backlog.room(if self.awaiting_host.is_empty() { self.unanswered_count } else { 0 }) => {}
+            }
+            let frame = tokio::select! {
+                biased;
+                () = backlog.closed.cancelled() => return None,
+                frame = self.read.next() => frame?,
+            };
+            let line = match frame {
+                Ok(Frame::Line(line)) => line,
+                Ok(Frame::TooLong) => {
+                    tracing::debug!(limit = MAX_LINE_BYTES, "discarded an over-long line");
+                    if !self.queue(too_long_reply(), None) {
+                        return None;
+                    }
+                    continue;
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "cannot read stdin");
                     return None;
@@ -295,7 +404,28 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
                 continue;
             }
             match jsonrpc::check(line) {
-                Checked::Message(message) => return Some(*message),
+                Checked::Message(message) => {
+                    match &*message {
+                        JsonRpcMessage::Request(request) => self.taken(&request.id),
+                        JsonRpcMessage::Notification(notification) => {
+                            if let rmcp::model::ClientNotification::CancelledNotification(cancelled) =
+                                &notification.notification
+                                && let Some(id) = &cancelled.params.request_id
+                            {
+                                self.settled(id);
+                            }
+                        }
+                        JsonRpcMessage::Response(response) => {
+                            self.awaiting_host.remove(&response.id);
+                        }
+                        JsonRpcMessage::Error(error) => {
+                            if let Some(id) = &error.id {
+                                self.awaiting_host.remove(id);
+                            }
+                        }
+                    }
+                    return Some(*message);
+                }
                 Checked::Reply(reply) => {
                     tracing::debug!(code = reply.code, "answered a malformed message");
                     if !self.queue(reply.to_line().into_bytes(), None) {
@@ -316,6 +446,8 @@ impl<R: AsyncRead + Send + Unpin> Transport<RoleServer> for LineTransport<R> {
     }
 }
 
+#[cfg(test)]
+mod bounds_tests;
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -17,6 +17,7 @@ mod rest_schemas;
 mod schemas;
 mod stdio;
 mod stdio_answer_first;
+mod stdio_bounds;
 mod stdio_codes;
 mod support;
 mod tools;
