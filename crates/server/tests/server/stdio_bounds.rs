@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::stdio::binary;
 use crate::support::Env;
 
-const REQUESTS: usize = 20_000;
+const REQUESTS: usize = 6_000;
 
 /// The most memory the server may hold while its host reads nothing.
 const MAX_RSS_BYTES: u64 = 100 * 1024 * 1024;
@@ -72,7 +72,7 @@ fn a_host_that_stops_reading_blocks_on_its_writes_and_the_server_stays_small() {
     let stderr = read_stderr(child.stderr.take().expect("stderr"));
     initialize(&mut stdin, &mut stdout);
 
-    // The host writes 20,000 tool calls and reads nothing.
+    // The host writes 6,000 tool calls and reads nothing (the pipe and the server take about 1,500).
     let written = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&written);
     let writer = std::thread::spawn(move || {
@@ -103,7 +103,7 @@ fn a_host_that_stops_reading_blocks_on_its_writes_and_the_server_stays_small() {
     }
     let blocked_at = written.load(Ordering::SeqCst);
     assert!(
-        blocked_at < REQUESTS / 4,
+        blocked_at < REQUESTS / 2,
         "the host's writes did not block although it read nothing: {blocked_at} of {REQUESTS} requests written"
     );
     assert!(max_rss < MAX_RSS_BYTES, "the server held {} MiB while its host read nothing", max_rss >> 20);
